@@ -1,0 +1,83 @@
+// The typed interfaces of h2h's actors and the messages that carry handles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+
+namespace h2h {
+
+struct enter_request;
+struct enter_reply;
+
+/// One client connection, whatever its transport.
+using session_actor = caf::typed_actor<
+  caf::reacts_to<client_command>,      // a decoded frame from the connection
+  caf::reacts_to<event_batch>,         // events from a room
+  caf::reacts_to<disconn_atom>>;       // the connection is gone
+
+/// One active room on its owner node.
+using room_actor = caf::typed_actor<
+  caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
+  caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
+  caf::reacts_to<exit_atom, session_actor>,
+  caf::reacts_to<idle_chk_atom, std::uint64_t>,
+  caf::reacts_to<stop_atom>>;
+
+/// The only owner of the map room id -> room actor on a node.
+using directory_actor = caf::typed_actor<
+  caf::replies_to<enter_atom, std::string, enter_request>::with<enter_reply>,
+  caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
+  caf::replies_to<info_atom>::with<std::vector<std::string>>>;
+
+/// A session asks to enter a room.
+struct enter_request {
+  session_actor session;
+  std::string sender;
+  std::int64_t sender_id = 0;
+  /// Replay every event after this seq first; -1 = no replay.
+  std::int64_t last_seq = -1;
+};
+
+inline bool operator==(const enter_request& x, const enter_request& y) {
+  return x.session == y.session && x.sender == y.sender
+         && x.sender_id == y.sender_id && x.last_seq == y.last_seq;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, enter_request& x) {
+  return f(caf::meta::type_name("enter_request"), x.session, x.sender,
+           x.sender_id, x.last_seq);
+}
+
+/// The room answers an ENTER with its handle and its latest seq.
+struct enter_reply {
+  room_actor room;
+  std::uint64_t last_seq = 0;
+};
+
+inline bool operator==(const enter_reply& x, const enter_reply& y) {
+  return x.room == y.room && x.last_seq == y.last_seq;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
+  return f(caf::meta::type_name("enter_reply"), x.room, x.last_seq);
+}
+
+} // namespace h2h
+
+CAF_BEGIN_TYPE_ID_BLOCK(h2h_handles, caf::id_block::h2h::end)
+
+  CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
+  CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
+  CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
+  CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
+  CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
+  CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))
+
+CAF_END_TYPE_ID_BLOCK(h2h_handles)

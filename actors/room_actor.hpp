@@ -1,0 +1,87 @@
+// The room actor: one per active room; assigns seqs, dedupes, fans out.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "actors/interfaces.hpp"
+
+namespace h2h {
+
+/// Encodes an event once into the bytes every raw-JSON receiver gets.
+using event_encoder
+  = std::function<std::shared_ptr<const std::string>(const room_event&)>;
+
+/// What every room on a node shares: settings and injected functions.
+struct room_env {
+  std::chrono::milliseconds idle_timeout{60000};
+  std::size_t replay_ring = 256;
+  std::size_t dedupe_window = 4096;
+  /// Wall-clock milliseconds since the epoch (injected so tests control it).
+  std::function<std::int64_t()> now_ms;
+  /// May be empty: receivers then encode themselves.
+  event_encoder encode;
+};
+
+using room_env_ptr = std::shared_ptr<const room_env>;
+
+/// Remembers recent (sender, clientMsgId) pairs and their seqs, FIFO-bounded.
+class dedupe_window {
+public:
+  explicit dedupe_window(std::size_t capacity) : capacity_(capacity) {
+  }
+
+  /// The ack recorded for this pair, or nullptr.
+  const publish_ack* find(const std::string& sender,
+                          const std::string& id) const;
+
+  void remember(const std::string& sender, const std::string& id,
+                const publish_ack& ack);
+
+  std::size_t size() const {
+    return seqs_.size();
+  }
+
+private:
+  static std::string key(const std::string& sender, const std::string& id);
+
+  std::size_t capacity_;
+  std::unordered_map<std::string, publish_ack> seqs_;
+  std::deque<std::string> order_;
+};
+
+/// A session present in the room.
+struct room_member {
+  session_actor handle;
+  std::string sender;
+  std::int64_t sender_id = 0;
+};
+
+struct room_state {
+  std::string id;
+  room_env_ptr env;
+  directory_actor directory;
+  std::uint64_t last_seq = 0;
+  std::unordered_map<caf::actor_addr, room_member> members;
+  std::deque<room_event> ring;
+  dedupe_window recent{0};
+  /// ENTERs received through the directory (see directory's idle protocol).
+  std::uint64_t enters_seen = 0;
+  /// Bumped whenever the room stops being idle; stale idle checks ignore.
+  std::uint64_t idle_generation = 0;
+
+  static inline const char* name = "h2h.room";
+};
+
+using room_pointer = room_actor::stateful_pointer<room_state>;
+
+/// Spawnable behaviour of a room.
+room_actor::behavior_type room(room_pointer self, std::string id,
+                               room_env_ptr env, directory_actor directory);
+
+} // namespace h2h

@@ -1,0 +1,162 @@
+// The session actor: one per client connection, the only user of its link.
+#include "actors/session_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace h2h {
+
+namespace {
+
+/// The sender name a frame may use, or an error for the client.
+caf::expected<std::string> sender_of(const session_state& st,
+                                     const client_command& cmd) {
+  if (st.identity.authenticated) {
+    if (!cmd.sender.empty() && cmd.sender != st.identity.name)
+      return caf::make_error(errc::forbidden,
+                             "sender does not match the authenticated member");
+    return st.identity.name;
+  }
+  if (cmd.sender.empty())
+    return caf::make_error(errc::bad_frame, "sender is required");
+  return cmd.sender;
+}
+
+/// The text of an error for a client (its context, or a generic line).
+std::string error_text(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  switch (to_errc(err)) {
+    case errc::unavailable:
+      return "room unavailable, retry";
+    default:
+      return std::string{describe(to_errc(err)).code};
+  }
+}
+
+void refuse(session_pointer self, const caf::error& err,
+            const std::string& client_msg_id) {
+  self->state.link->send_error(to_errc(err), error_text(err), client_msg_id);
+}
+
+void on_enter(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  auto sender = sender_of(st, cmd);
+  if (!sender) {
+    refuse(self, sender.error(), {});
+    st.link->command_done();
+    return;
+  }
+  enter_request req{caf::actor_cast<session_actor>(self), *sender,
+                    st.identity.member_id, cmd.last_seq};
+  auto room_id = cmd.room_id;
+  // `await` keeps later frames of this client (e.g. a MESSAGE right after the
+  // ENTER) behind the ENTER, so they find the room entered.
+  self
+    ->request(st.directory, st.env.request_timeout, enter_atom_v, room_id,
+              std::move(req))
+    .await(
+      [self, room_id](enter_reply& reply) {
+        self->state.rooms[room_id] = std::move(reply.room);
+        self->state.link->command_done();
+      },
+      [self](caf::error& err) {
+        refuse(self, err, {});
+        self->state.link->command_done();
+      });
+}
+
+void on_message(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  auto i = st.rooms.find(cmd.room_id);
+  if (i == st.rooms.end()) {
+    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
+                        cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
+  auto sender = sender_of(st, cmd);
+  if (!sender) {
+    refuse(self, sender.error(), cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
+  publish_request req{*sender, st.identity.member_id, std::move(cmd.text),
+                      cmd.client_msg_id};
+  // The connection reads on only when earlier sends are answered, which
+  // bounds the sends in flight per connection.
+  self
+    ->request(i->second, st.env.request_timeout, caf::publish_atom_v,
+              std::move(req))
+    .then(
+      [self, room_id = cmd.room_id,
+       cmid = cmd.client_msg_id](const publish_ack& ack) {
+        if (!cmid.empty())
+          self->state.link->send_ack(room_id, cmid, ack.seq);
+        self->state.link->command_done();
+      },
+      [self, room_id = cmd.room_id, cmid = cmd.client_msg_id](caf::error& err) {
+        auto code = to_errc(err);
+        if (code == errc::unavailable && !is_h2h_error(err)) {
+          // The room is gone or does not answer: the client must ENTER again.
+          self->state.rooms.erase(room_id);
+        }
+        refuse(self, err, cmid);
+        self->state.link->command_done();
+      });
+}
+
+void on_exit(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  auto i = st.rooms.find(cmd.room_id);
+  if (i == st.rooms.end()) {
+    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
+                        cmd.client_msg_id);
+  } else {
+    self->send(i->second, exit_atom_v,
+               caf::actor_cast<session_actor>(self));
+    st.rooms.erase(i);
+  }
+  st.link->command_done();
+}
+
+} // namespace
+
+session_actor::behavior_type session(session_pointer self, client_link_ptr link,
+                                     directory_actor directory,
+                                     session_identity identity,
+                                     session_env env) {
+  auto& st = self->state;
+  st.link = std::move(link);
+  st.directory = std::move(directory);
+  st.identity = std::move(identity);
+  st.env = env;
+  self->set_error_handler([](caf::error& err) {
+    spdlog::warn("session: {}", caf::to_string(err));
+  });
+  return {
+    [self](client_command& cmd) {
+      switch (cmd.kind) {
+        case command_kind::enter:
+          on_enter(self, cmd);
+          break;
+        case command_kind::message:
+          on_message(self, cmd);
+          break;
+        case command_kind::exit:
+          on_exit(self, cmd);
+          break;
+      }
+    },
+    [self](const event_batch& batch) { self->state.link->deliver(batch); },
+    [self](disconn_atom) {
+      auto me = caf::actor_cast<session_actor>(self);
+      for (auto& [id, room] : self->state.rooms)
+        self->send(room, exit_atom_v, me);
+      self->state.rooms.clear();
+      self->quit();
+    },
+  };
+}
+
+} // namespace h2h

@@ -1,0 +1,47 @@
+// The session actor: one per client connection, the only user of its link.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "actors/client_link.hpp"
+#include "actors/interfaces.hpp"
+
+namespace h2h {
+
+/// Who is on the other end of a connection.
+struct session_identity {
+  /// True when a token proved the identity; frames may then not name others.
+  bool authenticated = false;
+  std::int64_t member_id = 0;
+  std::string name;
+};
+
+/// Settings every session shares.
+struct session_env {
+  /// Longest wait for a room or the directory to answer.
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+struct session_state {
+  client_link_ptr link;
+  directory_actor directory;
+  session_identity identity;
+  session_env env;
+  /// Rooms this connection entered.
+  std::unordered_map<std::string, room_actor> rooms;
+
+  static inline const char* name = "h2h.session";
+};
+
+using session_pointer = session_actor::stateful_pointer<session_state>;
+
+/// Spawnable behaviour of a session.
+session_actor::behavior_type session(session_pointer self, client_link_ptr link,
+                                     directory_actor directory,
+                                     session_identity identity,
+                                     session_env env);
+
+} // namespace h2h

@@ -1,0 +1,75 @@
+// The one typed configuration tree of h2h, with every default in one place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace h2h::config {
+
+/// Public HTTP/WebSocket listener and process settings.
+struct server_section {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 8080;
+  /// Threads that run the network event loop.
+  int io_threads = 1;
+  /// Upper bound for a graceful shutdown before the process exits anyway.
+  int shutdown_timeout_ms = 5000;
+};
+
+/// Where chat history, accounts and rooms live.
+struct store_section {
+  std::string kind = "sqlite";
+  std::string sqlite_path = "./data/h2h.db";
+  std::string mysql_url;
+};
+
+/// Batching of history writes by the persistence actor.
+struct persistence_section {
+  int batch_max = 512;
+  int batch_window_ms = 2;
+  /// Messages that may wait for the store while it is unreachable.
+  int queue_max = 100000;
+};
+
+/// Actor runtime.
+struct actors_section {
+  /// Scheduler worker threads; 0 means one per core.
+  int scheduler_threads = 0;
+};
+
+/// Room actor behaviour.
+struct rooms_section {
+  /// A room with no members stops after this long.
+  int idle_timeout_ms = 60000;
+  /// Recent messages kept in memory per room for fast replay.
+  int replay_ring = 256;
+  /// Recent clientMsgIds remembered per room (the store has the final word).
+  int dedupe_window = 4096;
+};
+
+/// Sizes and rates that protect the server from clients.
+struct limits_section {
+  std::size_t max_frame_bytes = 65536;
+  std::size_t max_message_chars = 4000;
+  std::size_t outbound_queue_bytes = 1048576;
+  std::size_t max_http_body_bytes = 1048576;
+  int max_connections = 100000;
+};
+
+/// Logging.
+struct log_section {
+  std::string level = "info";
+};
+
+/// The whole configuration.
+struct settings {
+  server_section server;
+  store_section store;
+  persistence_section persistence;
+  actors_section actors;
+  rooms_section rooms;
+  limits_section limits;
+  log_section log;
+};
+
+} // namespace h2h::config

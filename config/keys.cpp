@@ -1,0 +1,169 @@
+// The table of configuration keys. Defaults come from the structs in
+// config.hpp; this file only knows how to name, parse and print them.
+#include "config/keys.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <type_traits>
+
+namespace h2h::config {
+
+namespace {
+
+std::optional<std::string> parse_into(std::string& out, std::string_view text) {
+  out = std::string{text};
+  return std::nullopt;
+}
+
+[[maybe_unused]] std::optional<std::string> parse_into(bool& out, std::string_view text) {
+  std::string lower{text};
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
+    out = true;
+    return std::nullopt;
+  }
+  if (lower == "false" || lower == "0" || lower == "no" || lower == "off") {
+    out = false;
+    return std::nullopt;
+  }
+  return "expected true or false, got '" + std::string{text} + "'";
+}
+
+template <class Int>
+std::enable_if_t<std::is_integral_v<Int>, std::optional<std::string>>
+parse_into(Int& out, std::string_view text) {
+  Int value{};
+  auto first = text.data();
+  auto last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ec == std::errc::result_out_of_range)
+    return "'" + std::string{text} + "' is out of range (at most "
+           + std::to_string(std::numeric_limits<Int>::max()) + ")";
+  if (ec != std::errc{} || ptr != last || text.empty())
+    return "expected a number, got '" + std::string{text} + "'";
+  out = value;
+  return std::nullopt;
+}
+
+std::string render(const std::string& x) {
+  return x;
+}
+
+[[maybe_unused]] std::string render(bool x) {
+  return x ? "true" : "false";
+}
+
+template <class Int>
+std::enable_if_t<std::is_integral_v<Int>, std::string> render(Int x) {
+  return std::to_string(x);
+}
+
+/// Builds the descriptor of `settings.*Section.*Field`.
+template <class Section, class Field>
+key_info make_key(std::string section, std::string key,
+                  Section settings::*sec, Field Section::*field,
+                  std::string help) {
+  key_info k;
+  k.section = std::move(section);
+  k.key = std::move(key);
+  k.help = std::move(help);
+  k.set = [sec, field](settings& s, std::string_view text) {
+    return parse_into(s.*sec.*field, text);
+  };
+  k.get = [sec, field](const settings& s) { return render(s.*sec.*field); };
+  return k;
+}
+
+std::vector<key_info> build_keys() {
+  using s = settings;
+  std::vector<key_info> keys;
+  auto add = [&keys](key_info k) { keys.push_back(std::move(k)); };
+  // server
+  add(make_key("server", "bind", &s::server, &server_section::bind,
+               "Address of the public HTTP/WebSocket listener."));
+  add(make_key("server", "port", &s::server, &server_section::port,
+               "Public port; 0 picks a free port and prints it."));
+  add(make_key("server", "io_threads", &s::server, &server_section::io_threads,
+               "Threads running the network event loop."));
+  add(make_key("server", "shutdown_timeout_ms", &s::server,
+               &server_section::shutdown_timeout_ms,
+               "Longest graceful shutdown before the process exits anyway."));
+  // store
+  add(make_key("store", "kind", &s::store, &store_section::kind,
+               "History and account store: sqlite or mysql."));
+  add(make_key("store", "sqlite_path", &s::store, &store_section::sqlite_path,
+               "SQLite database file (store.kind = sqlite)."));
+  add(make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
+               "mysql://user:password@host:port/database (store.kind = mysql)."));
+  // persistence
+  add(make_key("persistence", "batch_max", &s::persistence,
+               &persistence_section::batch_max,
+               "Most messages committed in one transaction."));
+  add(make_key("persistence", "batch_window_ms", &s::persistence,
+               &persistence_section::batch_window_ms,
+               "Longest wait for a batch to fill before it is committed."));
+  add(make_key("persistence", "queue_max", &s::persistence,
+               &persistence_section::queue_max,
+               "Messages that may wait while the store is unreachable; beyond "
+               "this, senders get CHAT_006."));
+  // actors
+  add(make_key("actors", "scheduler_threads", &s::actors,
+               &actors_section::scheduler_threads,
+               "Actor scheduler worker threads; 0 = one per core."));
+  // rooms
+  add(make_key("rooms", "idle_timeout_ms", &s::rooms,
+               &rooms_section::idle_timeout_ms,
+               "A room with no members stops after this long."));
+  add(make_key("rooms", "replay_ring", &s::rooms, &rooms_section::replay_ring,
+               "Recent messages kept in memory per room for fast replay."));
+  add(make_key("rooms", "dedupe_window", &s::rooms,
+               &rooms_section::dedupe_window,
+               "Recent clientMsgIds remembered per room."));
+  // limits
+  add(make_key("limits", "max_frame_bytes", &s::limits,
+               &limits_section::max_frame_bytes,
+               "Largest WebSocket message accepted; larger closes with 1009."));
+  add(make_key("limits", "max_message_chars", &s::limits,
+               &limits_section::max_message_chars,
+               "Longest chat message text, in characters (CHAT_005 beyond)."));
+  add(make_key("limits", "outbound_queue_bytes", &s::limits,
+               &limits_section::outbound_queue_bytes,
+               "Bytes queued for one slow client before it is closed with "
+               "4008."));
+  add(make_key("limits", "max_http_body_bytes", &s::limits,
+               &limits_section::max_http_body_bytes,
+               "Largest HTTP request body accepted."));
+  add(make_key("limits", "max_connections", &s::limits,
+               &limits_section::max_connections,
+               "Most simultaneous client connections; more are refused."));
+  // log
+  add(make_key("log", "level", &s::log, &log_section::level,
+               "trace, debug, info, warn, error or off."));
+  return keys;
+}
+
+} // namespace
+
+std::string key_info::env_name() const {
+  std::string out = "H2H_" + section + "_" + key;
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
+
+const std::vector<key_info>& all_keys() {
+  static const std::vector<key_info> keys = build_keys();
+  return keys;
+}
+
+const key_info* find_key(std::string_view dotted_name) {
+  for (auto& k : all_keys())
+    if (k.name() == dotted_name)
+      return &k;
+  return nullptr;
+}
+
+} // namespace h2h::config

@@ -1,0 +1,39 @@
+// The table of configuration keys: names, help, parsing and printing.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace h2h::config {
+
+/// One configurable key, e.g. `server.port`.
+struct key_info {
+  std::string section;
+  std::string key;
+  std::string help;
+  /// Parses `text` into the settings; returns a problem description on failure.
+  std::function<std::optional<std::string>(settings&, std::string_view text)>
+    set;
+  /// Renders the current value.
+  std::function<std::string(const settings&)> get;
+
+  /// `section.key`
+  std::string name() const {
+    return section + "." + key;
+  }
+  /// `H2H_SECTION_KEY`
+  std::string env_name() const;
+};
+
+/// Every key, in the order of the example file.
+const std::vector<key_info>& all_keys();
+
+/// Finds a key by its dotted name, or returns nullptr.
+const key_info* find_key(std::string_view dotted_name);
+
+} // namespace h2h::config

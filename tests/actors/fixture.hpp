@@ -1,0 +1,188 @@
+// Shared test fixture for actor suites: the deterministic coordinator plus a
+// recording client link standing in for a connection.
+#pragma once
+
+#define FAIL(msg) CAF_FAIL(msg)
+
+#include <caf/test/dsl.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "actors/client_link.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/room_actor.hpp"
+#include "actors/room_directory.hpp"
+#include "actors/session_actor.hpp"
+#include "actors/types.hpp"
+
+namespace h2h::test {
+
+/// Records what a session actor asks its connection to do.
+struct recording_link : client_link {
+  struct ack {
+    std::string room_id;
+    std::string client_msg_id;
+    std::uint64_t seq;
+  };
+  struct refusal {
+    errc code;
+    std::string message;
+    std::string client_msg_id;
+  };
+
+  std::vector<room_event> events;
+  std::vector<ack> acks;
+  std::vector<refusal> errors;
+  std::vector<std::uint16_t> closes;
+  int done = 0;
+  /// Bytes "queued"; past `capacity` the link closes with 4008 like a real
+  /// connection does for a slow consumer.
+  std::size_t queued = 0;
+  std::size_t capacity = SIZE_MAX;
+
+  void deliver(const event_batch& batch) override {
+    for (auto& ev : batch.events) {
+      if (!closes.empty())
+        return;
+      queued += ev.text.size() + 64;
+      if (queued > capacity) {
+        close(close_code::slow_consumer, "slow consumer");
+        return;
+      }
+      events.push_back(ev);
+    }
+  }
+  void send_ack(std::string_view room_id, std::string_view cmid,
+                std::uint64_t seq) override {
+    acks.push_back({std::string{room_id}, std::string{cmid}, seq});
+  }
+  void send_error(errc code, std::string_view message,
+                  std::string_view cmid) override {
+    errors.push_back({code, std::string{message}, std::string{cmid}});
+  }
+  void close(std::uint16_t code, std::string_view) override {
+    closes.push_back(code);
+  }
+  void command_done() override {
+    ++done;
+  }
+
+  /// Seqs of the events of one room, in the order they arrived.
+  std::vector<std::uint64_t> seqs(const std::string& room) const {
+    std::vector<std::uint64_t> out;
+    for (auto& ev : events)
+      if (ev.room_id == room)
+        out.push_back(ev.seq);
+    return out;
+  }
+  /// The events of one room of a given kind.
+  std::vector<room_event> of_kind(event_kind k) const {
+    std::vector<room_event> out;
+    for (auto& ev : events)
+      if (ev.kind == k)
+        out.push_back(ev);
+    return out;
+  }
+};
+
+inline client_command cmd_enter(std::string room, std::string sender,
+                                std::int64_t last_seq = -1) {
+  client_command c;
+  c.kind = command_kind::enter;
+  c.room_id = std::move(room);
+  c.sender = std::move(sender);
+  c.last_seq = last_seq;
+  return c;
+}
+
+inline client_command cmd_message(std::string room, std::string sender,
+                                  std::string text, std::string cmid = {}) {
+  client_command c;
+  c.kind = command_kind::message;
+  c.room_id = std::move(room);
+  c.sender = std::move(sender);
+  c.text = std::move(text);
+  c.client_msg_id = std::move(cmid);
+  return c;
+}
+
+inline client_command cmd_exit(std::string room, std::string sender) {
+  client_command c;
+  c.kind = command_kind::exit;
+  c.room_id = std::move(room);
+  c.sender = std::move(sender);
+  return c;
+}
+
+/// A node's actors under the deterministic coordinator.
+struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
+  std::int64_t fake_now = 1'700'000'000'000;
+  std::shared_ptr<room_env> env = std::make_shared<room_env>();
+  directory_actor dir;
+  std::vector<session_actor> sessions;
+
+  node_fixture() {
+    env->idle_timeout = std::chrono::milliseconds{1000};
+    env->now_ms = [this] { return ++fake_now; };
+    dir = sys.spawn(room_directory, env);
+    run();
+  }
+
+  ~node_fixture() override {
+    // Rooms and sessions hold each other; end them as a shutdown does.
+    for (auto& s : sessions)
+      caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
+    sessions.clear();
+    dir = nullptr;
+    consume_messages();
+  }
+
+  struct client {
+    std::shared_ptr<recording_link> link;
+    session_actor actor;
+  };
+
+  client connect(session_identity id = {}) {
+    auto link = std::make_shared<recording_link>();
+    auto s = sys.spawn(session, link, dir, std::move(id), session_env{});
+    sessions.push_back(s);
+    return {link, s};
+  }
+
+  /// Sends a frame to a session as the connection would, then lets the
+  /// system settle (no timers fire).
+  void frame(const client& c, client_command cmd) {
+    caf::anon_send(c.actor, std::move(cmd));
+    consume_messages();
+  }
+
+  void disconnect(const client& c) {
+    caf::anon_send(c.actor, disconn_atom_v);
+    consume_messages();
+  }
+
+  /// The live room actor of `id` (the test fails if there is none).
+  room_actor room_of(const std::string& id) {
+    auto& st
+      = deref<directory_actor::stateful_base<directory_state>>(dir).state;
+    auto i = st.rooms.find(id);
+    CAF_REQUIRE(i != st.rooms.end());
+    return i->second.room;
+  }
+
+  /// The rooms the directory knows, without firing any timer.
+  std::vector<std::string> room_ids() {
+    std::vector<std::string> out;
+    auto h = self->request(dir, caf::infinite, info_atom_v);
+    consume_messages();
+    h.receive([&](std::vector<std::string>& ids) { out = std::move(ids); },
+              [&](caf::error& err) { CAF_FAIL(sys.render(err)); });
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+} // namespace h2h::test

@@ -1,0 +1,83 @@
+// Session actor: identity rules, bad requests, ordering and acknowledgements.
+#define CAF_SUITE session
+#include "fixture.hpp"
+
+using namespace h2h;
+using namespace h2h::test;
+
+CAF_TEST_FIXTURE_SCOPE(session_tests, node_fixture)
+
+CAF_TEST(a message to a room not entered is refused with CHAT_003) {
+  auto a = connect();
+  frame(a, cmd_message("r1", "alice", "hi", "c-1"));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::not_in_room);
+  CAF_CHECK_EQUAL(a.link->errors[0].message, "not in room r1");
+  CAF_CHECK_EQUAL(a.link->errors[0].client_msg_id, "c-1");
+  CAF_CHECK(room_ids().empty());
+  frame(a, cmd_exit("r1", "alice"));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
+  CAF_CHECK(a.link->errors[1].code == errc::not_in_room);
+}
+
+CAF_TEST(an unauthenticated frame needs a sender) {
+  auto a = connect();
+  frame(a, cmd_enter("r1", ""));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::bad_frame);
+  CAF_CHECK(room_ids().empty());
+}
+
+CAF_TEST(an authenticated session speaks only for its member) {
+  session_identity id;
+  id.authenticated = true;
+  id.member_id = 7;
+  id.name = "alice";
+  auto a = connect(id);
+  frame(a, cmd_enter("r1", ""));
+  CAF_CHECK(a.link->errors.empty());
+  frame(a, cmd_message("r1", "mallory", "not me", "c-1"));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::forbidden);
+  CAF_CHECK_EQUAL(a.link->errors[0].client_msg_id, "c-1");
+  frame(a, cmd_message("r1", "", "me", "c-2"));
+  auto msgs = a.link->of_kind(event_kind::message);
+  CAF_REQUIRE_EQUAL(msgs.size(), 1u);
+  CAF_CHECK_EQUAL(msgs[0].sender, "alice");
+  CAF_CHECK_EQUAL(msgs[0].sender_id, 7);
+  CAF_CHECK_EQUAL(msgs[0].text, "me");
+}
+
+CAF_TEST(a message right behind its enter finds the room entered) {
+  auto a = connect();
+  caf::anon_send(a.actor, cmd_enter("r1", "alice"));
+  caf::anon_send(a.actor, cmd_message("r1", "alice", "first", "c-1"));
+  consume_messages();
+  CAF_CHECK(a.link->errors.empty());
+  CAF_CHECK_EQUAL(a.link->of_kind(event_kind::message).size(), 1u);
+  CAF_CHECK_EQUAL(a.link->acks.size(), 1u);
+}
+
+CAF_TEST(only messages with a clientMsgId are acknowledged) {
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  frame(a, cmd_message("r1", "alice", "no id"));
+  frame(a, cmd_message("r1", "alice", "with id", "c-5"));
+  CAF_REQUIRE_EQUAL(a.link->acks.size(), 1u);
+  CAF_CHECK_EQUAL(a.link->acks[0].room_id, "r1");
+  CAF_CHECK_EQUAL(a.link->acks[0].seq, 3u);
+  // Every frame, accepted or not, releases the connection's read window.
+  CAF_CHECK_EQUAL(a.link->done, 3);
+}
+
+CAF_TEST(a second enter of the same room adds no notice) {
+  auto a = connect();
+  auto b = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  frame(b, cmd_enter("r1", "bob"));
+  frame(b, cmd_enter("r1", "bob"));
+  CAF_CHECK_EQUAL(a.link->of_kind(event_kind::enter).size(), 2u);
+  CAF_CHECK(b.link->errors.empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
