@@ -11,9 +11,9 @@ template <class Self, class Handle>
 void send_shared(Self* self, const Handle& dest, const caf::message& msg) {
   if (!dest)
     return;
-  dest->enqueue(caf::make_mailbox_element(self->ctrl(), caf::make_message_id(),
-                                          {}, msg),
-                self->context());
+  dest->enqueue(
+    caf::make_mailbox_element(self->ctrl(), caf::make_message_id(), {}, msg),
+    self->context());
 }
 
 } // namespace h2h

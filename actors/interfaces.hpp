@@ -15,18 +15,18 @@ struct enter_request;
 struct enter_reply;
 
 /// One client connection, whatever its transport.
-using session_actor = caf::typed_actor<
-  caf::reacts_to<client_command>,      // a decoded frame from the connection
-  caf::reacts_to<event_batch>,         // events from a room
-  caf::reacts_to<disconn_atom>>;       // the connection is gone
+using session_actor
+  = caf::typed_actor<caf::reacts_to<client_command>, // a decoded frame from the
+                                                     // connection
+                     caf::reacts_to<event_batch>,    // events from a room
+                     caf::reacts_to<disconn_atom>>;  // the connection is gone
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
   caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
   caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
   caf::reacts_to<exit_atom, session_actor>,
-  caf::reacts_to<idle_chk_atom, std::uint64_t>,
-  caf::reacts_to<stop_atom>>;
+  caf::reacts_to<idle_chk_atom, std::uint64_t>, caf::reacts_to<stop_atom>>;
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
@@ -73,11 +73,11 @@ typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
 
 CAF_BEGIN_TYPE_ID_BLOCK(h2h_handles, caf::id_block::h2h::end)
 
-  CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
-  CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
-  CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
-  CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
-  CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
-  CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
+CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))
 
 CAF_END_TYPE_ID_BLOCK(h2h_handles)

@@ -124,27 +124,28 @@ typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
 
 } // namespace h2h
 
-// -- atoms ---------------------------------------------------------------------
+// -- atoms
+// ---------------------------------------------------------------------
 
 CAF_BEGIN_TYPE_ID_BLOCK(h2h, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
-  CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
-  CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
-  CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
-  CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
-  CAF_ADD_TYPE_ID(h2h, (h2h::publish_ack))
-  CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
-  CAF_ADD_TYPE_ID(h2h, (h2h::errc))
+CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
+CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
+CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
+CAF_ADD_TYPE_ID(h2h, (h2h::publish_ack))
+CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
+CAF_ADD_TYPE_ID(h2h, (h2h::errc))
 
-  CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
-  CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")
-  CAF_ADD_ATOM(h2h, h2h, deliver_atom, "deliver")
-  CAF_ADD_ATOM(h2h, h2h, disconn_atom, "disconn")
-  CAF_ADD_ATOM(h2h, h2h, idle_atom, "idle")
-  CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")
-  CAF_ADD_ATOM(h2h, h2h, stop_atom, "stop")
-  CAF_ADD_ATOM(h2h, h2h, info_atom, "info")
+CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
+CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")
+CAF_ADD_ATOM(h2h, h2h, deliver_atom, "deliver")
+CAF_ADD_ATOM(h2h, h2h, disconn_atom, "disconn")
+CAF_ADD_ATOM(h2h, h2h, idle_atom, "idle")
+CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")
+CAF_ADD_ATOM(h2h, h2h, stop_atom, "stop")
+CAF_ADD_ATOM(h2h, h2h, info_atom, "info")
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 

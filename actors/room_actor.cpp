@@ -41,7 +41,8 @@ void dedupe_window::remember(const std::string& sender, const std::string& id,
   }
 }
 
-// -- room behaviour -------------------------------------------------------------
+// -- room behaviour
+// -------------------------------------------------------------
 
 namespace {
 
@@ -77,6 +78,9 @@ void commit_and_fan_out(room_pointer self, room_event ev) {
   auto msg = caf::make_message(std::move(batch));
   for (auto& [addr, m] : st.members)
     send_shared(self, m.handle, msg);
+  auto& metrics = *st.env->metrics;
+  metrics.events.fetch_add(1, std::memory_order_relaxed);
+  metrics.deliveries.fetch_add(st.members.size(), std::memory_order_relaxed);
 }
 
 /// Sends the member every kept event after `after`, in order.
@@ -119,9 +123,13 @@ room_actor::behavior_type room(room_pointer self, std::string id,
   st.env = std::move(env);
   st.directory = std::move(directory);
   st.recent = dedupe_window{st.env->dedupe_window};
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    remove_member(self, dm.source);
+  st.env->metrics->rooms_active.fetch_add(1, std::memory_order_relaxed);
+  st.env->metrics->rooms_started.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor([metrics = st.env->metrics] {
+    metrics->rooms_active.fetch_sub(1, std::memory_order_relaxed);
   });
+  self->set_down_handler(
+    [self](const caf::down_msg& dm) { remove_member(self, dm.source); });
   self->set_error_handler([self](caf::error& err) {
     spdlog::warn("room {}: {}", self->state.id, self->system().render(err));
   });
@@ -141,18 +149,20 @@ room_actor::behavior_type room(room_pointer self, std::string id,
       if (req.last_seq >= 0)
         replay(self, req.session, req.last_seq);
       if (is_new)
-        commit_and_fan_out(self,
-                           next_event(st, event_kind::enter, req.sender,
-                                      req.sender_id, req.sender + " entered.",
-                                      {}));
+        commit_and_fan_out(self, next_event(st, event_kind::enter, req.sender,
+                                            req.sender_id,
+                                            req.sender + " entered.", {}));
       return {caf::actor_cast<room_actor>(self), st.last_seq};
     },
     [self](caf::publish_atom, publish_request& req) -> publish_ack {
       auto& st = self->state;
       if (!req.client_msg_id.empty()) {
-        if (auto* ack = st.recent.find(req.sender, req.client_msg_id))
+        if (auto* ack = st.recent.find(req.sender, req.client_msg_id)) {
+          st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
           return *ack;
+        }
       }
+      st.env->metrics->messages_in.fetch_add(1, std::memory_order_relaxed);
       auto ev = next_event(st, event_kind::message, std::move(req.sender),
                            req.sender_id, std::move(req.text),
                            std::move(req.client_msg_id));
@@ -169,13 +179,13 @@ room_actor::behavior_type room(room_pointer self, std::string id,
       auto& st = self->state;
       if (gen != st.idle_generation || !st.members.empty())
         return;
-      self->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,
-                    st.enters_seen)
+      self
+        ->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,
+                  st.enters_seen)
         .then(
           [self](bool stop) {
             if (stop) {
-              spdlog::debug("room {} stops after idle timeout",
-                            self->state.id);
+              spdlog::debug("room {} stops after idle timeout", self->state.id);
               self->quit();
             }
           },

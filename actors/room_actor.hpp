@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 namespace h2h {
 
@@ -26,6 +27,8 @@ struct room_env {
   std::function<std::int64_t()> now_ms;
   /// May be empty: receivers then encode themselves.
   event_encoder encode;
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };
 
 using room_env_ptr = std::shared_ptr<const room_env>;
@@ -33,7 +36,8 @@ using room_env_ptr = std::shared_ptr<const room_env>;
 /// Remembers recent (sender, clientMsgId) pairs and their seqs, FIFO-bounded.
 class dedupe_window {
 public:
-  explicit dedupe_window(std::size_t capacity) : capacity_(capacity) {
+  explicit dedupe_window(std::size_t capacity)
+    : capacity_(capacity) {
   }
 
   /// The ack recorded for this pair, or nullptr.

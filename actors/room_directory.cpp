@@ -31,8 +31,8 @@ directory_actor::behavior_type room_directory(directory_pointer self,
     self->quit(msg.reason);
   });
   return {
-    [self](enter_atom, const std::string& room_id, enter_request& req)
-      -> caf::delegated<enter_reply> {
+    [self](enter_atom, const std::string& room_id,
+           enter_request& req) -> caf::delegated<enter_reply> {
       auto& st = self->state;
       auto i = st.rooms.find(room_id);
       if (i == st.rooms.end()) {

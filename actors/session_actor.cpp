@@ -113,8 +113,7 @@ void on_exit(session_pointer self, client_command& cmd) {
     st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
                         cmd.client_msg_id);
   } else {
-    self->send(i->second, exit_atom_v,
-               caf::actor_cast<session_actor>(self));
+    self->send(i->second, exit_atom_v, caf::actor_cast<session_actor>(self));
     st.rooms.erase(i);
   }
   st.link->command_done();
@@ -131,9 +130,12 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
   st.directory = std::move(directory);
   st.identity = std::move(identity);
   st.env = env;
-  self->set_error_handler([](caf::error& err) {
-    spdlog::warn("session: {}", caf::to_string(err));
+  st.env.metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor([metrics = st.env.metrics] {
+    metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   });
+  self->set_error_handler(
+    [](caf::error& err) { spdlog::warn("session: {}", caf::to_string(err)); });
   return {
     [self](client_command& cmd) {
       switch (cmd.kind) {

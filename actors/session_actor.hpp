@@ -3,11 +3,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 namespace h2h {
 
@@ -23,6 +25,8 @@ struct session_identity {
 struct session_env {
   /// Longest wait for a room or the directory to answer.
   std::chrono::milliseconds request_timeout{10000};
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };
 
 struct session_state {

@@ -17,7 +17,8 @@ std::optional<std::string> parse_into(std::string& out, std::string_view text) {
   return std::nullopt;
 }
 
-[[maybe_unused]] std::optional<std::string> parse_into(bool& out, std::string_view text) {
+[[maybe_unused]] std::optional<std::string> parse_into(bool& out,
+                                                       std::string_view text) {
   std::string lower{text};
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -63,9 +64,8 @@ std::enable_if_t<std::is_integral_v<Int>, std::string> render(Int x) {
 
 /// Builds the descriptor of `settings.*Section.*Field`.
 template <class Section, class Field>
-key_info make_key(std::string section, std::string key,
-                  Section settings::*sec, Field Section::*field,
-                  std::string help) {
+key_info make_key(std::string section, std::string key, Section settings::*sec,
+                  Field Section::*field, std::string help) {
   key_info k;
   k.section = std::move(section);
   k.key = std::move(key);
@@ -73,14 +73,18 @@ key_info make_key(std::string section, std::string key,
   k.set = [sec, field](settings& s, std::string_view text) {
     return parse_into(s.*sec.*field, text);
   };
-  k.get = [sec, field](const settings& s) { return render(s.*sec.*field); };
+  k.get = [sec, field](const settings& s) {
+    return render(s.*sec.*field);
+  };
   return k;
 }
 
 std::vector<key_info> build_keys() {
   using s = settings;
   std::vector<key_info> keys;
-  auto add = [&keys](key_info k) { keys.push_back(std::move(k)); };
+  auto add = [&keys](key_info k) {
+    keys.push_back(std::move(k));
+  };
   // server
   add(make_key("server", "bind", &s::server, &server_section::bind,
                "Address of the public HTTP/WebSocket listener."));
@@ -96,8 +100,9 @@ std::vector<key_info> build_keys() {
                "History and account store: sqlite or mysql."));
   add(make_key("store", "sqlite_path", &s::store, &store_section::sqlite_path,
                "SQLite database file (store.kind = sqlite)."));
-  add(make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
-               "mysql://user:password@host:port/database (store.kind = mysql)."));
+  add(
+    make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
+             "mysql://user:password@host:port/database (store.kind = mysql)."));
   // persistence
   add(make_key("persistence", "batch_max", &s::persistence,
                &persistence_section::batch_max,

@@ -7,7 +7,6 @@
 
 #include "config/keys.hpp"
 
-
 namespace h2h::config {
 
 namespace {
@@ -131,6 +130,13 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env) {
       r.print_example = true;
       continue;
     }
+    if (arg == "-c") {
+      if (i + 1 < args.size())
+        r.config_file = args[++i];
+      else
+        r.errors.push_back("flag '-c' needs a value");
+      continue;
+    }
     if (arg.rfind("--", 0) != 0) {
       r.errors.push_back("unexpected argument '" + arg + "'");
       continue;
@@ -235,7 +241,8 @@ std::vector<std::string> validate(const settings& s) {
 std::string help_text(std::string_view program) {
   std::ostringstream out;
   settings defaults;
-  out << "Usage: " << program << " [--config FILE] [--KEY VALUE | --KEY=VALUE]...\n"
+  out << "Usage: " << program
+      << " [--config FILE] [--KEY VALUE | --KEY=VALUE]...\n"
       << "\n"
       << "h2h, the Heart to Heart messaging server.\n"
       << "\n"
@@ -243,6 +250,8 @@ std::string help_text(std::string_view program) {
       << "  -h, --help          show this help and exit\n"
       << "  --version           print the version and exit\n"
       << "  --check-config      validate the configuration, print it, exit\n"
+      << "  --print-example-config\n"
+      << "                      print a config file with every key, exit\n"
       << "  -c, --config FILE   read settings from FILE (or $H2H_CONFIG)\n"
       << "  --port N            same as --server.port N\n"
       << "  --bind ADDR         same as --server.bind ADDR\n"

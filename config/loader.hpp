@@ -13,7 +13,8 @@
 namespace h2h::config {
 
 /// Looks up an environment variable; returns nullopt when it is not set.
-using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+using env_lookup
+  = std::function<std::optional<std::string>(const std::string&)>;
 
 /// The process environment.
 env_lookup process_env();

@@ -125,7 +125,9 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
 
   node_fixture() {
     env->idle_timeout = std::chrono::milliseconds{1000};
-    env->now_ms = [this] { return ++fake_now; };
+    env->now_ms = [this] {
+      return ++fake_now;
+    };
     dir = sys.spawn(room_directory, env);
     run();
   }

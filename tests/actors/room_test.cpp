@@ -42,9 +42,8 @@ CAF_TEST(a message fans out to every member in seq order) {
   expect((event_batch), to(c.actor));
   expect((publish_ack), to(a.actor));
   for (int i = 0; i < 5; ++i)
-    frame(i % 2 == 0 ? b : c,
-          cmd_message("r1", i % 2 == 0 ? "bob" : "carol",
-                      "m" + std::to_string(i)));
+    frame(i % 2 == 0 ? b : c, cmd_message("r1", i % 2 == 0 ? "bob" : "carol",
+                                          "m" + std::to_string(i)));
   std::vector<std::string> expected{"hi", "m0", "m1", "m2", "m3", "m4"};
   for (auto* link : {a.link.get(), b.link.get(), c.link.get()}) {
     CAF_CHECK_EQUAL(texts(*link, event_kind::message), expected);

@@ -1,0 +1,196 @@
+// One HTTP/1.1 connection of the public port: requests go to the handler,
+// a WebSocket upgrade of /message becomes a ws_connection.
+#include "net/http_connection.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/ws_connection.hpp"
+#include "net/ws_frame.hpp"
+
+namespace h2h::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+http_connection::http_connection(asio::ip::tcp::socket socket,
+                                 server_context& ctx)
+  : stream_(std::move(socket))
+  , ctx_(ctx) {
+}
+
+void http_connection::start() {
+  registry_id_ = ctx_.connections.add(weak_from_this());
+  asio::dispatch(stream_.get_executor(),
+                 [self = shared_from_this()] { self->do_read(); });
+}
+
+void http_connection::do_read() {
+  if (stopping_) {
+    finish();
+    return;
+  }
+  parser_.emplace();
+  parser_->header_limit(16 * 1024);
+  parser_->body_limit(ctx_.settings.max_http_body_bytes);
+  stream_.expires_after(ctx_.settings.http_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, std::size_t) {
+                     self->on_read(ec);
+                   });
+}
+
+void http_connection::on_read(error_code ec) {
+  if (finished_)
+    return;
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout
+      || ec == asio::error::operation_aborted || ec == asio::error::eof
+      || ec == asio::error::connection_reset) {
+    finish();
+    return;
+  }
+  if (ec) {
+    // A request we cannot read: answer once, then close.
+    http_request bad{http::verb::get, "/", 11};
+    bad.keep_alive(false);
+    auto too_big = ec == http::error::body_limit
+                   || ec == http::error::header_limit
+                   || ec == http::error::buffer_overflow;
+    auto res
+      = too_big
+          ? error_response(bad, errc::invalid_field, "request too large")
+          : error_response(bad, errc::invalid_field, "malformed HTTP request");
+    if (too_big)
+      res.result(http::status::payload_too_large);
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
+  }
+  ctx_.counters.http_requests.fetch_add(1, std::memory_order_relaxed);
+  auto req = parser_->release();
+  parser_.reset();
+  if (beast::websocket::is_upgrade(req)) {
+    upgrade(std::move(req));
+    return;
+  }
+  busy_ = true;
+  auto exec = stream_.get_executor();
+  ctx_.handle_http(std::move(req),
+                   [self = shared_from_this(), exec](http_response res) {
+                     asio::post(exec, [self, res = std::move(res)]() mutable {
+                       self->respond(std::move(res));
+                     });
+                   });
+}
+
+void http_connection::respond(http_response res) {
+  if (finished_)
+    return;
+  if (stopping_)
+    res.keep_alive(false);
+  auto keep = res.keep_alive();
+  auto msg = std::make_shared<http_response>(std::move(res));
+  stream_.expires_after(ctx_.settings.http_timeout);
+  http::async_write(
+    stream_, *msg,
+    [self = shared_from_this(), msg, keep](error_code ec, std::size_t) {
+      self->busy_ = false;
+      if (ec || !keep) {
+        self->finish();
+        return;
+      }
+      self->do_read();
+    });
+}
+
+void http_connection::upgrade(http_request req) {
+  auto path = target_path(req.target());
+  if (path != "/message") {
+    respond(error_response(req, errc::unknown_path,
+                           "no WebSocket endpoint at this path"));
+    return;
+  }
+  if (req.method() != http::verb::get) {
+    respond(error_response(req, errc::method_not_allowed,
+                           "WebSocket upgrades use GET"));
+    return;
+  }
+  auto key = req[http::field::sec_websocket_key];
+  if (req[http::field::sec_websocket_version] != "13" || key.empty()) {
+    auto res = error_response(req, errc::invalid_field,
+                              "WebSocket version 13 and a key are required");
+    res.result(http::status::upgrade_required);
+    res.set(http::field::sec_websocket_version, "13");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
+  }
+  if (ctx_.connections.size() > ctx_.settings.max_connections) {
+    auto res = error_response(req, errc::unavailable, "too many connections");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
+  }
+  auto reply = std::make_shared<std::string>(
+    "HTTP/1.1 101 Switching Protocols\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Server: h2h\r\n"
+    "Sec-WebSocket-Accept: "
+    + ws::accept_key(std::string_view{key.data(), key.size()}) + "\r\n\r\n");
+  stream_.expires_after(ctx_.settings.http_timeout);
+  asio::async_write(
+    stream_, asio::buffer(*reply),
+    [self = shared_from_this(), reply](error_code ec, std::size_t) {
+      if (ec) {
+        self->finish();
+        return;
+      }
+      // Bytes behind the request already belong to the WebSocket.
+      auto data = self->buffer_.data();
+      std::string leftover(static_cast<const char*>(data.data()), data.size());
+      self->buffer_.consume(self->buffer_.size());
+      self->buffer_.shrink_to_fit();
+      self->stream_.expires_never();
+      auto socket = self->stream_.release_socket();
+      auto exec = socket.get_executor();
+      auto conn = std::make_shared<ws_connection>(
+        std::move(socket), exec, self->ctx_.settings.ws, self->ctx_.connections,
+        self->ctx_.counters);
+      self->finished_ = true;
+      self->ctx_.connections.remove(self->registry_id_);
+      conn->start(self->ctx_.make_session, session_identity{},
+                  std::move(leftover));
+    });
+}
+
+void http_connection::shutdown() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->stopping_ = true;
+    if (!self->busy_)
+      self->finish();
+  });
+}
+
+void http_connection::abort_now() {
+  finish();
+}
+
+void http_connection::finish() {
+  if (finished_)
+    return;
+  finished_ = true;
+  error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
+  ctx_.connections.remove(registry_id_);
+}
+
+} // namespace h2h::net

@@ -1,0 +1,49 @@
+// One HTTP/1.1 connection of the public port: requests go to the handler,
+// a WebSocket upgrade of /message becomes a ws_connection.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "net/http_types.hpp"
+#include "net/registry.hpp"
+#include "net/server.hpp"
+
+namespace h2h::net {
+
+class http_connection final
+  : public closable,
+    public std::enable_shared_from_this<http_connection> {
+public:
+  http_connection(boost::asio::ip::tcp::socket socket, server_context& ctx);
+
+  void start();
+
+  void shutdown() override;
+  void abort_now() override;
+
+private:
+  void do_read();
+  void on_read(boost::system::error_code ec);
+  void respond(http_response res);
+  void upgrade(http_request req);
+  void finish();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+    boost::beast::http::request_parser<boost::beast::http::string_body>>
+    parser_;
+  server_context& ctx_;
+  std::uint64_t registry_id_ = 0;
+  bool busy_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+};
+
+} // namespace h2h::net

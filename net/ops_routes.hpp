@@ -1,0 +1,27 @@
+// Operational endpoints: /healthz, /readyz and /metrics.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "actors/metrics.hpp"
+#include "net/registry.hpp"
+#include "net/router.hpp"
+
+namespace h2h::net {
+
+struct ops_sources {
+  std::function<bool()> draining;
+  std::shared_ptr<const node_metrics> actors;
+  const net_counters* network = nullptr;
+  std::function<std::size_t()> open_connections;
+};
+
+/// Registers the operational routes on `r`.
+void add_ops_routes(router& r, ops_sources sources);
+
+/// The Prometheus text exposition of the counters.
+std::string metrics_text(const ops_sources& sources);
+
+} // namespace h2h::net

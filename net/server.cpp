@@ -1,0 +1,167 @@
+// The public port: HTTP, WebSocket upgrades, connection limits and graceful
+// shutdown.
+#include "net/server.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/http_connection.hpp"
+
+namespace h2h::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+struct server::impl {
+  server_context ctx;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  asio::signal_set signals{io, SIGINT, SIGTERM};
+  asio::steady_timer retry_timer{io};
+  asio::steady_timer drain_timer{io};
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::atomic<bool> draining{false};
+
+  void do_accept() {
+    acceptor.async_accept(asio::make_strand(io),
+                          [this](error_code ec, tcp::socket socket) {
+                            on_accept(ec, std::move(socket));
+                          });
+  }
+
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (draining)
+      return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted)
+        return;
+      // E.g. out of file descriptors: back off instead of spinning.
+      spdlog::warn("accept failed: {}", ec.message());
+      retry_timer.expires_after(std::chrono::milliseconds{100});
+      retry_timer.async_wait([this](error_code ec) {
+        if (!ec && !draining)
+          do_accept();
+      });
+      return;
+    }
+    if (ctx.connections.size() >= ctx.settings.max_connections) {
+      ctx.counters.refused_connections.fetch_add(1);
+      error_code ignored;
+      socket.close(ignored);
+    } else {
+      std::make_shared<http_connection>(std::move(socket), ctx)->start();
+    }
+    do_accept();
+  }
+
+  void wait_signal() {
+    signals.async_wait([this](error_code ec, int signo) {
+      if (ec)
+        return;
+      if (!draining) {
+        spdlog::info("signal {}: shutting down", signo);
+        begin_drain();
+        wait_signal();
+      } else {
+        spdlog::warn("signal {} again: stopping now", signo);
+        io.stop();
+      }
+    });
+  }
+
+  void begin_drain() {
+    if (draining.exchange(true))
+      return;
+    error_code ec;
+    acceptor.close(ec);
+    retry_timer.cancel();
+    auto open = ctx.connections.size();
+    spdlog::info("draining: closing {} connection(s)", open);
+    ctx.connections.shutdown_all();
+    drain_deadline
+      = std::chrono::steady_clock::now() + ctx.settings.shutdown_timeout;
+    drain_tick();
+  }
+
+  void drain_tick() {
+    if (ctx.connections.size() == 0) {
+      io.stop();
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= drain_deadline) {
+      spdlog::warn("shutdown timeout: {} connection(s) still open",
+                   ctx.connections.size());
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds{20});
+    drain_timer.async_wait([this](error_code ec) {
+      if (!ec)
+        drain_tick();
+    });
+  }
+};
+
+server::server(server_settings settings, session_factory make_session,
+               http_handler handle_http)
+  : impl_(std::make_unique<impl>()) {
+  impl_->ctx.settings = std::move(settings);
+  impl_->ctx.make_session = std::move(make_session);
+  impl_->ctx.handle_http = std::move(handle_http);
+}
+
+server::~server() = default;
+
+std::uint16_t server::listen() {
+  auto& s = impl_->ctx.settings;
+  auto addr = asio::ip::make_address(s.bind);
+  tcp::endpoint ep{addr, s.port};
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol());
+  acc.set_option(tcp::acceptor::reuse_address(true));
+  acc.bind(ep);
+  acc.listen(asio::socket_base::max_listen_connections);
+  return acc.local_endpoint().port();
+}
+
+void server::run() {
+  impl_->wait_signal();
+  impl_->do_accept();
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl_->ctx.settings.io_threads; ++i)
+    extra.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : extra)
+    t.join();
+  // No I/O thread runs now: close what did not close in time.
+  impl_->ctx.connections.abort_all();
+}
+
+void server::stop() {
+  asio::post(impl_->io, [this] { impl_->begin_drain(); });
+}
+
+bool server::draining() const {
+  return impl_->draining.load();
+}
+
+const net_counters& server::counters() const {
+  return impl_->ctx.counters;
+}
+
+std::size_t server::connections() const {
+  return impl_->ctx.connections.size();
+}
+
+} // namespace h2h::net

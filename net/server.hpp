@@ -1,0 +1,70 @@
+// The public port: HTTP, WebSocket upgrades, connection limits and graceful
+// shutdown. The only interface of the network layer the apps see.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/http_types.hpp"
+#include "net/registry.hpp"
+#include "net/ws_connection.hpp"
+
+namespace h2h::net {
+
+struct server_settings {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 8080;
+  int io_threads = 1;
+  std::chrono::milliseconds shutdown_timeout{5000};
+  std::size_t max_http_body_bytes = 1048576;
+  std::size_t max_connections = 100000;
+  /// Longest wait for a complete HTTP request.
+  std::chrono::seconds http_timeout{30};
+  ws_settings ws;
+};
+
+/// Everything connections share with the server. Outlives every connection
+/// and every session actor (the server object is destroyed last).
+struct server_context {
+  server_settings settings;
+  session_factory make_session;
+  http_handler handle_http;
+  registry connections;
+  net_counters counters;
+};
+
+class server {
+public:
+  server(server_settings settings, session_factory make_session,
+         http_handler handle_http);
+  ~server();
+
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and listens; returns the bound port. Throws std::system_error.
+  std::uint16_t listen();
+
+  /// Runs the I/O threads until a graceful stop (stop() or SIGINT/SIGTERM)
+  /// has closed every connection or timed out. Blocks.
+  void run();
+
+  /// Starts a graceful stop: no more accepts, WebSockets close with 1001.
+  /// Thread-safe; idempotent.
+  void stop();
+
+  /// True once a stop began (for /readyz).
+  bool draining() const;
+
+  const net_counters& counters() const;
+  std::size_t connections() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace h2h::net

@@ -1,0 +1,424 @@
+// A WebSocket connection of /message: reads client frames, writes queued
+// frames coalesced into as few socket writes as possible, and is the
+// client_link of its session actor.
+#include "net/ws_connection.hpp"
+
+#include <array>
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+namespace h2h::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+std::shared_ptr<const std::string> share(std::string s) {
+  return std::make_shared<const std::string>(std::move(s));
+}
+
+std::string endpoint_text(const asio::ip::tcp::socket& s) {
+  error_code ec;
+  auto ep = s.remote_endpoint(ec);
+  if (ec)
+    return "?";
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+constexpr std::uint8_t close_header_byte = 0x88;
+
+} // namespace
+
+ws_connection::ws_connection(tcp::socket socket, strand_type strand,
+                             const ws_settings& settings, registry& reg,
+                             net_counters& counters)
+  : socket_(std::move(socket))
+  , strand_(std::move(strand))
+  , settings_(settings)
+  , registry_(reg)
+  , counters_(counters)
+  , parser_(settings.max_frame_bytes) {
+  remote_ = endpoint_text(socket_);
+}
+
+ws_connection::~ws_connection() = default;
+
+void ws_connection::start(const session_factory& make_session,
+                          session_identity identity, std::string leftover) {
+  registry_id_ = registry_.add(weak_from_this());
+  counters_.ws_opened.fetch_add(1, std::memory_order_relaxed);
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(tcp::no_delay{true}, ec);
+  spdlog::info("ws {} open{}{}", remote_, identity.authenticated ? " as " : "",
+               identity.authenticated ? identity.name : "");
+  session_ = make_session(shared_from_this(), std::move(identity));
+  asio::dispatch(strand_, [self = shared_from_this(),
+                           bytes = std::move(leftover)]() mutable {
+    if (!bytes.empty()) {
+      auto v = self->parser_.feed(bytes, self->inbox_);
+      for (auto& m : self->inbox_)
+        if (!self->handle(m))
+          break;
+      self->inbox_.clear();
+      if (v) {
+        self->begin_close(v->close_code, v->reason);
+        return;
+      }
+    }
+    self->maybe_pause();
+    if (!self->paused_.load())
+      self->wait_readable();
+  });
+}
+
+// -- outbound (any thread)
+// -------------------------------------------------------
+
+void ws_connection::push_locked(ws::opcode op,
+                                std::shared_ptr<const std::string> payload) {
+  out_frame f;
+  f.header_len = static_cast<std::uint8_t>(
+    ws::encode_header(op, payload ? payload->size() : 0, f.header));
+  queued_bytes_ += f.header_len + (payload ? payload->size() : 0);
+  f.payload = std::move(payload);
+  outbox_.push_back(std::move(f));
+}
+
+void ws_connection::schedule_write_locked(bool& post) {
+  if (!write_scheduled_) {
+    write_scheduled_ = true;
+    post = true;
+  }
+}
+
+void ws_connection::enqueue(ws::opcode op,
+                            std::shared_ptr<const std::string> payload) {
+  bool post_write = false;
+  bool overflow = false;
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    if (refuse_sends_)
+      return;
+    push_locked(op, std::move(payload));
+    if (queued_bytes_ > settings_.outbound_queue_bytes) {
+      refuse_sends_ = true;
+      overflow = true;
+    } else {
+      schedule_write_locked(post_write);
+    }
+  }
+  if (overflow) {
+    counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    asio::post(strand_, [self = shared_from_this()] {
+      self->begin_close(close_code::slow_consumer, "slow consumer");
+    });
+  } else if (post_write) {
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  }
+}
+
+void ws_connection::deliver(const event_batch& batch) {
+  bool post_write = false;
+  bool overflow = false;
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    if (refuse_sends_)
+      return;
+    for (auto& ev : batch.events)
+      push_locked(ws::opcode::text,
+                  ev.wire ? ev.wire : share(encode_event(ev)));
+    if (queued_bytes_ > settings_.outbound_queue_bytes) {
+      refuse_sends_ = true;
+      overflow = true;
+    } else {
+      schedule_write_locked(post_write);
+    }
+  }
+  if (overflow) {
+    counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    asio::post(strand_, [self = shared_from_this()] {
+      self->begin_close(close_code::slow_consumer, "slow consumer");
+    });
+  } else if (post_write) {
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  }
+}
+
+void ws_connection::send_ack(std::string_view room_id,
+                             std::string_view client_msg_id,
+                             std::uint64_t seq) {
+  enqueue(ws::opcode::text, share(encode_ack(room_id, client_msg_id, seq)));
+}
+
+void ws_connection::send_error(errc code, std::string_view message,
+                               std::string_view client_msg_id) {
+  enqueue(ws::opcode::text, share(encode_error(code, message, client_msg_id)));
+}
+
+void ws_connection::close(std::uint16_t code, std::string_view reason) {
+  asio::post(strand_, [self = shared_from_this(), code,
+                       r = std::string{reason}]() mutable {
+    self->begin_close(code, std::move(r));
+  });
+}
+
+void ws_connection::shutdown() {
+  close(close_code::going_away, "server shutting down");
+}
+
+void ws_connection::abort_now() {
+  finish("server stopped");
+}
+
+void ws_connection::command_done() {
+  auto left = pending_.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  if (paused_.load(std::memory_order_acquire)
+      && left < settings_.inbound_window)
+    asio::post(strand_, [self = shared_from_this()] { self->resume(); });
+}
+
+// -- reading (strand)
+// ------------------------------------------------------------
+
+void ws_connection::wait_readable() {
+  if (reading_ || finished_)
+    return;
+  reading_ = true;
+  socket_.async_wait(
+    tcp::socket::wait_read,
+    asio::bind_executor(strand_, [self = shared_from_this()](error_code ec) {
+      self->on_readable(ec);
+    }));
+}
+
+void ws_connection::on_readable(error_code ec) {
+  reading_ = false;
+  if (finished_)
+    return;
+  if (ec) {
+    finish(ec == asio::error::operation_aborted ? "aborted" : "read failed");
+    return;
+  }
+  // One buffer per thread: idle connections hold no read buffer.
+  static thread_local std::array<std::uint8_t, 65536> buf;
+  for (int round = 0; round < 16; ++round) {
+    auto n = socket_.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      break;
+    if (ec) {
+      finish(ec == asio::error::eof ? "peer closed the connection"
+                                    : "read failed");
+      return;
+    }
+    auto violation = parser_.feed(buf.data(), n, inbox_);
+    for (auto& m : inbox_)
+      if (!handle(m))
+        break;
+    inbox_.clear();
+    if (finished_)
+      return;
+    if (violation) {
+      spdlog::info("ws {} protocol violation: {}", remote_, violation->reason);
+      // The parser cannot go on: close without waiting for the reply.
+      close_received_ = true;
+      begin_close(violation->close_code, violation->reason);
+      return;
+    }
+    maybe_pause();
+    if (paused_.load())
+      return;
+  }
+  if (parser_.at_boundary())
+    parser_.release_memory();
+  wait_readable();
+}
+
+bool ws_connection::handle(ws::message& msg) {
+  switch (msg.op) {
+    case ws::opcode::text: {
+      if (close_sent_)
+        return true; // closing: data is ignored
+      counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
+      auto decoded = decode_client_frame(msg.payload, settings_.codec);
+      if (auto* err = std::get_if<frame_error>(&decoded)) {
+        send_error(err->code, err->message, err->client_msg_id);
+        return true;
+      }
+      pending_.fetch_add(1, std::memory_order_acq_rel);
+      caf::anon_send(session_, std::move(std::get<client_command>(decoded)));
+      return true;
+    }
+    case ws::opcode::binary:
+      begin_close(close_code::unsupported_data,
+                  "binary frames are not supported");
+      return false;
+    case ws::opcode::ping: {
+      std::lock_guard<std::mutex> guard{out_mtx_};
+      if (!refuse_sends_) {
+        bool post = false;
+        push_locked(ws::opcode::pong, share(std::move(msg.payload)));
+        schedule_write_locked(post);
+        if (post)
+          asio::post(strand_,
+                     [self = shared_from_this()] { self->do_write(); });
+      }
+      return true;
+    }
+    case ws::opcode::pong:
+      return true;
+    case ws::opcode::close:
+      close_received_ = true;
+      if (close_sent_) {
+        // Our close was answered.
+        finish("closed");
+        return false;
+      }
+      begin_close(msg.close_code == 1005 ? close_code::normal : msg.close_code,
+                  {});
+      return false;
+    case ws::opcode::continuation:
+      break;
+  }
+  return true;
+}
+
+void ws_connection::maybe_pause() {
+  if (pending_.load(std::memory_order_acquire) < settings_.inbound_window)
+    return;
+  paused_.store(true, std::memory_order_release);
+  // command_done() may have run between the load and the store: look again.
+  if (pending_.load(std::memory_order_acquire) < settings_.inbound_window)
+    paused_.store(false, std::memory_order_release);
+}
+
+void ws_connection::resume() {
+  if (!paused_.load() || finished_)
+    return;
+  if (pending_.load(std::memory_order_acquire) >= settings_.inbound_window)
+    return;
+  paused_.store(false, std::memory_order_release);
+  wait_readable();
+}
+
+// -- writing (strand)
+// ------------------------------------------------------------
+
+void ws_connection::do_write() {
+  if (finished_)
+    return;
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    if (outbox_.empty()) {
+      write_scheduled_ = false;
+      return;
+    }
+    writing_.swap(outbox_);
+  }
+  buffers_.clear();
+  for (auto& f : writing_) {
+    buffers_.emplace_back(f.header, f.header_len);
+    if (f.payload && !f.payload->empty())
+      buffers_.emplace_back(f.payload->data(), f.payload->size());
+  }
+  asio::async_write(
+    socket_, buffers_,
+    asio::bind_executor(
+      strand_, [self = shared_from_this()](error_code ec, std::size_t n) {
+        self->on_written(ec, n);
+      }));
+}
+
+void ws_connection::on_written(error_code ec, std::size_t bytes) {
+  if (finished_)
+    return;
+  if (ec) {
+    finish("write failed");
+    return;
+  }
+  bool close_flushed = false;
+  for (auto& f : writing_)
+    if (f.header[0] == close_header_byte)
+      close_flushed = true;
+  counters_.frames_out.fetch_add(writing_.size(), std::memory_order_relaxed);
+  counters_.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
+  writing_.clear();
+  if (writing_.capacity() > 256)
+    std::vector<out_frame>{}.swap(writing_);
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    queued_bytes_ -= bytes;
+  }
+  if (close_flushed) {
+    if (close_received_)
+      finish("closed");
+    return; // nothing is written after a close frame
+  }
+  do_write();
+}
+
+// -- closing (strand)
+// ------------------------------------------------------------
+
+void ws_connection::begin_close(std::uint16_t code, std::string reason) {
+  if (close_sent_ || finished_)
+    return;
+  close_sent_ = true;
+  if (code != close_code::normal)
+    spdlog::info("ws {} closing with {}{}{}", remote_, code,
+                 reason.empty() ? "" : ": ", reason);
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    refuse_sends_ = true;
+    if (code == close_code::slow_consumer) {
+      // What it did not read is dropped; it recovers with lastSeq.
+      for (auto& f : outbox_)
+        queued_bytes_ -= f.header_len + (f.payload ? f.payload->size() : 0);
+      outbox_.clear();
+    }
+    push_locked(ws::opcode::close, share(ws::close_payload(code, reason)));
+    schedule_write_locked(post);
+  }
+  if (post)
+    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+  close_timer_ = std::make_unique<asio::steady_timer>(strand_);
+  close_timer_->expires_after(settings_.close_timeout);
+  close_timer_->async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec)
+      self->finish("close handshake timed out");
+  });
+  // Read on (even when paused) to see the peer's close frame.
+  if (!close_received_)
+    wait_readable();
+}
+
+void ws_connection::finish(const char* why) {
+  if (finished_)
+    return;
+  finished_ = true;
+  {
+    std::lock_guard<std::mutex> guard{out_mtx_};
+    refuse_sends_ = true;
+    outbox_.clear();
+    queued_bytes_ = 0;
+  }
+  if (close_timer_)
+    close_timer_->cancel();
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  if (session_) {
+    caf::anon_send(session_, disconn_atom_v);
+    session_ = nullptr;
+  }
+  registry_.remove(registry_id_);
+  counters_.ws_closed.fetch_add(1, std::memory_order_relaxed);
+  spdlog::info("ws {} closed: {}", remote_, why);
+}
+
+} // namespace h2h::net

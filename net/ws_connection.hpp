@@ -1,0 +1,130 @@
+// A WebSocket connection of /message: reads client frames, writes queued
+// frames coalesced into as few socket writes as possible, and is the
+// client_link of its session actor.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "actors/client_link.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/session_actor.hpp"
+#include "net/json_codec.hpp"
+#include "net/registry.hpp"
+#include "net/ws_frame.hpp"
+
+namespace h2h::net {
+
+/// Spawns the session actor of a new connection.
+using session_factory
+  = std::function<session_actor(client_link_ptr, session_identity)>;
+
+/// Limits of one WebSocket connection.
+struct ws_settings {
+  std::size_t max_frame_bytes = 65536;
+  std::size_t outbound_queue_bytes = 1048576;
+  /// Decoded frames that may wait for the session actor before reading stops.
+  int inbound_window = 32;
+  std::chrono::milliseconds close_timeout{2000};
+  codec_limits codec;
+};
+
+class ws_connection final : public client_link,
+                            public closable,
+                            public std::enable_shared_from_this<ws_connection> {
+public:
+  using tcp = boost::asio::ip::tcp;
+  /// A strand: the acceptor gives every connection its own.
+  using strand_type = boost::asio::any_io_executor;
+
+  ws_connection(tcp::socket socket, strand_type strand,
+                const ws_settings& settings, registry& reg,
+                net_counters& counters);
+  ~ws_connection() override;
+
+  /// Spawns the session and starts reading; `leftover` are bytes that
+  /// arrived behind the upgrade request.
+  void start(const session_factory& make_session, session_identity identity,
+             std::string leftover);
+
+  // -- client_link (any thread)
+  // ------------------------------------------------
+  void deliver(const event_batch& batch) override;
+  void send_ack(std::string_view room_id, std::string_view client_msg_id,
+                std::uint64_t seq) override;
+  void send_error(errc code, std::string_view message,
+                  std::string_view client_msg_id) override;
+  void close(std::uint16_t code, std::string_view reason) override;
+  void command_done() override;
+
+  // -- closable
+  // ----------------------------------------------------------------
+  void shutdown() override;
+  void abort_now() override;
+
+private:
+  struct out_frame {
+    std::shared_ptr<const std::string> payload;
+    std::uint8_t header[10];
+    std::uint8_t header_len;
+  };
+
+  // Called with out_mtx_ held.
+  void push_locked(ws::opcode op, std::shared_ptr<const std::string> payload);
+  void enqueue(ws::opcode op, std::shared_ptr<const std::string> payload);
+  void schedule_write_locked(bool& post);
+
+  // Strand only.
+  void wait_readable();
+  void on_readable(boost::system::error_code ec);
+  bool handle(ws::message& msg);
+  void maybe_pause();
+  void resume();
+  void do_write();
+  void on_written(boost::system::error_code ec, std::size_t bytes);
+  void begin_close(std::uint16_t code, std::string reason);
+  void finish(const char* why);
+
+  tcp::socket socket_;
+  strand_type strand_;
+  const ws_settings& settings_;
+  registry& registry_;
+  net_counters& counters_;
+  std::uint64_t registry_id_ = 0;
+  std::string remote_;
+  ws::parser parser_;
+  std::vector<ws::message> inbox_;
+  session_actor session_;
+
+  // Outbound, shared with actor threads.
+  std::mutex out_mtx_;
+  std::vector<out_frame> outbox_;
+  std::size_t queued_bytes_ = 0;
+  bool write_scheduled_ = false;
+  bool refuse_sends_ = false;
+
+  // Strand only.
+  std::vector<out_frame> writing_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  bool reading_ = false;
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool finished_ = false;
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;
+
+  // Inbound flow control.
+  std::atomic<int> pending_{0};
+  std::atomic<bool> paused_{false};
+};
+
+} // namespace h2h::net

@@ -1,0 +1,213 @@
+// Starts a real h2hd on port 0 for integration tests and stops it by PID.
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+namespace h2h::test {
+
+namespace {
+
+std::string make_temp_dir() {
+  char tmpl[] = "/tmp/h2h-test-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr)
+    throw std::runtime_error("mkdtemp failed");
+  return tmpl;
+}
+
+} // namespace
+
+temp_dir::temp_dir()
+  : path_(make_temp_dir()) {
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+server_process::server_process(const std::string& binary,
+                               std::vector<std::string> args,
+                               std::map<std::string, std::string> env,
+                               std::chrono::milliseconds startup_timeout) {
+  char tmpl[] = "/tmp/h2hd-log-XXXXXX";
+  int log_fd = mkstemp(tmpl);
+  if (log_fd < 0)
+    throw std::runtime_error("mkstemp failed");
+  log_path_ = tmpl;
+  int out[2];
+  if (pipe(out) != 0)
+    throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0)
+    throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    close(out[0]);
+    close(out[1]);
+    close(log_fd);
+    for (auto& [k, v] : env)
+      setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  close(log_fd);
+  stdout_fd_ = out[0];
+  // Read stdout until the listening line, within the deadline.
+  auto deadline = std::chrono::steady_clock::now() + startup_timeout;
+  std::string seen;
+  while (port_ == 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  deadline - std::chrono::steady_clock::now())
+                  .count();
+    if (left <= 0)
+      break;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0)
+      break;
+    char buf[512];
+    auto n = read(stdout_fd_, buf, sizeof(buf));
+    if (n <= 0)
+      break;
+    seen.append(buf, static_cast<std::size_t>(n));
+    auto pos = seen.find("listening on ");
+    auto eol = pos == std::string::npos ? pos : seen.find('\n', pos);
+    if (eol != std::string::npos) {
+      auto line = seen.substr(pos, eol - pos);
+      port_ = static_cast<std::uint16_t>(
+        std::stoi(line.substr(line.rfind(':') + 1)));
+    }
+  }
+  if (port_ == 0) {
+    auto text = log();
+    kill(pid_, SIGKILL);
+    wait(std::chrono::seconds{5});
+    throw std::runtime_error("h2hd did not start; stdout: " + seen
+                             + "\nstderr: " + text);
+  }
+}
+
+server_process::~server_process() {
+  if (!exited_) {
+    if (!stop(std::chrono::seconds{10})) {
+      kill(pid_, SIGKILL);
+      wait(std::chrono::seconds{5});
+    }
+  }
+  if (stdout_fd_ >= 0)
+    close(stdout_fd_);
+  if (!log_path_.empty())
+    unlink(log_path_.c_str());
+}
+
+void server_process::signal(int signo) const {
+  if (!exited_)
+    kill(pid_, signo);
+}
+
+std::optional<int> server_process::wait(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    auto r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exited_ = true;
+      if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+      if (WIFSIGNALED(status))
+        return -WTERMSIG(status);
+      return -1;
+    }
+    if (r < 0) {
+      exited_ = true;
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      return std::nullopt;
+    usleep(5000); // polling a child's exit: waitpid has no timeout
+  }
+}
+
+std::optional<int> server_process::stop(std::chrono::milliseconds timeout) {
+  if (exited_)
+    return 0;
+  kill(pid_, SIGTERM);
+  return wait(timeout);
+}
+
+std::string server_process::log() const {
+  std::ifstream in{log_path_};
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+http_result http_request(std::uint16_t port, const std::string& method,
+                         const std::string& target, const std::string& body,
+                         const std::map<std::string, std::string>& headers) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context ioc;
+  beast::tcp_stream stream{ioc};
+  stream.expires_after(std::chrono::seconds{10});
+  stream.connect(boost::asio::ip::tcp::endpoint{
+    boost::asio::ip::make_address("127.0.0.1"), port});
+  // Synchronous Beast calls ignore expires_after: bound them in the kernel.
+  timeval tv{10, 0};
+  setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv,
+             sizeof(tv));
+  setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv,
+             sizeof(tv));
+  http::request<http::string_body> req{http::string_to_verb(method), target,
+                                       11};
+  req.set(http::field::host, "127.0.0.1");
+  for (auto& [k, v] : headers)
+    req.set(k, v);
+  if (!body.empty() || method == "POST" || method == "PATCH"
+      || method == "PUT") {
+    req.body() = body;
+    if (headers.count("Content-Type") == 0)
+      req.set(http::field::content_type, "application/json");
+  }
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  http::read(stream, buf, res);
+  http_result out;
+  out.status = static_cast<int>(res.result_int());
+  out.body = res.body();
+  for (auto& f : res)
+    out.headers[std::string{f.name_string()}] = std::string{f.value()};
+  beast::error_code ec;
+  stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  return out;
+}
+
+} // namespace h2h::test

@@ -1,0 +1,84 @@
+// Starts a real h2hd on port 0 for integration tests and stops it by PID.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace h2h::test {
+
+class server_process {
+public:
+  /// Starts `binary args...` with extra environment variables, and waits
+  /// (bounded) for its "listening on ADDR:PORT" line. Throws on failure.
+  server_process(const std::string& binary, std::vector<std::string> args,
+                 std::map<std::string, std::string> env = {},
+                 std::chrono::milliseconds startup_timeout
+                 = std::chrono::seconds{20});
+
+  /// Stops the process if it still runs (SIGTERM, then SIGKILL).
+  ~server_process();
+
+  server_process(const server_process&) = delete;
+  server_process& operator=(const server_process&) = delete;
+
+  std::uint16_t port() const {
+    return port_;
+  }
+
+  pid_t pid() const {
+    return pid_;
+  }
+
+  /// Sends a signal to the process.
+  void signal(int signo) const;
+
+  /// Waits for the process to exit; returns its exit status (or -signal),
+  /// or nullopt on timeout.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+
+  /// SIGTERM and wait; returns the exit status or nullopt on timeout.
+  std::optional<int> stop(std::chrono::milliseconds timeout
+                          = std::chrono::seconds{10});
+
+  /// What the process wrote to stderr so far (its log).
+  std::string log() const;
+
+private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string log_path_;
+  int stdout_fd_ = -1;
+  bool exited_ = false;
+};
+
+/// A temporary directory removed (recursively) at destruction.
+class temp_dir {
+public:
+  temp_dir();
+  ~temp_dir();
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  std::string path_;
+};
+
+/// Sends one HTTP/1.1 request to 127.0.0.1:port; returns status and body.
+struct http_result {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+};
+http_result
+http_request(std::uint16_t port, const std::string& method,
+             const std::string& target, const std::string& body = {},
+             const std::map<std::string, std::string>& headers = {});
+
+} // namespace h2h::test

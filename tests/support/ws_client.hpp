@@ -1,0 +1,73 @@
+// A real WebSocket client (Boost.Beast) for integration tests: every call
+// is bounded in time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace h2h::test {
+
+/// How a test client connects.
+struct ws_options {
+  std::string target = "/message";
+  std::map<std::string, std::string> headers;
+  /// SO_RCVBUF before connecting (0 = the kernel's default).
+  int receive_buffer_bytes = 0;
+  /// False makes a client that reads nothing until recv() is called.
+  bool read_at_once = true;
+};
+
+class ws_client {
+public:
+  using ms = std::chrono::milliseconds;
+
+  /// Connects and completes the handshake; throws on failure.
+  explicit ws_client(std::uint16_t port, ws_options options = {});
+  ~ws_client();
+
+  ws_client(const ws_client&) = delete;
+  ws_client& operator=(const ws_client&) = delete;
+
+  /// Sends a text frame; false when the connection is gone.
+  bool send(const std::string& text, ms timeout = ms{5000});
+  bool send_json(const nlohmann::json& j, ms timeout = ms{5000}) {
+    return send(j.dump(), timeout);
+  }
+  bool send_binary(const std::string& bytes, ms timeout = ms{5000});
+
+  /// The next text message, or nullopt on timeout or close.
+  std::optional<std::string> recv(ms timeout = ms{5000});
+
+  /// The next message as JSON; throws on timeout or close.
+  nlohmann::json recv_json(ms timeout = ms{5000});
+
+  /// Waits until the server closes; returns its close code (nullopt on
+  /// timeout). Messages that arrive meanwhile are dropped.
+  std::optional<std::uint16_t> wait_closed(ms timeout = ms{5000});
+
+  /// Closes from the client side (bounded).
+  void close(std::uint16_t code = 1000);
+
+  bool closed() const;
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+/// Frame builders for the raw JSON protocol.
+nlohmann::json enter_frame(const std::string& room, const std::string& sender,
+                           std::int64_t last_seq = -1);
+nlohmann::json message_frame(const std::string& room, const std::string& sender,
+                             const std::string& text,
+                             const std::string& client_msg_id = {});
+nlohmann::json exit_frame(const std::string& room, const std::string& sender);
+
+} // namespace h2h::test
