@@ -34,6 +34,7 @@ enum class errc : std::uint8_t {
   message_too_long,   // CHAT_005
   unavailable,        // CHAT_006
   internal,           // GLOBAL_500
+  seq_conflict,       // CHAT_006: another writer holds the room's seqs
 };
 
 /// How one error looks to a client.
@@ -93,6 +94,8 @@ constexpr error_info describe(errc e) {
       return {"CHAT_006", 503};
     case errc::internal:
       return {"GLOBAL_500", 500};
+    case errc::seq_conflict:
+      return {"CHAT_006", 503};
   }
   return {"GLOBAL_500", 500};
 }

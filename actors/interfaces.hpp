@@ -34,6 +34,25 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
   caf::replies_to<info_atom>::with<std::vector<std::string>>>;
 
+/// Owns one store connection; blocking calls happen only here (detached).
+using store_worker_actor = caf::typed_actor<
+  caf::replies_to<commit_atom, event_batch>::with<std::vector<publish_ack>>,
+  caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  caf::replies_to<ping_atom>::with<bool>>;
+
+/// Batches appends into transactions; serves reads through its workers.
+using persistence_actor = caf::typed_actor<
+  caf::replies_to<append_atom, room_event>::with<publish_ack>,
+  caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  // A round trip to the store (for /readyz).
+  caf::replies_to<ping_atom>::with<bool>,
+  // Answers true once everything queued is committed (shutdown).
+  caf::replies_to<flush_atom>::with<bool>,
+  caf::reacts_to<tick_atom, std::uint64_t>, // the batch window closed
+  caf::reacts_to<retry_atom>>;              // retry after a store failure
+
 /// A session asks to enter a room.
 struct enter_request {
   session_actor session;
@@ -76,6 +95,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(h2h_handles, caf::id_block::h2h::end)
 CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
 CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
 CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::store_worker_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::persistence_actor))
 CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
 CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
 CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))

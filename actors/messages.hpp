@@ -9,35 +9,10 @@
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
+#include "persistence/record.hpp"
+#include "persistence/store.hpp"
 
 namespace h2h {
-
-/// What a room event is.
-enum class event_kind : std::uint8_t { message = 0, enter = 1, exit = 2 };
-
-/// A room event (a chat message or an ENTER/EXIT notice) with its seq, as
-/// every receiver sees it.
-struct room_event {
-  std::string room_id;
-  std::uint64_t seq = 0;
-  event_kind kind = event_kind::message;
-  std::string sender;
-  std::int64_t sender_id = 0;
-  std::string text;
-  /// Server time, milliseconds since the Unix epoch (UTC).
-  std::int64_t ts_ms = 0;
-  std::string client_msg_id;
-  /// The raw-JSON wire form, encoded once for all receivers. Not serialized:
-  /// a node that receives the event from another encodes it again.
-  std::shared_ptr<const std::string> wire;
-};
-
-inline bool operator==(const room_event& x, const room_event& y) {
-  return x.room_id == y.room_id && x.seq == y.seq && x.kind == y.kind
-         && x.sender == y.sender && x.sender_id == y.sender_id
-         && x.text == y.text && x.ts_ms == y.ts_ms
-         && x.client_msg_id == y.client_msg_id;
-}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_event& x) {
@@ -86,21 +61,65 @@ typename Inspector::result_type inspect(Inspector& f, client_command& x) {
            x.text, x.client_msg_id, x.last_seq);
 }
 
-/// A publish that the room committed: the seq it got and its server time.
-struct publish_ack {
-  std::uint64_t seq = 0;
-  std::int64_t ts_ms = 0;
-  /// True when the clientMsgId was seen before and nothing was broadcast.
-  bool duplicate = false;
-};
+/// The answer to a publish: the seq the message has in history.
+using publish_ack = append_outcome;
 
-inline bool operator==(const publish_ack& x, const publish_ack& y) {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
+  return f(caf::meta::type_name("append_outcome"), x.seq, x.ts_ms, x.duplicate);
+}
+
+inline bool operator==(const append_outcome& x, const append_outcome& y) {
   return x.seq == y.seq && x.ts_ms == y.ts_ms && x.duplicate == y.duplicate;
 }
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, publish_ack& x) {
-  return f(caf::meta::type_name("publish_ack"), x.seq, x.ts_ms, x.duplicate);
+typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
+  return f(caf::meta::type_name("room_snapshot"), x.last_seq, x.recent);
+}
+
+inline bool operator==(const room_snapshot& x, const room_snapshot& y) {
+  return x.last_seq == y.last_seq && x.recent == y.recent;
+}
+
+/// Which slice of a room's history to read.
+enum class history_mode : std::uint8_t {
+  after = 0,  // seq > cursor, oldest first
+  before = 1, // seq < cursor, newest first
+  page = 2,   // page `cursor` of `limit`, oldest first
+};
+
+struct history_query {
+  std::string room_id;
+  history_mode mode = history_mode::after;
+  std::uint64_t cursor = 0;
+  std::uint64_t limit = 50;
+};
+
+inline bool operator==(const history_query& x, const history_query& y) {
+  return x.room_id == y.room_id && x.mode == y.mode && x.cursor == y.cursor
+         && x.limit == y.limit;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_query& x) {
+  return f(caf::meta::type_name("history_query"), x.room_id, x.mode, x.cursor,
+           x.limit);
+}
+
+/// A slice of history; `room_exists` is false for an unknown room.
+struct history_page {
+  bool room_exists = false;
+  std::vector<room_event> events;
+};
+
+inline bool operator==(const history_page& x, const history_page& y) {
+  return x.room_exists == y.room_exists && x.events == y.events;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_page& x) {
+  return f(caf::meta::type_name("history_page"), x.room_exists, x.events);
 }
 
 /// A message to publish into a room.
@@ -124,9 +143,9 @@ typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
 
 } // namespace h2h
 
-// -- atoms
-// ---------------------------------------------------------------------
+// -- type ids and atoms -------------------------------------------------------
 
+// clang-format off
 CAF_BEGIN_TYPE_ID_BLOCK(h2h, caf::first_custom_type_id)
 
 CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
@@ -134,7 +153,12 @@ CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
 CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
 CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
 CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
-CAF_ADD_TYPE_ID(h2h, (h2h::publish_ack))
+CAF_ADD_TYPE_ID(h2h, (h2h::append_outcome))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::append_outcome>))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_snapshot))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_mode))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_query))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_page))
 CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
 CAF_ADD_TYPE_ID(h2h, (h2h::errc))
 
@@ -146,8 +170,17 @@ CAF_ADD_ATOM(h2h, h2h, idle_atom, "idle")
 CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")
 CAF_ADD_ATOM(h2h, h2h, stop_atom, "stop")
 CAF_ADD_ATOM(h2h, h2h, info_atom, "info")
+CAF_ADD_ATOM(h2h, h2h, append_atom, "append")
+CAF_ADD_ATOM(h2h, h2h, commit_atom, "commit")
+CAF_ADD_ATOM(h2h, h2h, load_atom, "load")
+CAF_ADD_ATOM(h2h, h2h, history_atom, "history")
+CAF_ADD_ATOM(h2h, h2h, flush_atom, "flush")
+CAF_ADD_ATOM(h2h, h2h, tick_atom, "tick")
+CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
+CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
 
 CAF_END_TYPE_ID_BLOCK(h2h)
+// clang-format on
 
 CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")
 

@@ -17,6 +17,16 @@ struct node_metrics {
   /// Event deliveries to sessions (one per event per receiver).
   std::atomic<std::uint64_t> deliveries{0};
   std::atomic<std::uint64_t> duplicates{0};
+  // Persistence.
+  std::atomic<bool> store_ok{true};
+  /// Appends accepted and not yet committed.
+  std::atomic<std::int64_t> persist_queue{0};
+  std::atomic<std::uint64_t> batches{0};
+  std::atomic<std::uint64_t> batched_messages{0};
+  std::atomic<std::uint64_t> commit_us_total{0};
+  std::atomic<std::uint64_t> commit_retries{0};
+  /// Publishes refused with CHAT_006 because the queue was full.
+  std::atomic<std::uint64_t> refused_full{0};
 };
 
 } // namespace h2h

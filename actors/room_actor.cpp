@@ -1,4 +1,5 @@
-// The room actor: one per active room; assigns seqs, dedupes, fans out.
+// The room actor: one per active room; assigns seqs, dedupes, has every
+// event committed before anyone sees it, replays, and fans out.
 #include "actors/room_actor.hpp"
 
 #include <spdlog/spdlog.h>
@@ -21,8 +22,8 @@ std::string dedupe_window::key(const std::string& sender,
 
 const publish_ack* dedupe_window::find(const std::string& sender,
                                        const std::string& id) const {
-  auto i = seqs_.find(key(sender, id));
-  return i == seqs_.end() ? nullptr : &i->second;
+  auto i = acks_.find(key(sender, id));
+  return i == acks_.end() ? nullptr : &i->second;
 }
 
 void dedupe_window::remember(const std::string& sender, const std::string& id,
@@ -32,11 +33,11 @@ void dedupe_window::remember(const std::string& sender, const std::string& id,
   auto k = key(sender, id);
   auto dup = ack;
   dup.duplicate = true;
-  if (!seqs_.emplace(k, dup).second)
+  if (!acks_.emplace(k, dup).second)
     return;
   order_.push_back(std::move(k));
   if (order_.size() > capacity_) {
-    seqs_.erase(order_.front());
+    acks_.erase(order_.front());
     order_.pop_front();
   }
 }
@@ -45,6 +46,8 @@ void dedupe_window::remember(const std::string& sender, const std::string& id,
 // -------------------------------------------------------------
 
 namespace {
+
+using ack_promise = caf::typed_response_promise<publish_ack>;
 
 /// Builds the next event of the room (seq and time assigned here, once).
 room_event next_event(room_state& st, event_kind kind, std::string sender,
@@ -59,44 +62,190 @@ room_event next_event(room_state& st, event_kind kind, std::string sender,
   ev.text = std::move(text);
   ev.ts_ms = st.env->now_ms ? st.env->now_ms() : 0;
   ev.client_msg_id = std::move(client_msg_id);
-  if (st.env->encode)
-    ev.wire = st.env->encode(ev);
   return ev;
-}
-
-/// Keeps the event for replay and sends it to every member, sharing one
-/// message between all of them.
-void commit_and_fan_out(room_pointer self, room_event ev) {
-  auto& st = self->state;
-  if (st.env->replay_ring > 0) {
-    st.ring.push_back(ev);
-    if (st.ring.size() > st.env->replay_ring)
-      st.ring.pop_front();
-  }
-  event_batch batch;
-  batch.events.push_back(std::move(ev));
-  auto msg = caf::make_message(std::move(batch));
-  for (auto& [addr, m] : st.members)
-    send_shared(self, m.handle, msg);
-  auto& metrics = *st.env->metrics;
-  metrics.events.fetch_add(1, std::memory_order_relaxed);
-  metrics.deliveries.fetch_add(st.members.size(), std::memory_order_relaxed);
-}
-
-/// Sends the member every kept event after `after`, in order.
-void replay(room_pointer self, const session_actor& to, std::int64_t after) {
-  event_batch batch;
-  for (auto& ev : self->state.ring)
-    if (static_cast<std::int64_t>(ev.seq) > after)
-      batch.events.push_back(ev);
-  if (!batch.events.empty())
-    self->send(to, std::move(batch));
 }
 
 void arm_idle_timer(room_pointer self) {
   auto& st = self->state;
   auto gen = ++st.idle_generation;
   self->delayed_send(self, st.env->idle_timeout, idle_chk_atom_v, gen);
+}
+
+void maybe_idle(room_pointer self) {
+  auto& st = self->state;
+  if (st.members.empty() && st.pending.empty())
+    arm_idle_timer(self);
+}
+
+void remember_committed(room_state& st, const room_event& ev) {
+  if (st.env->replay_ring > 0) {
+    st.ring.push_back(ev);
+    if (st.ring.size() > st.env->replay_ring)
+      st.ring.pop_front();
+  }
+}
+
+/// Sends a committed event to every member, one shared message for all;
+/// members whose replay is still being read get it afterwards.
+void fan_out(room_pointer self, room_event ev) {
+  auto& st = self->state;
+  if (st.env->encode)
+    ev.wire = st.env->encode(ev);
+  remember_committed(st, ev);
+  event_batch batch;
+  batch.events.push_back(std::move(ev));
+  auto msg = caf::make_message(std::move(batch));
+  const auto& sent = msg.get_as<event_batch>(0).events.front();
+  std::size_t receivers = 0;
+  for (auto& [addr, m] : st.members) {
+    if (m.replaying) {
+      m.held.push_back(sent);
+    } else {
+      send_shared(self, m.handle, msg);
+      ++receivers;
+    }
+  }
+  auto& metrics = *st.env->metrics;
+  metrics.events.fetch_add(1, std::memory_order_relaxed);
+  metrics.deliveries.fetch_add(receivers, std::memory_order_relaxed);
+}
+
+/// Removes the oldest uncommitted event, which must be `seq` (the store
+/// answers in order).
+uncommitted take_pending(room_state& st, std::uint64_t seq) {
+  auto i = st.pending.begin();
+  if (i == st.pending.end() || i->event.seq != seq) {
+    spdlog::error("room {}: commit of seq {} arrived out of order", st.id, seq);
+    while (i != st.pending.end() && i->event.seq != seq)
+      ++i;
+    if (i == st.pending.end())
+      return {};
+  }
+  auto u = std::move(*i);
+  st.pending.erase(i);
+  if (!u.event.client_msg_id.empty())
+    st.pending_ids.erase(
+      dedupe_window::key(u.event.sender, u.event.client_msg_id));
+  return u;
+}
+
+void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
+  auto& st = self->state;
+  auto u = take_pending(st, seq);
+  if (!u.event.client_msg_id.empty())
+    st.recent.remember(u.event.sender, u.event.client_msg_id, ack);
+  if (!ack.duplicate) {
+    st.committed_seq = seq;
+    fan_out(self, std::move(u.event));
+  } else {
+    // Stored long ago (older than the window): nothing new to broadcast.
+    st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < u.waiters.size(); ++i) {
+    auto a = ack;
+    a.duplicate = a.duplicate || i > 0;
+    u.waiters[i].deliver(a);
+  }
+  maybe_idle(self);
+}
+
+void on_commit_failed(room_pointer self, std::uint64_t seq,
+                      const caf::error& err) {
+  auto& st = self->state;
+  spdlog::error("room {}: seq {} not committed: {}", st.id, seq,
+                self->system().render(err));
+  auto u = take_pending(st, seq);
+  for (auto& w : u.waiters)
+    w.deliver(err);
+  maybe_idle(self);
+}
+
+/// Hands a new event to the store; it goes out once committed.
+void submit(room_pointer self, room_event ev, ack_promise* promise) {
+  auto& st = self->state;
+  auto seq = ev.seq;
+  if (!ev.client_msg_id.empty())
+    st.pending_ids.emplace(dedupe_window::key(ev.sender, ev.client_msg_id),
+                           seq);
+  uncommitted u;
+  u.event = ev;
+  if (promise)
+    u.waiters.push_back(*promise);
+  st.pending.push_back(std::move(u));
+  self
+    ->request(st.env->persistence, caf::infinite, append_atom_v, std::move(ev))
+    .then([self, seq](publish_ack& ack) { on_committed(self, seq, ack); },
+          [self, seq](caf::error& err) { on_commit_failed(self, seq, err); });
+}
+
+void finish_replay(room_pointer self, const caf::actor_addr& who) {
+  auto i = self->state.members.find(who);
+  if (i == self->state.members.end())
+    return;
+  auto& m = i->second;
+  if (!m.held.empty()) {
+    event_batch held;
+    held.events.swap(m.held);
+    self->send(m.handle, std::move(held));
+  }
+  m.replaying = false;
+}
+
+/// Sends the member every committed event in (after, upto], reading the
+/// store a chunk at a time; live events wait in the member's `held` list.
+void replay_from_store(room_pointer self, caf::actor_addr who,
+                       std::uint64_t after, std::uint64_t upto) {
+  auto& st = self->state;
+  history_query q{st.id, history_mode::after, after, st.env->replay_chunk};
+  self
+    ->request(st.env->persistence, std::chrono::seconds{30}, history_atom_v,
+              std::move(q))
+    .then(
+      [self, who, upto](history_page& page) {
+        auto i = self->state.members.find(who);
+        if (i == self->state.members.end() || !i->second.replaying)
+          return; // left meanwhile
+        event_batch batch;
+        std::uint64_t last = 0;
+        for (auto& ev : page.events) {
+          if (ev.seq > upto)
+            break;
+          last = ev.seq;
+          batch.events.push_back(std::move(ev));
+        }
+        if (!batch.events.empty())
+          self->send(i->second.handle, std::move(batch));
+        if (last != 0 && last < upto
+            && page.events.size() == self->state.env->replay_chunk)
+          replay_from_store(self, who, last, upto);
+        else
+          finish_replay(self, who);
+      },
+      [self, who](caf::error& err) {
+        spdlog::warn("room {}: replay failed: {}", self->state.id,
+                     self->system().render(err));
+        finish_replay(self, who);
+      });
+}
+
+/// Replays every committed event after `after` to a member, then live ones.
+void replay(room_pointer self, room_member& m, std::int64_t after) {
+  auto& st = self->state;
+  if (after < 0 || static_cast<std::uint64_t>(after) >= st.committed_seq
+      || m.replaying)
+    return;
+  auto from = static_cast<std::uint64_t>(after);
+  if (!st.ring.empty() && st.ring.front().seq <= from + 1) {
+    event_batch batch;
+    for (auto& ev : st.ring)
+      if (ev.seq > from)
+        batch.events.push_back(ev);
+    if (!batch.events.empty())
+      self->send(m.handle, std::move(batch));
+    return;
+  }
+  m.replaying = true;
+  replay_from_store(self, m.handle.address(), from, st.committed_seq);
 }
 
 void remove_member(room_pointer self, const caf::actor_addr& who) {
@@ -108,10 +257,29 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto sender_id = i->second.sender_id;
   self->demonitor(who);
   st.members.erase(i);
-  commit_and_fan_out(self, next_event(st, event_kind::exit, sender, sender_id,
-                                      sender + " left.", {}));
-  if (st.members.empty())
-    arm_idle_timer(self);
+  submit(
+    self,
+    next_event(st, event_kind::exit, sender, sender_id, sender + " left.", {}),
+    nullptr);
+}
+
+void apply_snapshot(room_pointer self, room_snapshot& snap) {
+  auto& st = self->state;
+  st.last_seq = st.committed_seq = snap.last_seq;
+  auto ring_from = snap.recent.size() > st.env->replay_ring
+                     ? snap.recent.size() - st.env->replay_ring
+                     : 0;
+  for (std::size_t i = 0; i < snap.recent.size(); ++i) {
+    auto& ev = snap.recent[i];
+    if (!ev.client_msg_id.empty())
+      st.recent.remember(ev.sender, ev.client_msg_id,
+                         publish_ack{ev.seq, ev.ts_ms, true});
+    if (i >= ring_from) {
+      if (st.env->encode)
+        ev.wire = st.env->encode(ev);
+      st.ring.push_back(std::move(ev));
+    }
+  }
 }
 
 } // namespace
@@ -133,51 +301,85 @@ room_actor::behavior_type room(room_pointer self, std::string id,
   self->set_error_handler([self](caf::error& err) {
     spdlog::warn("room {}: {}", self->state.id, self->system().render(err));
   });
-  // No idle timer yet: the directory spawns a room only to forward an ENTER.
+  // Seqs continue where the store left off: nothing else is handled before
+  // the room knows its last seq. The directory spawns a room only to forward
+  // an ENTER, so no idle timer is armed yet.
+  auto window = std::max(st.env->replay_ring, st.env->dedupe_window);
+  self
+    ->request(st.env->persistence, std::chrono::seconds{30}, load_atom_v, st.id,
+              static_cast<std::uint64_t>(window))
+    .await([self](room_snapshot& snap) { apply_snapshot(self, snap); },
+           [self](caf::error& err) {
+             spdlog::error("room {} cannot load its state: {}", self->state.id,
+                           self->system().render(err));
+             self->quit(err);
+           });
   return {
     [self](enter_atom, enter_request& req) -> enter_reply {
       auto& st = self->state;
       ++st.enters_seen;
       ++st.idle_generation;
       auto addr = req.session.address();
-      bool is_new = st.members.count(addr) == 0;
+      auto i = st.members.find(addr);
+      bool is_new = i == st.members.end();
       if (is_new) {
         self->monitor(req.session);
-        st.members.emplace(addr,
-                           room_member{req.session, req.sender, req.sender_id});
+        room_member m;
+        m.handle = req.session;
+        m.sender = req.sender;
+        m.sender_id = req.sender_id;
+        i = st.members.emplace(addr, std::move(m)).first;
       }
-      if (req.last_seq >= 0)
-        replay(self, req.session, req.last_seq);
+      replay(self, i->second, req.last_seq);
       if (is_new)
-        commit_and_fan_out(self, next_event(st, event_kind::enter, req.sender,
-                                            req.sender_id,
-                                            req.sender + " entered.", {}));
-      return {caf::actor_cast<room_actor>(self), st.last_seq};
+        submit(self,
+               next_event(st, event_kind::enter, req.sender, req.sender_id,
+                          req.sender + " entered.", {}),
+               nullptr);
+      return {caf::actor_cast<room_actor>(self), st.committed_seq};
     },
-    [self](caf::publish_atom, publish_request& req) -> publish_ack {
+    [self](caf::publish_atom,
+           publish_request& req) -> caf::result<publish_ack> {
       auto& st = self->state;
+      auto& metrics = *st.env->metrics;
       if (!req.client_msg_id.empty()) {
         if (auto* ack = st.recent.find(req.sender, req.client_msg_id)) {
-          st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
+          metrics.duplicates.fetch_add(1, std::memory_order_relaxed);
           return *ack;
         }
+        auto key = dedupe_window::key(req.sender, req.client_msg_id);
+        if (auto i = st.pending_ids.find(key); i != st.pending_ids.end()) {
+          // A retry while the original is being committed: same answer.
+          for (auto& u : st.pending)
+            if (u.event.seq == i->second) {
+              auto promise = self->make_response_promise<publish_ack>();
+              u.waiters.push_back(promise);
+              return promise;
+            }
+        }
       }
-      st.env->metrics->messages_in.fetch_add(1, std::memory_order_relaxed);
-      auto ev = next_event(st, event_kind::message, std::move(req.sender),
-                           req.sender_id, std::move(req.text),
-                           std::move(req.client_msg_id));
-      publish_ack ack{ev.seq, ev.ts_ms, false};
-      if (!ev.client_msg_id.empty())
-        st.recent.remember(ev.sender, ev.client_msg_id, ack);
-      commit_and_fan_out(self, std::move(ev));
-      return ack;
+      if (metrics.persist_queue.load(std::memory_order_relaxed)
+          >= st.env->persist_queue_max) {
+        metrics.refused_full.fetch_add(1, std::memory_order_relaxed);
+        return caf::make_error(errc::unavailable,
+                               "store unavailable, retry later");
+      }
+      metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+      auto promise = self->make_response_promise<publish_ack>();
+      submit(self,
+             next_event(st, event_kind::message, std::move(req.sender),
+                        req.sender_id, std::move(req.text),
+                        std::move(req.client_msg_id)),
+             &promise);
+      return promise;
     },
     [self](exit_atom, const session_actor& who) {
       remove_member(self, who.address());
     },
     [self](idle_chk_atom, std::uint64_t gen) {
       auto& st = self->state;
-      if (gen != st.idle_generation || !st.members.empty())
+      if (gen != st.idle_generation || !st.members.empty()
+          || !st.pending.empty())
         return;
       self
         ->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,

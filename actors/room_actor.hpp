@@ -1,4 +1,5 @@
-// The room actor: one per active room; assigns seqs, dedupes, fans out.
+// The room actor: one per active room; assigns seqs, dedupes, has every
+// event committed before anyone sees it, replays, and fans out.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
@@ -23,17 +25,23 @@ struct room_env {
   std::chrono::milliseconds idle_timeout{60000};
   std::size_t replay_ring = 256;
   std::size_t dedupe_window = 4096;
+  /// Appends waiting for the store on this node beyond which publishes get
+  /// CHAT_006 instead of a seq.
+  std::int64_t persist_queue_max = 100000;
+  /// Events read from the store per replay step.
+  std::size_t replay_chunk = 1000;
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   /// May be empty: receivers then encode themselves.
   event_encoder encode;
+  persistence_actor persistence;
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };
 
 using room_env_ptr = std::shared_ptr<const room_env>;
 
-/// Remembers recent (sender, clientMsgId) pairs and their seqs, FIFO-bounded.
+/// Remembers recent (sender, clientMsgId) pairs and their acks, FIFO-bounded.
 class dedupe_window {
 public:
   explicit dedupe_window(std::size_t capacity)
@@ -48,14 +56,14 @@ public:
                 const publish_ack& ack);
 
   std::size_t size() const {
-    return seqs_.size();
+    return acks_.size();
   }
 
-private:
   static std::string key(const std::string& sender, const std::string& id);
 
+private:
   std::size_t capacity_;
-  std::unordered_map<std::string, publish_ack> seqs_;
+  std::unordered_map<std::string, publish_ack> acks_;
   std::deque<std::string> order_;
 };
 
@@ -64,14 +72,31 @@ struct room_member {
   session_actor handle;
   std::string sender;
   std::int64_t sender_id = 0;
+  /// While its replay is read from the store, live events wait here.
+  bool replaying = false;
+  std::vector<room_event> held;
+};
+
+/// An event sent to the store and not committed yet.
+struct uncommitted {
+  room_event event;
+  /// The publisher and anyone who retried the same clientMsgId meanwhile.
+  std::vector<caf::typed_response_promise<publish_ack>> waiters;
 };
 
 struct room_state {
   std::string id;
   room_env_ptr env;
   directory_actor directory;
+  /// Highest seq handed out; seqs above `committed_seq` are in the store's
+  /// hands and seen by no one yet.
   std::uint64_t last_seq = 0;
+  std::uint64_t committed_seq = 0;
+  std::deque<uncommitted> pending;
+  /// clientMsgId key -> seq, for events in `pending`.
+  std::unordered_map<std::string, std::uint64_t> pending_ids;
   std::unordered_map<caf::actor_addr, room_member> members;
+  /// Recent committed events for replay, oldest first.
   std::deque<room_event> ring;
   dedupe_window recent{0};
   /// ENTERs received through the directory (see directory's idle protocol).
@@ -84,7 +109,8 @@ struct room_state {
 
 using room_pointer = room_actor::stateful_pointer<room_state>;
 
-/// Spawnable behaviour of a room.
+/// Spawnable behaviour of a room. It loads its last seq and recent events
+/// from the store before it handles anything else.
 room_actor::behavior_type room(room_pointer self, std::string id,
                                room_env_ptr env, directory_actor directory);
 

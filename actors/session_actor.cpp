@@ -86,7 +86,7 @@ void on_message(session_pointer self, client_command& cmd) {
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
   self
-    ->request(i->second, st.env.request_timeout, caf::publish_atom_v,
+    ->request(i->second, st.env.publish_timeout, caf::publish_atom_v,
               std::move(req))
     .then(
       [self, room_id = cmd.room_id,

@@ -25,6 +25,8 @@ struct session_identity {
 struct session_env {
   /// Longest wait for a room or the directory to answer.
   std::chrono::milliseconds request_timeout{10000};
+  /// Longest wait for a publish to be committed (the store may be down).
+  std::chrono::milliseconds publish_timeout{60000};
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };

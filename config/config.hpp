@@ -21,6 +21,8 @@ struct store_section {
   std::string kind = "sqlite";
   std::string sqlite_path = "./data/h2h.db";
   std::string mysql_url;
+  /// How long start-up waits for the database before giving up.
+  int connect_timeout_ms = 30000;
 };
 
 /// Batching of history writes by the persistence actor.

@@ -73,18 +73,14 @@ key_info make_key(std::string section, std::string key, Section settings::*sec,
   k.set = [sec, field](settings& s, std::string_view text) {
     return parse_into(s.*sec.*field, text);
   };
-  k.get = [sec, field](const settings& s) {
-    return render(s.*sec.*field);
-  };
+  k.get = [sec, field](const settings& s) { return render(s.*sec.*field); };
   return k;
 }
 
 std::vector<key_info> build_keys() {
   using s = settings;
   std::vector<key_info> keys;
-  auto add = [&keys](key_info k) {
-    keys.push_back(std::move(k));
-  };
+  auto add = [&keys](key_info k) { keys.push_back(std::move(k)); };
   // server
   add(make_key("server", "bind", &s::server, &server_section::bind,
                "Address of the public HTTP/WebSocket listener."));
@@ -103,6 +99,9 @@ std::vector<key_info> build_keys() {
   add(
     make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
              "mysql://user:password@host:port/database (store.kind = mysql)."));
+  add(make_key("store", "connect_timeout_ms", &s::store,
+               &store_section::connect_timeout_ms,
+               "How long start-up waits for the database before giving up."));
   // persistence
   add(make_key("persistence", "batch_max", &s::persistence,
                &persistence_section::batch_max,

@@ -202,6 +202,9 @@ std::vector<std::string> validate(const settings& s) {
     check(s.store.mysql_url.rfind("mysql://", 0) == 0,
           "store.mysql_url must be mysql://user:password@host:port/database "
           "when store.kind = mysql");
+  check(s.store.connect_timeout_ms >= 0
+          && s.store.connect_timeout_ms <= 3600000,
+        "store.connect_timeout_ms must be between 0 and 3600000");
   check(s.persistence.batch_max >= 1 && s.persistence.batch_max <= 100000,
         "persistence.batch_max must be between 1 and 100000");
   check(s.persistence.batch_window_ms >= 0

@@ -7,13 +7,17 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/persistence_actor.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/types.hpp"
+#include "net/actor_bridge.hpp"
+#include "net/history_routes.hpp"
 #include "net/json_codec.hpp"
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
+#include "persistence/sql_store.hpp"
 
 namespace h2h::net {
 
@@ -47,6 +51,34 @@ std::size_t scheduler_threads(const config::settings& s) {
   return n == 0 ? 2 : n;
 }
 
+/// Opens the store and applies migrations, retrying while the database is
+/// unreachable, for at most `timeout`. Throws store_error at the end.
+void prepare_store(const store_factory& open,
+                   std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds{100};
+  for (;;) {
+    try {
+      open()->migrate();
+      return;
+    } catch (const store_error& e) {
+      if (e.kind() != store_failure::unavailable
+          || std::chrono::steady_clock::now() + pause > deadline)
+        throw;
+      spdlog::warn("store not reachable yet ({}); retrying", e.what());
+      std::this_thread::sleep_for(pause); // start-up only, before serving
+      pause = std::min(pause * 2, std::chrono::milliseconds{2000});
+    }
+  }
+}
+
+persistence_settings to_persistence_settings(const config::settings& s) {
+  persistence_settings out;
+  out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
+  out.batch_window = std::chrono::milliseconds{s.persistence.batch_window_ms};
+  return out;
+}
+
 } // namespace
 
 struct node::impl {
@@ -58,14 +90,25 @@ struct node::impl {
   router routes;
   actor_config actor_cfg;
   std::unique_ptr<caf::actor_system> system;
+  persistence_actor persistence;
   directory_actor directory;
   session_env sessions;
 
   explicit impl(const config::settings& s)
     : settings(s) {
+    auto open_store = make_store_factory(s.store.kind, s.store.sqlite_path,
+                                         s.store.mysql_url);
+    prepare_store(open_store,
+                  std::chrono::milliseconds{s.store.connect_timeout_ms});
+    spdlog::info("store ready: {}", s.store.kind == "sqlite"
+                                      ? s.store.sqlite_path
+                                      : std::string{"mysql"});
     actor_cfg.set("scheduler.max-threads", scheduler_threads(s));
     actor_cfg.set("logger.verbosity", caf::atom("quiet"));
     system = std::make_unique<caf::actor_system>(actor_cfg);
+    auto pcfg = to_persistence_settings(s);
+    pcfg.metrics = metrics;
+    persistence = system->spawn(h2h::persistence, open_store, pcfg);
     auto env = std::make_shared<room_env>();
     env->idle_timeout = std::chrono::milliseconds{s.rooms.idle_timeout_ms};
     env->replay_ring = static_cast<std::size_t>(s.rooms.replay_ring);
@@ -75,6 +118,8 @@ struct node::impl {
       return std::make_shared<const std::string>(encode_event(ev));
     };
     env->metrics = metrics;
+    env->persistence = persistence;
+    env->persist_queue_max = s.persistence.queue_max;
     directory = system->spawn(room_directory, env);
     sessions.metrics = metrics;
     srv = std::make_unique<server>(
@@ -87,24 +132,63 @@ struct node::impl {
         routes.dispatch(std::move(req), std::move(respond));
       });
     ops_sources ops;
-    ops.draining = [this] {
-      return srv->draining();
-    };
+    ops.draining = [this] { return srv->draining(); };
     ops.actors = metrics;
     ops.network = &srv->counters();
-    ops.open_connections = [this] {
-      return srv->connections();
+    ops.open_connections = [this] { return srv->connections(); };
+    ops.check_store = [this](std::function<void(bool)> done) {
+      ask<bool>(
+        *system, persistence, std::chrono::seconds{2},
+        [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
     add_ops_routes(routes, std::move(ops));
+    add_history_routes(routes, *system, persistence);
   }
 
-  ~impl() {
-    // Reverse order of start: the directory takes its rooms down with it,
-    // then the actor system waits for every actor to finish.
+  /// Waits (bounded) until `done()` holds; only used while shutting down.
+  template <class Pred>
+  static bool wait_until(Pred done, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() >= deadline)
+        return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    return true;
+  }
+
+  /// Stops the actors in reverse order of start: sessions (their rooms see
+  /// them leave), rooms, then the persistence actor once everything queued
+  /// is committed.
+  void stop_actors() {
+    auto budget
+      = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
+    wait_until([this] { return metrics->sessions_active.load() == 0; }, budget);
     if (directory) {
       caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
       directory = nullptr;
     }
+    if (persistence) {
+      caf::scoped_actor self{*system};
+      bool flushed = false;
+      self->request(persistence, budget, flush_atom_v)
+        .receive([&](bool ok) { flushed = ok; },
+                 [&](caf::error& err) {
+                   spdlog::error("flush at shutdown failed: {}",
+                                 system->render(err));
+                 });
+      if (flushed)
+        spdlog::info("persistence flushed");
+      else
+        spdlog::error("{} message(s) could not be committed before exit",
+                      metrics->persist_queue.load());
+      self->send_exit(persistence, caf::exit_reason::user_shutdown);
+      persistence = nullptr;
+    }
+  }
+
+  ~impl() {
+    stop_actors();
     system.reset();
   }
 };

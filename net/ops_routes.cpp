@@ -59,8 +59,26 @@ std::string metrics_text(const ops_sources& src) {
            "Events handed to sessions (one per receiver).",
            a->deliveries.load());
     metric(out, "h2h_duplicate_messages_total", "counter",
-           "Retried messages answered from the dedupe window.",
+           "Retried messages answered with their original seq.",
            a->duplicates.load());
+    metric(out, "h2h_store_up", "gauge",
+           "1 while the last commit succeeded, else 0.",
+           a->store_ok.load() ? 1 : 0);
+    metric(out, "h2h_persistence_queue", "gauge",
+           "Messages accepted and not yet committed.", a->persist_queue.load());
+    metric(out, "h2h_persistence_batches_total", "counter",
+           "Transactions committed.", a->batches.load());
+    metric(out, "h2h_persistence_batched_messages_total", "counter",
+           "Messages committed in those transactions.",
+           a->batched_messages.load());
+    metric(out, "h2h_persistence_commit_microseconds_total", "counter",
+           "Time spent committing, in microseconds.",
+           a->commit_us_total.load());
+    metric(out, "h2h_persistence_retries_total", "counter",
+           "Commits retried after a store failure.", a->commit_retries.load());
+    metric(out, "h2h_publishes_refused_total", "counter",
+           "Publishes answered CHAT_006 because the store queue was full.",
+           a->refused_full.load());
   }
   return out.str();
 }

@@ -16,6 +16,8 @@ struct ops_sources {
   std::shared_ptr<const node_metrics> actors;
   const net_counters* network = nullptr;
   std::function<std::size_t()> open_connections;
+  /// Checks the store with a round trip; calls back with the outcome.
+  std::function<void(std::function<void(bool)>)> check_store;
 };
 
 /// Registers the operational routes on `r`.

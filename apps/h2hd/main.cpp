@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   for (auto& w : cfg.warnings)
     spdlog::warn("{}", w);
   int rc = 0;
-  {
+  try {
     net::node node{v};
     rc = node.run([&](std::uint16_t port) {
       // Scripts and tests read this line to find a port chosen with 0.
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
                   static_cast<unsigned>(port));
       std::fflush(stdout);
     });
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
   }
   spdlog::info("h2hd stopped (exit code {})", rc);
   return rc;

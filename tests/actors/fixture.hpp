@@ -10,8 +10,15 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/persistence_actor.hpp"
+#include "persistence/sql.hpp"
+#include "persistence/sql_store.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
@@ -116,30 +123,129 @@ inline client_command cmd_exit(std::string room, std::string sender) {
   return c;
 }
 
-/// A node's actors under the deterministic coordinator.
+/// A real SQLite store in a temporary file, with a switch to make commits
+/// fail.
+struct test_store : store {
+  std::unique_ptr<store> inner;
+  std::shared_ptr<std::atomic<int>> failing_commits;
+
+  std::vector<append_outcome>
+  append(const std::vector<room_event>& batch) override {
+    if (failing_commits->load() > 0) {
+      --*failing_commits;
+      throw store_error(store_failure::unavailable, "test: store down");
+    }
+    return inner->append(batch);
+  }
+  void migrate() override {
+    inner->migrate();
+  }
+  room_snapshot load_room(const std::string& id, std::size_t n) override {
+    return inner->load_room(id, n);
+  }
+  bool room_exists(const std::string& id) override {
+    return inner->room_exists(id);
+  }
+  std::vector<room_event> after(const std::string& id, std::uint64_t s,
+                                std::size_t n) override {
+    return inner->after(id, s, n);
+  }
+  std::vector<room_event> before(const std::string& id, std::uint64_t s,
+                                 std::size_t n) override {
+    return inner->before(id, s, n);
+  }
+  std::vector<room_event> page(const std::string& id, std::size_t p,
+                               std::size_t n) override {
+    return inner->page(id, p, n);
+  }
+  void ping() override {
+    inner->ping();
+  }
+};
+
+/// A temporary directory for the fixture's database file.
+struct scratch_dir {
+  std::string path;
+  scratch_dir() {
+    char tmpl[] = "/tmp/h2h-actor-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+/// A node's actors under the deterministic coordinator, with a persistence
+/// actor on a real SQLite file (workers scheduled, not detached, so that
+/// every step is deterministic).
 struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   std::int64_t fake_now = 1'700'000'000'000;
+  scratch_dir scratch;
+  std::shared_ptr<std::atomic<int>> failing_commits
+    = std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<room_env> env = std::make_shared<room_env>();
+  persistence_settings pcfg;
+  persistence_actor persist;
   directory_actor dir;
   std::vector<session_actor> sessions;
 
-  node_fixture() {
+  explicit node_fixture(std::size_t batch_max = 64,
+                        std::chrono::milliseconds window
+                        = std::chrono::milliseconds{0}) {
     env->idle_timeout = std::chrono::milliseconds{1000};
-    env->now_ms = [this] {
-      return ++fake_now;
-    };
-    dir = sys.spawn(room_directory, env);
-    run();
+    env->now_ms = [this] { return ++fake_now; };
+    pcfg.batch_max = batch_max;
+    pcfg.batch_window = window;
+    pcfg.detached_workers = false;
+    pcfg.metrics = env->metrics;
+    start_node();
   }
 
   ~node_fixture() override {
     // Rooms and sessions hold each other; end them as a shutdown does.
+    stop_node();
+  }
+
+  store_factory factory() {
+    auto db = scratch.path + "/h2h.db";
+    auto failing = failing_commits;
+    return [db, failing]() -> std::unique_ptr<store> {
+      auto s = std::make_unique<test_store>();
+      s->inner = make_sql_store(sql::open_sqlite(db));
+      s->inner->migrate();
+      s->failing_commits = failing;
+      return s;
+    };
+  }
+
+  /// Starts persistence and directory (again, after stop_node()).
+  void start_node() {
+    persist = sys.spawn(persistence, factory(), pcfg);
+    env->persistence = persist;
+    dir = sys.spawn(room_directory, env);
+    consume_messages();
+  }
+
+  /// Ends every actor of the node, as a restart does (the file stays).
+  void stop_node() {
     for (auto& s : sessions)
       caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
     sessions.clear();
+    if (dir)
+      caf::anon_send_exit(dir, caf::exit_reason::user_shutdown);
+    if (persist)
+      caf::anon_send_exit(persist, caf::exit_reason::user_shutdown);
     dir = nullptr;
+    persist = nullptr;
+    env->persistence = nullptr;
     consume_messages();
+  }
+
+  /// The persistence actor's writer worker.
+  store_worker_actor writer() {
+    return deref<persistence_actor::stateful_base<persistence_state>>(persist)
+      .state.writer;
   }
 
   struct client {

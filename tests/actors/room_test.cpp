@@ -32,11 +32,19 @@ CAF_TEST(a message fans out to every member in seq order) {
   frame(a, cmd_enter("r1", "alice"));
   frame(b, cmd_enter("r1", "bob"));
   frame(c, cmd_enter("r1", "carol"));
-  // One message, step by step: session -> room -> every session -> ack.
   auto r1 = room_of("r1");
+  // One message, step by step: session -> room -> persistence -> writer
+  // (commit) -> room -> every session -> ack. Nobody sees it before the
+  // commit.
+  auto w = writer();
   caf::anon_send(a.actor, cmd_message("r1", "alice", "hi", "c-1"));
   expect((client_command), to(a.actor));
   expect((caf::publish_atom, publish_request), to(r1));
+  expect((append_atom, room_event), to(persist));
+  disallow((event_batch), to(b.actor));
+  expect((commit_atom, event_batch), to(w));
+  expect((std::vector<publish_ack>), from(w).to(persist));
+  expect((publish_ack), from(persist).to(r1));
   expect((event_batch), to(a.actor));
   expect((event_batch), to(b.actor));
   expect((event_batch), to(c.actor));
@@ -205,10 +213,15 @@ CAF_TEST(a slow session does not hold up the others) {
   frame(slow, cmd_enter("r1", "sloth"));
   auto r1 = room_of("r1");
   // Twenty messages go out while the slow session never gets to run.
+  auto w = writer();
   for (int i = 0; i < 20; ++i) {
     caf::anon_send(a.actor, cmd_message("r1", "alice", "x"));
     expect((client_command), to(a.actor));
     expect((caf::publish_atom, publish_request), to(r1));
+    expect((append_atom, room_event), to(persist));
+    expect((commit_atom, event_batch), to(w));
+    expect((std::vector<publish_ack>), from(w).to(persist));
+    expect((publish_ack), from(persist).to(r1));
     expect((event_batch), to(a.actor));
     expect((event_batch), to(b.actor));
     expect((publish_ack), to(a.actor));

@@ -1,0 +1,202 @@
+// The persistence actor: batches appends (up to N messages or T ms) into one
+// transaction each, answers with the committed seqs, retries with back-off
+// while the store is down, and never drops what it accepted.
+#include "actors/persistence_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/store_worker.hpp"
+
+namespace h2h {
+
+namespace {
+
+void flush(persistence_pointer self);
+
+void notify_flushed(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.queue.empty() && !st.committing) {
+    for (auto& p : st.flush_waiters)
+      p.deliver(true);
+    st.flush_waiters.clear();
+  }
+}
+
+void arm_window(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.timer_armed)
+    return;
+  st.timer_armed = true;
+  self->delayed_send(self, st.cfg.batch_window, tick_atom_v, ++st.timer_gen);
+}
+
+/// Starts a commit when one is due: the batch is full, the window is zero,
+/// or the window closed (`force`).
+void maybe_flush(persistence_pointer self, bool force) {
+  auto& st = self->state;
+  if (st.committing || st.retry_armed || st.queue.empty())
+    return;
+  if (force || st.queue.size() >= st.cfg.batch_max
+      || st.cfg.batch_window.count() == 0)
+    flush(self);
+  else
+    arm_window(self);
+}
+
+void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
+                  std::chrono::steady_clock::time_point started) {
+  auto& st = self->state;
+  auto& m = *st.cfg.metrics;
+  auto n = st.in_flight.size();
+  if (acks.size() != n) {
+    spdlog::error("store answered {} outcomes for {} messages", acks.size(), n);
+    for (auto& p : st.in_flight)
+      p.promise.deliver(
+        caf::make_error(errc::internal, "store reply mismatch"));
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      st.in_flight[i].promise.deliver(acks[i]);
+  }
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - started)
+              .count();
+  m.batches.fetch_add(1, std::memory_order_relaxed);
+  m.batched_messages.fetch_add(n, std::memory_order_relaxed);
+  m.commit_us_total.fetch_add(static_cast<std::uint64_t>(us),
+                              std::memory_order_relaxed);
+  m.persist_queue.fetch_sub(static_cast<std::int64_t>(n),
+                            std::memory_order_relaxed);
+  if (!m.store_ok.exchange(true))
+    spdlog::info("store reachable again; {} message(s) waiting",
+                 st.queue.size());
+  st.in_flight.clear();
+  st.committing = false;
+  st.backoff = std::chrono::milliseconds{0};
+  // Whatever queued up meanwhile has waited a whole commit: go at once.
+  maybe_flush(self, true);
+  notify_flushed(self);
+}
+
+void on_commit_failed(persistence_pointer self, const caf::error& err) {
+  auto& st = self->state;
+  auto& m = *st.cfg.metrics;
+  st.committing = false;
+  if (to_errc(err) == errc::seq_conflict) {
+    // Another writer owns these seqs: retrying cannot help.
+    spdlog::error("commit refused: {}", self->system().render(err));
+    auto n = static_cast<std::int64_t>(st.in_flight.size());
+    for (auto& p : st.in_flight)
+      p.promise.deliver(err);
+    st.in_flight.clear();
+    m.persist_queue.fetch_sub(n, std::memory_order_relaxed);
+    maybe_flush(self, true);
+    notify_flushed(self);
+    return;
+  }
+  // Put the batch back in front and try again later, with back-off. The
+  // store's keys make a repeated commit harmless.
+  for (auto i = st.in_flight.rbegin(); i != st.in_flight.rend(); ++i)
+    st.queue.push_front(std::move(*i));
+  st.in_flight.clear();
+  st.backoff = st.backoff.count() == 0
+                 ? st.cfg.retry_min
+                 : std::min(st.backoff * 2, st.cfg.retry_max);
+  m.commit_retries.fetch_add(1, std::memory_order_relaxed);
+  if (m.store_ok.exchange(false))
+    spdlog::error("store unavailable ({}); {} message(s) wait, retrying",
+                  self->system().render(err), st.queue.size());
+  st.retry_armed = true;
+  self->delayed_send(self, st.backoff, retry_atom_v);
+}
+
+void flush(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.committing || st.queue.empty())
+    return;
+  st.timer_armed = false;
+  ++st.timer_gen; // a pending window tick is stale now
+  auto n = std::min(st.queue.size(), st.cfg.batch_max);
+  event_batch batch;
+  batch.events.reserve(n);
+  st.in_flight.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.events.push_back(st.queue.front().event);
+    st.in_flight.push_back(std::move(st.queue.front()));
+    st.queue.pop_front();
+  }
+  st.committing = true;
+  auto started = std::chrono::steady_clock::now();
+  self
+    ->request(st.writer, st.cfg.commit_timeout, commit_atom_v, std::move(batch))
+    .then(
+      [self, started](std::vector<publish_ack>& acks) {
+        on_committed(self, acks, started);
+      },
+      [self](caf::error& err) { on_commit_failed(self, err); });
+}
+
+template <class Behavior>
+store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
+                                store_factory open, bool detached) {
+  if (detached)
+    return self->template spawn<caf::detached + caf::linked>(fn,
+                                                             std::move(open));
+  return self->template spawn<caf::linked>(fn, std::move(open));
+}
+
+} // namespace
+
+persistence_actor::behavior_type persistence(persistence_pointer self,
+                                             store_factory open,
+                                             persistence_settings cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
+  st.reader = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
+  self->set_error_handler([](caf::error& err) {
+    spdlog::warn("persistence: {}", caf::to_string(err));
+  });
+  return {
+    [self](append_atom, room_event& ev) -> caf::result<publish_ack> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<publish_ack>();
+      st.queue.push_back({std::move(ev), promise});
+      st.cfg.metrics->persist_queue.fetch_add(1, std::memory_order_relaxed);
+      maybe_flush(self, false);
+      return promise;
+    },
+    [self](load_atom, std::string& room_id,
+           std::uint64_t recent) -> caf::delegated<room_snapshot> {
+      return self->delegate(self->state.reader, load_atom_v, std::move(room_id),
+                            recent);
+    },
+    [self](history_atom, history_query& q) -> caf::delegated<history_page> {
+      return self->delegate(self->state.reader, history_atom_v, std::move(q));
+    },
+    [self](ping_atom) -> caf::delegated<bool> {
+      return self->delegate(self->state.reader, ping_atom_v);
+    },
+    [self](flush_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      if (st.queue.empty() && !st.committing)
+        return true;
+      auto promise = self->make_response_promise<bool>();
+      st.flush_waiters.push_back(promise);
+      maybe_flush(self, true);
+      return promise;
+    },
+    [self](tick_atom, std::uint64_t gen) {
+      auto& st = self->state;
+      if (gen != st.timer_gen)
+        return;
+      st.timer_armed = false;
+      maybe_flush(self, true);
+    },
+    [self](retry_atom) {
+      self->state.retry_armed = false;
+      maybe_flush(self, true);
+    },
+  };
+}
+
+} // namespace h2h

@@ -1,0 +1,60 @@
+// The persistence actor: batches appends (up to N messages or T ms) into one
+// transaction each, answers with the committed seqs, retries with back-off
+// while the store is down, and never drops what it accepted.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
+#include "persistence/store.hpp"
+
+namespace h2h {
+
+struct persistence_settings {
+  std::size_t batch_max = 512;
+  std::chrono::milliseconds batch_window{2};
+  std::chrono::milliseconds retry_min{50};
+  std::chrono::milliseconds retry_max{5000};
+  /// Longest wait for one commit before it counts as failed (and retried).
+  std::chrono::milliseconds commit_timeout{60000};
+  /// Workers run detached (own threads) unless a test wants them scheduled.
+  bool detached_workers = true;
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
+};
+
+struct pending_append {
+  room_event event;
+  caf::typed_response_promise<publish_ack> promise;
+};
+
+struct persistence_state {
+  persistence_settings cfg;
+  store_worker_actor writer;
+  store_worker_actor reader;
+  std::deque<pending_append> queue;
+  std::vector<pending_append> in_flight;
+  bool committing = false;
+  bool timer_armed = false;
+  std::uint64_t timer_gen = 0;
+  bool retry_armed = false;
+  std::chrono::milliseconds backoff{0};
+  std::vector<caf::typed_response_promise<bool>> flush_waiters;
+
+  static inline const char* name = "h2h.persistence";
+};
+
+using persistence_pointer
+  = persistence_actor::stateful_pointer<persistence_state>;
+
+/// Spawnable behaviour; spawns its writer and reader workers.
+persistence_actor::behavior_type persistence(persistence_pointer self,
+                                             store_factory open,
+                                             persistence_settings cfg);
+
+} // namespace h2h

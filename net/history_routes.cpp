@@ -1,0 +1,125 @@
+// GET /messages/room/{id}: history pages (original paging and cursor).
+#include "net/history_routes.hpp"
+
+#include <charconv>
+#include <limits>
+
+#include "net/actor_bridge.hpp"
+#include "net/json_codec.hpp"
+
+namespace h2h::net {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+/// Parses an optional non-negative integer parameter within [lo, hi].
+bool read_param(std::string_view target, std::string_view name,
+                std::uint64_t lo, std::uint64_t hi, std::uint64_t& out,
+                bool& present, std::string& problem) {
+  auto v = query_param(target, name);
+  present = v.found;
+  if (!v.found)
+    return true;
+  std::uint64_t x = 0;
+  auto r = std::from_chars(v.value.data(), v.value.data() + v.value.size(), x);
+  if (r.ec != std::errc{} || r.ptr != v.value.data() + v.value.size()
+      || v.value.empty() || x < lo || x > hi) {
+    problem = std::string{name} + " must be a whole number from "
+              + std::to_string(lo) + " to " + std::to_string(hi);
+    return false;
+  }
+  out = x;
+  return true;
+}
+
+} // namespace
+
+std::variant<history_request, frame_error>
+parse_history_request(const std::string& room_id, std::string_view target) {
+  history_request out;
+  out.query.room_id = room_id;
+  if (!valid_room_id(room_id))
+    return frame_error{errc::invalid_field, "invalid room id", {}};
+  std::string problem;
+  bool has_before = false, has_limit = false, has_page = false,
+       has_size = false;
+  std::uint64_t before = 0, limit = 50, page = 0, size = 20;
+  constexpr auto max_seq
+    = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  if (!read_param(target, "before", 1, max_seq, before, has_before, problem)
+      || !read_param(target, "limit", 1, max_history_page, limit, has_limit,
+                     problem)
+      || !read_param(target, "page", 0, 1000000, page, has_page, problem)
+      || !read_param(target, "size", 1, max_history_page, size, has_size,
+                     problem))
+    return frame_error{errc::invalid_field, problem, {}};
+  if ((has_before || has_limit) && (has_page || has_size))
+    return frame_error{
+      errc::invalid_field, "use either page/size or before/limit", {}};
+  if (has_before || has_limit) {
+    out.cursor_mode = true;
+    out.query.mode = history_mode::before;
+    out.query.cursor = has_before ? before : max_seq;
+    out.query.limit = limit;
+  } else {
+    out.query.mode = history_mode::page;
+    out.query.cursor = page;
+    out.query.limit = size;
+  }
+  return out;
+}
+
+std::string history_body(const history_request& req,
+                         const std::vector<room_event>& events) {
+  std::string list = "[";
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (i > 0)
+      list += ',';
+    list += encode_event(events[i]);
+  }
+  list += ']';
+  if (!req.cursor_mode)
+    return list;
+  // Newest first: the oldest of this page is the next cursor, unless the
+  // page was not full or reached seq 1.
+  std::string next = "null";
+  if (events.size() == req.query.limit && !events.empty()
+      && events.back().seq > 1)
+    next = std::to_string(events.back().seq);
+  return "{\"messages\":" + list + ",\"next_before\":" + next + "}";
+}
+
+void add_history_routes(router& r, caf::actor_system& sys,
+                        persistence_actor persistence) {
+  r.add(
+    http::verb::get, "/messages/room/{id}",
+    [&sys, persistence](http_request& req, const path_params& params,
+                        http_responder respond) {
+      auto parsed = parse_history_request(params.at("id"), req.target());
+      if (auto* err = std::get_if<frame_error>(&parsed)) {
+        respond(error_response(req, err->code, err->message));
+        return;
+      }
+      auto hr = std::get<history_request>(parsed);
+      auto version = req.version();
+      auto keep = req.keep_alive();
+      ask<history_page>(
+        sys, persistence, std::chrono::seconds{10},
+        [hr, version, keep, respond](caf::expected<history_page> page) mutable {
+          http_request shape{http::verb::get, "/", version};
+          shape.keep_alive(keep);
+          if (!page) {
+            respond(error_response(shape, errc::unavailable,
+                                   "history unavailable, retry"));
+          } else if (!page->room_exists) {
+            respond(error_response(shape, errc::no_such_room, "no such room"));
+          } else {
+            respond(json_response(shape, 200, history_body(hr, page->events)));
+          }
+        },
+        history_atom_v, hr.query);
+    });
+}
+
+} // namespace h2h::net

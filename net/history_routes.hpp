@@ -1,0 +1,40 @@
+// GET /messages/room/{id}: history pages (original paging and cursor).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <caf/fwd.hpp>
+
+#include "actors/interfaces.hpp"
+#include "net/json_codec.hpp"
+#include "net/router.hpp"
+
+namespace h2h::net {
+
+/// Largest page a client may ask for.
+constexpr std::uint64_t max_history_page = 100;
+
+/// A validated history request, or the error for the client.
+struct history_request {
+  history_query query;
+  /// Cursor mode ({messages, next_before}) rather than a plain array.
+  bool cursor_mode = false;
+};
+
+/// Reads page/size or before/limit from a request target (pure).
+std::variant<history_request, frame_error>
+parse_history_request(const std::string& room_id, std::string_view target);
+
+/// The JSON body for a page of history (pure).
+std::string history_body(const history_request& req,
+                         const std::vector<room_event>& events);
+
+/// Registers GET /messages/room/{id}.
+void add_history_routes(router& r, caf::actor_system& sys,
+                        persistence_actor persistence);
+
+} // namespace h2h::net

@@ -1,0 +1,146 @@
+// Versioned schema migrations, applied at start-up and recorded in
+// schema_migrations. Never edit a released migration: add a new one.
+#include "persistence/migrations.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace h2h::sql {
+
+namespace {
+
+struct migration {
+  int version;
+  std::vector<std::string> sqlite;
+  std::vector<std::string> mysql;
+};
+
+const std::vector<migration>& all() {
+  static const std::vector<migration> list{
+    {1,
+     {
+       "CREATE TABLE rooms ("
+       " id TEXT PRIMARY KEY,"
+       " name TEXT NOT NULL,"
+       " owner_id INTEGER,"
+       " is_private INTEGER NOT NULL DEFAULT 0,"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE TABLE room_members ("
+       " room_id TEXT NOT NULL,"
+       " member_id INTEGER NOT NULL,"
+       " joined_ms INTEGER NOT NULL,"
+       " PRIMARY KEY (room_id, member_id)) WITHOUT ROWID",
+       "CREATE INDEX room_members_by_member ON room_members (member_id)",
+       // (room_id, seq) is the clustered key: "latest N before S" and
+       // "everything after S" are range scans of it.
+       "CREATE TABLE messages ("
+       " room_id TEXT NOT NULL,"
+       " seq INTEGER NOT NULL,"
+       " kind INTEGER NOT NULL,"
+       " sender TEXT NOT NULL,"
+       " sender_id INTEGER NOT NULL,"
+       " body TEXT NOT NULL,"
+       " ts_ms INTEGER NOT NULL,"
+       " client_msg_id TEXT,"
+       " PRIMARY KEY (room_id, seq)) WITHOUT ROWID",
+       "CREATE UNIQUE INDEX messages_client_id"
+       " ON messages (room_id, sender, client_msg_id)",
+     },
+     {
+       "CREATE TABLE rooms ("
+       " id VARCHAR(64) NOT NULL PRIMARY KEY,"
+       " name VARCHAR(255) NOT NULL,"
+       " owner_id BIGINT NULL,"
+       " is_private TINYINT NOT NULL DEFAULT 0,"
+       " created_ms BIGINT NOT NULL"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE room_members ("
+       " room_id VARCHAR(64) NOT NULL,"
+       " member_id BIGINT NOT NULL,"
+       " joined_ms BIGINT NOT NULL,"
+       " PRIMARY KEY (room_id, member_id),"
+       " KEY room_members_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE messages ("
+       " room_id VARCHAR(64) NOT NULL,"
+       " seq BIGINT UNSIGNED NOT NULL,"
+       " kind TINYINT NOT NULL,"
+       " sender VARCHAR(64) NOT NULL,"
+       " sender_id BIGINT NOT NULL,"
+       " body TEXT NOT NULL,"
+       " ts_ms BIGINT NOT NULL,"
+       " client_msg_id VARCHAR(64) NULL,"
+       " PRIMARY KEY (room_id, seq),"
+       " UNIQUE KEY messages_client_id (room_id, sender, client_msg_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
+  };
+  return list;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+int current_version(connection& conn) {
+  auto r = conn.prepare("SELECT MAX(version) FROM schema_migrations").query({});
+  if (r->next() && !r->is_null(0))
+    return static_cast<int>(r->get_int(0));
+  return 0;
+}
+
+} // namespace
+
+int schema_version() {
+  return all().back().version;
+}
+
+int migrate(connection& conn) {
+  bool mysql = conn.dialect() == dialect::mysql;
+  conn.exec(mysql ? "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INT NOT NULL PRIMARY KEY,"
+                    " applied_ms BIGINT NOT NULL) ENGINE=InnoDB"
+                  : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY,"
+                    " applied_ms INTEGER NOT NULL)");
+  // Several nodes may start at once: one migrates, the others wait.
+  if (mysql) {
+    auto r = conn.prepare("SELECT GET_LOCK('h2h_migrate', 60)").query({});
+    if (!r->next() || r->is_null(0) || r->get_int(0) != 1)
+      throw store_error(store_failure::unavailable,
+                        "could not take the migration lock");
+  }
+  int ran = 0;
+  try {
+    auto have = current_version(conn);
+    for (auto& m : all()) {
+      if (m.version <= have)
+        continue;
+      conn.begin();
+      for (auto& stmt : mysql ? m.mysql : m.sqlite)
+        conn.exec(stmt);
+      conn
+        .prepare("INSERT INTO schema_migrations (version, applied_ms)"
+                 " VALUES (?, ?)")
+        .execute({std::int64_t{m.version}, now_ms()});
+      conn.commit();
+      ++ran;
+    }
+    if (current_version(conn) > schema_version())
+      throw store_error(store_failure::fatal,
+                        "the database schema is newer than this build");
+  } catch (...) {
+    conn.rollback();
+    if (mysql)
+      conn.exec("DO RELEASE_LOCK('h2h_migrate')");
+    throw;
+  }
+  if (mysql)
+    conn.exec("DO RELEASE_LOCK('h2h_migrate')");
+  return ran;
+}
+
+} // namespace h2h::sql

@@ -1,0 +1,15 @@
+// Versioned schema migrations, applied at start-up and recorded in
+// schema_migrations.
+#pragma once
+
+#include "persistence/sql.hpp"
+
+namespace h2h::sql {
+
+/// Applies every migration the database lacks; returns how many ran.
+int migrate(connection& conn);
+
+/// The newest schema version this build knows.
+int schema_version();
+
+} // namespace h2h::sql

@@ -1,0 +1,49 @@
+// The records h2h stores: room events (messages and ENTER/EXIT notices).
+// Plain structs, shared by the stores and the actors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace h2h {
+
+/// What a room event is. Values are stored: never renumber.
+enum class event_kind : std::uint8_t { message = 0, enter = 1, exit = 2 };
+
+/// A room event (a chat message or an ENTER/EXIT notice) with its seq, as
+/// every receiver sees it and as history keeps it.
+struct room_event {
+  std::string room_id;
+  std::uint64_t seq = 0;
+  event_kind kind = event_kind::message;
+  std::string sender;
+  std::int64_t sender_id = 0;
+  std::string text;
+  /// Server time, milliseconds since the Unix epoch (UTC).
+  std::int64_t ts_ms = 0;
+  /// Empty when the client gave none.
+  std::string client_msg_id;
+  /// The raw-JSON wire form, encoded once for all receivers. Neither stored
+  /// nor serialized: whoever needs it again encodes it again.
+  std::shared_ptr<const std::string> wire;
+};
+
+inline bool operator==(const room_event& x, const room_event& y) {
+  return x.room_id == y.room_id && x.seq == y.seq && x.kind == y.kind
+         && x.sender == y.sender && x.sender_id == y.sender_id
+         && x.text == y.text && x.ts_ms == y.ts_ms
+         && x.client_msg_id == y.client_msg_id;
+}
+
+/// The outcome of storing one event.
+struct append_outcome {
+  /// The seq under which the message is in history: its own, or for a
+  /// repeated clientMsgId the seq of the original.
+  std::uint64_t seq = 0;
+  std::int64_t ts_ms = 0;
+  /// True when (room, sender, clientMsgId) was already stored.
+  bool duplicate = false;
+};
+
+} // namespace h2h

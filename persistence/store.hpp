@@ -1,0 +1,91 @@
+// The store interface: history, rooms and (later) accounts, whatever the
+// database. Implementations translate their vendor's errors to store_error.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "persistence/record.hpp"
+
+namespace h2h {
+
+/// Why a store call failed.
+enum class store_failure {
+  /// The database cannot be reached (or the connection broke): retry later.
+  unavailable,
+  /// A seq is taken by another message: a stale writer (never retry).
+  conflict,
+  /// Anything else (a bug, a corrupt file, a schema the code does not know).
+  fatal,
+};
+
+class store_error : public std::runtime_error {
+public:
+  store_error(store_failure kind, const std::string& what)
+    : std::runtime_error(what)
+    , kind_(kind) {
+  }
+  store_failure kind() const {
+    return kind_;
+  }
+
+private:
+  store_failure kind_;
+};
+
+/// The latest state of a room, for a room actor that starts.
+struct room_snapshot {
+  std::uint64_t last_seq = 0;
+  /// The newest events, oldest first.
+  std::vector<room_event> recent;
+};
+
+/// One connection's worth of store. Not thread-safe: each worker owns one.
+class store {
+public:
+  virtual ~store() = default;
+
+  /// Applies the schema migrations that are missing (schema_migrations).
+  virtual void migrate() = 0;
+
+  /// Stores a batch in one transaction. Returns one outcome per event, in
+  /// order. Events whose (room, sender, clientMsgId) is stored already are
+  /// not stored again; their outcome names the original. Throws store_error.
+  virtual std::vector<append_outcome>
+  append(const std::vector<room_event>& batch) = 0;
+
+  /// Makes sure the room exists; returns its latest seq and newest events.
+  virtual room_snapshot load_room(const std::string& room_id,
+                                  std::size_t recent)
+    = 0;
+
+  /// True when the room exists.
+  virtual bool room_exists(const std::string& room_id) = 0;
+
+  /// Events with seq > `after`, oldest first, at most `limit`.
+  virtual std::vector<room_event> after(const std::string& room_id,
+                                        std::uint64_t after, std::size_t limit)
+    = 0;
+
+  /// Events with seq < `before`, newest first, at most `limit`.
+  virtual std::vector<room_event>
+  before(const std::string& room_id, std::uint64_t before, std::size_t limit)
+    = 0;
+
+  /// Page `page` (0-based) of `size` events, oldest first.
+  virtual std::vector<room_event> page(const std::string& room_id,
+                                       std::size_t page, std::size_t size)
+    = 0;
+
+  /// A cheap round trip; throws store_error when the database is gone.
+  virtual void ping() = 0;
+};
+
+/// Opens a new store connection (called on the worker's own thread).
+using store_factory = std::function<std::unique_ptr<store>()>;
+
+} // namespace h2h
