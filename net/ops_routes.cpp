@@ -89,13 +89,29 @@ void add_ops_routes(router& r, ops_sources sources) {
         [](http_request& req, const path_params&, http_responder respond) {
           respond(json_response(req, 200, R"({"status":"ok"})"));
         });
-  r.add(http::verb::get, "/readyz",
-        [src](http_request& req, const path_params&, http_responder respond) {
-          if (src->draining && src->draining())
-            respond(json_response(req, 503, R"({"status":"draining"})"));
-          else
-            respond(json_response(req, 200, R"({"status":"ready"})"));
-        });
+  r.add(
+    http::verb::get, "/readyz",
+    [src](http_request& req, const path_params&, http_responder respond) {
+      if (src->draining && src->draining()) {
+        respond(json_response(req, 503,
+                              R"({"status":"draining","store":"unknown"})"));
+        return;
+      }
+      if (!src->check_store) {
+        respond(json_response(req, 200, R"({"status":"ready"})"));
+        return;
+      }
+      http_request shape{http::verb::get, "/", req.version()};
+      shape.keep_alive(req.keep_alive());
+      src->check_store([shape, respond](bool ok) {
+        if (ok)
+          respond(
+            json_response(shape, 200, R"({"status":"ready","store":"ok"})"));
+        else
+          respond(json_response(
+            shape, 503, R"({"status":"unavailable","store":"unreachable"})"));
+      });
+    });
   r.add(http::verb::get, "/metrics",
         [src](http_request& req, const path_params&, http_responder respond) {
           http_response res{http::status::ok, req.version()};

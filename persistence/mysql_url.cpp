@@ -26,9 +26,10 @@ std::string percent_decode(std::string_view s) {
 
 } // namespace
 
-bool parse_mysql_url(const std::string& url, mysql_target& out,
+bool parse_mysql_url(const std::string& url, mysql_target& result,
                      std::string& problem) {
   static constexpr std::string_view scheme = "mysql://";
+  mysql_target out; // `result` changes only when the whole URL is valid
   std::string_view s{url};
   if (s.substr(0, scheme.size()) != scheme) {
     problem = "must start with mysql://";
@@ -72,6 +73,7 @@ bool parse_mysql_url(const std::string& url, mysql_target& out,
     return false;
   }
   out.host = std::string{hostport};
+  result = std::move(out);
   return true;
 }
 

@@ -6,10 +6,11 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libboost-dev libboost-system-dev nlohmann-json3-dev
-  libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev libmysqlcppconn-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
+  mariadb-server mariadb-client
 )
 
 case "${1:-build}" in

@@ -3,6 +3,7 @@
 # The last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 scripts/deps.sh test
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -12,6 +13,17 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 start=$(date +%s)
 cmake --build "$build_dir" -j "$jobs"
 echo "build took $(( $(date +%s) - start )) s on $jobs core(s)"
+
+# A MariaDB server for the suites that need one, stopped at the end.
+services=$(mktemp -d /tmp/h2h-services-XXXXXX)
+cleanup() {
+  "$root/scripts/mariadb.sh" stop "$services/mariadb" >/dev/null 2>&1 || true
+  rm -rf "$services"
+}
+trap cleanup EXIT
+H2H_TEST_MYSQL_URL=$(scripts/mariadb.sh start "$services/mariadb")
+export H2H_TEST_MYSQL_URL
+echo "MariaDB for tests on 127.0.0.1:$(cat "$services/mariadb/port")"
 
 cd "$build_dir"
 ctest --output-on-failure --timeout 300 -j "$jobs"
