@@ -56,7 +56,7 @@ std::vector<std::uint64_t> seqs_of(const std::vector<json>& evs) {
 class durable_history : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    args_ = {"--port", "0", "--bind", "127.0.0.1", "--log-level", "warn"};
+    args_ = {"--port", "0", "--bind", "127.0.0.1", "--log-level", "info"};
     if (GetParam() == "sqlite") {
       args_.insert(args_.end(),
                    {"--store.sqlite_path", dir_.path() + "/h2h.db"});
@@ -212,6 +212,32 @@ TEST_P(durable_history, the_history_api_pages_and_checks_its_input) {
   auto ready = http_request(srv->port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 200);
   EXPECT_EQ(json::parse(ready.body)["store"], "ok");
+  EXPECT_EQ(srv->stop(), 0);
+}
+
+TEST_P(durable_history, shutdown_commits_what_is_still_batched) {
+  // A long batch window keeps the message waiting when SIGTERM arrives.
+  args_.insert(args_.end(), {"--persistence.batch_window_ms", "10000",
+                             "--persistence.batch_max", "1000"});
+  {
+    auto srv = start();
+    ws_client a{srv->port()};
+    ASSERT_TRUE(a.send_json(enter_frame("r1", "alice")));
+    ASSERT_TRUE(a.send_json(message_frame("r1", "alice", "last words", "w1")));
+    EXPECT_FALSE(a.recv(300ms).has_value()) << "nothing is seen before commit";
+    EXPECT_EQ(srv->stop(), 0);
+    EXPECT_NE(srv->log().find("persistence flushed"), std::string::npos)
+      << srv->log();
+  }
+  auto srv = start();
+  auto h = http_request(srv->port(), "GET", "/messages/room/r1");
+  ASSERT_EQ(h.status, 200) << h.body;
+  auto list = json::parse(h.body);
+  std::vector<std::string> texts;
+  for (auto& m : list)
+    texts.push_back(m["message"]);
+  EXPECT_NE(std::find(texts.begin(), texts.end(), "last words"), texts.end())
+    << h.body;
   EXPECT_EQ(srv->stop(), 0);
 }
 
