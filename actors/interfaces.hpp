@@ -14,32 +14,40 @@ namespace h2h {
 struct enter_request;
 struct enter_reply;
 
+// clang-format off
+
 /// One client connection, whatever its transport.
-using session_actor
-  = caf::typed_actor<caf::reacts_to<client_command>, // a decoded frame from the
-                                                     // connection
-                     caf::reacts_to<event_batch>,    // events from a room
-                     caf::reacts_to<disconn_atom>>;  // the connection is gone
+using session_actor = caf::typed_actor<
+  caf::reacts_to<client_command>, // a decoded frame from the connection
+  caf::reacts_to<event_batch>,    // events from a room
+  caf::reacts_to<disconn_atom>,   // the connection is gone
+  caf::reacts_to<expire_atom>,    // the access token expired
+  // The room (id) dropped this session, for the reason given.
+  caf::reacts_to<removed_atom, std::string, caf::error>>;
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
   caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
   caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
   caf::reacts_to<exit_atom, session_actor>,
-  caf::reacts_to<idle_chk_atom, std::uint64_t>, caf::reacts_to<stop_atom>>;
+  caf::reacts_to<idle_chk_atom, std::uint64_t>,
+  caf::reacts_to<change_atom, room_change>,
+  caf::reacts_to<stop_atom>>;
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
   caf::replies_to<enter_atom, std::string, enter_request>::with<enter_reply>,
   caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
-  caf::replies_to<info_atom>::with<std::vector<std::string>>>;
+  caf::replies_to<info_atom>::with<std::vector<std::string>>,
+  caf::reacts_to<change_atom, room_change>>;
 
 /// Owns one store connection; blocking calls happen only here (detached).
 using store_worker_actor = caf::typed_actor<
   caf::replies_to<commit_atom, event_batch>::with<std::vector<publish_ack>>,
   caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
-  caf::replies_to<ping_atom>::with<bool>>;
+  caf::replies_to<ping_atom>::with<bool>,
+  caf::replies_to<caf::join_atom, std::string, std::int64_t>::with<bool>>;
 
 /// Batches appends into transactions; serves reads through its workers.
 using persistence_actor = caf::typed_actor<
@@ -48,10 +56,14 @@ using persistence_actor = caf::typed_actor<
   caf::replies_to<history_atom, history_query>::with<history_page>,
   // A round trip to the store (for /readyz).
   caf::replies_to<ping_atom>::with<bool>,
+  // Records that a member entered a public room (makes them a member).
+  caf::reacts_to<caf::join_atom, std::string, std::int64_t>,
   // Answers true once everything queued is committed (shutdown).
   caf::replies_to<flush_atom>::with<bool>,
   caf::reacts_to<tick_atom, std::uint64_t>, // the batch window closed
   caf::reacts_to<retry_atom>>;              // retry after a store failure
+
+// clang-format on
 
 /// A session asks to enter a room.
 struct enter_request {

@@ -141,6 +141,29 @@ typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
            x.text, x.client_msg_id);
 }
 
+/// A change the REST API made to a room, for the room if it is running.
+enum class room_change_kind : std::uint8_t {
+  member_added = 0,
+  member_removed = 1,
+  deleted = 2,
+};
+
+struct room_change {
+  std::string room_id;
+  room_change_kind kind = room_change_kind::member_added;
+  std::int64_t member_id = 0;
+};
+
+inline bool operator==(const room_change& x, const room_change& y) {
+  return x.room_id == y.room_id && x.kind == y.kind
+         && x.member_id == y.member_id;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_change& x) {
+  return f(caf::meta::type_name("room_change"), x.room_id, x.kind, x.member_id);
+}
+
 } // namespace h2h
 
 // -- type ids and atoms -------------------------------------------------------
@@ -161,6 +184,8 @@ CAF_ADD_TYPE_ID(h2h, (h2h::history_query))
 CAF_ADD_TYPE_ID(h2h, (h2h::history_page))
 CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
 CAF_ADD_TYPE_ID(h2h, (h2h::errc))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_change_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_change))
 
 CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
 CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")
@@ -178,6 +203,9 @@ CAF_ADD_ATOM(h2h, h2h, flush_atom, "flush")
 CAF_ADD_ATOM(h2h, h2h, tick_atom, "tick")
 CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
 CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
+CAF_ADD_ATOM(h2h, h2h, expire_atom, "expire")
+CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
+CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

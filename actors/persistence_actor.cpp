@@ -173,6 +173,16 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
     [self](history_atom, history_query& q) -> caf::delegated<history_page> {
       return self->delegate(self->state.reader, history_atom_v, std::move(q));
     },
+    [self](caf::join_atom, std::string& room_id, std::int64_t member) {
+      self
+        ->request(self->state.writer, std::chrono::seconds{30},
+                  caf::join_atom_v, std::move(room_id), member)
+        .then([](bool) {},
+              [](caf::error& err) {
+                spdlog::warn("membership not recorded: {}",
+                             caf::to_string(err));
+              });
+    },
     [self](ping_atom) -> caf::delegated<bool> {
       return self->delegate(self->state.reader, ping_atom_v);
     },

@@ -263,9 +263,50 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
     nullptr);
 }
 
+/// Drops every session of `member` (or all, for 0) from the room, telling
+/// each why.
+void drop_sessions(room_pointer self, std::int64_t member, errc why) {
+  auto& st = self->state;
+  std::vector<caf::actor_addr> gone;
+  for (auto& [addr, m] : st.members)
+    if (member == 0 || m.sender_id == member) {
+      self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
+      gone.push_back(addr);
+    }
+  for (auto& addr : gone)
+    remove_member(self, addr);
+}
+
+void apply_change(room_pointer self, const room_change& change) {
+  auto& st = self->state;
+  switch (change.kind) {
+    case room_change_kind::member_added:
+      st.allowed.insert(change.member_id);
+      st.recorded.insert(change.member_id);
+      break;
+    case room_change_kind::member_removed:
+      st.allowed.erase(change.member_id);
+      st.recorded.erase(change.member_id);
+      drop_sessions(self, change.member_id, errc::not_member);
+      break;
+    case room_change_kind::deleted:
+      for (auto& [addr, m] : st.members) {
+        self->send(m.handle, removed_atom_v, st.id,
+                   caf::make_error(errc::no_such_room));
+        self->demonitor(addr);
+      }
+      st.members.clear();
+      spdlog::info("room {} deleted", st.id);
+      self->quit();
+      break;
+  }
+}
+
 void apply_snapshot(room_pointer self, room_snapshot& snap) {
   auto& st = self->state;
   st.last_seq = st.committed_seq = snap.last_seq;
+  st.is_private = snap.is_private;
+  st.allowed.insert(snap.members.begin(), snap.members.end());
   auto ring_from = snap.recent.size() > st.env->replay_ring
                      ? snap.recent.size() - st.env->replay_ring
                      : 0;
@@ -315,9 +356,18 @@ room_actor::behavior_type room(room_pointer self, std::string id,
              self->quit(err);
            });
   return {
-    [self](enter_atom, enter_request& req) -> enter_reply {
+    [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
       auto& st = self->state;
       ++st.enters_seen;
+      if (st.is_private
+          && (req.sender_id == 0 || st.allowed.count(req.sender_id) == 0)) {
+        maybe_idle(self);
+        return caf::make_error(errc::not_member,
+                               "not a member of room " + st.id);
+      }
+      if (!st.is_private && req.sender_id != 0
+          && st.recorded.insert(req.sender_id).second)
+        self->send(st.env->persistence, caf::join_atom_v, st.id, req.sender_id);
       ++st.idle_generation;
       auto addr = req.session.address();
       auto i = st.members.find(addr);
@@ -336,7 +386,7 @@ room_actor::behavior_type room(room_pointer self, std::string id,
                next_event(st, event_kind::enter, req.sender, req.sender_id,
                           req.sender + " entered.", {}),
                nullptr);
-      return {caf::actor_cast<room_actor>(self), st.committed_seq};
+      return enter_reply{caf::actor_cast<room_actor>(self), st.committed_seq};
     },
     [self](caf::publish_atom,
            publish_request& req) -> caf::result<publish_ack> {
@@ -396,6 +446,7 @@ room_actor::behavior_type room(room_pointer self, std::string id,
             self->quit();
           });
     },
+    [self](change_atom, room_change& change) { apply_change(self, change); },
     [self](stop_atom) { self->quit(); },
   };
 }

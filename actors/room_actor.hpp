@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/interfaces.hpp"
@@ -99,6 +100,11 @@ struct room_state {
   /// Recent committed events for replay, oldest first.
   std::deque<room_event> ring;
   dedupe_window recent{0};
+  /// Who may enter: everyone (public) or the members listed (private).
+  bool is_private = false;
+  std::unordered_set<std::int64_t> allowed;
+  /// Members recorded as members of this public room already.
+  std::unordered_set<std::int64_t> recorded;
   /// ENTERs received through the directory (see directory's idle protocol).
   std::uint64_t enters_seen = 0;
   /// Bumped whenever the room stops being idle; stale idle checks ignore.

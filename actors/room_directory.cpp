@@ -57,6 +57,17 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       st.rooms.erase(i);
       return true;
     },
+    [self](change_atom, room_change& change) {
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(change.room_id);
+      if (i == rooms.end())
+        return; // not running: it reads the store when it starts
+      self->send(i->second.room, change_atom_v, change);
+      if (change.kind == room_change_kind::deleted) {
+        self->demonitor(i->second.room.address());
+        rooms.erase(i);
+      }
+    },
     [self](info_atom) {
       std::vector<std::string> ids;
       ids.reserve(self->state.rooms.size());

@@ -5,6 +5,18 @@
 
 namespace h2h {
 
+bool token_bucket::take(caf::actor_clock::time_point now) {
+  if (last != caf::actor_clock::time_point{}) {
+    auto dt = std::chrono::duration<double>(now - last).count();
+    tokens = std::min(burst, tokens + dt * rate);
+  }
+  last = now;
+  if (tokens < 1.0)
+    return false;
+  tokens -= 1.0;
+  return true;
+}
+
 namespace {
 
 /// The sender name a frame may use, or an error for the client.
@@ -81,6 +93,12 @@ void on_message(session_pointer self, client_command& cmd) {
     st.link->command_done();
     return;
   }
+  if (!st.sends.take(self->clock().now())) {
+    st.link->send_error(errc::rate_limited, "sending too fast, slow down",
+                        cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
   publish_request req{*sender, st.identity.member_id, std::move(cmd.text),
                       cmd.client_msg_id};
   // The connection reads on only when earlier sends are answered, which
@@ -130,6 +148,11 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
   st.directory = std::move(directory);
   st.identity = std::move(identity);
   st.env = env;
+  st.sends.rate = env.message_rate;
+  st.sends.burst = env.message_burst;
+  st.sends.tokens = env.message_burst;
+  if (st.identity.expires_in.count() > 0)
+    self->delayed_send(self, st.identity.expires_in, expire_atom_v);
   st.env.metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
   self->attach_functor([metrics = st.env.metrics] {
     metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
@@ -151,6 +174,21 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
       }
     },
     [self](const event_batch& batch) { self->state.link->deliver(batch); },
+    [self](expire_atom) {
+      self->state.link->send_error(errc::expired_token,
+                                   "the access token has expired", {});
+      self->state.link->close(close_code::policy, "token expired");
+    },
+    [self](removed_atom, const std::string& room_id, const caf::error& err) {
+      auto why = to_errc(err);
+      if (self->state.rooms.erase(room_id) == 0)
+        return;
+      self->state.link->send_error(why,
+                                   why == errc::no_such_room
+                                     ? "room " + room_id + " was deleted"
+                                     : "no longer a member of room " + room_id,
+                                   {});
+    },
     [self](disconn_atom) {
       auto me = caf::actor_cast<session_actor>(self);
       for (auto& [id, room] : self->state.rooms)

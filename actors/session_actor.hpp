@@ -19,6 +19,19 @@ struct session_identity {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string name;
+  /// Time until the access token expires; zero when it never does.
+  std::chrono::milliseconds expires_in{0};
+};
+
+/// A token bucket: `rate` tokens per second, at most `burst` saved up.
+struct token_bucket {
+  double rate = 20;
+  double burst = 40;
+  double tokens = 40;
+  caf::actor_clock::time_point last{};
+
+  /// Takes one token if there is one.
+  bool take(caf::actor_clock::time_point now);
 };
 
 /// Settings every session shares.
@@ -29,6 +42,9 @@ struct session_env {
   std::chrono::milliseconds publish_timeout{60000};
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
+  /// Messages per second and burst a connection may send.
+  double message_rate = 20;
+  double message_burst = 40;
 };
 
 struct session_state {
@@ -38,6 +54,7 @@ struct session_state {
   session_env env;
   /// Rooms this connection entered.
   std::unordered_map<std::string, room_actor> rooms;
+  token_bucket sends;
 
   static inline const char* name = "h2h.session";
 };

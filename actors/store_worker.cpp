@@ -76,6 +76,10 @@ store_worker_actor::behavior_type store_worker(store_worker_pointer self,
         return out;
       });
     },
+    [self](caf::join_atom, const std::string& room_id, std::int64_t member) {
+      return with_store(
+        self, [&](store& db) { return db.add_room_member(room_id, member); });
+    },
     [self](ping_atom) {
       return with_store(self, [](store& db) {
         db.ping();

@@ -56,6 +56,42 @@ struct limits_section {
   std::size_t outbound_queue_bytes = 1048576;
   std::size_t max_http_body_bytes = 1048576;
   int max_connections = 100000;
+  /// Token bucket per connection for sent messages.
+  int messages_per_second = 20;
+  int message_burst = 40;
+  /// Login attempts per email and per client address within the window.
+  int login_attempts = 10;
+  int login_window_s = 300;
+  /// Verification codes requested per email (per address: 4x) in the window.
+  int code_requests = 5;
+  int code_window_s = 3600;
+};
+
+/// Authentication of members and connections.
+struct auth_section {
+  /// Real-time endpoints and chat REST need an access token.
+  bool required = true;
+  /// HS256 key (UTF-8 bytes). Empty: a random key per start (dev only).
+  std::string jwt_secret;
+  int access_token_ttl_s = 86400;
+  int refresh_token_ttl_s = 604800;
+  /// Lifetime of an email verification code.
+  int code_ttl_s = 300;
+  /// Wrong guesses before a code is void.
+  int code_max_attempts = 5;
+  /// Join needs a confirmed email verification code.
+  bool require_email_verification = true;
+  /// Argon2id cost (libsodium's interactive level by default).
+  int password_ops = 2;
+  int password_memory_kib = 65536;
+};
+
+/// Outgoing mail for verification codes.
+struct smtp_section {
+  /// smtp://host:25 or smtps://user:password@host:465; empty logs codes.
+  std::string url;
+  std::string from = "h2h@localhost";
+  int timeout_ms = 10000;
 };
 
 /// Logging.
@@ -71,6 +107,8 @@ struct settings {
   actors_section actors;
   rooms_section rooms;
   limits_section limits;
+  auth_section auth;
+  smtp_section smtp;
   log_section log;
 };
 

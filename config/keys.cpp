@@ -17,8 +17,7 @@ std::optional<std::string> parse_into(std::string& out, std::string_view text) {
   return std::nullopt;
 }
 
-[[maybe_unused]] std::optional<std::string> parse_into(bool& out,
-                                                       std::string_view text) {
+std::optional<std::string> parse_into(bool& out, std::string_view text) {
   std::string lower{text};
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
@@ -53,7 +52,7 @@ std::string render(const std::string& x) {
   return x;
 }
 
-[[maybe_unused]] std::string render(bool x) {
+std::string render(bool x) {
   return x ? "true" : "false";
 }
 
@@ -143,6 +142,59 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "max_connections", &s::limits,
                &limits_section::max_connections,
                "Most simultaneous client connections; more are refused."));
+  add(make_key("limits", "messages_per_second", &s::limits,
+               &limits_section::messages_per_second,
+               "Messages one connection may send per second (token bucket)."));
+  add(make_key("limits", "message_burst", &s::limits,
+               &limits_section::message_burst,
+               "Messages one connection may send at once (bucket size)."));
+  add(make_key("limits", "login_attempts", &s::limits,
+               &limits_section::login_attempts,
+               "Login attempts per email and per address in the window."));
+  add(make_key("limits", "login_window_s", &s::limits,
+               &limits_section::login_window_s,
+               "Window of limits.login_attempts, in seconds."));
+  add(make_key("limits", "code_requests", &s::limits,
+               &limits_section::code_requests,
+               "Verification codes per email in the window (4x per address)."));
+  add(make_key("limits", "code_window_s", &s::limits,
+               &limits_section::code_window_s,
+               "Window of limits.code_requests, in seconds."));
+  // auth
+  add(make_key("auth", "required", &s::auth, &auth_section::required,
+               "Real-time endpoints and chat REST need an access token."));
+  add(make_key("auth", "jwt_secret", &s::auth, &auth_section::jwt_secret,
+               "HS256 signing key; empty = random per start (dev only)."));
+  add(make_key("auth", "access_token_ttl_s", &s::auth,
+               &auth_section::access_token_ttl_s,
+               "Lifetime of access tokens, in seconds."));
+  add(make_key("auth", "refresh_token_ttl_s", &s::auth,
+               &auth_section::refresh_token_ttl_s,
+               "Lifetime of refresh tokens, in seconds."));
+  add(make_key("auth", "code_ttl_s", &s::auth, &auth_section::code_ttl_s,
+               "Lifetime of email verification codes, in seconds."));
+  add(make_key("auth", "code_max_attempts", &s::auth,
+               &auth_section::code_max_attempts,
+               "Wrong guesses before a verification code is void."));
+  add(make_key("auth", "require_email_verification", &s::auth,
+               &auth_section::require_email_verification,
+               "Join needs a confirmed email verification code."));
+  add(make_key("auth", "password_ops", &s::auth, &auth_section::password_ops,
+               "Argon2id passes."));
+  add(make_key("auth", "password_memory_kib", &s::auth,
+               &auth_section::password_memory_kib, "Argon2id memory, in KiB."));
+  // smtp
+  add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
+               "smtp://host:25 or smtps://user:password@host:465; empty "
+               "logs the codes instead of mailing them."));
+  add(make_key("smtp", "from", &s::smtp, &smtp_section::from,
+               "Sender address of verification mails."));
+  add(make_key("smtp", "timeout_ms", &s::smtp, &smtp_section::timeout_ms,
+               "Longest time to hand one mail to the SMTP server."));
+  for (auto& k : keys)
+    if (k.name() == "auth.jwt_secret" || k.name() == "store.mysql_url"
+        || k.name() == "smtp.url")
+      k.secret = true;
   // log
   add(make_key("log", "level", &s::log, &log_section::level,
                "trace, debug, info, warn, error or off."));

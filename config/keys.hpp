@@ -21,6 +21,8 @@ struct key_info {
     set;
   /// Renders the current value.
   std::function<std::string(const settings&)> get;
+  /// Never printed (keys, passwords, URLs with credentials).
+  bool secret = false;
 
   /// `section.key`
   std::string name() const {

@@ -233,6 +233,29 @@ std::vector<std::string> validate(const settings& s) {
         "limits.max_http_body_bytes must be at least 1024");
   check(s.limits.max_connections >= 1,
         "limits.max_connections must be at least 1");
+  check(s.limits.messages_per_second >= 1 && s.limits.message_burst >= 1,
+        "limits.messages_per_second and limits.message_burst must be at "
+        "least 1");
+  check(s.limits.login_attempts >= 1 && s.limits.login_window_s >= 1
+          && s.limits.code_requests >= 1 && s.limits.code_window_s >= 1,
+        "limits.login_* and limits.code_* must be at least 1");
+  check(s.auth.access_token_ttl_s >= 10 && s.auth.refresh_token_ttl_s >= 10,
+        "auth.access_token_ttl_s and auth.refresh_token_ttl_s must be at "
+        "least 10");
+  check(s.auth.code_ttl_s >= 10, "auth.code_ttl_s must be at least 10");
+  check(s.auth.code_max_attempts >= 1,
+        "auth.code_max_attempts must be at least 1");
+  check(s.auth.password_ops >= 1 && s.auth.password_ops <= 10,
+        "auth.password_ops must be between 1 and 10");
+  check(s.auth.password_memory_kib >= 8
+          && s.auth.password_memory_kib <= 4194304,
+        "auth.password_memory_kib must be between 8 and 4194304");
+  check(s.auth.jwt_secret.empty() || s.auth.jwt_secret.size() >= 32,
+        "auth.jwt_secret must be at least 32 bytes");
+  check(s.smtp.url.empty() || s.smtp.url.rfind("smtp://", 0) == 0
+          || s.smtp.url.rfind("smtps://", 0) == 0,
+        "smtp.url must start with smtp:// or smtps://");
+  check(s.smtp.timeout_ms >= 100, "smtp.timeout_ms must be at least 100");
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

@@ -4,7 +4,7 @@
 #include <charconv>
 #include <limits>
 
-#include "net/actor_bridge.hpp"
+#include "net/api.hpp"
 #include "net/json_codec.hpp"
 
 namespace h2h::net {
@@ -90,35 +90,34 @@ std::string history_body(const history_request& req,
   return "{\"messages\":" + list + ",\"next_before\":" + next + "}";
 }
 
-void add_history_routes(router& r, caf::actor_system& sys,
-                        persistence_actor persistence) {
+void add_history_routes(router& r, std::shared_ptr<api_context> ctx) {
   r.add(
     http::verb::get, "/messages/room/{id}",
-    [&sys, persistence](http_request& req, const path_params& params,
-                        http_responder respond) {
+    [ctx](http_request& req, const path_params& params, const request_meta&,
+          http_responder respond) {
       auto parsed = parse_history_request(params.at("id"), req.target());
       if (auto* err = std::get_if<frame_error>(&parsed)) {
         respond(error_response(req, err->code, err->message));
         return;
       }
-      auto hr = std::get<history_request>(parsed);
-      auto version = req.version();
-      auto keep = req.keep_alive();
-      ask<history_page>(
-        sys, persistence, std::chrono::seconds{10},
-        [hr, version, keep, respond](caf::expected<history_page> page) mutable {
-          http_request shape{http::verb::get, "/", version};
-          shape.keep_alive(keep);
-          if (!page) {
-            respond(error_response(shape, errc::unavailable,
-                                   "history unavailable, retry"));
-          } else if (!page->room_exists) {
-            respond(error_response(shape, errc::no_such_room, "no such room"));
-          } else {
-            respond(json_response(shape, 200, history_body(hr, page->events)));
-          }
-        },
-        history_atom_v, hr.query);
+      run_as(
+        *ctx, req, std::move(respond), ctx->cfg.auth_required,
+        [to = shape_of(req),
+         hr = std::get<history_request>(parsed)](store& db, const caller& c) {
+          auto& q = hr.query;
+          auto room = db.room_by_id(q.room_id, false);
+          if (!room)
+            return error_response(to, errc::no_such_room, "no such room");
+          if (room->is_private && !db.is_room_member(q.room_id, c.member_id))
+            return error_response(to, errc::not_member,
+                                  "not a member of this room");
+          auto limit = static_cast<std::size_t>(q.limit);
+          auto events
+            = q.mode == history_mode::before
+                ? db.before(q.room_id, q.cursor, limit)
+                : db.page(q.room_id, static_cast<std::size_t>(q.cursor), limit);
+          return json_response(to, 200, history_body(hr, events));
+        });
     });
 }
 

@@ -7,8 +7,6 @@
 #include <variant>
 #include <vector>
 
-#include <caf/fwd.hpp>
-
 #include "actors/interfaces.hpp"
 #include "net/json_codec.hpp"
 #include "net/router.hpp"
@@ -32,9 +30,5 @@ parse_history_request(const std::string& room_id, std::string_view target);
 /// The JSON body for a page of history (pure).
 std::string history_body(const history_request& req,
                          const std::vector<room_event>& events);
-
-/// Registers GET /messages/room/{id}.
-void add_history_routes(router& r, caf::actor_system& sys,
-                        persistence_actor persistence);
 
 } // namespace h2h::net

@@ -24,6 +24,10 @@ http_connection::http_connection(asio::ip::tcp::socket socket,
                                  server_context& ctx)
   : stream_(std::move(socket))
   , ctx_(ctx) {
+  boost::system::error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  if (!ec)
+    meta_.peer = ep.address().to_string();
 }
 
 void http_connection::start() {
@@ -82,7 +86,7 @@ void http_connection::on_read(error_code ec) {
   }
   busy_ = true;
   auto exec = stream_.get_executor();
-  ctx_.handle_http(std::move(req),
+  ctx_.handle_http(std::move(req), meta_,
                    [self = shared_from_this(), exec](http_response res) {
                      asio::post(exec, [self, res = std::move(res)]() mutable {
                        self->respond(std::move(res));
@@ -138,17 +142,41 @@ void http_connection::upgrade(http_request req) {
     respond(std::move(res));
     return;
   }
-  auto reply = std::make_shared<std::string>(
-    "HTTP/1.1 101 Switching Protocols\r\n"
-    "Upgrade: websocket\r\n"
-    "Connection: Upgrade\r\n"
-    "Server: h2h\r\n"
-    "Sec-WebSocket-Accept: "
-    + ws::accept_key(std::string_view{key.data(), key.size()}) + "\r\n\r\n");
+  auto accept = ws::accept_key(std::string_view{key.data(), key.size()});
+  if (!ctx_.authenticate) {
+    complete_upgrade(std::move(accept), ws_auth{});
+    return;
+  }
+  // Checking the token may need the store: the answer comes back later.
+  busy_ = true;
+  auto exec = stream_.get_executor();
+  ctx_.authenticate(req, meta_,
+                    [self = shared_from_this(), exec,
+                     accept = std::move(accept)](ws_auth auth) mutable {
+                      asio::post(exec, [self, accept = std::move(accept),
+                                        auth = std::move(auth)]() mutable {
+                        self->busy_ = false;
+                        self->complete_upgrade(std::move(accept),
+                                               std::move(auth));
+                      });
+                    });
+}
+
+void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
+  if (finished_)
+    return;
+  auto reply
+    = std::make_shared<std::string>("HTTP/1.1 101 Switching Protocols\r\n"
+                                    "Upgrade: websocket\r\n"
+                                    "Connection: Upgrade\r\n"
+                                    "Server: h2h\r\n"
+                                    "Sec-WebSocket-Accept: "
+                                    + accept + "\r\n\r\n");
   stream_.expires_after(ctx_.settings.http_timeout);
   asio::async_write(
     stream_, asio::buffer(*reply),
-    [self = shared_from_this(), reply](error_code ec, std::size_t) {
+    [self = shared_from_this(), reply,
+     auth = std::move(auth)](error_code ec, std::size_t) mutable {
       if (ec) {
         self->finish();
         return;
@@ -166,8 +194,11 @@ void http_connection::upgrade(http_request req) {
         self->ctx_.counters);
       self->finished_ = true;
       self->ctx_.connections.remove(self->registry_id_);
-      conn->start(self->ctx_.make_session, session_identity{},
-                  std::move(leftover));
+      if (auth.ok)
+        conn->start(self->ctx_.make_session, std::move(auth.identity),
+                    std::move(leftover));
+      else
+        conn->start_rejected(auth.code, auth.message);
     });
 }
 

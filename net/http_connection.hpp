@@ -32,6 +32,7 @@ private:
   void on_read(boost::system::error_code ec);
   void respond(http_response res);
   void upgrade(http_request req);
+  void complete_upgrade(std::string accept, ws_auth auth);
   void finish();
 
   boost::beast::tcp_stream stream_;
@@ -41,6 +42,7 @@ private:
     parser_;
   server_context& ctx_;
   std::uint64_t registry_id_ = 0;
+  request_meta meta_;
   bool busy_ = false;
   bool stopping_ = false;
   bool finished_ = false;

@@ -7,18 +7,26 @@ namespace h2h::net {
 
 namespace http = boost::beast::http;
 
-http_response json_response(const http_request& req, unsigned status,
+http_response json_response(const reply_shape& to, unsigned status,
                             std::string body) {
-  http_response res{static_cast<http::status>(status), req.version()};
+  http_response res{static_cast<http::status>(status), to.version};
   res.set(http::field::server, "h2h");
   res.set(http::field::content_type, "application/json");
-  res.keep_alive(req.keep_alive());
+  res.keep_alive(to.keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
 }
 
-http_response error_response(const http_request& req, errc code,
+http_response empty_response(const reply_shape& to, unsigned status) {
+  http_response res{static_cast<http::status>(status), to.version};
+  res.set(http::field::server, "h2h");
+  res.keep_alive(to.keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+http_response error_response(const reply_shape& to, errc code,
                              std::string_view message) {
   auto info = describe(code);
   std::string body
@@ -27,7 +35,7 @@ http_response error_response(const http_request& req, errc code,
   body += ",\"message\":";
   append_json_string(body, message);
   body += '}';
-  return json_response(req, static_cast<unsigned>(info.http_status),
+  return json_response(to, static_cast<unsigned>(info.http_status),
                        std::move(body));
 }
 

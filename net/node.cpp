@@ -11,8 +11,10 @@
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/types.hpp"
+#include "actors/store_pool.hpp"
 #include "net/actor_bridge.hpp"
-#include "net/history_routes.hpp"
+#include "net/api.hpp"
+#include "net/crypto.hpp"
 #include "net/json_codec.hpp"
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
@@ -72,6 +74,30 @@ void prepare_store(const store_factory& open,
   }
 }
 
+api_settings to_api_settings(const config::settings& s) {
+  api_settings a;
+  a.auth_required = s.auth.required;
+  a.jwt_secret = s.auth.jwt_secret;
+  if (a.jwt_secret.empty()) {
+    a.jwt_secret = crypto::random_token(32);
+    spdlog::warn("auth.jwt_secret is not set: using a random key, so tokens "
+                 "die with this process and other nodes cannot check them "
+                 "(fine for development only)");
+  }
+  a.access_ttl_s = s.auth.access_token_ttl_s;
+  a.refresh_ttl_s = s.auth.refresh_token_ttl_s;
+  a.code_ttl_s = s.auth.code_ttl_s;
+  a.code_max_attempts = s.auth.code_max_attempts;
+  a.require_verification = s.auth.require_email_verification;
+  a.cost.ops = static_cast<unsigned long long>(s.auth.password_ops);
+  a.cost.memory_kib = static_cast<std::size_t>(s.auth.password_memory_kib);
+  a.login_attempts = s.limits.login_attempts;
+  a.login_window_s = s.limits.login_window_s;
+  a.code_requests = s.limits.code_requests;
+  a.code_window_s = s.limits.code_window_s;
+  return a;
+}
+
 persistence_settings to_persistence_settings(const config::settings& s) {
   persistence_settings out;
   out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
@@ -93,6 +119,8 @@ struct node::impl {
   persistence_actor persistence;
   directory_actor directory;
   session_env sessions;
+  std::unique_ptr<store_pool> pool;
+  std::shared_ptr<api_context> api;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -122,14 +150,35 @@ struct node::impl {
     env->persist_queue_max = s.persistence.queue_max;
     directory = system->spawn(room_directory, env);
     sessions.metrics = metrics;
+    sessions.message_rate = s.limits.messages_per_second;
+    sessions.message_burst = s.limits.message_burst;
+    pool = std::make_unique<store_pool>(*system, open_store, 4);
+    api = std::make_shared<api_context>(to_api_settings(s));
+    api->now_ms = wall_clock_ms;
+    api->run = [this](store_job job, store_job_failed failed) {
+      pool->submit(std::move(job), std::move(failed));
+    };
+    smtp_settings mail;
+    mail.url = s.smtp.url;
+    mail.from = s.smtp.from;
+    mail.timeout = std::chrono::milliseconds{s.smtp.timeout_ms};
+    api->mail = make_mailer(mail);
+    api->notify_rooms = [this](const room_change& change) {
+      caf::anon_send(directory, change_atom_v, change);
+    };
     srv = std::make_unique<server>(
       to_server_settings(s),
       [this](client_link_ptr link, session_identity id) {
         return system->spawn(session, std::move(link), directory, std::move(id),
                              sessions);
       },
-      [this](http_request&& req, http_responder respond) {
-        routes.dispatch(std::move(req), std::move(respond));
+      [this](http_request&& req, const request_meta& meta,
+             http_responder respond) {
+        routes.dispatch(std::move(req), meta, std::move(respond));
+      },
+      [this](const http_request& req, const request_meta& meta,
+             std::function<void(ws_auth)> done) {
+        authenticate_upgrade(req, meta, std::move(done));
       });
     ops_sources ops;
     ops.draining = [this] { return srv->draining(); };
@@ -142,7 +191,47 @@ struct node::impl {
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
     add_ops_routes(routes, std::move(ops));
-    add_history_routes(routes, *system, persistence);
+    add_api_routes(routes, api);
+  }
+
+  /// A WebSocket upgrade: the sender identity comes from the token, checked
+  /// against the store (logged out sessions and deleted members fail).
+  void authenticate_upgrade(const http_request& req, const request_meta&,
+                            std::function<void(ws_auth)> done) {
+    auto who = check_bearer(req, *api, settings.auth.required);
+    if (auto* err = std::get_if<api_error>(&who)) {
+      done(ws_auth{false, {}, err->code, err->message});
+      return;
+    }
+    auto c = std::get<caller>(who);
+    if (!c.authenticated) {
+      done(ws_auth{}); // auth.required = false and no token
+      return;
+    }
+    auto expires_at = verify_token(bearer_token(req), api->cfg.jwt_secret,
+                                   seconds(wall_clock_ms()))
+                        .claims.expires_at;
+    pool->submit(
+      [c, done, expires_at](store& db) {
+        auto m = db.session_active(c.session_id, c.member_id)
+                   ? db.member_by_id(c.member_id)
+                   : std::nullopt;
+        if (!m) {
+          done(
+            ws_auth{false, {}, errc::invalid_token, "the session has ended"});
+          return;
+        }
+        ws_auth ok;
+        ok.identity.authenticated = true;
+        ok.identity.member_id = m->id;
+        ok.identity.name = m->nickname;
+        ok.identity.expires_in = std::chrono::milliseconds{
+          std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
+        done(std::move(ok));
+      },
+      [done](const store_error&) {
+        done(ws_auth{false, {}, errc::unavailable, "store unavailable, retry"});
+      });
   }
 
   /// Waits (bounded) until `done()` holds; only used while shutting down.
@@ -168,6 +257,8 @@ struct node::impl {
       caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
       directory = nullptr;
     }
+    if (pool)
+      pool->stop();
     if (persistence) {
       caf::scoped_actor self{*system};
       bool flushed = false;

@@ -86,12 +86,14 @@ std::string metrics_text(const ops_sources& src) {
 void add_ops_routes(router& r, ops_sources sources) {
   auto src = std::make_shared<ops_sources>(std::move(sources));
   r.add(http::verb::get, "/healthz",
-        [](http_request& req, const path_params&, http_responder respond) {
+        [](http_request& req, const path_params&, const request_meta&,
+           http_responder respond) {
           respond(json_response(req, 200, R"({"status":"ok"})"));
         });
   r.add(
     http::verb::get, "/readyz",
-    [src](http_request& req, const path_params&, http_responder respond) {
+    [src](http_request& req, const path_params&, const request_meta&,
+          http_responder respond) {
       if (src->draining && src->draining()) {
         respond(json_response(req, 503,
                               R"({"status":"draining","store":"unknown"})"));
@@ -113,7 +115,8 @@ void add_ops_routes(router& r, ops_sources sources) {
       });
     });
   r.add(http::verb::get, "/metrics",
-        [src](http_request& req, const path_params&, http_responder respond) {
+        [src](http_request& req, const path_params&, const request_meta&,
+              http_responder respond) {
           http_response res{http::status::ok, req.version()};
           res.set(http::field::content_type,
                   "text/plain; version=0.0.4; charset=utf-8");

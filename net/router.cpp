@@ -38,7 +38,8 @@ bool router::match(std::string_view pattern, std::string_view path,
   return true;
 }
 
-void router::dispatch(http_request&& req, http_responder respond) const {
+void router::dispatch(http_request&& req, const request_meta& meta,
+                      http_responder respond) const {
   auto path = target_path(req.target());
   path_params params;
   bool path_known = false;
@@ -49,7 +50,7 @@ void router::dispatch(http_request&& req, http_responder respond) const {
     auto method = req.method();
     if (r.method == method
         || (method == http::verb::head && r.method == http::verb::get)) {
-      r.handler(req, params, std::move(respond));
+      r.handler(req, params, meta, std::move(respond));
       return;
     }
   }

@@ -17,8 +17,8 @@ namespace h2h::net {
 using path_params = std::unordered_map<std::string, std::string>;
 
 /// Answers one matched request through the responder (exactly once).
-using route_handler
-  = std::function<void(http_request&, const path_params&, http_responder)>;
+using route_handler = std::function<void(http_request&, const path_params&,
+                                         const request_meta&, http_responder)>;
 
 /// A table of routes; unmatched paths get 404 GLOBAL_001, a matched path
 /// with another method 405 GLOBAL_003.
@@ -29,7 +29,8 @@ public:
            route_handler handler);
 
   /// Dispatches one request.
-  void dispatch(http_request&& req, http_responder respond) const;
+  void dispatch(http_request&& req, const request_meta& meta,
+                http_responder respond) const;
 
   /// Matches `path` against `pattern`, filling `params`.
   static bool match(std::string_view pattern, std::string_view path,

@@ -114,11 +114,12 @@ struct server::impl {
 };
 
 server::server(server_settings settings, session_factory make_session,
-               http_handler handle_http)
+               http_handler handle_http, ws_authenticator authenticate)
   : impl_(std::make_unique<impl>()) {
   impl_->ctx.settings = std::move(settings);
   impl_->ctx.make_session = std::move(make_session);
   impl_->ctx.handle_http = std::move(handle_http);
+  impl_->ctx.authenticate = std::move(authenticate);
 }
 
 server::~server() = default;

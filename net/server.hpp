@@ -26,12 +26,26 @@ struct server_settings {
   ws_settings ws;
 };
 
+/// The outcome of checking a WebSocket upgrade's token.
+struct ws_auth {
+  bool ok = true;
+  session_identity identity;
+  errc code = errc::none;
+  std::string message;
+};
+
+/// Checks the token of an upgrade request and calls back (from any thread).
+using ws_authenticator = std::function<void(
+  const http_request&, const request_meta&, std::function<void(ws_auth)>)>;
+
 /// Everything connections share with the server. Outlives every connection
 /// and every session actor (the server object is destroyed last).
 struct server_context {
   server_settings settings;
   session_factory make_session;
   http_handler handle_http;
+  /// Empty: every upgrade is accepted without a token.
+  ws_authenticator authenticate;
   registry connections;
   net_counters counters;
 };
@@ -39,7 +53,7 @@ struct server_context {
 class server {
 public:
   server(server_settings settings, session_factory make_session,
-         http_handler handle_http);
+         http_handler handle_http, ws_authenticator authenticate = {});
   ~server();
 
   server(const server&) = delete;

@@ -76,6 +76,18 @@ void ws_connection::start(const session_factory& make_session,
   });
 }
 
+void ws_connection::start_rejected(errc code, std::string message) {
+  registry_id_ = registry_.add(weak_from_this());
+  counters_.ws_opened.fetch_add(1, std::memory_order_relaxed);
+  error_code ec;
+  socket_.non_blocking(true, ec);
+  spdlog::info("ws {} refused: {}", remote_, message);
+  send_error(code, message, {});
+  asio::dispatch(strand_, [self = shared_from_this(), code] {
+    self->begin_close(close_code::policy, std::string{describe(code).code});
+  });
+}
+
 // -- outbound (any thread)
 // -------------------------------------------------------
 
@@ -249,6 +261,8 @@ bool ws_connection::handle(ws::message& msg) {
         send_error(err->code, err->message, err->client_msg_id);
         return true;
       }
+      if (!session_)
+        return true;
       pending_.fetch_add(1, std::memory_order_acq_rel);
       caf::anon_send(session_, std::move(std::get<client_command>(decoded)));
       return true;

@@ -57,6 +57,10 @@ public:
   void start(const session_factory& make_session, session_identity identity,
              std::string leftover);
 
+  /// Opens the WebSocket only to say why it cannot stay: an ERROR frame,
+  /// then close 1008 (browsers cannot read a refused upgrade's status).
+  void start_rejected(errc code, std::string message);
+
   // -- client_link (any thread)
   // ------------------------------------------------
   void deliver(const event_batch& batch) override;

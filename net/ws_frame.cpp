@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include <openssl/evp.h>
-
+#include "net/crypto.hpp"
 #include "net/utf8.hpp"
 
 namespace h2h::net::ws {
@@ -280,14 +279,7 @@ std::string accept_key(std::string_view client_key) {
   input.reserve(client_key.size() + guid.size());
   input.append(client_key);
   input.append(guid);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  EVP_Digest(input.data(), input.size(), digest, &digest_len, EVP_sha1(),
-             nullptr);
-  unsigned char b64[64];
-  auto n = EVP_EncodeBlock(b64, digest, static_cast<int>(digest_len));
-  return std::string(reinterpret_cast<const char*>(b64),
-                     static_cast<std::size_t>(n));
+  return crypto::base64(crypto::sha1(input));
 }
 
 } // namespace h2h::net::ws

@@ -75,6 +75,83 @@ const std::vector<migration>& all() {
        " UNIQUE KEY messages_client_id (room_id, sender, client_msg_id)"
        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
      }},
+    {2,
+     {
+       "CREATE TABLE members ("
+       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " email TEXT NOT NULL UNIQUE,"
+       " name TEXT NOT NULL,"
+       " nickname TEXT NOT NULL,"
+       " password_hash TEXT NOT NULL,"
+       " avatar_url TEXT NOT NULL DEFAULT '',"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE TABLE sessions ("
+       " id TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " created_ms INTEGER NOT NULL,"
+       " revoked INTEGER NOT NULL DEFAULT 0)",
+       "CREATE INDEX sessions_by_member ON sessions (member_id)",
+       "CREATE TABLE refresh_tokens ("
+       " token_hash TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " session_id TEXT NOT NULL,"
+       " expires_ms INTEGER NOT NULL,"
+       " used INTEGER NOT NULL DEFAULT 0)",
+       "CREATE INDEX refresh_by_session ON refresh_tokens (session_id)",
+       "CREATE TABLE verification_codes ("
+       " email TEXT PRIMARY KEY,"
+       " code_hash TEXT NOT NULL,"
+       " expires_ms INTEGER NOT NULL,"
+       " attempts INTEGER NOT NULL DEFAULT 0,"
+       " confirmed_ms INTEGER NOT NULL DEFAULT 0)",
+       "CREATE TABLE devices ("
+       " token TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " platform TEXT NOT NULL,"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE INDEX devices_by_member ON devices (member_id)",
+     },
+     {
+       "CREATE TABLE members ("
+       " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+       " email VARCHAR(255) NOT NULL,"
+       " name VARCHAR(255) NOT NULL,"
+       " nickname VARCHAR(255) NOT NULL,"
+       " password_hash VARCHAR(255) NOT NULL,"
+       " avatar_url VARCHAR(1024) NOT NULL DEFAULT '',"
+       " created_ms BIGINT NOT NULL,"
+       " UNIQUE KEY members_email (email)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE sessions ("
+       " id VARCHAR(64) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " created_ms BIGINT NOT NULL,"
+       " revoked TINYINT NOT NULL DEFAULT 0,"
+       " KEY sessions_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE refresh_tokens ("
+       " token_hash VARCHAR(128) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " session_id VARCHAR(64) NOT NULL,"
+       " expires_ms BIGINT NOT NULL,"
+       " used TINYINT NOT NULL DEFAULT 0,"
+       " KEY refresh_by_session (session_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE verification_codes ("
+       " email VARCHAR(255) NOT NULL PRIMARY KEY,"
+       " code_hash VARCHAR(128) NOT NULL,"
+       " expires_ms BIGINT NOT NULL,"
+       " attempts INT NOT NULL DEFAULT 0,"
+       " confirmed_ms BIGINT NOT NULL DEFAULT 0"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE devices ("
+       " token VARCHAR(512) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " platform VARCHAR(32) NOT NULL,"
+       " created_ms BIGINT NOT NULL,"
+       " KEY devices_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
   };
   return list;
 }

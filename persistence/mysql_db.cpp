@@ -152,6 +152,11 @@ public:
     exec("COMMIT");
   }
 
+  std::int64_t last_insert_id() override {
+    auto r = prepare("SELECT LAST_INSERT_ID()").query({});
+    return r->next() ? r->get_int(0) : 0;
+  }
+
   void rollback() noexcept override {
     if (!conn_ || broken_)
       return;

@@ -52,6 +52,8 @@ public:
   virtual void commit() = 0;
   /// Never throws; a broken connection is reopened by the next call.
   virtual void rollback() noexcept = 0;
+  /// The id the last INSERT on this connection generated.
+  virtual std::int64_t last_insert_id() = 0;
 };
 
 /// Opens (creating it if needed) a SQLite database file in WAL mode.

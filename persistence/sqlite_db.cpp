@@ -178,6 +178,10 @@ public:
     exec("COMMIT");
   }
 
+  std::int64_t last_insert_id() override {
+    return sqlite3_last_insert_rowid(db_);
+  }
+
   void rollback() noexcept override {
     if (!sqlite3_get_autocommit(db_))
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "persistence/accounts.hpp"
 #include "persistence/record.hpp"
 
 namespace h2h {
@@ -42,12 +43,16 @@ struct room_snapshot {
   std::uint64_t last_seq = 0;
   /// The newest events, oldest first.
   std::vector<room_event> recent;
+  bool is_private = false;
+  std::int64_t owner_id = 0;
+  /// The members of a private room (public rooms leave this empty).
+  std::vector<std::int64_t> members;
 };
 
 /// One connection's worth of store. Not thread-safe: each worker owns one.
-class store {
+class store : public account_store {
 public:
-  virtual ~store() = default;
+  ~store() override = default;
 
   /// Applies the schema migrations that are missing (schema_migrations).
   virtual void migrate() = 0;
@@ -58,7 +63,8 @@ public:
   virtual std::vector<append_outcome>
   append(const std::vector<room_event>& batch) = 0;
 
-  /// Makes sure the room exists; returns its latest seq and newest events.
+  /// Makes sure the room exists (a room id nobody created becomes a public
+  /// room); returns its latest seq, newest events and who may enter.
   virtual room_snapshot load_room(const std::string& room_id,
                                   std::size_t recent)
     = 0;

@@ -37,8 +37,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (cfg.check_only) {
-    for (auto& k : config::all_keys())
-      std::cout << k.name() << " = " << k.get(cfg.values) << '\n';
+    for (auto& k : config::all_keys()) {
+      auto value = k.get(cfg.values);
+      if (k.secret && !value.empty())
+        value = "<set, not shown>";
+      std::cout << k.name() << " = " << value << '\n';
+    }
     std::cout << "configuration OK\n";
     return 0;
   }

@@ -19,6 +19,7 @@
 #include "actors/persistence_actor.hpp"
 #include "persistence/sql.hpp"
 #include "persistence/sql_store.hpp"
+#include "forwarding_store.hpp"
 #include "actors/room_actor.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
@@ -125,8 +126,7 @@ inline client_command cmd_exit(std::string room, std::string sender) {
 
 /// A real SQLite store in a temporary file, with a switch to make commits
 /// fail.
-struct test_store : store {
-  std::unique_ptr<store> inner;
+struct test_store : forwarding_store {
   std::shared_ptr<std::atomic<int>> failing_commits;
 
   std::vector<append_outcome>
@@ -136,30 +136,6 @@ struct test_store : store {
       throw store_error(store_failure::unavailable, "test: store down");
     }
     return inner->append(batch);
-  }
-  void migrate() override {
-    inner->migrate();
-  }
-  room_snapshot load_room(const std::string& id, std::size_t n) override {
-    return inner->load_room(id, n);
-  }
-  bool room_exists(const std::string& id) override {
-    return inner->room_exists(id);
-  }
-  std::vector<room_event> after(const std::string& id, std::uint64_t s,
-                                std::size_t n) override {
-    return inner->after(id, s, n);
-  }
-  std::vector<room_event> before(const std::string& id, std::uint64_t s,
-                                 std::size_t n) override {
-    return inner->before(id, s, n);
-  }
-  std::vector<room_event> page(const std::string& id, std::size_t p,
-                               std::size_t n) override {
-    return inner->page(id, p, n);
-  }
-  void ping() override {
-    inner->ping();
   }
 };
 
@@ -253,9 +229,17 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
     session_actor actor;
   };
 
+  /// Sessions' settings; no send limit unless a test sets one.
+  session_env senv = [] {
+    session_env e;
+    e.message_rate = 1e9;
+    e.message_burst = 1e9;
+    return e;
+  }();
+
   client connect(session_identity id = {}) {
     auto link = std::make_shared<recording_link>();
-    auto s = sys.spawn(session, link, dir, std::move(id), session_env{});
+    auto s = sys.spawn(session, link, dir, std::move(id), senv);
     sessions.push_back(s);
     return {link, s};
   }

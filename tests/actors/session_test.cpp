@@ -80,4 +80,42 @@ CAF_TEST(a second enter of the same room adds no notice) {
   CAF_CHECK(b.link->errors.empty());
 }
 
+CAF_TEST(a connection sending too fast gets GLOBAL_429 and nothing is lost) {
+  senv.message_rate = 2;
+  senv.message_burst = 3;
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  for (int i = 0; i < 5; ++i)
+    frame(a, cmd_message("r1", "alice", "m", "c" + std::to_string(i)));
+  CAF_CHECK_EQUAL(a.link->acks.size(), 3u);
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 2u);
+  CAF_CHECK(a.link->errors[0].code == errc::rate_limited);
+  CAF_CHECK_EQUAL(a.link->errors[0].client_msg_id, "c3");
+  CAF_CHECK_EQUAL(a.link->errors[1].client_msg_id, "c4");
+  // Half a second later one more token is there.
+  advance_time(std::chrono::milliseconds{500});
+  frame(a, cmd_message("r1", "alice", "m", "c5"));
+  CAF_CHECK_EQUAL(a.link->acks.size(), 4u);
+  CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
+}
+
+CAF_TEST(an expiring token closes the connection with 1008) {
+  session_identity id;
+  id.authenticated = true;
+  id.member_id = 7;
+  id.name = "alice";
+  id.expires_in = std::chrono::seconds{60};
+  auto a = connect(id);
+  frame(a, cmd_enter("r1", ""));
+  advance_time(std::chrono::seconds{59});
+  consume_messages();
+  CAF_CHECK(a.link->closes.empty());
+  advance_time(std::chrono::seconds{1});
+  consume_messages();
+  CAF_CHECK_EQUAL(a.link->closes,
+                  (std::vector<std::uint16_t>{close_code::policy}));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::expired_token);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -56,7 +56,18 @@ std::vector<std::uint64_t> seqs_of(const std::vector<json>& evs) {
 class durable_history : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    args_ = {"--port", "0", "--bind", "127.0.0.1", "--log-level", "info"};
+    args_ = {"--port",
+             "0",
+             "--bind",
+             "127.0.0.1",
+             "--log-level",
+             "info",
+             "--auth.required",
+             "false",
+             "--limits.messages_per_second",
+             "100000",
+             "--limits.message_burst",
+             "100000"};
     if (GetParam() == "sqlite") {
       args_.insert(args_.end(),
                    {"--store.sqlite_path", dir_.path() + "/h2h.db"});

@@ -22,7 +22,7 @@ http_response run(const router& r, http::verb method, std::string target) {
   http_request req{method, target, 11};
   int calls = 0;
   http_response out;
-  r.dispatch(std::move(req), [&](http_response res) {
+  r.dispatch(std::move(req), h2h::net::request_meta{}, [&](http_response res) {
     ++calls;
     out = std::move(res);
   });
@@ -32,12 +32,13 @@ http_response run(const router& r, http::verb method, std::string target) {
 
 /// A handler that answers 200 with "<tag> <param id>".
 h2h::net::route_handler answer(std::string tag) {
-  return [tag](http_request& req, const path_params& params,
-               h2h::net::http_responder respond) {
-    auto it = params.find("id");
-    auto body = tag + " " + (it == params.end() ? "-" : it->second);
-    respond(h2h::net::json_response(req, 200, body));
-  };
+  return
+    [tag](http_request& req, const path_params& params,
+          const h2h::net::request_meta&, h2h::net::http_responder respond) {
+      auto it = params.find("id");
+      auto body = tag + " " + (it == params.end() ? "-" : it->second);
+      respond(h2h::net::json_response(req, 200, body));
+    };
 }
 
 router sample_router() {

@@ -1,0 +1,326 @@
+// The store over an SQL connection: members, sessions, refresh tokens,
+// verification codes, devices and rooms.
+#include "persistence/sql_store_impl.hpp"
+
+namespace h2h::detail {
+
+namespace {
+
+constexpr const char* member_columns
+  = "id, email, name, nickname, password_hash, avatar_url, created_ms";
+
+member_record read_member(sql::rows& r) {
+  member_record m;
+  m.id = r.get_int(0);
+  m.email = r.get_text(1);
+  m.name = r.get_text(2);
+  m.nickname = r.get_text(3);
+  m.password_hash = r.get_text(4);
+  m.avatar_url = r.get_text(5);
+  m.created_ms = r.get_int(6);
+  return m;
+}
+
+room_record read_room(sql::rows& r) {
+  room_record x;
+  x.id = r.get_text(0);
+  x.name = r.get_text(1);
+  x.owner_id = r.is_null(2) ? 0 : r.get_int(2);
+  x.is_private = r.get_int(3) != 0;
+  x.created_ms = r.get_int(4);
+  return x;
+}
+
+sql::value nullable_id(std::int64_t id) {
+  if (id == 0)
+    return nullptr;
+  return id;
+}
+
+} // namespace
+
+// -- members
+// --------------------------------------------------------------------
+
+std::optional<std::int64_t> sql_store::create_member(const member_record& m) {
+  return in_transaction([&]() -> std::optional<std::int64_t> {
+    auto n = conn_
+               ->prepare(insert_ignore()
+                         + " INTO members (email, name, nickname,"
+                           " password_hash, avatar_url, created_ms)"
+                           " VALUES (?, ?, ?, ?, ?, ?)")
+               .execute({m.email, m.name, m.nickname, m.password_hash,
+                         m.avatar_url, m.created_ms});
+    if (n == 0)
+      return std::nullopt;
+    return conn_->last_insert_id();
+  });
+}
+
+std::optional<member_record> sql_store::member_by_email(const std::string& e) {
+  auto r = conn_
+             ->prepare(std::string{"SELECT "} + member_columns
+                       + " FROM members WHERE email = ?")
+             .query({e});
+  if (!r->next())
+    return std::nullopt;
+  return read_member(*r);
+}
+
+std::optional<member_record> sql_store::member_by_id(std::int64_t id) {
+  auto r = conn_
+             ->prepare(std::string{"SELECT "} + member_columns
+                       + " FROM members WHERE id = ?")
+             .query({id});
+  if (!r->next())
+    return std::nullopt;
+  return read_member(*r);
+}
+
+bool sql_store::update_member(std::int64_t id,
+                              const std::optional<std::string>& name,
+                              const std::optional<std::string>& nickname) {
+  if (!member_by_id(id))
+    return false;
+  if (name)
+    conn_->prepare("UPDATE members SET name = ? WHERE id = ?")
+      .execute({*name, id});
+  if (nickname)
+    conn_->prepare("UPDATE members SET nickname = ? WHERE id = ?")
+      .execute({*nickname, id});
+  return true;
+}
+
+bool sql_store::delete_member(std::int64_t id) {
+  return in_transaction([&] {
+    auto n = conn_->prepare("DELETE FROM members WHERE id = ?").execute({id});
+    conn_->prepare("DELETE FROM sessions WHERE member_id = ?").execute({id});
+    conn_->prepare("DELETE FROM refresh_tokens WHERE member_id = ?")
+      .execute({id});
+    conn_->prepare("DELETE FROM devices WHERE member_id = ?").execute({id});
+    conn_->prepare("DELETE FROM room_members WHERE member_id = ?")
+      .execute({id});
+    return n > 0;
+  });
+}
+
+// -- sessions and refresh tokens
+// --------------------------------------------------
+
+void sql_store::create_session(const session_record& s) {
+  conn_
+    ->prepare("INSERT INTO sessions (id, member_id, created_ms, revoked)"
+              " VALUES (?, ?, ?, 0)")
+    .execute({s.id, s.member_id, s.created_ms});
+}
+
+bool sql_store::session_active(const std::string& session_id,
+                               std::int64_t member_id) {
+  auto r = conn_
+             ->prepare("SELECT 1 FROM sessions s JOIN members m"
+                       " ON m.id = s.member_id WHERE s.id = ?"
+                       " AND s.member_id = ? AND s.revoked = 0")
+             .query({session_id, member_id});
+  return r->next();
+}
+
+void sql_store::revoke_session(const std::string& session_id) {
+  in_transaction([&] {
+    conn_->prepare("UPDATE sessions SET revoked = 1 WHERE id = ?")
+      .execute({session_id});
+    conn_->prepare("UPDATE refresh_tokens SET used = 1 WHERE session_id = ?")
+      .execute({session_id});
+  });
+}
+
+void sql_store::put_refresh(const refresh_record& r) {
+  conn_
+    ->prepare("INSERT INTO refresh_tokens (token_hash, member_id, session_id,"
+              " expires_ms, used) VALUES (?, ?, ?, ?, ?)")
+    .execute({r.token_hash, r.member_id, r.session_id, r.expires_ms,
+              std::int64_t{r.used ? 1 : 0}});
+}
+
+std::optional<refresh_record> sql_store::refresh_by_hash(const std::string& h) {
+  auto r = conn_
+             ->prepare("SELECT token_hash, member_id, session_id, expires_ms,"
+                       " used FROM refresh_tokens WHERE token_hash = ?")
+             .query({h});
+  if (!r->next())
+    return std::nullopt;
+  refresh_record x;
+  x.token_hash = r->get_text(0);
+  x.member_id = r->get_int(1);
+  x.session_id = r->get_text(2);
+  x.expires_ms = r->get_int(3);
+  x.used = r->get_int(4) != 0;
+  return x;
+}
+
+bool sql_store::use_refresh(const std::string& token_hash) {
+  // Only one of two concurrent reissues with the same token wins.
+  return conn_
+           ->prepare("UPDATE refresh_tokens SET used = 1"
+                     " WHERE token_hash = ? AND used = 0")
+           .execute({token_hash})
+         == 1;
+}
+
+// -- verification codes
+// ------------------------------------------------------------
+
+void sql_store::put_code(const code_record& c) {
+  in_transaction([&] {
+    conn_->prepare("DELETE FROM verification_codes WHERE email = ?")
+      .execute({c.email});
+    conn_
+      ->prepare("INSERT INTO verification_codes (email, code_hash, expires_ms,"
+                " attempts, confirmed_ms) VALUES (?, ?, ?, ?, ?)")
+      .execute({c.email, c.code_hash, c.expires_ms, std::int64_t{c.attempts},
+                c.confirmed_ms});
+  });
+}
+
+std::optional<code_record> sql_store::code_for(const std::string& email) {
+  auto r = conn_
+             ->prepare("SELECT email, code_hash, expires_ms, attempts,"
+                       " confirmed_ms FROM verification_codes WHERE email = ?")
+             .query({email});
+  if (!r->next())
+    return std::nullopt;
+  code_record c;
+  c.email = r->get_text(0);
+  c.code_hash = r->get_text(1);
+  c.expires_ms = r->get_int(2);
+  c.attempts = static_cast<int>(r->get_int(3));
+  c.confirmed_ms = r->get_int(4);
+  return c;
+}
+
+void sql_store::update_code(const code_record& c) {
+  conn_
+    ->prepare("UPDATE verification_codes SET attempts = ?, confirmed_ms = ?"
+              " WHERE email = ?")
+    .execute({std::int64_t{c.attempts}, c.confirmed_ms, c.email});
+}
+
+// -- devices
+// --------------------------------------------------------------------------
+
+void sql_store::put_device(const device_record& d) {
+  in_transaction([&] {
+    // A registration token belongs to one member: the latest to claim it.
+    conn_->prepare("DELETE FROM devices WHERE token = ?").execute({d.token});
+    conn_
+      ->prepare("INSERT INTO devices (token, member_id, platform, created_ms)"
+                " VALUES (?, ?, ?, ?)")
+      .execute({d.token, d.member_id, d.platform, now_ms()});
+  });
+}
+
+bool sql_store::delete_device(std::int64_t member_id,
+                              const std::string& token) {
+  return conn_->prepare("DELETE FROM devices WHERE member_id = ? AND token = ?")
+           .execute({member_id, token})
+         > 0;
+}
+
+std::vector<device_record> sql_store::devices_of(std::int64_t member_id) {
+  auto r = conn_
+             ->prepare("SELECT token, member_id, platform FROM devices"
+                       " WHERE member_id = ? ORDER BY created_ms")
+             .query({member_id});
+  std::vector<device_record> out;
+  while (r->next())
+    out.push_back({r->get_text(0), r->get_int(1), r->get_text(2)});
+  return out;
+}
+
+// -- rooms
+// ----------------------------------------------------------------------------
+
+bool sql_store::create_room(const room_record& x) {
+  return in_transaction([&] {
+    auto n = conn_
+               ->prepare(insert_ignore()
+                         + " INTO rooms (id, name, owner_id, is_private,"
+                           " created_ms) VALUES (?, ?, ?, ?, ?)")
+               .execute({x.id, x.name, nullable_id(x.owner_id),
+                         std::int64_t{x.is_private ? 1 : 0}, x.created_ms});
+    if (n == 0)
+      return false;
+    if (x.owner_id != 0)
+      conn_
+        ->prepare("INSERT INTO room_members (room_id, member_id, joined_ms)"
+                  " VALUES (?, ?, ?)")
+        .execute({x.id, x.owner_id, x.created_ms});
+    return true;
+  });
+}
+
+std::optional<room_record> sql_store::room_by_id(const std::string& id,
+                                                 bool with_members) {
+  auto r = conn_
+             ->prepare("SELECT id, name, owner_id, is_private, created_ms"
+                       " FROM rooms WHERE id = ?")
+             .query({id});
+  if (!r->next())
+    return std::nullopt;
+  auto x = read_room(*r);
+  r.reset();
+  if (with_members)
+    x.members = room_members(id);
+  return x;
+}
+
+std::vector<room_record> sql_store::rooms_visible_to(std::int64_t member_id) {
+  auto r = conn_
+             ->prepare("SELECT id, name, owner_id, is_private, created_ms"
+                       " FROM rooms WHERE is_private = 0 OR id IN"
+                       " (SELECT room_id FROM room_members WHERE member_id = ?)"
+                       " ORDER BY created_ms, id")
+             .query({member_id});
+  std::vector<room_record> out;
+  while (r->next())
+    out.push_back(read_room(*r));
+  return out;
+}
+
+bool sql_store::delete_room(const std::string& id) {
+  return in_transaction([&] {
+    auto n = conn_->prepare("DELETE FROM rooms WHERE id = ?").execute({id});
+    conn_->prepare("DELETE FROM room_members WHERE room_id = ?").execute({id});
+    conn_->prepare("DELETE FROM messages WHERE room_id = ?").execute({id});
+    return n > 0;
+  });
+}
+
+bool sql_store::add_room_member(const std::string& room_id,
+                                std::int64_t member_id) {
+  return conn_
+           ->prepare(insert_ignore()
+                     + " INTO room_members (room_id, member_id, joined_ms)"
+                       " VALUES (?, ?, ?)")
+           .execute({room_id, member_id, now_ms()})
+         > 0;
+}
+
+bool sql_store::remove_room_member(const std::string& room_id,
+                                   std::int64_t member_id) {
+  return conn_
+           ->prepare("DELETE FROM room_members WHERE room_id = ?"
+                     " AND member_id = ?")
+           .execute({room_id, member_id})
+         > 0;
+}
+
+bool sql_store::is_room_member(const std::string& room_id,
+                               std::int64_t member_id) {
+  auto r = conn_
+             ->prepare("SELECT 1 FROM room_members WHERE room_id = ?"
+                       " AND member_id = ?")
+             .query({room_id, member_id});
+  return r->next();
+}
+
+} // namespace h2h::detail

@@ -1,0 +1,124 @@
+// A store that forwards every call to another one; tests override the
+// calls they want to break.
+#pragma once
+
+#include <memory>
+
+#include "persistence/store.hpp"
+
+namespace h2h::test {
+
+struct forwarding_store : store {
+  std::unique_ptr<store> inner;
+
+  void migrate() override {
+    inner->migrate();
+  }
+  std::vector<append_outcome>
+  append(const std::vector<room_event>& batch) override {
+    return inner->append(batch);
+  }
+  room_snapshot load_room(const std::string& room_id,
+                          std::size_t recent) override {
+    return inner->load_room(room_id, recent);
+  }
+  bool room_exists(const std::string& room_id) override {
+    return inner->room_exists(room_id);
+  }
+  std::vector<room_event> after(const std::string& room_id, std::uint64_t seq,
+                                std::size_t limit) override {
+    return inner->after(room_id, seq, limit);
+  }
+  std::vector<room_event> before(const std::string& room_id, std::uint64_t seq,
+                                 std::size_t limit) override {
+    return inner->before(room_id, seq, limit);
+  }
+  std::vector<room_event> page(const std::string& room_id, std::size_t page,
+                               std::size_t size) override {
+    return inner->page(room_id, page, size);
+  }
+  void ping() override {
+    inner->ping();
+  }
+  std::optional<std::int64_t> create_member(const member_record& m) override {
+    return inner->create_member(m);
+  }
+  std::optional<member_record> member_by_email(const std::string& e) override {
+    return inner->member_by_email(e);
+  }
+  std::optional<member_record> member_by_id(std::int64_t id) override {
+    return inner->member_by_id(id);
+  }
+  bool update_member(std::int64_t id, const std::optional<std::string>& name,
+                     const std::optional<std::string>& nickname) override {
+    return inner->update_member(id, name, nickname);
+  }
+  bool delete_member(std::int64_t id) override {
+    return inner->delete_member(id);
+  }
+  void create_session(const session_record& s) override {
+    inner->create_session(s);
+  }
+  bool session_active(const std::string& session_id,
+                      std::int64_t member_id) override {
+    return inner->session_active(session_id, member_id);
+  }
+  void revoke_session(const std::string& session_id) override {
+    inner->revoke_session(session_id);
+  }
+  void put_refresh(const refresh_record& r) override {
+    inner->put_refresh(r);
+  }
+  std::optional<refresh_record> refresh_by_hash(const std::string& h) override {
+    return inner->refresh_by_hash(h);
+  }
+  bool use_refresh(const std::string& token_hash) override {
+    return inner->use_refresh(token_hash);
+  }
+  void put_code(const code_record& c) override {
+    inner->put_code(c);
+  }
+  std::optional<code_record> code_for(const std::string& email) override {
+    return inner->code_for(email);
+  }
+  void update_code(const code_record& c) override {
+    inner->update_code(c);
+  }
+  void put_device(const device_record& d) override {
+    inner->put_device(d);
+  }
+  bool delete_device(std::int64_t member_id,
+                     const std::string& token) override {
+    return inner->delete_device(member_id, token);
+  }
+  std::vector<device_record> devices_of(std::int64_t member_id) override {
+    return inner->devices_of(member_id);
+  }
+  bool create_room(const room_record& r) override {
+    return inner->create_room(r);
+  }
+  std::optional<room_record> room_by_id(const std::string& id,
+                                        bool with_members) override {
+    return inner->room_by_id(id, with_members);
+  }
+  std::vector<room_record> rooms_visible_to(std::int64_t member_id) override {
+    return inner->rooms_visible_to(member_id);
+  }
+  bool delete_room(const std::string& id) override {
+    return inner->delete_room(id);
+  }
+  bool add_room_member(const std::string& room_id,
+                       std::int64_t member_id) override {
+    return inner->add_room_member(room_id, member_id);
+  }
+  bool remove_room_member(const std::string& room_id,
+                          std::int64_t member_id) override {
+    return inner->remove_room_member(room_id, member_id);
+  }
+  bool is_room_member(const std::string& room_id,
+                      std::int64_t member_id) override {
+    return inner->is_room_member(room_id, member_id);
+  }
+};
+
+} // namespace h2h::test
