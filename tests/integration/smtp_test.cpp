@@ -1,0 +1,136 @@
+// Integration: verification codes leave h2hd by SMTP (libcurl) and arrive at
+// a real SMTP server (Python's standard smtpd, started here on 127.0.0.1).
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+using namespace h2h::test;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a{
+    ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  return a.local_endpoint().port();
+}
+
+bool can_connect(std::uint16_t port) {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket s{ioc};
+  boost::system::error_code ec;
+  s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
+  return !ec;
+}
+
+/// Python's smtpd printing every mail it receives to a file.
+class smtp_sink {
+public:
+  explicit smtp_sink(const std::string& out_path) : out_(out_path) {
+    port_ = free_port();
+    pid_ = fork();
+    if (pid_ == 0) {
+      auto fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      auto addr = "127.0.0.1:" + std::to_string(port_);
+      execl("/usr/bin/python3", "python3", "-u", "-W", "ignore", "-m",
+            "smtpd", "-n", "-c", "DebuggingServer", addr.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && !can_connect(port_); ++i)
+      std::this_thread::sleep_for(25ms); // waiting for a child to listen
+  }
+  ~smtp_sink() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  std::uint16_t port() const {
+    return port_;
+  }
+  /// Everything received so far.
+  std::string text() const {
+    std::ifstream in{out_};
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+private:
+  std::string out_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+} // namespace
+
+TEST(smtp, the_verification_code_arrives_by_mail_and_confirms) {
+  temp_dir dir;
+  smtp_sink sink{dir.path() + "/mail.txt"};
+  ASSERT_TRUE(can_connect(sink.port())) << "smtpd did not start";
+  server_process srv{
+    H2HD_PATH,
+    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
+     dir.path() + "/h2h.db", "--smtp.url",
+     "smtp://127.0.0.1:" + std::to_string(sink.port()), "--smtp.from",
+     "noreply@h2h.test"}};
+  auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
+                        R"({"email":"bob@example.org"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  std::smatch m;
+  std::string mail;
+  std::regex code_re{"verification code is ([0-9]{6})"};
+  for (int i = 0; i < 200; ++i) {
+    mail = sink.text();
+    if (std::regex_search(mail, m, code_re))
+      break;
+    std::this_thread::sleep_for(25ms); // the sink writes asynchronously
+  }
+  ASSERT_TRUE(std::regex_search(mail, m, code_re)) << mail;
+  EXPECT_NE(mail.find("To: <bob@example.org>"), std::string::npos) << mail;
+  EXPECT_NE(mail.find("From: <noreply@h2h.test>"), std::string::npos);
+  // The code was mailed, not logged.
+  EXPECT_EQ(srv.log().find(m[1].str()), std::string::npos);
+  auto c = http_request(srv.port(), "POST", "/auth/confirmVerificationCode",
+                        json{{"email", "bob@example.org"},
+                             {"verification_code", m[1].str()}}
+                          .dump());
+  EXPECT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(srv.stop(), 0);
+}
+
+TEST(smtp, an_unreachable_mail_server_is_a_clear_503) {
+  temp_dir dir;
+  auto dead = free_port(); // nothing listens there
+  server_process srv{
+    H2HD_PATH,
+    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
+     dir.path() + "/h2h.db", "--smtp.url",
+     "smtp://127.0.0.1:" + std::to_string(dead), "--smtp.timeout_ms",
+     "2000"}};
+  auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
+                        R"({"email":"bob@example.org"})");
+  EXPECT_EQ(r.status, 503);
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["code"], "CHAT_006");
+  EXPECT_NE(srv.log().find("verification mail to bob@example.org failed"),
+            std::string::npos);
+  EXPECT_EQ(srv.stop(), 0);
+}
