@@ -35,6 +35,7 @@ enum class errc : std::uint8_t {
   unavailable,        // CHAT_006
   internal,           // GLOBAL_500
   seq_conflict,       // CHAT_006: another writer holds the room's seqs
+  wrong_media_type,   // GLOBAL_002 with 415: the body is not JSON
 };
 
 /// How one error looks to a client.
@@ -96,6 +97,8 @@ constexpr error_info describe(errc e) {
       return {"GLOBAL_500", 500};
     case errc::seq_conflict:
       return {"CHAT_006", 503};
+    case errc::wrong_media_type:
+      return {"GLOBAL_002", 415};
   }
   return {"GLOBAL_500", 500};
 }

@@ -19,7 +19,9 @@ api_context::api_context(api_settings s)
   , login_by_email(cfg.login_attempts, cfg.login_window_s * 1000)
   , login_by_peer(cfg.login_attempts * 4, cfg.login_window_s * 1000)
   , code_by_email(cfg.code_requests, cfg.code_window_s * 1000)
-  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000) {
+  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000)
+  , confirm_by_peer(cfg.code_requests * cfg.code_max_attempts * 4,
+                    cfg.code_window_s * 1000) {
 }
 
 http_response error_reply(const reply_shape& to, const api_error& e) {
@@ -36,10 +38,8 @@ std::variant<json, http_response> read_json_body(const http_request& req) {
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   if (lower != "application/json") {
-    auto res = error_response(req, errc::invalid_field,
-                              "Content-Type must be application/json");
-    res.result(http::status::unsupported_media_type);
-    return res;
+    return error_response(req, errc::wrong_media_type,
+                          "Content-Type must be application/json");
   }
   auto body = json::parse(req.body(), nullptr, false);
   if (body.is_discarded())
@@ -101,6 +101,16 @@ void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
       respond(
         error_response(to, errc::unavailable, "store unavailable, retry"));
     });
+}
+
+bool deny_anonymous(const api_context& ctx, const http_request& req,
+                    http_responder& respond, bool required) {
+  auto who = check_bearer(req, ctx, required);
+  if (auto* err = std::get_if<api_error>(&who)) {
+    respond(error_reply(shape_of(req), *err));
+    return true;
+  }
+  return false;
 }
 
 void run_as(api_context& ctx, const http_request& req, http_responder respond,

@@ -55,6 +55,8 @@ struct api_context {
   window_limiter login_by_peer;
   window_limiter code_by_email;
   window_limiter code_by_peer;
+  /// Code confirmations per address (guessing is limited per code too).
+  window_limiter confirm_by_peer;
 };
 
 /// Who is calling, after the token was checked.
@@ -86,6 +88,11 @@ std::string bearer_token(const http_request& req);
 /// a store failure answers 503 CHAT_006.
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
              std::function<http_response(store&)> fn);
+
+/// Answers the token error (and returns true) when the request has no valid
+/// token; lets protected endpoints refuse strangers before reading input.
+bool deny_anonymous(const api_context& ctx, const http_request& req,
+                    http_responder& respond, bool required);
 
 /// Like run_job for a caller whose token passed check_bearer: the session
 /// must still be active (not logged out, member not deleted).

@@ -105,7 +105,10 @@ void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,
                                   "verification_code is required"));
   auto code = i->is_string() ? i->get<std::string>()
                              : std::to_string(i->get<std::uint64_t>());
-  if (!ctx.code_by_peer.allow(meta.peer, ctx.now_ms()))
+  // A client that sent the code as a number lost its leading zeros.
+  if (!i->is_string() && code.size() < 6)
+    code.insert(0, 6 - code.size(), '0');
+  if (!ctx.confirm_by_peer.allow(meta.peer, ctx.now_ms()))
     return respond(
       error_response(req, errc::rate_limited, "too many attempts, try later"));
   auto to = shape_of(req);
@@ -245,6 +248,9 @@ void reissue(api_context& ctx, http_request& req, const request_meta&,
             if (!r || r->member_id != id)
               return error_response(to, errc::invalid_refresh,
                                     "invalid refresh token");
+            if (!db.session_active(r->session_id, id))
+              return error_response(to, errc::invalid_refresh,
+                                    "the session has ended");
             if (r->used) {
               // A used token shows up again: someone copied it. End the
               // whole session so that the copy is worthless too.

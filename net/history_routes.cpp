@@ -95,6 +95,8 @@ void add_history_routes(router& r, std::shared_ptr<api_context> ctx) {
     http::verb::get, "/messages/room/{id}",
     [ctx](http_request& req, const path_params& params, const request_meta&,
           http_responder respond) {
+      if (deny_anonymous(*ctx, req, respond, ctx->cfg.auth_required))
+        return;
       auto parsed = parse_history_request(params.at("id"), req.target());
       if (auto* err = std::get_if<frame_error>(&parsed)) {
         respond(error_response(req, err->code, err->message));

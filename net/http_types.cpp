@@ -56,11 +56,11 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string percent_decode(std::string_view s) {
+std::string percent_decode(std::string_view s, bool plus_is_space = true) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
                && hex_value(s[i + 2]) >= 0) {
@@ -74,6 +74,10 @@ std::string percent_decode(std::string_view s) {
 }
 
 } // namespace
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  return percent_decode(s, plus_is_space);
+}
 
 query_value query_param(std::string_view target, std::string_view name) {
   auto q = target.find('?');

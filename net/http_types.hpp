@@ -73,4 +73,7 @@ struct query_value {
 };
 query_value query_param(std::string_view target, std::string_view name);
 
+/// Decodes %XX escapes (and '+' as space when `plus_is_space`).
+std::string url_decode(std::string_view s, bool plus_is_space = true);
+
 } // namespace h2h::net

@@ -18,6 +18,8 @@ std::string profile_json(const member_record& m) {
 }
 
 void get_profile(api_context& ctx, http_request& req, http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   std::optional<std::int64_t> wanted;
   auto q = query_param(req.target(), "member_id");
   if (q.found) {
@@ -37,6 +39,8 @@ void get_profile(api_context& ctx, http_request& req, http_responder respond) {
 
 void patch_profile(api_context& ctx, http_request& req,
                    http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   auto parsed = read_json_body(req);
   if (auto* res = std::get_if<http_response>(&parsed))
     return respond(std::move(*res));
@@ -73,6 +77,8 @@ void patch_profile(api_context& ctx, http_request& req,
 }
 
 void add_device(api_context& ctx, http_request& req, http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   auto parsed = read_json_body(req);
   if (auto* res = std::get_if<http_response>(&parsed))
     return respond(std::move(*res));

@@ -35,6 +35,8 @@ void notify(api_context& ctx, std::string room, room_change_kind kind,
 }
 
 void create(api_context& ctx, http_request& req, http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   auto parsed = read_json_body(req);
   if (auto* res = std::get_if<http_response>(&parsed))
     return respond(std::move(*res));
@@ -115,6 +117,8 @@ void remove(api_context& ctx, http_request& req, const path_params& p,
 
 void invite(api_context& ctx, http_request& req, const path_params& p,
             http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   auto parsed = read_json_body(req);
   if (auto* res = std::get_if<http_response>(&parsed))
     return respond(std::move(*res));
@@ -144,6 +148,8 @@ void invite(api_context& ctx, http_request& req, const path_params& p,
 
 void leave(api_context& ctx, http_request& req, const path_params& p,
            http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, true))
+    return;
   auto member = member_id_of(json(p.at("member_id")));
   if (!member)
     return respond(

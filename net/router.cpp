@@ -27,7 +27,7 @@ bool router::match(std::string_view pattern, std::string_view path,
       if (sseg.empty())
         return false;
       params.emplace(std::string{pseg.substr(1, pseg.size() - 2)},
-                     std::string{sseg});
+                     url_decode(sseg, false));
     } else if (pseg != sseg) {
       return false;
     }

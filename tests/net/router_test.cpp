@@ -199,3 +199,11 @@ TEST(target, first_occurrence_wins_and_bad_escapes_stay_literal) {
   EXPECT_EQ(query_param("/p?a=100%", "a").value, "100%");
   EXPECT_EQ(query_param("/p?a=%4", "a").value, "%4");
 }
+
+TEST(router_match, captured_segments_are_percent_decoded) {
+  path_params params;
+  ASSERT_TRUE(router::match("/member/device/{token}",
+                            "/member/device/abc%3AAPA91b%2Bx", params));
+  // '+' stays '+' in a path (only query strings use it for spaces).
+  EXPECT_EQ(params.at("token"), "abc:APA91b+x");
+}
