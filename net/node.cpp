@@ -200,7 +200,7 @@ struct node::impl {
                             std::function<void(ws_auth)> done) {
     auto who = check_bearer(req, *api, settings.auth.required);
     if (auto* err = std::get_if<api_error>(&who)) {
-      done(ws_auth{false, {}, err->code, err->message});
+      done(ws_auth::refused(err->code, err->message));
       return;
     }
     auto c = std::get<caller>(who);
@@ -217,8 +217,7 @@ struct node::impl {
                    ? db.member_by_id(c.member_id)
                    : std::nullopt;
         if (!m) {
-          done(
-            ws_auth{false, {}, errc::invalid_token, "the session has ended"});
+          done(ws_auth::refused(errc::invalid_token, "the session has ended"));
           return;
         }
         ws_auth ok;
@@ -230,7 +229,7 @@ struct node::impl {
         done(std::move(ok));
       },
       [done](const store_error&) {
-        done(ws_auth{false, {}, errc::unavailable, "store unavailable, retry"});
+        done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
       });
   }
 

@@ -32,6 +32,15 @@ struct ws_auth {
   session_identity identity;
   errc code = errc::none;
   std::string message;
+
+  /// A refusal with the error for the client.
+  static ws_auth refused(errc code, std::string message) {
+    ws_auth out;
+    out.ok = false;
+    out.code = code;
+    out.message = std::move(message);
+    return out;
+  }
 };
 
 /// Checks the token of an upgrade request and calls back (from any thread).

@@ -145,8 +145,8 @@ run_result run_mode(const history_options& o, const store_factory& open,
   auto persist = sys.spawn(persistence, open, ps);
   caf::scoped_actor self{sys};
   std::string pad(o.size, 'x');
-  auto run_id = std::to_string(
-    clock_type::now().time_since_epoch().count() % 1000000000);
+  auto run_id
+    = std::to_string(clock_type::now().time_since_epoch().count() % 1000000000);
   // Each room needs a row and a seq base, as a room actor would load.
   for (std::uint64_t r = 0; r < o.rooms; ++r)
     self
@@ -155,8 +155,7 @@ run_result run_mode(const history_options& o, const store_factory& open,
                 std::uint64_t{0})
       .receive([](room_snapshot&) {},
                [&](caf::error& e) {
-                 throw std::runtime_error("load failed: "
-                                          + sys.render(e));
+                 throw std::runtime_error("load failed: " + sys.render(e));
                });
   std::vector<std::uint64_t> next_seq(o.rooms, 0);
   std::unordered_map<std::uint64_t, clock_type::time_point> sent_at;
@@ -183,14 +182,13 @@ run_result run_mode(const history_options& o, const store_factory& open,
     }
     self->receive(
       [&](publish_ack& ack) {
-        (void) ack;
+        (void)ack;
         // Replies come back in the order the appends were sent.
         auto i = sent_at.find(acked);
         if (i != sent_at.end()) {
-          latencies.push_back(
-            std::chrono::duration<double, std::milli>(clock_type::now()
-                                                      - i->second)
-              .count());
+          latencies.push_back(std::chrono::duration<double, std::milli>(
+                                clock_type::now() - i->second)
+                                .count());
           sent_at.erase(i);
         }
         ++acked;
@@ -198,9 +196,8 @@ run_result run_mode(const history_options& o, const store_factory& open,
       [&](caf::error& e) {
         throw std::runtime_error("append failed: " + sys.render(e));
       },
-      caf::after(std::chrono::seconds{10}) >> [&] {
-        throw std::runtime_error("no commit for 10 s");
-      });
+      caf::after(std::chrono::seconds{10}) >>
+        [&] { throw std::runtime_error("no commit for 10 s"); });
   }
   run_result out;
   out.seconds
@@ -216,10 +213,13 @@ run_result run_mode(const history_options& o, const store_factory& open,
 }
 
 nlohmann::json to_json(const run_result& r) {
-  return {{"messages", r.messages},       {"seconds", r.seconds},
+  return {{"messages", r.messages},
+          {"seconds", r.seconds},
           {"messages_per_second", r.per_second},
-          {"commit_p50_ms", r.p50_ms},    {"commit_p99_ms", r.p99_ms},
-          {"commit_max_ms", r.max_ms},    {"complete", r.complete}};
+          {"commit_p50_ms", r.p50_ms},
+          {"commit_p99_ms", r.p99_ms},
+          {"commit_max_ms", r.max_ms},
+          {"complete", r.complete}};
 }
 
 } // namespace
@@ -257,8 +257,8 @@ int run_history(const std::vector<std::string>& args) {
     std::cerr << "h2h-bench history: " << e.what() << "\n";
     return 1;
   }
-  double ratio = single.per_second > 0 ? batched.per_second / single.per_second
-                                       : 0;
+  double ratio
+    = single.per_second > 0 ? batched.per_second / single.per_second : 0;
   if (o.json) {
     nlohmann::json j{{"store", o.store},
                      {"size_bytes", o.size},

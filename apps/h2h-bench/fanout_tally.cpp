@@ -1,0 +1,157 @@
+// The receive side of a fanout run: frames in, deliveries, ACKs and figures
+// out.
+#include "fanout_tally.hpp"
+
+#include "payload.hpp"
+
+namespace h2h::bench {
+
+namespace {
+
+/// Send times kept per publisher to time ACKs; older ACKs go untimed. With
+/// --rate 0 at most 32 are outstanding; paced runs rarely lag 256 behind.
+constexpr std::size_t ack_ring = 256;
+
+} // namespace
+
+fanout_tally::fanout_tally(protocol proto, fanout_layout layout)
+  : proto_(proto)
+  , layout_(layout)
+  , ledger_(layout.conns, layout.max_publishers_per_room())
+  , pubs_(layout.publishers) {
+  for (auto& p : pubs_)
+    p.sent_ns.resize(ack_ring);
+}
+
+fanout_tally::effect fanout_tally::on_frame(std::size_t conn,
+                                            std::string_view text,
+                                            std::int64_t now_ns) {
+  auto type = find_string_field(text, "type");
+  if (!type) {
+    ++unexpected_;
+    return {};
+  }
+  if (proto_ == protocol::plain) {
+    if (*type == "msg")
+      return deliver(conn, find_string_field(text, "text"), now_ns);
+    if (*type == "joined")
+      return {true, std::nullopt};
+    ++unexpected_;
+    return {};
+  }
+  if (*type == "MESSAGE")
+    return deliver(conn, find_string_field(text, "message"), now_ns);
+  if (*type == "ACK")
+    return ack(conn, find_string_field(text, "clientMsgId"), now_ns);
+  if (*type == "ENTER") {
+    auto sender = find_string_field(text, "sender");
+    return {sender && is_conn_sender(*sender, conn), std::nullopt};
+  }
+  if (*type == "ERROR")
+    return refused(conn, text);
+  if (*type != "EXIT")
+    ++unexpected_;
+  return {};
+}
+
+void fanout_tally::on_publish(std::size_t pub, std::uint64_t seq,
+                              std::int64_t send_ns) {
+  auto& p = pubs_[pub];
+  p.sent_ns[seq % ack_ring] = send_ns;
+  ++p.published;
+  if (send_ns >= window_start_ns_)
+    ++p.published_measured;
+  ++published_all_;
+  expected_all_ += layout_.room_size(layout_.room_of(pub));
+}
+
+fanout_tally::effect fanout_tally::deliver(std::size_t conn,
+                                           std::optional<std::string_view> text,
+                                           std::int64_t now_ns) {
+  auto pl = text ? decode_payload(*text) : std::nullopt;
+  if (!pl || pl->publisher >= pubs_.size()
+      || layout_.room_of(pl->publisher) != layout_.room_of(conn)) {
+    ++unexpected_; // not ours, or delivered to the wrong room
+    return {};
+  }
+  bool measured = pl->send_ns >= window_start_ns_;
+  auto a
+    = ledger_.record(conn, layout_.stream_of(pl->publisher), pl->seq, measured);
+  if (a == arrival::duplicate)
+    return {};
+  if (measured)
+    latency_.record(now_ns - pl->send_ns);
+  // The plain peer has no ACK: a publisher's own echo ends its message.
+  if (proto_ == protocol::plain && pl->publisher == conn)
+    return {false, pl->publisher};
+  return {};
+}
+
+std::optional<std::size_t>
+fanout_tally::own_publisher(std::size_t conn,
+                            std::optional<std::string_view> id,
+                            std::uint64_t* seq) const {
+  auto parsed = id ? parse_client_msg_id(*id) : std::nullopt;
+  if (!parsed || parsed->publisher != conn || conn >= pubs_.size())
+    return std::nullopt;
+  *seq = parsed->seq;
+  return parsed->publisher;
+}
+
+fanout_tally::effect fanout_tally::ack(std::size_t conn,
+                                       std::optional<std::string_view> id,
+                                       std::int64_t now_ns) {
+  std::uint64_t seq = 0;
+  auto pub = own_publisher(conn, id, &seq);
+  if (!pub) {
+    ++unexpected_;
+    return {};
+  }
+  auto& p = pubs_[*pub];
+  ++acks_;
+  if (seq < p.published && p.published - seq <= ack_ring) {
+    auto sent = p.sent_ns[seq % ack_ring];
+    if (sent >= window_start_ns_)
+      ack_latency_.record(now_ns - sent);
+  }
+  return {false, pub};
+}
+
+fanout_tally::effect fanout_tally::refused(std::size_t conn,
+                                           std::string_view text) {
+  if (server_errors_++ == 0)
+    first_server_error_ = std::string{text};
+  std::uint64_t seq = 0;
+  auto pub = own_publisher(conn, find_string_field(text, "clientMsgId"), &seq);
+  if (!pub)
+    return {};
+  ++refused_; // rate limit, room timeout: no ACK will follow
+  return {false, pub};
+}
+
+bool fanout_tally::drained() const {
+  if (ledger_.totals().distinct < expected_all_)
+    return false;
+  return proto_ != protocol::h2h || acks_ + refused_ >= published_all_;
+}
+
+void fanout_tally::fill(fanout_report& r) const {
+  r.publishes = r.publishes_total = r.expected_deliveries = 0;
+  for (std::size_t i = 0; i < pubs_.size(); ++i) {
+    r.publishes += pubs_[i].published_measured;
+    r.publishes_total += pubs_[i].published;
+    r.expected_deliveries
+      += pubs_[i].published_measured * layout_.room_size(layout_.room_of(i));
+  }
+  r.deliveries = ledger_.totals();
+  r.lost
+    = lost_deliveries(r.expected_deliveries, r.deliveries.distinct_measured);
+  r.acks = acks_;
+  r.server_errors = server_errors_;
+  r.first_server_error = first_server_error_;
+  r.unexpected_frames = unexpected_;
+  r.latency = summarize_ns(latency_);
+  r.ack_latency = summarize_ns(ack_latency_);
+}
+
+} // namespace h2h::bench

@@ -1,0 +1,90 @@
+// Command-line options of h2h-bench: one table per subcommand, parsing, usage.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "endpoint.hpp"
+
+namespace h2h::bench {
+
+/// Hard limits that keep every run bounded in count and time.
+inline constexpr std::size_t max_conns = 60000;
+inline constexpr double max_duration_s = 3600;
+inline constexpr double max_warmup_s = 600;
+inline constexpr double max_rate = 1'000'000;
+/// Smallest --size: the payload header (publisher, seq, send time) must fit.
+inline constexpr std::size_t min_payload_size = 64;
+/// Largest --size; h2h itself refuses more than limits.max_message_chars.
+inline constexpr std::size_t max_payload_size = 60000;
+/// Bounds conns x publishers-per-room, the size of the delivery ledger.
+inline constexpr std::size_t max_ledger_streams = 4'000'000;
+
+/// Which wire protocol the connections speak.
+enum class protocol {
+  h2h,   ///< docs/protocol.md: ENTER / MESSAGE / ACK
+  plain, ///< the reference peer: join / joined / msg echoed verbatim
+};
+
+/// Everything any subcommand may be given; each uses a subset.
+struct bench_options {
+  std::string command;
+  ws_url url;
+  bool url_given = false;
+  std::size_t conns = 0;
+  std::size_t rooms = 0;
+  std::size_t publishers = 0;
+  double rate = -1; ///< total messages/s; 0 = as fast as the window allows
+  double duration_s = 0;
+  double warmup_s = 2;
+  std::size_t size = 100;
+  std::optional<int> server_pid;
+  std::string token_file;
+  protocol proto = protocol::h2h;
+  bool json = false;
+  bool allow_remote = false;
+  std::vector<std::string> sources; ///< local IPv4 addresses to bind
+  double hold_s = 2;
+  bool help = false;
+};
+
+/// One option of a subcommand. `apply` stores the value and returns an error
+/// text, or an empty string when the value is good.
+struct option_spec {
+  std::string_view name;  ///< "--conns"
+  std::string_view value; ///< "N"; empty for a flag
+  std::string_view help;
+  bool required = false;
+  std::string (*apply)(bench_options&, std::string_view value) = nullptr;
+};
+
+/// The outcome of parsing: options plus every problem found (not just the
+/// first), so one run of the tool lists all of them.
+struct parse_result {
+  bench_options options;
+  std::vector<std::string> errors;
+};
+
+/// Option tables of the subcommands.
+const std::vector<option_spec>& fanout_option_specs();
+const std::vector<option_spec>& idle_option_specs();
+
+/// Parses `args` (after the subcommand name) against `specs`. Accepts
+/// `--name value` and `--name=value`. Does not check cross-option rules.
+parse_result parse_options(std::string_view command,
+                           const std::vector<option_spec>& specs,
+                           const std::vector<std::string>& args);
+
+/// Parse plus the fanout / idle cross-option rules (ranges, loopback).
+parse_result parse_fanout(const std::vector<std::string>& args);
+parse_result parse_idle(const std::vector<std::string>& args);
+
+/// Usage text generated from the same table the parser reads.
+std::string usage(std::string_view command, std::string_view summary,
+                  const std::vector<option_spec>& specs);
+
+} // namespace h2h::bench

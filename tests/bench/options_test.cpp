@@ -1,0 +1,184 @@
+// Unit tests of h2h-bench's command line: errors, loopback rule, URLs, tokens.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "h2h-bench/options.hpp"
+
+using namespace h2h::bench;
+
+namespace {
+
+std::vector<std::string> fanout_args(std::vector<std::string> extra = {}) {
+  std::vector<std::string> a{"--url",        "ws://127.0.0.1:8080/message",
+                             "--conns",      "100",
+                             "--rooms",      "10",
+                             "--publishers", "10",
+                             "--rate",       "500",
+                             "--duration",   "5"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+/// True if some error mentions `needle`.
+bool mentions(const parse_result& r, std::string_view needle) {
+  return std::any_of(
+    r.errors.begin(), r.errors.end(),
+    [&](const std::string& e) { return e.find(needle) != std::string::npos; });
+}
+
+} // namespace
+
+TEST(options, complete_fanout_command_line_parses) {
+  auto r
+    = parse_fanout(fanout_args({"--warmup=1.5", "--size", "200", "--server-pid",
+                                "42", "--proto", "plain", "--json"}));
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto& o = r.options;
+  EXPECT_EQ(o.url.host, "127.0.0.1");
+  EXPECT_EQ(o.url.port, 8080);
+  EXPECT_EQ(o.url.target, "/message");
+  EXPECT_EQ(o.conns, 100u);
+  EXPECT_EQ(o.rooms, 10u);
+  EXPECT_EQ(o.publishers, 10u);
+  EXPECT_DOUBLE_EQ(o.rate, 500);
+  EXPECT_DOUBLE_EQ(o.duration_s, 5);
+  EXPECT_DOUBLE_EQ(o.warmup_s, 1.5);
+  EXPECT_EQ(o.size, 200u);
+  EXPECT_EQ(o.server_pid, 42);
+  EXPECT_EQ(o.proto, protocol::plain);
+  EXPECT_TRUE(o.json);
+}
+
+TEST(options, missing_url_is_reported_with_other_missing_options) {
+  auto r = parse_fanout({"--conns", "10"});
+  EXPECT_TRUE(mentions(r, "missing --url"));
+  EXPECT_TRUE(mentions(r, "missing --rooms"));
+  EXPECT_TRUE(mentions(r, "missing --duration"));
+  EXPECT_TRUE(mentions(parse_idle({"--conns", "10"}), "missing --url"));
+}
+
+TEST(options, non_loopback_host_is_refused_without_allow_remote) {
+  for (std::string url :
+       {"ws://10.0.0.5:8080/message", "ws://example.com/message",
+        "ws://[2001:db8::1]:80/"}) {
+    auto args = fanout_args({"--url", url});
+    auto r = parse_fanout(args);
+    EXPECT_TRUE(mentions(r, "refusing non-loopback host")) << url;
+    args.push_back("--allow-remote");
+    EXPECT_TRUE(parse_fanout(args).errors.empty()) << url;
+  }
+  auto idle = parse_idle({"--url", "ws://192.168.1.1:80/", "--conns", "5"});
+  EXPECT_TRUE(mentions(idle, "refusing non-loopback host"));
+}
+
+TEST(options, loopback_hosts) {
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.255.3.9"));
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_TRUE(is_loopback_host("LocalHost"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("localhost.example.com"));
+  EXPECT_FALSE(is_loopback_host("::2"));
+}
+
+TEST(options, bad_numbers_are_refused) {
+  auto bad = [](std::vector<std::string> extra, std::string_view needle) {
+    auto r = parse_fanout(fanout_args(extra));
+    EXPECT_TRUE(mentions(r, needle))
+      << "for " << extra[0] << " " << extra[1] << ": "
+      << (r.errors.empty() ? "no error" : r.errors.front());
+  };
+  bad({"--conns", "abc"}, "not a whole number");
+  bad({"--conns", "12x"}, "not a whole number");
+  bad({"--conns", "-3"}, "not a whole number");
+  bad({"--conns", "0"}, "out of range");
+  bad({"--conns", "60001"}, "out of range");
+  bad({"--rate", "-1"}, "out of range");
+  bad({"--rate", "nan"}, "not a number");
+  bad({"--duration", "0"}, "longer than 0");
+  bad({"--duration", "3601"}, "out of range");
+  bad({"--size", "10"}, "out of range");
+  bad({"--server-pid", "0"}, "out of range");
+  bad({"--proto", "stomp"}, "expected h2h or plain");
+  bad({"--rooms", "101", "--conns", "100"}, "--rooms must not exceed");
+  bad({"--publishers", "101", "--conns", "100"},
+      "--publishers must not exceed");
+  bad({"--bogus", "1"}, "unknown option");
+  bad({"--json=yes", "x"}, "takes no value");
+  EXPECT_TRUE(mentions(parse_fanout({"--url"}), "needs a value"));
+  // Options of another subcommand are unknown here.
+  EXPECT_TRUE(mentions(
+    parse_idle({"--url", "ws://127.0.0.1:1/", "--conns", "1", "--rate", "5"}),
+    "unknown option"));
+}
+
+TEST(options, help_wins_over_missing_options) {
+  auto r = parse_fanout({"--help"});
+  EXPECT_TRUE(r.options.help);
+  EXPECT_TRUE(r.errors.empty());
+  auto text = usage("fanout", "summary", fanout_option_specs());
+  for (auto& s : fanout_option_specs())
+    EXPECT_NE(text.find(s.name), std::string::npos) << s.name;
+}
+
+TEST(options, idle_defaults_and_sources) {
+  auto r = parse_idle({"--url", "ws://localhost:9/message", "--conns", "50",
+                       "--sources", "127.0.0.2-127.0.0.4"});
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  EXPECT_DOUBLE_EQ(r.options.hold_s, 2);
+  EXPECT_EQ(r.options.sources,
+            (std::vector<std::string>{"127.0.0.2", "127.0.0.3", "127.0.0.4"}));
+  std::vector<std::string> out;
+  EXPECT_FALSE(parse_source_range("127.0.0.9", out));
+  EXPECT_EQ(out, std::vector<std::string>{"127.0.0.9"});
+  EXPECT_TRUE(parse_source_range("127.0.0.9-127.0.0.2", out));
+  EXPECT_TRUE(parse_source_range("127.0.0.1-127.0.255.255", out));
+  EXPECT_TRUE(parse_source_range("somehost", out));
+}
+
+TEST(options, ws_urls) {
+  ws_url u;
+  EXPECT_FALSE(parse_ws_url("ws://127.0.0.1", u));
+  EXPECT_EQ(u.port, 80);
+  EXPECT_EQ(u.target, "/");
+  EXPECT_FALSE(parse_ws_url("ws://[::1]:9000/message?x=1", u));
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.port, 9000);
+  EXPECT_EQ(u.target, "/message?x=1");
+  EXPECT_FALSE(parse_ws_url("ws://localhost:1?y", u));
+  EXPECT_EQ(u.target, "/?y");
+  EXPECT_TRUE(parse_ws_url("wss://127.0.0.1/", u));
+  EXPECT_TRUE(parse_ws_url("http://127.0.0.1/", u));
+  EXPECT_TRUE(parse_ws_url("ws://:80/", u));
+  EXPECT_TRUE(parse_ws_url("ws://127.0.0.1:99999/", u));
+  EXPECT_TRUE(parse_ws_url("ws://127.0.0.1:/", u));
+  EXPECT_TRUE(parse_ws_url("ws://[::1/", u));
+}
+
+TEST(options, tokens_from_file_and_on_the_upgrade_url) {
+  char path[] = "/tmp/h2h-bench-tokens-XXXXXX";
+  int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  close(fd);
+  {
+    std::ofstream f{path};
+    f << "tok-1\r\n\nab+c/=\n";
+  }
+  auto tokens = load_tokens(path);
+  unlink(path);
+  ASSERT_TRUE(tokens);
+  EXPECT_EQ(*tokens, (std::vector<std::string>{"tok-1", "ab+c/="}));
+  EXPECT_FALSE(load_tokens("/nonexistent/h2h-bench-tokens"));
+  EXPECT_EQ(target_with_token("/message", "tok-1"),
+            "/message?access_token=tok-1");
+  EXPECT_EQ(target_with_token("/message?a=b", "ab+c/="),
+            "/message?a=b&access_token=ab%2Bc%2F%3D");
+}
