@@ -13,6 +13,7 @@ namespace h2h {
 
 struct enter_request;
 struct enter_reply;
+class client_link;
 
 // clang-format off
 
@@ -72,6 +73,10 @@ struct enter_request {
   std::int64_t sender_id = 0;
   /// Replay every event after this seq first; -1 = no replay.
   std::int64_t last_seq = -1;
+  /// The session's connection on this node: the room hands broadcasts to
+  /// it directly (one shared frame, no extra actor hop per receiver). Not
+  /// serialized; without it the room sends events to the session actor.
+  std::shared_ptr<client_link> sink;
 };
 
 inline bool operator==(const enter_request& x, const enter_request& y) {

@@ -2,6 +2,8 @@
 // event committed before anyone sees it, replays, and fans out.
 #include "actors/room_actor.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/fan_out.hpp"
@@ -85,7 +87,16 @@ void remember_committed(room_state& st, const room_event& ev) {
   }
 }
 
-/// Sends a committed event to every member, one shared message for all;
+/// Hands events to one member: straight into its connection's queue when
+/// the session gave us one, else as a message to the session actor.
+void deliver(room_pointer self, const room_member& m, event_batch batch) {
+  if (m.sink)
+    m.sink->deliver(batch);
+  else
+    self->send(m.handle, std::move(batch));
+}
+
+/// Sends a committed event to every member, encoded once and shared by all;
 /// members whose replay is still being read get it afterwards.
 void fan_out(room_pointer self, room_event ev) {
   auto& st = self->state;
@@ -94,14 +105,19 @@ void fan_out(room_pointer self, room_event ev) {
   remember_committed(st, ev);
   event_batch batch;
   batch.events.push_back(std::move(ev));
-  auto msg = caf::make_message(std::move(batch));
-  const auto& sent = msg.get_as<event_batch>(0).events.front();
+  const auto& sent = batch.events.front();
+  std::optional<caf::message> msg; // built once, for members without sinks
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
     if (m.replaying) {
       m.held.push_back(sent);
+    } else if (m.sink) {
+      m.sink->deliver(batch);
+      ++receivers;
     } else {
-      send_shared(self, m.handle, msg);
+      if (!msg)
+        msg = caf::make_message(batch);
+      send_shared(self, m.handle, *msg);
       ++receivers;
     }
   }
@@ -186,7 +202,7 @@ void finish_replay(room_pointer self, const caf::actor_addr& who) {
   if (!m.held.empty()) {
     event_batch held;
     held.events.swap(m.held);
-    self->send(m.handle, std::move(held));
+    deliver(self, m, std::move(held));
   }
   m.replaying = false;
 }
@@ -214,7 +230,7 @@ void replay_from_store(room_pointer self, caf::actor_addr who,
           batch.events.push_back(std::move(ev));
         }
         if (!batch.events.empty())
-          self->send(i->second.handle, std::move(batch));
+          deliver(self, i->second, std::move(batch));
         if (last != 0 && last < upto
             && page.events.size() == self->state.env->replay_chunk)
           replay_from_store(self, who, last, upto);
@@ -241,7 +257,7 @@ void replay(room_pointer self, room_member& m, std::int64_t after) {
       if (ev.seq > from)
         batch.events.push_back(ev);
     if (!batch.events.empty())
-      self->send(m.handle, std::move(batch));
+      deliver(self, m, std::move(batch));
     return;
   }
   m.replaying = true;
@@ -376,6 +392,7 @@ room_actor::behavior_type room(room_pointer self, std::string id,
         self->monitor(req.session);
         room_member m;
         m.handle = req.session;
+        m.sink = std::move(req.sink);
         m.sender = req.sender;
         m.sender_id = req.sender_id;
         i = st.members.emplace(addr, std::move(m)).first;

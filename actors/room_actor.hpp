@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 
@@ -71,6 +72,8 @@ private:
 /// A session present in the room.
 struct room_member {
   session_actor handle;
+  /// Where broadcasts go (see enter_request::sink); may be null.
+  std::shared_ptr<client_link> sink;
   std::string sender;
   std::int64_t sender_id = 0;
   /// While its replay is read from the store, live events wait here.

@@ -60,7 +60,7 @@ void on_enter(session_pointer self, client_command& cmd) {
     return;
   }
   enter_request req{caf::actor_cast<session_actor>(self), *sender,
-                    st.identity.member_id, cmd.last_seq};
+                    st.identity.member_id, cmd.last_seq, st.link};
   auto room_id = cmd.room_id;
   // `await` keeps later frames of this client (e.g. a MESSAGE right after the
   // ENTER) behind the ENTER, so they find the room entered.

@@ -28,7 +28,9 @@ struct store_section {
 /// Batching of history writes by the persistence actor.
 struct persistence_section {
   int batch_max = 512;
-  int batch_window_ms = 2;
+  /// 0: a commit starts as soon as the previous one ends (group commit);
+  /// a window only adds latency (measured: docs/benchmarks.md).
+  int batch_window_ms = 0;
   /// Messages that may wait for the store while it is unreachable.
   int queue_max = 100000;
 };
@@ -37,6 +39,9 @@ struct persistence_section {
 struct actors_section {
   /// Scheduler worker threads; 0 means one per core.
   int scheduler_threads = 0;
+  /// "sharing" (one queue, sleeping workers are woken) or "stealing"
+  /// (work stealing, idle workers poll).
+  std::string scheduler_policy = "sharing";
 };
 
 /// Room actor behaviour.

@@ -116,6 +116,10 @@ std::vector<key_info> build_keys() {
   add(make_key("actors", "scheduler_threads", &s::actors,
                &actors_section::scheduler_threads,
                "Actor scheduler worker threads; 0 = one per core."));
+  add(make_key("actors", "scheduler_policy", &s::actors,
+               &actors_section::scheduler_policy,
+               "sharing (idle workers sleep until woken) or stealing (idle "
+               "workers poll)."));
   // rooms
   add(make_key("rooms", "idle_timeout_ms", &s::rooms,
                &rooms_section::idle_timeout_ms,

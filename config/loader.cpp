@@ -214,6 +214,9 @@ std::vector<std::string> validate(const settings& s) {
         "persistence.queue_max must be at least persistence.batch_max");
   check(s.actors.scheduler_threads >= 0 && s.actors.scheduler_threads <= 256,
         "actors.scheduler_threads must be between 0 and 256");
+  check(s.actors.scheduler_policy == "sharing"
+          || s.actors.scheduler_policy == "stealing",
+        "actors.scheduler_policy must be sharing or stealing");
   check(s.rooms.idle_timeout_ms >= 10,
         "rooms.idle_timeout_ms must be at least 10");
   check(s.rooms.replay_ring >= 0 && s.rooms.replay_ring <= 1000000,

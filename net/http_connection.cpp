@@ -21,9 +21,10 @@ namespace http = beast::http;
 using boost::system::error_code;
 
 http_connection::http_connection(asio::ip::tcp::socket socket,
-                                 server_context& ctx)
+                                 server_context& ctx, io_worker& worker)
   : stream_(std::move(socket))
-  , ctx_(ctx) {
+  , ctx_(ctx)
+  , worker_(worker) {
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec)
@@ -188,10 +189,9 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
       self->buffer_.shrink_to_fit();
       self->stream_.expires_never();
       auto socket = self->stream_.release_socket();
-      auto exec = socket.get_executor();
       auto conn = std::make_shared<ws_connection>(
-        std::move(socket), exec, self->ctx_.settings.ws, self->ctx_.connections,
-        self->ctx_.counters);
+        std::move(socket), self->worker_, self->ctx_.settings.ws,
+        self->ctx_.connections, self->ctx_.counters);
       self->finished_ = true;
       self->ctx_.connections.remove(self->registry_id_);
       if (auth.ok)

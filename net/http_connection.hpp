@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "net/http_types.hpp"
+#include "net/io_worker.hpp"
 #include "net/registry.hpp"
 #include "net/server.hpp"
 
@@ -20,7 +21,8 @@ class http_connection final
   : public closable,
     public std::enable_shared_from_this<http_connection> {
 public:
-  http_connection(boost::asio::ip::tcp::socket socket, server_context& ctx);
+  http_connection(boost::asio::ip::tcp::socket socket, server_context& ctx,
+                  io_worker& worker);
 
   void start();
 
@@ -41,6 +43,7 @@ private:
     boost::beast::http::request_parser<boost::beast::http::string_body>>
     parser_;
   server_context& ctx_;
+  io_worker& worker_;
   std::uint64_t registry_id_ = 0;
   request_meta meta_;
   bool busy_ = false;

@@ -132,6 +132,9 @@ struct node::impl {
                                       ? s.store.sqlite_path
                                       : std::string{"mysql"});
     actor_cfg.set("scheduler.max-threads", scheduler_threads(s));
+    actor_cfg.set("scheduler.policy", s.actors.scheduler_policy == "stealing"
+                                        ? caf::atom("stealing")
+                                        : caf::atom("sharing"));
     actor_cfg.set("logger.verbosity", caf::atom("quiet"));
     system = std::make_unique<caf::actor_system>(actor_cfg);
     auto pcfg = to_persistence_settings(s);

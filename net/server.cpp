@@ -12,10 +12,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <spdlog/spdlog.h>
 
 #include "net/http_connection.hpp"
+#include "net/io_worker.hpp"
 
 namespace h2h::net {
 
@@ -25,22 +26,44 @@ using boost::system::error_code;
 
 struct server::impl {
   server_context ctx;
-  asio::io_context io;
-  tcp::acceptor acceptor{io};
-  asio::signal_set signals{io, SIGINT, SIGTERM};
-  asio::steady_timer retry_timer{io};
-  asio::steady_timer drain_timer{io};
+  // One io_context per I/O thread; connections are spread over them and
+  // stay on theirs. The first also runs the acceptor, signals and timers.
+  std::vector<std::unique_ptr<io_worker>> workers;
+  std::size_t next_worker = 0;
+  asio::io_context& io() {
+    return workers.front()->io;
+  }
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer retry_timer;
+  asio::steady_timer drain_timer;
   std::chrono::steady_clock::time_point drain_deadline;
   std::atomic<bool> draining{false};
 
-  void do_accept() {
-    acceptor.async_accept(asio::make_strand(io),
-                          [this](error_code ec, tcp::socket socket) {
-                            on_accept(ec, std::move(socket));
-                          });
+  explicit impl(int io_threads)
+    : workers(make_workers(io_threads))
+    , acceptor(io())
+    , signals(io(), SIGINT, SIGTERM)
+    , retry_timer(io())
+    , drain_timer(io()) {
   }
 
-  void on_accept(error_code ec, tcp::socket socket) {
+  static std::vector<std::unique_ptr<io_worker>> make_workers(int n) {
+    std::vector<std::unique_ptr<io_worker>> out;
+    for (int i = 0; i < std::max(n, 1); ++i)
+      out.push_back(std::make_unique<io_worker>());
+    return out;
+  }
+
+  void do_accept() {
+    auto& w = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    acceptor.async_accept(w.io, [this, &w](error_code ec, tcp::socket socket) {
+      on_accept(ec, std::move(socket), w);
+    });
+  }
+
+  void on_accept(error_code ec, tcp::socket socket, io_worker& w) {
     if (draining)
       return;
     if (ec) {
@@ -60,7 +83,7 @@ struct server::impl {
       error_code ignored;
       socket.close(ignored);
     } else {
-      std::make_shared<http_connection>(std::move(socket), ctx)->start();
+      std::make_shared<http_connection>(std::move(socket), ctx, w)->start();
     }
     do_accept();
   }
@@ -75,9 +98,14 @@ struct server::impl {
         wait_signal();
       } else {
         spdlog::warn("signal {} again: stopping now", signo);
-        io.stop();
+        stop_all();
       }
     });
+  }
+
+  void stop_all() {
+    for (auto& w : workers)
+      w->io.stop();
   }
 
   void begin_drain() {
@@ -96,13 +124,13 @@ struct server::impl {
 
   void drain_tick() {
     if (ctx.connections.size() == 0) {
-      io.stop();
+      stop_all();
       return;
     }
     if (std::chrono::steady_clock::now() >= drain_deadline) {
       spdlog::warn("shutdown timeout: {} connection(s) still open",
                    ctx.connections.size());
-      io.stop();
+      stop_all();
       return;
     }
     drain_timer.expires_after(std::chrono::milliseconds{20});
@@ -115,7 +143,7 @@ struct server::impl {
 
 server::server(server_settings settings, session_factory make_session,
                http_handler handle_http, ws_authenticator authenticate)
-  : impl_(std::make_unique<impl>()) {
+  : impl_(std::make_unique<impl>(settings.io_threads)) {
   impl_->ctx.settings = std::move(settings);
   impl_->ctx.make_session = std::move(make_session);
   impl_->ctx.handle_http = std::move(handle_http);
@@ -139,18 +167,26 @@ std::uint16_t server::listen() {
 void server::run() {
   impl_->wait_signal();
   impl_->do_accept();
-  std::vector<std::thread> extra;
-  for (int i = 1; i < impl_->ctx.settings.io_threads; ++i)
-    extra.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
-  for (auto& t : extra)
-    t.join();
+  // Workers other than the first run on threads of their own; a guard keeps
+  // an idle worker's run() from returning early.
+  using guard_type = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<guard_type> guards;
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i) {
+    auto& w = *impl_->workers[i];
+    guards.emplace_back(w.io.get_executor());
+    w.thread = std::thread([&w] { w.io.run(); });
+  }
+  impl_->io().run();
+  impl_->stop_all();
+  for (std::size_t i = 1; i < impl_->workers.size(); ++i)
+    impl_->workers[i]->thread.join();
+  guards.clear();
   // No I/O thread runs now: close what did not close in time.
   impl_->ctx.connections.abort_all();
 }
 
 void server::stop() {
-  asio::post(impl_->io, [this] { impl_->begin_drain(); });
+  asio::post(impl_->io(), [this] { impl_->begin_drain(); });
 }
 
 bool server::draining() const {

@@ -33,11 +33,12 @@ constexpr std::uint8_t close_header_byte = 0x88;
 
 } // namespace
 
-ws_connection::ws_connection(tcp::socket socket, strand_type strand,
+ws_connection::ws_connection(tcp::socket socket, io_worker& worker,
                              const ws_settings& settings, registry& reg,
                              net_counters& counters)
   : socket_(std::move(socket))
-  , strand_(std::move(strand))
+  , strand_(worker.io.get_executor())
+  , batcher_(worker.batcher)
   , settings_(settings)
   , registry_(reg)
   , counters_(counters)
@@ -130,7 +131,7 @@ void ws_connection::enqueue(ws::opcode op,
       self->begin_close(close_code::slow_consumer, "slow consumer");
     });
   } else if (post_write) {
-    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+    batcher_.schedule(shared_from_this());
   }
 }
 
@@ -157,7 +158,7 @@ void ws_connection::deliver(const event_batch& batch) {
       self->begin_close(close_code::slow_consumer, "slow consumer");
     });
   } else if (post_write) {
-    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+    batcher_.schedule(shared_from_this());
   }
 }
 
@@ -278,8 +279,7 @@ bool ws_connection::handle(ws::message& msg) {
         push_locked(ws::opcode::pong, share(std::move(msg.payload)));
         schedule_write_locked(post);
         if (post)
-          asio::post(strand_,
-                     [self = shared_from_this()] { self->do_write(); });
+          batcher_.schedule(shared_from_this());
       }
       return true;
     }
@@ -322,38 +322,83 @@ void ws_connection::resume() {
 // -- writing (strand)
 // ------------------------------------------------------------
 
-void ws_connection::do_write() {
-  if (finished_)
-    return;
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    if (outbox_.empty()) {
-      write_scheduled_ = false;
-      return;
-    }
-    writing_.swap(outbox_);
-  }
-  buffers_.clear();
-  for (auto& f : writing_) {
-    buffers_.emplace_back(f.header, f.header_len);
-    if (f.payload && !f.payload->empty())
-      buffers_.emplace_back(f.payload->data(), f.payload->size());
-  }
-  asio::async_write(
-    socket_, buffers_,
-    asio::bind_executor(
-      strand_, [self = shared_from_this()](error_code ec, std::size_t n) {
-        self->on_written(ec, n);
-      }));
+void ws_connection::flush() {
+  do_write();
 }
 
-void ws_connection::on_written(error_code ec, std::size_t bytes) {
-  if (finished_)
-    return;
-  if (ec) {
-    finish("write failed");
+void ws_connection::do_write() {
+  // A few rounds at most, then the batcher brings us back: one busy
+  // connection must not starve the others on this thread.
+  for (int round = 0; round < 16; ++round) {
+    if (finished_)
+      return;
+    {
+      std::lock_guard<std::mutex> guard{out_mtx_};
+      if (outbox_.empty()) {
+        write_scheduled_ = false;
+        return;
+      }
+      writing_.swap(outbox_);
+    }
+    buffers_.clear();
+    std::size_t total = 0;
+    for (auto& f : writing_) {
+      buffers_.emplace_back(f.header, f.header_len);
+      total += f.header_len;
+      if (f.payload && !f.payload->empty()) {
+        buffers_.emplace_back(f.payload->data(), f.payload->size());
+        total += f.payload->size();
+      }
+    }
+    // Most writes fit the socket buffer: try at once, without an
+    // asynchronous operation (the socket is non-blocking).
+    error_code ec;
+    std::size_t done = 0;
+    while (done < total) {
+      auto n = socket_.write_some(buffers_, ec);
+      if (ec)
+        break;
+      done += n;
+      drop_written(n);
+    }
+    if (done == total) {
+      if (!complete_write(total))
+        return;
+      continue;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      finish("write failed");
+      return;
+    }
+    // The socket is full: the rest goes out when it drains.
+    asio::async_write(
+      socket_, buffers_,
+      asio::bind_executor(strand_, [self = shared_from_this(),
+                                    total](error_code ec, std::size_t) {
+        if (self->finished_)
+          return;
+        if (ec) {
+          self->finish("write failed");
+          return;
+        }
+        if (self->complete_write(total))
+          self->do_write();
+      }));
     return;
   }
+  batcher_.schedule(shared_from_this());
+}
+
+void ws_connection::drop_written(std::size_t n) {
+  std::size_t i = 0;
+  while (i < buffers_.size() && n >= buffers_[i].size())
+    n -= buffers_[i++].size();
+  buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<long>(i));
+  if (n > 0 && !buffers_.empty())
+    buffers_.front() += n;
+}
+
+bool ws_connection::complete_write(std::size_t bytes) {
   bool close_flushed = false;
   for (auto& f : writing_)
     if (f.header[0] == close_header_byte)
@@ -370,9 +415,9 @@ void ws_connection::on_written(error_code ec, std::size_t bytes) {
   if (close_flushed) {
     if (close_received_)
       finish("closed");
-    return; // nothing is written after a close frame
+    return false; // nothing is written after a close frame
   }
-  do_write();
+  return true;
 }
 
 // -- closing (strand)
@@ -399,7 +444,7 @@ void ws_connection::begin_close(std::uint16_t code, std::string reason) {
     schedule_write_locked(post);
   }
   if (post)
-    asio::post(strand_, [self = shared_from_this()] { self->do_write(); });
+    batcher_.schedule(shared_from_this());
   close_timer_ = std::make_unique<asio::steady_timer>(strand_);
   close_timer_->expires_after(settings_.close_timeout);
   close_timer_->async_wait([self = shared_from_this()](error_code ec) {

@@ -19,6 +19,7 @@
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/session_actor.hpp"
+#include "net/io_worker.hpp"
 #include "net/json_codec.hpp"
 #include "net/registry.hpp"
 #include "net/ws_frame.hpp"
@@ -44,10 +45,11 @@ class ws_connection final : public client_link,
                             public std::enable_shared_from_this<ws_connection> {
 public:
   using tcp = boost::asio::ip::tcp;
-  /// A strand: the acceptor gives every connection its own.
-  using strand_type = boost::asio::any_io_executor;
+  /// The executor of the connection's single-threaded io_context: its
+  /// handlers never run concurrently.
+  using executor_type = boost::asio::io_context::executor_type;
 
-  ws_connection(tcp::socket socket, strand_type strand,
+  ws_connection(tcp::socket socket, io_worker& worker,
                 const ws_settings& settings, registry& reg,
                 net_counters& counters);
   ~ws_connection() override;
@@ -70,6 +72,9 @@ public:
                   std::string_view client_msg_id) override;
   void close(std::uint16_t code, std::string_view reason) override;
   void command_done() override;
+
+  /// Writes what is queued (I/O thread; called by the write batcher).
+  void flush();
 
   // -- closable
   // ----------------------------------------------------------------
@@ -95,12 +100,15 @@ private:
   void maybe_pause();
   void resume();
   void do_write();
-  void on_written(boost::system::error_code ec, std::size_t bytes);
+  void drop_written(std::size_t n);
+  /// Accounts a finished write; false when nothing may follow (closing).
+  bool complete_write(std::size_t bytes);
   void begin_close(std::uint16_t code, std::string reason);
   void finish(const char* why);
 
   tcp::socket socket_;
-  strand_type strand_;
+  executor_type strand_;
+  write_batcher& batcher_;
   const ws_settings& settings_;
   registry& registry_;
   net_counters& counters_;
