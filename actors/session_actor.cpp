@@ -51,6 +51,10 @@ void refuse(session_pointer self, const caf::error& err,
   self->state.link->send_error(to_errc(err), error_text(err), client_msg_id);
 }
 
+void entered(session_pointer self);
+void on_message(session_pointer self, client_command& cmd);
+void on_exit(session_pointer self, client_command& cmd);
+
 void on_enter(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   auto sender = sender_of(st, cmd);
@@ -62,20 +66,57 @@ void on_enter(session_pointer self, client_command& cmd) {
   enter_request req{caf::actor_cast<session_actor>(self), *sender,
                     st.identity.member_id, cmd.last_seq, st.link};
   auto room_id = cmd.room_id;
-  // `await` keeps later frames of this client (e.g. a MESSAGE right after the
-  // ENTER) behind the ENTER, so they find the room entered.
+  // Later frames of this client (e.g. a MESSAGE right after the ENTER) wait
+  // in `backlog` until the room answers, so they find the room entered.
+  // (Not `await`: that keeps a deque chunk in every session actor.)
+  st.entering = true;
   self
     ->request(st.directory, st.env.request_timeout, enter_atom_v, room_id,
               std::move(req))
-    .await(
+    .then(
       [self, room_id](enter_reply& reply) {
         self->state.rooms[room_id] = std::move(reply.room);
         self->state.link->command_done();
+        entered(self);
       },
       [self](caf::error& err) {
         refuse(self, err, {});
         self->state.link->command_done();
+        entered(self);
       });
+}
+
+void dispatch(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  if (st.entering) {
+    st.backlog.push_back(std::move(cmd));
+    return;
+  }
+  switch (cmd.kind) {
+    case command_kind::enter:
+      on_enter(self, cmd);
+      break;
+    case command_kind::message:
+      on_message(self, cmd);
+      break;
+    case command_kind::exit:
+      on_exit(self, cmd);
+      break;
+  }
+}
+
+/// The ENTER in flight is answered: what arrived meanwhile runs now, in
+/// order, until the next ENTER.
+void entered(session_pointer self) {
+  auto& st = self->state;
+  st.entering = false;
+  std::size_t i = 0;
+  for (; i < st.backlog.size() && !st.entering; ++i)
+    dispatch(self, st.backlog[i]);
+  st.backlog.erase(st.backlog.begin(),
+                   st.backlog.begin() + static_cast<long>(i));
+  if (st.backlog.empty())
+    std::vector<client_command>{}.swap(st.backlog);
 }
 
 void on_message(session_pointer self, client_command& cmd) {
@@ -160,19 +201,7 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
   self->set_error_handler(
     [](caf::error& err) { spdlog::warn("session: {}", caf::to_string(err)); });
   return {
-    [self](client_command& cmd) {
-      switch (cmd.kind) {
-        case command_kind::enter:
-          on_enter(self, cmd);
-          break;
-        case command_kind::message:
-          on_message(self, cmd);
-          break;
-        case command_kind::exit:
-          on_exit(self, cmd);
-          break;
-      }
-    },
+    [self](client_command& cmd) { dispatch(self, cmd); },
     [self](const event_batch& batch) { self->state.link->deliver(batch); },
     [self](expire_atom) {
       self->state.link->send_error(errc::expired_token,

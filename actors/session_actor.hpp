@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
@@ -55,6 +56,9 @@ struct session_state {
   /// Rooms this connection entered.
   std::unordered_map<std::string, room_actor> rooms;
   token_bucket sends;
+  /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
+  bool entering = false;
+  std::vector<client_command> backlog;
 
   static inline const char* name = "h2h.session";
 };

@@ -37,7 +37,7 @@ struct persistence_section {
 
 /// Actor runtime.
 struct actors_section {
-  /// Scheduler worker threads; 0 means one per core.
+  /// Scheduler worker threads; 0 means one per core but one (at least 1).
   int scheduler_threads = 0;
   /// "sharing" (one queue, sleeping workers are woken) or "stealing"
   /// (work stealing, idle workers poll).

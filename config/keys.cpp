@@ -115,7 +115,7 @@ std::vector<key_info> build_keys() {
   // actors
   add(make_key("actors", "scheduler_threads", &s::actors,
                &actors_section::scheduler_threads,
-               "Actor scheduler worker threads; 0 = one per core."));
+               "Actor scheduler worker threads; 0 = one per core but one."));
   add(make_key("actors", "scheduler_policy", &s::actors,
                &actors_section::scheduler_policy,
                "sharing (idle workers sleep until woken) or stealing (idle "

@@ -49,8 +49,10 @@ server_settings to_server_settings(const config::settings& s) {
 std::size_t scheduler_threads(const config::settings& s) {
   if (s.actors.scheduler_threads > 0)
     return static_cast<std::size_t>(s.actors.scheduler_threads);
+  // One core stays for the network threads (measured on 2 cores: 1 worker
+  // gave 323k deliveries per CPU-second saturated, 2 workers 290k).
   auto n = std::thread::hardware_concurrency();
-  return n == 0 ? 2 : n;
+  return n <= 2 ? 1 : n - 1;
 }
 
 /// Opens the store and applies migrations, retrying while the database is

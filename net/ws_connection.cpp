@@ -31,6 +31,20 @@ std::string endpoint_text(const asio::ip::tcp::socket& s) {
 
 constexpr std::uint8_t close_header_byte = 0x88;
 
+/// Decoded messages of the read at hand: one list per I/O thread, so that
+/// idle connections keep none.
+std::vector<ws::message>& thread_inbox() {
+  static thread_local std::vector<ws::message> inbox;
+  return inbox;
+}
+
+/// Frame lists keep their capacity between bursts only while small.
+template <class T>
+void shrink_if_large(std::vector<T>& v) {
+  if (v.capacity() > 2)
+    std::vector<T>{}.swap(v);
+}
+
 } // namespace
 
 ws_connection::ws_connection(tcp::socket socket, io_worker& worker,
@@ -61,11 +75,12 @@ void ws_connection::start(const session_factory& make_session,
   asio::dispatch(strand_, [self = shared_from_this(),
                            bytes = std::move(leftover)]() mutable {
     if (!bytes.empty()) {
-      auto v = self->parser_.feed(bytes, self->inbox_);
-      for (auto& m : self->inbox_)
+      auto& inbox = thread_inbox();
+      auto v = self->parser_.feed(bytes, inbox);
+      for (auto& m : inbox)
         if (!self->handle(m))
           break;
-      self->inbox_.clear();
+      inbox.clear();
       if (v) {
         self->begin_close(v->close_code, v->reason);
         return;
@@ -228,11 +243,12 @@ void ws_connection::on_readable(error_code ec) {
                                     : "read failed");
       return;
     }
-    auto violation = parser_.feed(buf.data(), n, inbox_);
-    for (auto& m : inbox_)
+    auto& inbox = thread_inbox();
+    auto violation = parser_.feed(buf.data(), n, inbox);
+    for (auto& m : inbox)
       if (!handle(m))
         break;
-    inbox_.clear();
+    inbox.clear();
     if (finished_)
       return;
     if (violation) {
@@ -336,6 +352,10 @@ void ws_connection::do_write() {
       std::lock_guard<std::mutex> guard{out_mtx_};
       if (outbox_.empty()) {
         write_scheduled_ = false;
+        // Idle again: what a burst needed is given back.
+        shrink_if_large(outbox_);
+        shrink_if_large(writing_);
+        shrink_if_large(buffers_);
         return;
       }
       writing_.swap(outbox_);
@@ -406,8 +426,6 @@ bool ws_connection::complete_write(std::size_t bytes) {
   counters_.frames_out.fetch_add(writing_.size(), std::memory_order_relaxed);
   counters_.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
   writing_.clear();
-  if (writing_.capacity() > 256)
-    std::vector<out_frame>{}.swap(writing_);
   {
     std::lock_guard<std::mutex> guard{out_mtx_};
     queued_bytes_ -= bytes;

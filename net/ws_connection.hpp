@@ -115,7 +115,6 @@ private:
   std::uint64_t registry_id_ = 0;
   std::string remote_;
   ws::parser parser_;
-  std::vector<ws::message> inbox_;
   session_actor session_;
 
   // Outbound, shared with actor threads.

@@ -109,7 +109,8 @@ public:
 
   void on_open(std::size_t j) override {
     if (o_.proto == protocol::h2h)
-      build_h2h_enter(frame_, room_prefix, layout_.room_of(j), j);
+      build_h2h_enter(frame_, room_prefix, layout_.room_of(j), j,
+                      o_.token_file.empty());
     else
       build_plain_join(frame_, room_prefix, layout_.room_of(j));
     pool_.send(j, frame_);
@@ -309,7 +310,8 @@ private:
     payload pl{static_cast<std::uint32_t>(i), p.next_seq++, now_ns()};
     auto room = layout_.room_of(i);
     if (o_.proto == protocol::h2h)
-      build_h2h_message(frame_, room_prefix, room, pl, o_.size, run_tag_);
+      build_h2h_message(frame_, room_prefix, room, pl, o_.size, run_tag_,
+                        o_.token_file.empty());
     else
       build_plain_message(frame_, room_prefix, room, pl, o_.size);
     ++p.outstanding;

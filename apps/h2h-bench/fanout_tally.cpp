@@ -44,8 +44,9 @@ fanout_tally::effect fanout_tally::on_frame(std::size_t conn,
   if (*type == "ACK")
     return ack(conn, find_string_field(text, "clientMsgId"), now_ns);
   if (*type == "ENTER") {
-    auto sender = find_string_field(text, "sender");
-    return {sender && is_conn_sender(*sender, conn), std::nullopt};
+    // Rooms send only to members: any ENTER notice shows this connection
+    // is in (with tokens the sender is a nickname, not c<conn>).
+    return {true, std::nullopt};
   }
   if (*type == "ERROR")
     return refused(conn, text);

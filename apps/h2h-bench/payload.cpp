@@ -65,12 +65,14 @@ std::optional<payload> decode_payload(std::string_view text) {
 
 void build_h2h_message(std::string& out, std::string_view room_prefix,
                        std::size_t room, const payload& p, std::size_t size,
-                       std::string_view run_tag) {
+                       std::string_view run_tag, bool named) {
   out.clear();
   out += R"({"type":"MESSAGE","roomId":")";
   append_room(out, room_prefix, room);
-  out += R"(","sender":"p)";
-  append_number(out, p.publisher);
+  if (named) {
+    out += R"(","sender":"p)";
+    append_number(out, p.publisher);
+  }
   out += R"(","message":")";
   append_payload(out, p, size);
   out += R"(","clientMsgId":")";
@@ -95,12 +97,14 @@ void build_plain_message(std::string& out, std::string_view room_prefix,
 }
 
 void build_h2h_enter(std::string& out, std::string_view room_prefix,
-                     std::size_t room, std::size_t conn) {
+                     std::size_t room, std::size_t conn, bool named) {
   out.clear();
   out += R"({"type":"ENTER","roomId":")";
   append_room(out, room_prefix, room);
-  out += R"(","sender":"c)";
-  append_number(out, conn);
+  if (named) {
+    out += R"(","sender":"c)";
+    append_number(out, conn);
+  }
   out += R"("})";
 }
 
@@ -162,15 +166,6 @@ std::string make_run_tag() {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%08x", static_cast<unsigned>(rd()));
   return buf;
-}
-
-bool is_conn_sender(std::string_view sender, std::size_t conn) {
-  if (sender.size() < 2 || sender.front() != 'c')
-    return false;
-  std::size_t x = 0;
-  auto [ptr, ec]
-    = std::from_chars(sender.data() + 1, sender.data() + sender.size(), x);
-  return ec == std::errc{} && ptr == sender.data() + sender.size() && x == conn;
 }
 
 } // namespace h2h::bench

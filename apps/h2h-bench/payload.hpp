@@ -34,17 +34,20 @@ std::optional<payload> decode_payload(std::string_view text);
 /// capacity. h2h deduplicates (sender, roomId, clientMsgId) and answers a
 /// repeat with an ACK but no broadcast, so a second run against the same
 /// server would lose everything without a tag unique to the run.
+/// With `named` false the "sender" field is left out: an authenticated
+/// connection's sender comes from its token.
 void build_h2h_message(std::string& out, std::string_view room_prefix,
                        std::size_t room, const payload& p, std::size_t size,
-                       std::string_view run_tag);
+                       std::string_view run_tag, bool named = true);
 
 /// `{"type":"msg","room":"bench-R","text":"<payload>"}` for the plain peer.
 void build_plain_message(std::string& out, std::string_view room_prefix,
                          std::size_t room, const payload& p, std::size_t size);
 
-/// `{"type":"ENTER","roomId":"<prefix><room>","sender":"c<conn>"}`.
+/// `{"type":"ENTER","roomId":"<prefix><room>","sender":"c<conn>"}` (without
+/// "sender" when `named` is false).
 void build_h2h_enter(std::string& out, std::string_view room_prefix,
-                     std::size_t room, std::size_t conn);
+                     std::size_t room, std::size_t conn, bool named = true);
 
 /// `{"type":"join","room":"<prefix><room>"}`.
 void build_plain_join(std::string& out, std::string_view room_prefix,
@@ -63,8 +66,5 @@ std::optional<payload> parse_client_msg_id(std::string_view id);
 
 /// A tag that differs between runs: 8 hex digits from std::random_device.
 std::string make_run_tag();
-
-/// True if `sender` is "c<conn>" (no allocation).
-bool is_conn_sender(std::string_view sender, std::size_t conn);
 
 } // namespace h2h::bench

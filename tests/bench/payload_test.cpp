@@ -90,17 +90,3 @@ TEST(frames, string_search_finds_fields_of_server_frames) {
   EXPECT_EQ(find_string_field(spaced, "note"), R"(a \"type\": x)");
   EXPECT_FALSE(find_string_field(R"({"type":"unterminated)", "type"));
 }
-
-TEST(frames, client_msg_ids_and_senders) {
-  EXPECT_EQ(parse_client_msg_id("12-34")->seq, 34u);
-  EXPECT_EQ(parse_client_msg_id("12-34-beef")->publisher, 12u);
-  for (std::string_view bad : {"", "12", "12-", "-3", "a-1", "1-2x", "c-17"})
-    EXPECT_FALSE(parse_client_msg_id(bad)) << bad;
-  EXPECT_TRUE(is_conn_sender("c17", 17));
-  EXPECT_FALSE(is_conn_sender("c17", 1));
-  EXPECT_FALSE(is_conn_sender("c1", 17));
-  EXPECT_FALSE(is_conn_sender("p17", 17));
-  EXPECT_FALSE(is_conn_sender("c", 0));
-  EXPECT_FALSE(is_conn_sender("c17x", 17));
-  EXPECT_EQ(make_run_tag().size(), 8u);
-}
