@@ -1,0 +1,56 @@
+#!/usr/bin/python3
+"""Runs h2h and the reference peer interleaved (RUNS times each) through
+scripts/bench.sh and prints the medians and ranges as a markdown table."""
+import json
+import statistics
+import subprocess
+import sys
+
+bench, runs = sys.argv[1], int(sys.argv[2])
+
+
+def run(*args):
+    out = subprocess.run([bench, *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def cell(values, fmt="{:,.0f}"):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    med = statistics.median(values)
+    return f"{fmt.format(med)} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+rows = {}
+for _ in range(runs):
+    for name, args in [("h2h", ("fanout-h2h", "500")),
+                       ("peer", ("fanout-peer", "500")),
+                       ("h2h-sat", ("fanout-h2h", "0")),
+                       ("peer-sat", ("fanout-peer", "0"))]:
+        rows.setdefault(name, []).append(run(*args))
+for name in ("h2h-idle", "peer-idle"):
+    for _ in range(runs):
+        rows.setdefault(name, []).append(
+            run("idle-h2h" if name == "h2h-idle" else "idle-peer", "10000"))
+
+print("| figure | h2h | reference peer (Node.js + ws) |")
+print("|---|---|---|")
+for label, key, fmt in [
+        ("deliveries per server CPU-second at 50,000/s", "deliveries_per_server_cpu_s", "{:,.0f}"),
+        ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
+        ("p90 latency at 50,000/s (ms)", "latency_p90_ms", "{:.2f}"),
+        ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.1f}"),
+        ("lost at 50,000/s", "lost", "{:.0f}")]:
+    print(f"| {label} | {cell([r.get(key) for r in rows['h2h']], fmt)} | "
+          f"{cell([r.get(key) for r in rows['peer']], fmt)} |")
+for label, key, fmt in [
+        ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),
+        ("deliveries/s, saturated", "deliveries_per_s", "{:,.0f}"),
+        ("generator CPU share, saturated", "generator_cpu_share", "{:.2f}")]:
+    print(f"| {label} | {cell([r.get(key) for r in rows['h2h-sat']], fmt)} | "
+          f"{cell([r.get(key) for r in rows['peer-sat']], fmt)} |")
+print(f"| server RSS per idle connection, 10,000 (KB) | "
+      f"{cell([r.get('rss_per_conn_kb') for r in rows['h2h-idle']], '{:.2f}')} | "
+      f"{cell([r.get('rss_per_conn_kb') for r in rows['peer-idle']], '{:.2f}')} |")

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Reproducible benchmark runs on this machine (loopback only). Each command
+# starts its own server, runs h2h-bench against it, stops the server by PID
+# and prints h2h-bench's JSON. See docs/benchmarks.md for what they mean.
+#
+#   scripts/bench.sh fanout-h2h  RATE [CONNS]   h2h, durable, 10 rooms/10 publishers
+#   scripts/bench.sh fanout-peer RATE [CONNS]   the reference peer (Node.js + ws)
+#   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections
+#   scripts/bench.sh idle-peer   [CONNS]
+#   scripts/bench.sh history     sqlite|mysql   durable messages/s, batched vs 1/tx
+#   scripts/bench.sh compare     [RUNS]         interleaved runs, medians (markdown)
+#
+# RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
+# 0 = as fast as the bounded publisher windows allow).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${H2H_BENCH_BUILD:-$root/build-release}
+work=$(mktemp -d /tmp/h2h-bench-XXXXXX)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ensure_build() {
+  if [ ! -x "$build/apps/h2hd" ] || [ ! -x "$build/apps/h2h-bench" ]; then
+    "$root/scripts/deps.sh" build
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DH2H_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$build" --target h2hd h2h-bench >/dev/null
+  fi
+}
+
+wait_line() { # file pattern
+  for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "server did not start: $(cat "$1")" >&2; return 1
+}
+
+start_h2h() { # extra args...
+  "$build/apps/h2hd" --port 0 --bind 127.0.0.1 --log-level warn \
+    --store.sqlite_path "$work/h2h.db" --limits.max_connections 60000 \
+    --limits.messages_per_second 100000 --limits.message_burst 100000 \
+    "$@" >"$work/h2hd.out" 2>"$work/h2hd.err" &
+  server_pid=$!
+  wait_line "$work/h2hd.out" "listening on"
+  port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/h2hd.out")
+}
+
+start_peer() {
+  local peer_dir=${H2H_PEER_DIR:-/tmp/h2h-bench-peer}
+  if [ ! -d "$peer_dir/node_modules/ws" ]; then
+    mkdir -p "$peer_dir"
+    (cd "$peer_dir" && npm install --silent ws@8 >/dev/null 2>&1)
+  fi
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  NODE_PATH="$peer_dir/node_modules" PORT=$port \
+    node "$root/../shared/peers/ws_room_server.js" >"$work/peer.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0; sleep 0.1; done
+  echo "peer did not start" >&2; return 1
+}
+
+stop_server() {
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+}
+
+fanout() { # proto rate conns
+  local url=ws://127.0.0.1:$port/message
+  [ "$1" = plain ] && url=ws://127.0.0.1:$port/
+  "$build/apps/h2h-bench" fanout --proto "$1" --url "$url" --conns "$3" \
+    --rooms 10 --publishers 10 --rate "$2" --duration 10 --warmup 2 \
+    --server-pid "$server_pid" --json
+}
+
+cmd=${1:-}
+shift || true
+ensure_build
+case "$cmd" in
+  fanout-h2h)
+    start_h2h --auth.required false
+    fanout h2h "${1:?RATE}" "${2:-1000}"; stop_server ;;
+  fanout-peer)
+    start_peer
+    fanout plain "${1:?RATE}" "${2:-1000}"; stop_server ;;
+  idle-h2h)
+    start_h2h --auth.require_email_verification false \
+      --auth.password_memory_kib 8 --auth.password_ops 1 \
+      --limits.login_attempts 100000
+    /usr/bin/python3 "$root/scripts/bench-tokens.py" \
+      --url "http://127.0.0.1:$port" --count 100 --out "$work/tokens" >/dev/null
+    "$build/apps/h2h-bench" idle --url "ws://127.0.0.1:$port/message" \
+      --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
+      --token-file "$work/tokens" --server-pid "$server_pid" --json
+    stop_server ;;
+  idle-peer)
+    start_peer
+    "$build/apps/h2h-bench" idle --proto plain --url "ws://127.0.0.1:$port/" \
+      --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
+      --server-pid "$server_pid" --json
+    stop_server ;;
+  history)
+    store=${1:?sqlite|mysql}
+    if [ "$store" = mysql ]; then
+      url=$("$root/scripts/mariadb.sh" start "$work/mariadb")
+      trap '"$root/scripts/mariadb.sh" stop "$work/mariadb" >/dev/null 2>&1; cleanup' EXIT
+      "$build/apps/h2h-bench" history --store mysql --mysql-url "$url" \
+        --messages 200000 --single-messages 5000 --json
+    else
+      "$build/apps/h2h-bench" history --store sqlite \
+        --sqlite-path "$work/history.db" --messages 200000 \
+        --single-messages 5000 --json
+    fi ;;
+  compare)
+    exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
+  *)
+    sed -n '2,14p' "$0"; exit 2 ;;
+esac
