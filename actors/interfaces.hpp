@@ -22,7 +22,6 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<client_command>, // a decoded frame from the connection
   caf::reacts_to<event_batch>,    // events from a room
   caf::reacts_to<disconn_atom>,   // the connection is gone
-  caf::reacts_to<expire_atom>,    // the access token expired
   // The room (id) dropped this session, for the reason given.
   caf::reacts_to<removed_atom, std::string, caf::error>>;
 

@@ -203,7 +203,6 @@ CAF_ADD_ATOM(h2h, h2h, flush_atom, "flush")
 CAF_ADD_ATOM(h2h, h2h, tick_atom, "tick")
 CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
 CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
-CAF_ADD_ATOM(h2h, h2h, expire_atom, "expire")
 CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
 CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 

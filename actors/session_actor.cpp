@@ -192,8 +192,6 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
   st.sends.rate = env.message_rate;
   st.sends.burst = env.message_burst;
   st.sends.tokens = env.message_burst;
-  if (st.identity.expires_in.count() > 0)
-    self->delayed_send(self, st.identity.expires_in, expire_atom_v);
   st.env.metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
   self->attach_functor([metrics = st.env.metrics] {
     metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
@@ -203,11 +201,6 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
   return {
     [self](client_command& cmd) { dispatch(self, cmd); },
     [self](const event_batch& batch) { self->state.link->deliver(batch); },
-    [self](expire_atom) {
-      self->state.link->send_error(errc::expired_token,
-                                   "the access token has expired", {});
-      self->state.link->close(close_code::policy, "token expired");
-    },
     [self](removed_atom, const std::string& room_id, const caf::error& err) {
       auto why = to_errc(err);
       if (self->state.rooms.erase(room_id) == 0)

@@ -20,8 +20,6 @@ struct session_identity {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string name;
-  /// Time until the access token expires; zero when it never does.
-  std::chrono::milliseconds expires_in{0};
 };
 
 /// A token bucket: `rate` tokens per second, at most `burst` saved up.

@@ -229,7 +229,7 @@ struct node::impl {
         ok.identity.authenticated = true;
         ok.identity.member_id = m->id;
         ok.identity.name = m->nickname;
-        ok.identity.expires_in = std::chrono::milliseconds{
+        ok.expires_in = std::chrono::milliseconds{
           std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
         done(std::move(ok));
       },

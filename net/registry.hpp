@@ -2,6 +2,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <queue>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,6 +20,9 @@ public:
   virtual void shutdown() = 0;
   /// Closes at once; only while no I/O thread runs (end of shutdown).
   virtual void abort_now() = 0;
+  /// The access token behind the connection expired; thread-safe.
+  virtual void expire() {
+  }
 };
 
 /// The set of open connections. Thread-safe.
@@ -54,6 +59,29 @@ public:
       c->shutdown();
   }
 
+  /// Calls `c->expire()` at `deadline` (see expire_due). One heap entry per
+  /// authenticated connection instead of a timer each.
+  void expire_at(std::chrono::steady_clock::time_point deadline,
+                 std::weak_ptr<closable> c) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    expiries_.push({deadline, std::move(c)});
+  }
+
+  /// Expires every connection whose deadline passed.
+  void expire_due(std::chrono::steady_clock::time_point now) {
+    std::vector<std::shared_ptr<closable>> due;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      while (!expiries_.empty() && expiries_.top().deadline <= now) {
+        if (auto c = expiries_.top().conn.lock())
+          due.push_back(std::move(c));
+        expiries_.pop();
+      }
+    }
+    for (auto& c : due)
+      c->expire();
+  }
+
   /// Closes what is left at once; only while no I/O thread runs.
   void abort_all() {
     std::vector<std::shared_ptr<closable>> all;
@@ -71,6 +99,14 @@ private:
   mutable std::mutex mtx_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, std::weak_ptr<closable>> live_;
+  struct expiry {
+    std::chrono::steady_clock::time_point deadline;
+    std::weak_ptr<closable> conn;
+    bool operator<(const expiry& other) const {
+      return deadline > other.deadline; // earliest on top
+    }
+  };
+  std::priority_queue<expiry> expiries_;
 };
 
 /// Counters of the public port, read by /metrics.

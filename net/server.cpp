@@ -37,6 +37,7 @@ struct server::impl {
   asio::signal_set signals;
   asio::steady_timer retry_timer;
   asio::steady_timer drain_timer;
+  asio::steady_timer expiry_timer;
   std::chrono::steady_clock::time_point drain_deadline;
   std::atomic<bool> draining{false};
 
@@ -45,7 +46,19 @@ struct server::impl {
     , acceptor(io())
     , signals(io(), SIGINT, SIGTERM)
     , retry_timer(io())
-    , drain_timer(io()) {
+    , drain_timer(io())
+    , expiry_timer(io()) {
+  }
+
+  /// Closes connections whose access token expired, once a second.
+  void sweep_expiries() {
+    expiry_timer.expires_after(std::chrono::seconds{1});
+    expiry_timer.async_wait([this](error_code ec) {
+      if (ec || draining)
+        return;
+      ctx.connections.expire_due(std::chrono::steady_clock::now());
+      sweep_expiries();
+    });
   }
 
   static std::vector<std::unique_ptr<io_worker>> make_workers(int n) {
@@ -133,6 +146,7 @@ struct server::impl {
       stop_all();
       return;
     }
+    expiry_timer.cancel();
     drain_timer.expires_after(std::chrono::milliseconds{20});
     drain_timer.async_wait([this](error_code ec) {
       if (!ec)
@@ -167,6 +181,7 @@ std::uint16_t server::listen() {
 void server::run() {
   impl_->wait_signal();
   impl_->do_accept();
+  impl_->sweep_expiries();
   // Workers other than the first run on threads of their own; a guard keeps
   // an idle worker's run() from returning early.
   using guard_type = asio::executor_work_guard<asio::io_context::executor_type>;

@@ -30,6 +30,8 @@ struct server_settings {
 struct ws_auth {
   bool ok = true;
   session_identity identity;
+  /// Time until the access token expires; zero when it never does.
+  std::chrono::milliseconds expires_in{0};
   errc code = errc::none;
   std::string message;
 

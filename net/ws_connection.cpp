@@ -199,6 +199,11 @@ void ws_connection::shutdown() {
   close(close_code::going_away, "server shutting down");
 }
 
+void ws_connection::expire() {
+  send_error(errc::expired_token, "the access token has expired", {});
+  close(close_code::policy, "token expired");
+}
+
 void ws_connection::abort_now() {
   finish("server stopped");
 }

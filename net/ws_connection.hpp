@@ -80,6 +80,7 @@ public:
   // ----------------------------------------------------------------
   void shutdown() override;
   void abort_now() override;
+  void expire() override;
 
 private:
   struct out_frame {

@@ -99,23 +99,4 @@ CAF_TEST(a connection sending too fast gets GLOBAL_429 and nothing is lost) {
   CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
 }
 
-CAF_TEST(an expiring token closes the connection with 1008) {
-  session_identity id;
-  id.authenticated = true;
-  id.member_id = 7;
-  id.name = "alice";
-  id.expires_in = std::chrono::seconds{60};
-  auto a = connect(id);
-  frame(a, cmd_enter("r1", ""));
-  advance_time(std::chrono::seconds{59});
-  consume_messages();
-  CAF_CHECK(a.link->closes.empty());
-  advance_time(std::chrono::seconds{1});
-  consume_messages();
-  CAF_CHECK_EQUAL(a.link->closes,
-                  (std::vector<std::uint16_t>{close_code::policy}));
-  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
-  CAF_CHECK(a.link->errors[0].code == errc::expired_token);
-}
-
 CAF_TEST_FIXTURE_SCOPE_END()
