@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <tuple>
 #include <utility>
 
 #include <caf/all.hpp>
@@ -16,23 +17,29 @@ template <class Result, class Handle, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dest,
          std::chrono::milliseconds timeout,
          std::function<void(caf::expected<Result>)> done, Ts... xs) {
-  sys.spawn([dest, timeout, done = std::move(done),
-             args = std::make_tuple(std::move(xs)...)](
-              caf::event_based_actor* self) mutable {
-    auto on_result = [self, done](Result& r) {
-      done(std::move(r));
+  // Everything goes in as spawn arguments, not lambda captures: for a
+  // function actor spawned without arguments CAF 0.17.6 dereferences a null
+  // argument tuple (init_fun_factory.hpp), which UBSan rightly reports.
+  auto body = [](caf::event_based_actor* self, Handle to,
+                 std::chrono::milliseconds limit,
+                 std::function<void(caf::expected<Result>)> reply,
+                 std::tuple<Ts...> args) {
+    auto on_result = [self, reply](Result& r) {
+      reply(std::move(r));
       self->quit();
     };
-    auto on_error = [self, done](caf::error& e) {
-      done(std::move(e));
+    auto on_error = [self, reply](caf::error& e) {
+      reply(std::move(e));
       self->quit();
     };
     std::apply(
       [&](auto&... a) {
-        self->request(dest, timeout, std::move(a)...).then(on_result, on_error);
+        self->request(to, limit, std::move(a)...).then(on_result, on_error);
       },
       args);
-  });
+  };
+  sys.spawn(body, dest, timeout, std::move(done),
+            std::make_tuple(std::move(xs)...));
 }
 
 } // namespace h2h::net
