@@ -39,24 +39,28 @@ for name in ("h2h-idle", "peer-idle"):
         rows.setdefault(name, []).append(
             run("idle-h2h" if name == "h2h-idle" else "idle-peer", "10000"))
 
+
+
+def print_rows(h2h, peer, specs):
+    """One markdown row per (label, key, format), h2h's runs then the peer's."""
+    for label, key, fmt in specs:
+        print(f"| {label} | {cell([r.get(key) for r in rows[h2h]], fmt)} | "
+              f"{cell([r.get(key) for r in rows[peer]], fmt)} |")
+
+
 print("| figure | h2h | reference peer (Node.js + ws) |")
 print("|---|---|---|")
-for label, key, fmt in [
-        ("deliveries per server CPU-second at 50,000/s", "deliveries_per_server_cpu_s", "{:,.0f}"),
-        ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
-        ("p90 latency at 50,000/s (ms)", "latency_p90_ms", "{:.2f}"),
-        ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.1f}"),
-        ("lost + duplicated + out of order at 50,000/s", "dup_or_reordered", "{:.0f}")]:
-    print(f"| {label} | {cell([r.get(key) for r in rows['h2h']], fmt)} | "
-          f"{cell([r.get(key) for r in rows['peer']], fmt)} |")
-for label, key, fmt in [
-        ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),
-        ("deliveries/s, saturated", "deliveries_per_s", "{:,.0f}"),
-        ("generator CPU share, saturated", "generator_cpu_share", "{:.2f}"),
-        ("p99 latency, saturated (ms)", "latency_p99_ms", "{:.1f}"),
-        ("lost + duplicated + out of order, saturated", "dup_or_reordered", "{:.0f}")]:
-    print(f"| {label} | {cell([r.get(key) for r in rows['h2h-sat']], fmt)} | "
-          f"{cell([r.get(key) for r in rows['peer-sat']], fmt)} |")
-print(f"| server RSS per idle connection, 10,000 (KB) | "
-      f"{cell([r.get('rss_per_conn_kb') for r in rows['h2h-idle']], '{:.2f}')} | "
-      f"{cell([r.get('rss_per_conn_kb') for r in rows['peer-idle']], '{:.2f}')} |")
+print_rows("h2h", "peer", [
+    ("deliveries per server CPU-second at 50,000/s", "deliveries_per_server_cpu_s", "{:,.0f}"),
+    ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
+    ("p90 latency at 50,000/s (ms)", "latency_p90_ms", "{:.2f}"),
+    ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.1f}"),
+    ("lost + duplicated + out of order at 50,000/s", "dup_or_reordered", "{:.0f}")])
+print_rows("h2h-sat", "peer-sat", [
+    ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),
+    ("deliveries/s, saturated", "deliveries_per_s", "{:,.0f}"),
+    ("generator CPU share, saturated", "generator_cpu_share", "{:.2f}"),
+    ("p99 latency, saturated (ms)", "latency_p99_ms", "{:.1f}"),
+    ("lost + duplicated + out of order, saturated", "dup_or_reordered", "{:.0f}")])
+print_rows("h2h-idle", "peer-idle", [
+    ("server RSS per idle connection, 10,000 (KB)", "rss_per_conn_kb", "{:.2f}")])
