@@ -196,13 +196,11 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
       self->ctx_.connections.remove(self->registry_id_);
       if (auth.ok) {
         if (auth.expires_in.count() > 0)
-          self->ctx_.connections.expire_at(std::chrono::steady_clock::now()
-                                             + auth.expires_in,
-                                           conn);
+          self->ctx_.connections.expire_at(
+            std::chrono::steady_clock::now() + auth.expires_in, conn);
         conn->start(self->ctx_.make_session, std::move(auth.identity),
                     std::move(leftover));
-      }
-      else
+      } else
         conn->start_rejected(auth.code, auth.message);
     });
 }
