@@ -195,11 +195,12 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
       self->finished_ = true;
       self->ctx_.connections.remove(self->registry_id_);
       if (auth.ok) {
-        if (auth.expires_in.count() > 0)
-          self->ctx_.connections.expire_at(
-            std::chrono::steady_clock::now() + auth.expires_in, conn);
+        auto expires_in = auth.expires_in;
         conn->start(self->ctx_.make_session, std::move(auth.identity),
                     std::move(leftover));
+        if (expires_in.count() > 0)
+          self->ctx_.connections.expire_at(
+            std::chrono::steady_clock::now() + expires_in, conn->registry_id());
       } else
         conn->start_rejected(auth.code, auth.message);
     });

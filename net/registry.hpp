@@ -59,22 +59,25 @@ public:
       c->shutdown();
   }
 
-  /// Calls `c->expire()` at `deadline` (see expire_due). One heap entry per
-  /// authenticated connection instead of a timer each.
+  /// Calls expire() on connection `id` at `deadline` (see expire_due) if it
+  /// is still open. One heap entry per authenticated connection instead of
+  /// a timer each; it holds only the id, so a closed connection's memory is
+  /// not kept until its token would have expired.
   void expire_at(std::chrono::steady_clock::time_point deadline,
-                 std::weak_ptr<closable> c) {
+                 std::uint64_t id) {
     std::lock_guard<std::mutex> guard{mtx_};
-    expiries_.push({deadline, std::move(c)});
+    expiries_.push({deadline, id});
   }
 
-  /// Expires every connection whose deadline passed.
   void expire_due(std::chrono::steady_clock::time_point now) {
     std::vector<std::shared_ptr<closable>> due;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       while (!expiries_.empty() && expiries_.top().deadline <= now) {
-        if (auto c = expiries_.top().conn.lock())
-          due.push_back(std::move(c));
+        auto i = live_.find(expiries_.top().id);
+        if (i != live_.end())
+          if (auto c = i->second.lock())
+            due.push_back(std::move(c));
         expiries_.pop();
       }
     }
@@ -82,7 +85,6 @@ public:
       c->expire();
   }
 
-  /// Closes what is left at once; only while no I/O thread runs.
   void abort_all() {
     std::vector<std::shared_ptr<closable>> all;
     {
@@ -101,7 +103,7 @@ private:
   std::unordered_map<std::uint64_t, std::weak_ptr<closable>> live_;
   struct expiry {
     std::chrono::steady_clock::time_point deadline;
-    std::weak_ptr<closable> conn;
+    std::uint64_t id;
     bool operator<(const expiry& other) const {
       return deadline > other.deadline; // earliest on top
     }

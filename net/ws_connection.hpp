@@ -63,6 +63,11 @@ public:
   /// then close 1008 (browsers cannot read a refused upgrade's status).
   void start_rejected(errc code, std::string message);
 
+  /// The id start() registered this connection under.
+  std::uint64_t registry_id() const {
+    return registry_id_;
+  }
+
   // -- client_link (any thread)
   // ------------------------------------------------
   void deliver(const event_batch& batch) override;
