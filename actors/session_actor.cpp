@@ -1,6 +1,8 @@
 // The session actor: one per client connection, the only user of its link.
 #include "actors/session_actor.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace h2h {
@@ -75,7 +77,7 @@ void on_enter(session_pointer self, client_command& cmd) {
               std::move(req))
     .then(
       [self, room_id](enter_reply& reply) {
-        self->state.rooms[room_id] = std::move(reply.room);
+        self->state.rooms.set(room_id, std::move(reply.room));
         self->state.link->command_done();
         entered(self);
       },
@@ -121,8 +123,8 @@ void entered(session_pointer self) {
 
 void on_message(session_pointer self, client_command& cmd) {
   auto& st = self->state;
-  auto i = st.rooms.find(cmd.room_id);
-  if (i == st.rooms.end()) {
+  auto* room = st.rooms.find(cmd.room_id);
+  if (!room) {
     st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
                         cmd.client_msg_id);
     st.link->command_done();
@@ -145,7 +147,7 @@ void on_message(session_pointer self, client_command& cmd) {
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
   self
-    ->request(i->second, st.env.publish_timeout, caf::publish_atom_v,
+    ->request(*room, st.env.publish_timeout, caf::publish_atom_v,
               std::move(req))
     .then(
       [self, room_id = cmd.room_id,
@@ -167,18 +169,50 @@ void on_message(session_pointer self, client_command& cmd) {
 
 void on_exit(session_pointer self, client_command& cmd) {
   auto& st = self->state;
-  auto i = st.rooms.find(cmd.room_id);
-  if (i == st.rooms.end()) {
+  if (auto* room = st.rooms.find(cmd.room_id)) {
+    self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
+    st.rooms.erase(cmd.room_id);
+  } else {
     st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
                         cmd.client_msg_id);
-  } else {
-    self->send(i->second, exit_atom_v, caf::actor_cast<session_actor>(self));
-    st.rooms.erase(i);
   }
   st.link->command_done();
 }
 
 } // namespace
+
+entered_rooms::iterator entered_rooms::lower_bound(const std::string& id) {
+  return std::lower_bound(
+    rooms_.begin(), rooms_.end(), id,
+    [](const value_type& x, const std::string& y) { return x.first < y; });
+}
+
+room_actor* entered_rooms::find(const std::string& id) {
+  auto i = lower_bound(id);
+  return i != rooms_.end() && i->first == id ? &i->second : nullptr;
+}
+
+void entered_rooms::set(const std::string& id, room_actor room) {
+  auto i = lower_bound(id);
+  if (i != rooms_.end() && i->first == id)
+    i->second = std::move(room);
+  else
+    rooms_.emplace(i, id, std::move(room));
+}
+
+bool entered_rooms::erase(const std::string& id) {
+  auto i = lower_bound(id);
+  if (i == rooms_.end() || i->first != id)
+    return false;
+  rooms_.erase(i);
+  if (rooms_.empty())
+    std::vector<value_type>{}.swap(rooms_);
+  return true;
+}
+
+void entered_rooms::clear() {
+  std::vector<value_type>{}.swap(rooms_);
+}
 
 session_actor::behavior_type session(session_pointer self, client_link_ptr link,
                                      directory_actor directory,
@@ -203,7 +237,7 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
     [self](const event_batch& batch) { self->state.link->deliver(batch); },
     [self](removed_atom, const std::string& room_id, const caf::error& err) {
       auto why = to_errc(err);
-      if (self->state.rooms.erase(room_id) == 0)
+      if (!self->state.rooms.erase(room_id))
         return;
       self->state.link->send_error(why,
                                    why == errc::no_such_room

@@ -99,4 +99,25 @@ CAF_TEST(a connection sending too fast gets GLOBAL_429 and nothing is lost) {
   CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
 }
 
+CAF_TEST(a session in several rooms sends to each and leaves one) {
+  auto a = connect();
+  for (auto id : {"r3", "r1", "r2"})
+    frame(a, cmd_enter(id, "alice"));
+  frame(a, cmd_message("r2", "alice", "to two", "c-1"));
+  frame(a, cmd_message("r3", "alice", "to three", "c-2"));
+  frame(a, cmd_message("r1", "alice", "to one", "c-3"));
+  CAF_CHECK(a.link->errors.empty());
+  CAF_REQUIRE_EQUAL(a.link->acks.size(), 3u);
+  CAF_CHECK_EQUAL(a.link->acks[0].room_id, "r2");
+  CAF_CHECK_EQUAL(a.link->acks[1].room_id, "r3");
+  CAF_CHECK_EQUAL(a.link->acks[2].room_id, "r1");
+  frame(a, cmd_exit("r1", "alice"));
+  frame(a, cmd_message("r1", "alice", "gone", "c-4"));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::not_in_room);
+  frame(a, cmd_message("r3", "alice", "still here", "c-5"));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK_EQUAL(a.link->acks.size(), 4u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
