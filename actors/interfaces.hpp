@@ -23,7 +23,8 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<event_batch>,    // events from a room
   caf::reacts_to<disconn_atom>,   // the connection is gone
   // The room (id) dropped this session, for the reason given.
-  caf::reacts_to<removed_atom, std::string, caf::error>>;
+  caf::reacts_to<removed_atom, std::string, caf::error>,
+  caf::reacts_to<tick_atom>>; // time to check publishes for their deadline
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<

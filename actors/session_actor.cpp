@@ -2,6 +2,7 @@
 #include "actors/session_actor.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -55,6 +56,11 @@ void refuse(session_pointer self, const caf::error& err,
 
 void entered(session_pointer self);
 void on_message(session_pointer self, client_command& cmd);
+std::optional<pending_publish> take_publish(session_state& st,
+                                            std::uint64_t id);
+void publish_failed(session_pointer self, const pending_publish& p,
+                    const caf::error& err);
+void arm_deadline_timer(session_pointer self);
 void on_exit(session_pointer self, client_command& cmd);
 
 void on_enter(session_pointer self, client_command& cmd) {
@@ -146,25 +152,71 @@ void on_message(session_pointer self, client_command& cmd) {
                       cmd.client_msg_id};
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
-  self
-    ->request(*room, st.env.publish_timeout, caf::publish_atom_v,
-              std::move(req))
+  auto id = ++st.last_publish;
+  st.publishing.push_back({id, self->clock().now() + st.env.publish_timeout,
+                           cmd.room_id, cmd.client_msg_id});
+  arm_deadline_timer(self);
+  self->request(*room, caf::infinite, caf::publish_atom_v, std::move(req))
     .then(
-      [self, room_id = cmd.room_id,
-       cmid = cmd.client_msg_id](const publish_ack& ack) {
-        if (!cmid.empty())
-          self->state.link->send_ack(room_id, cmid, ack.seq);
+      [self, id](const publish_ack& ack) {
+        auto p = take_publish(self->state, id);
+        if (!p)
+          return; // too late: the client was told to retry already
+        if (!p->client_msg_id.empty())
+          self->state.link->send_ack(p->room_id, p->client_msg_id, ack.seq);
         self->state.link->command_done();
       },
-      [self, room_id = cmd.room_id, cmid = cmd.client_msg_id](caf::error& err) {
-        auto code = to_errc(err);
-        if (code == errc::unavailable && !is_h2h_error(err)) {
-          // The room is gone or does not answer: the client must ENTER again.
-          self->state.rooms.erase(room_id);
-        }
-        refuse(self, err, cmid);
-        self->state.link->command_done();
+      [self, id](caf::error& err) {
+        if (auto p = take_publish(self->state, id))
+          publish_failed(self, *p, err);
       });
+}
+
+std::optional<pending_publish> take_publish(session_state& st,
+                                            std::uint64_t id) {
+  auto i = std::lower_bound(
+    st.publishing.begin(), st.publishing.end(), id,
+    [](const pending_publish& p, std::uint64_t x) { return p.id < x; });
+  if (i == st.publishing.end() || i->id != id)
+    return std::nullopt;
+  auto p = std::move(*i);
+  st.publishing.erase(i);
+  return p;
+}
+
+void publish_failed(session_pointer self, const pending_publish& p,
+                    const caf::error& err) {
+  if (to_errc(err) == errc::unavailable && !is_h2h_error(err)) {
+    // The room is gone or does not answer: the client must ENTER again.
+    self->state.rooms.erase(p.room_id);
+  }
+  refuse(self, err, p.client_msg_id);
+  self->state.link->command_done();
+}
+
+/// Makes sure a tick comes when the oldest publish reaches its deadline.
+void arm_deadline_timer(session_pointer self) {
+  auto& st = self->state;
+  if (st.deadline_timer_armed || st.publishing.empty())
+    return;
+  st.deadline_timer_armed = true;
+  auto wait = st.publishing.front().deadline - self->clock().now();
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+}
+
+/// Refuses every publish past its deadline (CHAT_006, retry).
+void on_deadline_tick(session_pointer self) {
+  auto& st = self->state;
+  st.deadline_timer_armed = false;
+  auto now = self->clock().now();
+  while (!st.publishing.empty() && st.publishing.front().deadline <= now) {
+    auto p = std::move(st.publishing.front());
+    st.publishing.erase(st.publishing.begin());
+    publish_failed(self, p, caf::make_error(caf::sec::request_timeout));
+  }
+  if (st.publishing.empty())
+    std::vector<pending_publish>{}.swap(st.publishing);
+  arm_deadline_timer(self);
 }
 
 void on_exit(session_pointer self, client_command& cmd) {
@@ -245,6 +297,7 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
                                      : "no longer a member of room " + room_id,
                                    {});
     },
+    [self](tick_atom) { on_deadline_tick(self); },
     [self](disconn_atom) {
       auto me = caf::actor_cast<session_actor>(self);
       for (auto& [id, room] : self->state.rooms)

@@ -81,6 +81,14 @@ private:
   std::vector<value_type> rooms_;
 };
 
+/// A publish waiting for its room's answer.
+struct pending_publish {
+  std::uint64_t id = 0;
+  caf::actor_clock::time_point deadline;
+  std::string room_id;
+  std::string client_msg_id;
+};
+
 struct session_state {
   client_link_ptr link;
   directory_actor directory;
@@ -92,6 +100,14 @@ struct session_state {
   /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
   bool entering = false;
   std::vector<client_command> backlog;
+  /// Publishes not answered yet, oldest first (ids and deadlines ascend;
+  /// the connection's read window bounds how many). One timer per session
+  /// checks their deadline instead of a CAF request timeout per publish:
+  /// CAF 0.17 never cancels those, so each held ~150 bytes and the session
+  /// for the whole publish timeout, and fired for nothing.
+  std::vector<pending_publish> publishing;
+  std::uint64_t last_publish = 0;
+  bool deadline_timer_armed = false;
 
   static inline const char* name = "h2h.session";
 };

@@ -157,6 +157,47 @@ CAF_TEST(a full queue answers CHAT_006 instead of losing messages) {
                   (std::vector<std::string>{"one", "two"}));
 }
 
+CAF_TEST(a publish not answered in time gets CHAT_006 once and no late ACK) {
+  senv.publish_timeout = std::chrono::milliseconds{90000};
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  *failing_commits = 1000000; // the store stays down: the room cannot answer
+  frame(a, cmd_message("r1", "alice", "stuck", "c-1"));
+  auto done = a.link->done;
+  advance_time(std::chrono::milliseconds{89000});
+  consume_messages();
+  CAF_CHECK(a.link->errors.empty());
+  advance_time(std::chrono::milliseconds{1000});
+  consume_messages();
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::unavailable);
+  CAF_CHECK_EQUAL(a.link->errors[0].client_msg_id, "c-1");
+  CAF_CHECK_EQUAL(a.link->done, done + 1);
+  // The store recovers: the message is committed after all, but the client
+  // was already told to retry; it hears nothing more about it.
+  *failing_commits = 0;
+  advance_time(pcfg.retry_max);
+  consume_messages();
+  CAF_CHECK(a.link->acks.empty());
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK_EQUAL(a.link->done, done + 1);
+}
+
+// CAF 0.17 never cancels a request's timeout when the answer comes: each
+// stayed in the clock (holding the session) for the whole publish timeout,
+// ~150 bytes per publish, 100+ MB after a minute of saturated load.
+CAF_TEST(answered publishes leave no timeouts behind) {
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  auto me = a.actor.id();
+  auto pending = [&] { return sched.clock().actor_lookup().count(me); };
+  auto before = pending();
+  for (int i = 0; i < 20; ++i)
+    frame(a, cmd_message("r1", "alice", "m", "c-" + std::to_string(i)));
+  CAF_CHECK_EQUAL(a.link->acks.size(), 20u);
+  CAF_CHECK_LESS_OR_EQUAL(pending(), before + 1);
+}
+
 CAF_TEST(seqs continue after a restart and duplicates stay duplicates) {
   auto a = connect();
   frame(a, cmd_enter("r1", "alice"));
