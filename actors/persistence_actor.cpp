@@ -174,9 +174,12 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       return self->delegate(self->state.reader, history_atom_v, std::move(q));
     },
     [self](caf::join_atom, std::string& room_id, std::int64_t member) {
+      // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock
+      // for its whole span even after the answer; a hung store shows in the
+      // commits' own timeout.
       self
-        ->request(self->state.writer, std::chrono::seconds{30},
-                  caf::join_atom_v, std::move(room_id), member)
+        ->request(self->state.writer, caf::infinite, caf::join_atom_v,
+                  std::move(room_id), member)
         .then([](bool) {},
               [](caf::error& err) {
                 spdlog::warn("membership not recorded: {}",

@@ -8,7 +8,8 @@
 
 namespace h2h {
 
-bool token_bucket::take(caf::actor_clock::time_point now) {
+bool token_bucket::take(caf::actor_clock::time_point now, double rate,
+                        double burst) {
   if (last != caf::actor_clock::time_point{}) {
     auto dt = std::chrono::duration<double>(now - last).count();
     tokens = std::min(burst, tokens + dt * rate);
@@ -79,7 +80,7 @@ void on_enter(session_pointer self, client_command& cmd) {
   // (Not `await`: that keeps a deque chunk in every session actor.)
   st.entering = true;
   self
-    ->request(st.directory, st.env.request_timeout, enter_atom_v, room_id,
+    ->request(st.directory, st.env->request_timeout, enter_atom_v, room_id,
               std::move(req))
     .then(
       [self, room_id](enter_reply& reply) {
@@ -142,7 +143,8 @@ void on_message(session_pointer self, client_command& cmd) {
     st.link->command_done();
     return;
   }
-  if (!st.sends.take(self->clock().now())) {
+  if (!st.sends.take(self->clock().now(), st.env->message_rate,
+                     st.env->message_burst)) {
     st.link->send_error(errc::rate_limited, "sending too fast, slow down",
                         cmd.client_msg_id);
     st.link->command_done();
@@ -153,7 +155,7 @@ void on_message(session_pointer self, client_command& cmd) {
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
   auto id = ++st.last_publish;
-  st.publishing.push_back({id, self->clock().now() + st.env.publish_timeout,
+  st.publishing.push_back({id, self->clock().now() + st.env->publish_timeout,
                            cmd.room_id, cmd.client_msg_id});
   arm_deadline_timer(self);
   self->request(*room, caf::infinite, caf::publish_atom_v, std::move(req))
@@ -233,6 +235,11 @@ void on_exit(session_pointer self, client_command& cmd) {
 
 } // namespace
 
+session_state::~session_state() {
+  if (env)
+    env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
+}
+
 entered_rooms::iterator entered_rooms::lower_bound(const std::string& id) {
   return std::lower_bound(
     rooms_.begin(), rooms_.end(), id,
@@ -269,19 +276,14 @@ void entered_rooms::clear() {
 session_actor::behavior_type session(session_pointer self, client_link_ptr link,
                                      directory_actor directory,
                                      session_identity identity,
-                                     session_env env) {
+                                     std::shared_ptr<const session_env> env) {
   auto& st = self->state;
   st.link = std::move(link);
   st.directory = std::move(directory);
   st.identity = std::move(identity);
-  st.env = env;
-  st.sends.rate = env.message_rate;
-  st.sends.burst = env.message_burst;
-  st.sends.tokens = env.message_burst;
-  st.env.metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
-  self->attach_functor([metrics = st.env.metrics] {
-    metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
-  });
+  st.env = std::move(env);
+  st.sends.tokens = st.env->message_burst;
+  st.env->metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
   self->set_error_handler(
     [](caf::error& err) { spdlog::warn("session: {}", caf::to_string(err)); });
   return {

@@ -24,13 +24,12 @@ struct session_identity {
 
 /// A token bucket: `rate` tokens per second, at most `burst` saved up.
 struct token_bucket {
-  double rate = 20;
-  double burst = 40;
   double tokens = 40;
   caf::actor_clock::time_point last{};
 
-  /// Takes one token if there is one.
-  bool take(caf::actor_clock::time_point now);
+  /// Takes one token if there is one; `rate` tokens come back per second,
+  /// up to `burst`.
+  bool take(caf::actor_clock::time_point now, double rate, double burst);
 };
 
 /// Settings every session shares.
@@ -93,7 +92,8 @@ struct session_state {
   client_link_ptr link;
   directory_actor directory;
   session_identity identity;
-  session_env env;
+  /// Shared by every session of the node; never null.
+  std::shared_ptr<const session_env> env;
   /// Rooms this connection entered.
   entered_rooms rooms;
   token_bucket sends;
@@ -109,6 +109,14 @@ struct session_state {
   std::uint64_t last_publish = 0;
   bool deadline_timer_armed = false;
 
+  session_state() = default;
+  session_state(const session_state&) = delete;
+  session_state& operator=(const session_state&) = delete;
+
+  /// CAF 0.17 destroys the state when the actor terminates: the session
+  /// stops counting here (an attached functor would cost a heap node).
+  ~session_state();
+
   static inline const char* name = "h2h.session";
 };
 
@@ -118,6 +126,6 @@ using session_pointer = session_actor::stateful_pointer<session_state>;
 session_actor::behavior_type session(session_pointer self, client_link_ptr link,
                                      directory_actor directory,
                                      session_identity identity,
-                                     session_env env);
+                                     std::shared_ptr<const session_env> env);
 
 } // namespace h2h

@@ -120,7 +120,7 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   persistence_actor persistence;
   directory_actor directory;
-  session_env sessions;
+  std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
   std::shared_ptr<api_context> api;
 
@@ -154,9 +154,9 @@ struct node::impl {
     env->persistence = persistence;
     env->persist_queue_max = s.persistence.queue_max;
     directory = system->spawn(room_directory, env);
-    sessions.metrics = metrics;
-    sessions.message_rate = s.limits.messages_per_second;
-    sessions.message_burst = s.limits.message_burst;
+    sessions->metrics = metrics;
+    sessions->message_rate = s.limits.messages_per_second;
+    sessions->message_burst = s.limits.message_burst;
     pool = std::make_unique<store_pool>(*system, open_store, 4);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;

@@ -239,7 +239,8 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
 
   client connect(session_identity id = {}) {
     auto link = std::make_shared<recording_link>();
-    auto s = sys.spawn(session, link, dir, std::move(id), senv);
+    auto s = sys.spawn(session, link, dir, std::move(id),
+                       std::make_shared<const session_env>(senv));
     sessions.push_back(s);
     return {link, s};
   }

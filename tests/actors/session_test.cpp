@@ -5,6 +5,21 @@
 using namespace h2h;
 using namespace h2h::test;
 
+namespace {
+
+/// A directory that takes ENTERs and never answers them (a hung node).
+caf::behavior silent_directory(caf::event_based_actor* self, int) {
+  auto kept = std::make_shared<std::vector<caf::response_promise>>();
+  return {
+    [self, kept](enter_atom, const std::string&, const enter_request&) {
+      kept->push_back(self->make_response_promise());
+      return kept->back();
+    },
+  };
+}
+
+} // namespace
+
 CAF_TEST_FIXTURE_SCOPE(session_tests, node_fixture)
 
 CAF_TEST(a message to a room not entered is refused with CHAT_003) {
@@ -118,6 +133,47 @@ CAF_TEST(a session in several rooms sends to each and leaves one) {
   frame(a, cmd_message("r3", "alice", "still here", "c-5"));
   CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
   CAF_CHECK_EQUAL(a.link->acks.size(), 4u);
+}
+
+CAF_TEST(an enter not answered in time gets CHAT_006 and what waited runs) {
+  senv.request_timeout = std::chrono::milliseconds{10000};
+  // (A spawn argument: CAF 0.17.6 dereferences a null tuple without one.)
+  auto silent
+    = caf::actor_cast<directory_actor>(sys.spawn(silent_directory, 0));
+  auto link = std::make_shared<recording_link>();
+  auto s = sys.spawn(session, link, silent, session_identity{},
+                     std::make_shared<const session_env>(senv));
+  sessions.push_back(s);
+  caf::anon_send(s, cmd_enter("r1", "alice"));
+  caf::anon_send(s, cmd_message("r1", "alice", "behind", "c-1"));
+  consume_messages();
+  advance_time(std::chrono::milliseconds{9000});
+  consume_messages();
+  CAF_CHECK(link->errors.empty());
+  CAF_CHECK_EQUAL(link->done, 0);
+  advance_time(std::chrono::milliseconds{1000});
+  consume_messages();
+  CAF_REQUIRE_EQUAL(link->errors.size(), 2u);
+  CAF_CHECK(link->errors[0].code == errc::unavailable);
+  // The message behind the ENTER runs once the ENTER is given up.
+  CAF_CHECK(link->errors[1].code == errc::not_in_room);
+  CAF_CHECK_EQUAL(link->errors[1].client_msg_id, "c-1");
+  CAF_CHECK_EQUAL(link->done, 2);
+  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(sessions are counted while they run) {
+  auto& active = senv.metrics->sessions_active;
+  auto before = active.load();
+  auto a = connect();
+  auto b = connect();
+  consume_messages();
+  CAF_CHECK_EQUAL(active.load(), before + 2);
+  frame(a, cmd_enter("r1", "alice"));
+  disconnect(a);
+  CAF_CHECK_EQUAL(active.load(), before + 1);
+  disconnect(b);
+  CAF_CHECK_EQUAL(active.load(), before);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
