@@ -62,6 +62,7 @@ using persistence_actor = caf::typed_actor<
   // Answers true once everything queued is committed (shutdown).
   caf::replies_to<flush_atom>::with<bool>,
   caf::reacts_to<tick_atom, std::uint64_t>, // the batch window closed
+  caf::reacts_to<tick_atom>,                // check the commit's deadline
   caf::reacts_to<retry_atom>>;              // retry after a store failure
 
 // clang-format on

@@ -3,6 +3,8 @@
 // while the store is down, and never drops what it accepted.
 #include "actors/persistence_actor.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/store_worker.hpp"
@@ -12,6 +14,8 @@ namespace h2h {
 namespace {
 
 void flush(persistence_pointer self);
+bool is_current(const persistence_state& st, std::uint64_t gen);
+void arm_watchdog(persistence_pointer self);
 
 void notify_flushed(persistence_pointer self) {
   auto& st = self->state;
@@ -125,14 +129,49 @@ void flush(persistence_pointer self) {
     st.queue.pop_front();
   }
   st.committing = true;
+  auto gen = ++st.commit_gen;
+  st.commit_deadline = self->clock().now() + st.cfg.commit_timeout;
+  arm_watchdog(self);
   auto started = std::chrono::steady_clock::now();
-  self
-    ->request(st.writer, st.cfg.commit_timeout, commit_atom_v, std::move(batch))
+  self->request(st.writer, caf::infinite, commit_atom_v, std::move(batch))
     .then(
-      [self, started](std::vector<publish_ack>& acks) {
-        on_committed(self, acks, started);
+      [self, gen, started](std::vector<publish_ack>& acks) {
+        if (is_current(self->state, gen))
+          on_committed(self, acks, started);
       },
-      [self](caf::error& err) { on_commit_failed(self, err); });
+      [self, gen](caf::error& err) {
+        if (is_current(self->state, gen))
+          on_commit_failed(self, err);
+      });
+}
+
+/// False for the late answer of a commit given up at its deadline (its
+/// messages are being retried; the store's keys make that harmless).
+bool is_current(const persistence_state& st, std::uint64_t gen) {
+  return st.committing && st.commit_gen == gen;
+}
+
+/// Makes sure a tick comes by the deadline of the commit in flight. Later
+/// commits have later deadlines: the tick re-arms itself for them.
+void arm_watchdog(persistence_pointer self) {
+  auto& st = self->state;
+  if (!st.committing
+      || (st.watchdog_armed && st.watchdog_due <= st.commit_deadline))
+    return;
+  st.watchdog_armed = true;
+  st.watchdog_due = st.commit_deadline;
+  auto wait = st.commit_deadline - self->clock().now();
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+}
+
+void on_watchdog(persistence_pointer self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (now >= st.watchdog_due)
+    st.watchdog_armed = false;
+  if (st.committing && st.commit_deadline <= now)
+    on_commit_failed(self, caf::make_error(caf::sec::request_timeout));
+  arm_watchdog(self);
 }
 
 template <class Behavior>
@@ -198,6 +237,7 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       maybe_flush(self, true);
       return promise;
     },
+    [self](tick_atom) { on_watchdog(self); },
     [self](tick_atom, std::uint64_t gen) {
       auto& st = self->state;
       if (gen != st.timer_gen)

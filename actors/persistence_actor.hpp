@@ -40,6 +40,14 @@ struct persistence_state {
   std::deque<pending_append> queue;
   std::vector<pending_append> in_flight;
   bool committing = false;
+  /// The commit in flight (its answer counts only while it is current) and
+  /// when it is given up. One timer watches it instead of a CAF request
+  /// timeout per commit: CAF 0.17 keeps those for their whole span even
+  /// after the answer (~150 bytes each, and a wake-up of the clock thread).
+  std::uint64_t commit_gen = 0;
+  caf::actor_clock::time_point commit_deadline;
+  bool watchdog_armed = false;
+  caf::actor_clock::time_point watchdog_due;
   bool timer_armed = false;
   std::uint64_t timer_gen = 0;
   bool retry_armed = false;

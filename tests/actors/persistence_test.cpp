@@ -198,6 +198,49 @@ CAF_TEST(answered publishes leave no timeouts behind) {
   CAF_CHECK_LESS_OR_EQUAL(pending(), before + 1);
 }
 
+// The same for the commits of the persistence actor: each left a 60 s
+// entry in the clock, however fast the store answered.
+CAF_TEST(commits leave no timeouts behind) {
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  for (int i = 0; i < 10; ++i)
+    frame(a, cmd_message("r1", "alice", "m", "c-" + std::to_string(i)));
+  CAF_CHECK_EQUAL(a.link->acks.size(), 10u);
+  CAF_CHECK(env->metrics->batches.load() >= 10u);
+  CAF_CHECK_EQUAL(sched.clock().actor_lookup().count(persist.id()), 0u);
+}
+
+CAF_TEST(a commit not answered in time is retried and delivered once) {
+  senv.publish_timeout = pcfg.commit_timeout * 10; // the sender waits on
+  auto a = connect();
+  auto b = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  frame(b, cmd_enter("r1", "bob"));
+  // The writer hangs: its jobs wait while everything else runs.
+  auto* hung = dynamic_cast<caf::resumable*>(
+    caf::actor_cast<caf::abstract_actor*>(writer()));
+  CAF_REQUIRE(hung != nullptr);
+  auto run_others = [&] {
+    sched.run_jobs_filtered([&](caf::resumable* r) { return r != hung; });
+  };
+  caf::anon_send(a.actor, cmd_message("r1", "alice", "slow", "c-1"));
+  run_others();
+  CAF_CHECK(a.link->acks.empty());
+  advance_time(pcfg.commit_timeout); // given up: back in the queue
+  run_others();
+  CAF_CHECK_EQUAL(env->metrics->commit_retries.load(), 1u);
+  advance_time(pcfg.retry_max); // the retry goes to the writer too
+  run_others();
+  // The writer wakes up: the first commit's late answer is ignored, the
+  // retry's counts.
+  consume_messages();
+  CAF_REQUIRE_EQUAL(a.link->acks.size(), 1u);
+  CAF_CHECK_EQUAL(a.link->acks[0].client_msg_id, "c-1");
+  CAF_CHECK(a.link->errors.empty());
+  CAF_CHECK_EQUAL(texts(*b.link, event_kind::message),
+                  (std::vector<std::string>{"slow"}));
+}
+
 CAF_TEST(seqs continue after a restart and duplicates stay duplicates) {
   auto a = connect();
   frame(a, cmd_enter("r1", "alice"));
