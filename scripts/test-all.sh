@@ -8,7 +8,13 @@ root=$(pwd)
 scripts/deps.sh test
 jobs=$(nproc 2>/dev/null || echo 2)
 build_dir=${H2H_BUILD_DIR:-build-test}
+# ccache, where installed, makes rebuilds of unchanged files free.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "${launcher[@]}" \
   ${H2H_SANITIZERS:+-DH2H_SANITIZERS=$H2H_SANITIZERS} >/dev/null
 start=$(date +%s)
 cmake --build "$build_dir" -j "$jobs"
