@@ -24,8 +24,8 @@ void cannot_load(room_pointer self, const caf::error& err) {
   self->quit(err);
 }
 
-/// Nothing is on its way to this room any more?  Asks the directory now
-/// (the room's idle handshake) instead of after rooms.idle_timeout_ms.
+/// Runs the idle handshake with the directory now, not after
+/// rooms.idle_timeout_ms: the room stops once no ENTER is on its way to it.
 void stop_soon(room_pointer self) {
   auto& st = self->state;
   self->send(self, idle_chk_atom_v, ++st.idle_generation);
@@ -63,11 +63,13 @@ void ask_to_create(room_pointer self, room_creator creator, apply_fn apply,
                                               "no such room " + self->state.id);
       },
       [self](caf::error& err) {
+        // The directory's refusal, or no answer: then CHAT_006, which the
+        // client reads as "room unavailable, retry".
         auto& st = self->state;
-        st.refused = is_h2h_error(err)
-                       ? std::move(err)
-                       : caf::make_error(errc::unavailable, "room unavailable, "
-                                                            "retry");
+        if (is_h2h_error(err))
+          st.refused = std::move(err);
+        else
+          st.refused = caf::make_error(errc::unavailable);
         spdlog::debug("room {} not created: {}", st.id,
                       self->system().render(st.refused));
       });
