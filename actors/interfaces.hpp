@@ -40,7 +40,11 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<enter_atom, std::string, enter_request>::with<enter_reply>,
   caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
   caf::replies_to<info_atom>::with<std::vector<std::string>>,
-  caf::reacts_to<change_atom, room_change>>;
+  caf::reacts_to<change_atom, room_change>,
+  // May (member id, sender) create the room (id) that an ENTER named? True,
+  // or the error for the ENTER (CHAT_001 off, GLOBAL_429 too many).
+  caf::replies_to<create_atom, std::string, std::int64_t, std::string>
+    ::with<bool>>;
 
 /// Owns one store connection; blocking calls happen only here (detached).
 using store_worker_actor = caf::typed_actor<
@@ -48,12 +52,19 @@ using store_worker_actor = caf::typed_actor<
   caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::replies_to<ping_atom>::with<bool>,
-  caf::replies_to<caf::join_atom, std::string, std::int64_t>::with<bool>>;
+  caf::replies_to<caf::join_atom, std::string, std::int64_t>::with<bool>,
+  // Creates a public room (id) owned by a member (0: nobody), then loads it.
+  caf::replies_to<create_atom, std::string, std::int64_t, std::uint64_t>
+    ::with<room_snapshot>>;
 
 /// Batches appends into transactions; serves reads through its workers.
 using persistence_actor = caf::typed_actor<
   caf::replies_to<append_atom, room_event>::with<publish_ack>,
+  // A room's state (recent events); `exists` is false when nobody created it.
   caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
+  // Creates a public room (id) owned by a member (0: nobody), then loads it.
+  caf::replies_to<create_atom, std::string, std::int64_t, std::uint64_t>
+    ::with<room_snapshot>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   // A round trip to the store (for /readyz).
   caf::replies_to<ping_atom>::with<bool>,

@@ -75,11 +75,14 @@ inline bool operator==(const append_outcome& x, const append_outcome& y) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
-  return f(caf::meta::type_name("room_snapshot"), x.last_seq, x.recent);
+  return f(caf::meta::type_name("room_snapshot"), x.last_seq, x.recent,
+           x.is_private, x.owner_id, x.members, x.exists);
 }
 
 inline bool operator==(const room_snapshot& x, const room_snapshot& y) {
-  return x.last_seq == y.last_seq && x.recent == y.recent;
+  return x.last_seq == y.last_seq && x.recent == y.recent
+         && x.is_private == y.is_private && x.owner_id == y.owner_id
+         && x.members == y.members && x.exists == y.exists;
 }
 
 /// Which slice of a room's history to read.
@@ -205,6 +208,7 @@ CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
 CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
 CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
 CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
+CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

@@ -25,7 +25,7 @@ struct node_metrics {
   std::atomic<std::uint64_t> batched_messages{0};
   std::atomic<std::uint64_t> commit_us_total{0};
   std::atomic<std::uint64_t> commit_retries{0};
-  /// Publishes refused with CHAT_006 because the queue was full.
+  /// Publishes and ENTERs refused with CHAT_006 because the queue was full.
   std::atomic<std::uint64_t> refused_full{0};
 };
 

@@ -209,6 +209,12 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       return self->delegate(self->state.reader, load_atom_v, std::move(room_id),
                             recent);
     },
+    [self](create_atom, std::string& room_id, std::int64_t owner,
+           std::uint64_t recent) -> caf::delegated<room_snapshot> {
+      // A write: the writer's connection, behind at most one commit.
+      return self->delegate(self->state.writer, create_atom_v,
+                            std::move(room_id), owner, recent);
+    },
     [self](history_atom, history_query& q) -> caf::delegated<history_page> {
       return self->delegate(self->state.reader, history_atom_v, std::move(q));
     },

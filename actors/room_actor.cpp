@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/fan_out.hpp"
+#include "actors/room_admission.hpp"
 
 namespace h2h {
 
@@ -273,6 +274,11 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto sender_id = i->second.sender_id;
   self->demonitor(who);
   st.members.erase(i);
+  if (persist_queue_full(st)) {
+    // The member leaves anyway; only its notice is skipped (no seq used).
+    maybe_idle(self);
+    return;
+  }
   submit(
     self,
     next_event(st, event_kind::exit, sender, sender_id, sender + " left.", {}),
@@ -342,7 +348,8 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
 } // namespace
 
 room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory) {
+                               room_env_ptr env, directory_actor directory,
+                               room_creator creator) {
   auto& st = self->state;
   st.id = std::move(id);
   st.env = std::move(env);
@@ -361,20 +368,14 @@ room_actor::behavior_type room(room_pointer self, std::string id,
   // Seqs continue where the store left off: nothing else is handled before
   // the room knows its last seq. The directory spawns a room only to forward
   // an ENTER, so no idle timer is armed yet.
-  auto window = std::max(st.env->replay_ring, st.env->dedupe_window);
-  self
-    ->request(st.env->persistence, std::chrono::seconds{30}, load_atom_v, st.id,
-              static_cast<std::uint64_t>(window))
-    .await([self](room_snapshot& snap) { apply_snapshot(self, snap); },
-           [self](caf::error& err) {
-             spdlog::error("room {} cannot load its state: {}", self->state.id,
-                           self->system().render(err));
-             self->quit(err);
-           });
+  load_or_create(self, std::move(creator),
+                 [self](room_snapshot& snap) { apply_snapshot(self, snap); });
   return {
     [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
       auto& st = self->state;
       ++st.enters_seen;
+      if (auto refusal = refuse_enter(self, req))
+        return std::move(*refusal);
       if (st.is_private
           && (req.sender_id == 0 || st.allowed.count(req.sender_id) == 0)) {
         maybe_idle(self);

@@ -15,6 +15,7 @@
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
+#include "actors/room_creation.hpp"
 
 namespace h2h {
 
@@ -32,6 +33,12 @@ struct room_env {
   std::int64_t persist_queue_max = 100000;
   /// Events read from the store per replay step.
   std::size_t replay_chunk = 1000;
+  /// An ENTER of a room nobody created creates it (DESIGN.md §2.1), at most
+  /// `rooms_created_per_hour` per creator; the directory tracks at most
+  /// `creators_tracked` creators.
+  bool create_on_enter = true;
+  std::size_t rooms_created_per_hour = 60;
+  std::size_t creators_tracked = 10000;
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   /// May be empty: receivers then encode themselves.
@@ -112,6 +119,9 @@ struct room_state {
   std::uint64_t enters_seen = 0;
   /// Bumped whenever the room stops being idle; stale idle checks ignore.
   std::uint64_t idle_generation = 0;
+  /// Set when the room does not exist and may not be created: every ENTER
+  /// gets this error until the room stops (room_admission.hpp).
+  caf::error refused;
 
   static inline const char* name = "h2h.room";
 };
@@ -119,8 +129,10 @@ struct room_state {
 using room_pointer = room_actor::stateful_pointer<room_state>;
 
 /// Spawnable behaviour of a room. It loads its last seq and recent events
-/// from the store before it handles anything else.
+/// from the store before it handles anything else; a room nobody created
+/// yet is created for `creator` when the directory allows it.
 room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory);
+                               room_env_ptr env, directory_actor directory,
+                               room_creator creator);
 
 } // namespace h2h

@@ -8,6 +8,8 @@ namespace h2h {
 directory_actor::behavior_type room_directory(directory_pointer self,
                                               room_env_ptr env) {
   self->state.env = std::move(env);
+  self->state.creators = creation_limiter{
+    self->state.env->rooms_created_per_hour, self->state.env->creators_tracked};
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& rooms = self->state.rooms;
     for (auto i = rooms.begin(); i != rooms.end(); ++i) {
@@ -37,7 +39,8 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       auto i = st.rooms.find(room_id);
       if (i == st.rooms.end()) {
         auto r = self->spawn(room, room_id, st.env,
-                             caf::actor_cast<directory_actor>(self));
+                             caf::actor_cast<directory_actor>(self),
+                             room_creator{req.sender_id, req.sender});
         self->monitor(r);
         spdlog::debug("room {} started", room_id);
         i = st.rooms.emplace(room_id, directory_entry{r, 0}).first;
@@ -67,6 +70,18 @@ directory_actor::behavior_type room_directory(directory_pointer self,
         self->demonitor(i->second.room.address());
         rooms.erase(i);
       }
+    },
+    [self](create_atom, const std::string& room_id, std::int64_t member,
+           const std::string& sender) -> caf::result<bool> {
+      // Asked by a room that found itself missing from the store.
+      auto& st = self->state;
+      if (!st.env->create_on_enter)
+        return caf::make_error(errc::no_such_room, "no such room " + room_id);
+      if (!st.creators.take(room_creator{member, sender}.key(),
+                            self->clock().now()))
+        return caf::make_error(errc::rate_limited,
+                               "creating rooms too fast, retry later");
+      return true;
     },
     [self](info_atom) {
       std::vector<std::string> ids;

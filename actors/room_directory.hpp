@@ -19,6 +19,8 @@ struct directory_entry {
 struct directory_state {
   room_env_ptr env;
   std::unordered_map<std::string, directory_entry> rooms;
+  /// Rooms created by ENTER, per creator (room_creation.hpp).
+  creation_limiter creators{0, 1};
 
   static inline const char* name = "h2h.directory";
 };

@@ -64,6 +64,31 @@ void publish_failed(session_pointer self, const pending_publish& p,
 void arm_deadline_timer(session_pointer self);
 void on_exit(session_pointer self, client_command& cmd);
 
+/// What an ENTER or EXIT costs the connection: a token of its send bucket,
+/// and an ENTER of a new room a place among its `rooms_per_session`. False
+/// when the command was refused (and is complete).
+bool charge(session_pointer self, const client_command& cmd) {
+  auto& st = self->state;
+  if (cmd.kind == command_kind::enter && !st.rooms.find(cmd.room_id)
+      && st.rooms.size() >= st.env->rooms_per_session) {
+    // Not GLOBAL_429: waiting does not help, only an EXIT does.
+    st.link->send_error(errc::bad_frame,
+                        "too many rooms on this connection (at most "
+                          + std::to_string(st.env->rooms_per_session)
+                          + "): EXIT one first",
+                        {});
+    st.link->command_done();
+    return false;
+  }
+  if (!st.sends.take(self->clock().now(), st.env->message_rate,
+                     st.env->message_burst)) {
+    st.link->send_error(errc::rate_limited, "sending too fast, slow down", {});
+    st.link->command_done();
+    return false;
+  }
+  return true;
+}
+
 void on_enter(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   auto sender = sender_of(st, cmd);
@@ -72,6 +97,8 @@ void on_enter(session_pointer self, client_command& cmd) {
     st.link->command_done();
     return;
   }
+  if (!charge(self, cmd))
+    return;
   enter_request req{caf::actor_cast<session_actor>(self), *sender,
                     st.identity.member_id, cmd.last_seq, st.link};
   auto room_id = cmd.room_id;
@@ -224,6 +251,8 @@ void on_deadline_tick(session_pointer self) {
 void on_exit(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   if (auto* room = st.rooms.find(cmd.room_id)) {
+    if (!charge(self, cmd))
+      return; // still in the room: the client may try again
     self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
     st.rooms.erase(cmd.room_id);
   } else {

@@ -40,9 +40,12 @@ struct session_env {
   std::chrono::milliseconds publish_timeout{60000};
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
-  /// Messages per second and burst a connection may send.
+  /// Messages per second and burst a connection may send; ENTER and EXIT
+  /// take from the same bucket.
   double message_rate = 20;
   double message_burst = 40;
+  /// Rooms a connection may be in at once.
+  std::size_t rooms_per_session = 100;
 };
 
 /// The rooms a session entered, sorted by id. A flat vector: a session is
@@ -96,6 +99,7 @@ struct session_state {
   std::shared_ptr<const session_env> env;
   /// Rooms this connection entered.
   entered_rooms rooms;
+  /// Messages, ENTERs and EXITs of this connection.
   token_bucket sends;
   /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
   bool entering = false;

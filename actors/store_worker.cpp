@@ -2,6 +2,8 @@
 // a detached actor (its own thread) in production.
 #include "actors/store_worker.hpp"
 
+#include <chrono>
+
 #include <spdlog/spdlog.h>
 
 namespace h2h {
@@ -39,6 +41,25 @@ auto with_store(store_worker_pointer self, F f)
   }
 }
 
+/// A room created by ENTER: public, named after its id, owned by the
+/// member who entered (who thus may delete it), or by nobody in trusted
+/// mode. Someone may have created it meanwhile: then it stays theirs.
+room_snapshot create_and_load(store& db, const std::string& room_id,
+                              std::int64_t owner, std::size_t recent) {
+  room_record r;
+  r.id = room_id;
+  r.name = room_id;
+  r.owner_id = owner;
+  r.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  db.create_room(r);
+  if (auto snap = db.find_room(room_id, recent))
+    return std::move(*snap);
+  throw store_error(store_failure::unavailable,
+                    "room " + room_id + " was deleted while it was created");
+}
+
 } // namespace
 
 store_worker_actor::behavior_type store_worker(store_worker_pointer self,
@@ -51,7 +72,19 @@ store_worker_actor::behavior_type store_worker(store_worker_pointer self,
     },
     [self](load_atom, const std::string& room_id, std::uint64_t recent) {
       return with_store(self, [&](store& db) {
-        return db.load_room(room_id, static_cast<std::size_t>(recent));
+        auto snap = db.find_room(room_id, static_cast<std::size_t>(recent));
+        if (snap)
+          return std::move(*snap);
+        room_snapshot none;
+        none.exists = false;
+        return none;
+      });
+    },
+    [self](create_atom, const std::string& room_id, std::int64_t owner,
+           std::uint64_t recent) {
+      return with_store(self, [&](store& db) {
+        return create_and_load(db, room_id, owner,
+                               static_cast<std::size_t>(recent));
       });
     },
     [self](history_atom, const history_query& q) {

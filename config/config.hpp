@@ -52,6 +52,9 @@ struct rooms_section {
   int replay_ring = 256;
   /// Recent clientMsgIds remembered per room (the store has the final word).
   int dedupe_window = 4096;
+  /// ENTER of a room id nobody created creates a public room (DESIGN.md
+  /// §2.1); false answers CHAT_001 instead.
+  bool create_on_enter = true;
 };
 
 /// Sizes and rates that protect the server from clients.
@@ -64,6 +67,11 @@ struct limits_section {
   /// Token bucket per connection for sent messages.
   int messages_per_second = 20;
   int message_burst = 40;
+  /// Rooms one connection may be in at once.
+  int rooms_per_session = 100;
+  /// Rooms one member (trusted mode: one sender name) may create by ENTER
+  /// per hour.
+  int rooms_created_per_hour = 60;
   /// Login attempts per email and per client address within the window.
   int login_attempts = 10;
   int login_window_s = 300;

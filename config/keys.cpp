@@ -129,6 +129,10 @@ std::vector<key_info> build_keys() {
   add(make_key("rooms", "dedupe_window", &s::rooms,
                &rooms_section::dedupe_window,
                "Recent clientMsgIds remembered per room."));
+  add(make_key("rooms", "create_on_enter", &s::rooms,
+               &rooms_section::create_on_enter,
+               "ENTER of an unknown room id creates a public room; false "
+               "answers CHAT_001."));
   // limits
   add(make_key("limits", "max_frame_bytes", &s::limits,
                &limits_section::max_frame_bytes,
@@ -152,6 +156,14 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "message_burst", &s::limits,
                &limits_section::message_burst,
                "Messages one connection may send at once (bucket size)."));
+  add(make_key("limits", "rooms_per_session", &s::limits,
+               &limits_section::rooms_per_session,
+               "Rooms one connection may be in at once; more ENTERs get "
+               "CHAT_004."));
+  add(make_key("limits", "rooms_created_per_hour", &s::limits,
+               &limits_section::rooms_created_per_hour,
+               "Rooms one member (trusted mode: one sender name) may create "
+               "by ENTER per hour; more get GLOBAL_429."));
   add(make_key("limits", "login_attempts", &s::limits,
                &limits_section::login_attempts,
                "Login attempts per email and per address in the window."));

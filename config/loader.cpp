@@ -239,6 +239,12 @@ std::vector<std::string> validate(const settings& s) {
   check(s.limits.messages_per_second >= 1 && s.limits.message_burst >= 1,
         "limits.messages_per_second and limits.message_burst must be at "
         "least 1");
+  check(s.limits.rooms_per_session >= 1 && s.limits.rooms_per_session <= 100000,
+        "limits.rooms_per_session must be between 1 and 100000");
+  check(s.limits.rooms_created_per_hour >= 1
+          && s.limits.rooms_created_per_hour <= 1000000,
+        "limits.rooms_created_per_hour must be between 1 and 1000000 (to "
+        "forbid creation by ENTER set rooms.create_on_enter = false)");
   check(s.limits.login_attempts >= 1 && s.limits.login_window_s >= 1
           && s.limits.code_requests >= 1 && s.limits.code_window_s >= 1,
         "limits.login_* and limits.code_* must be at least 1");

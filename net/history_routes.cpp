@@ -1,39 +1,15 @@
 // GET /messages/room/{id}: history pages (original paging and cursor).
 #include "net/history_routes.hpp"
 
-#include <charconv>
 #include <limits>
 
 #include "net/api.hpp"
 #include "net/json_codec.hpp"
+#include "net/query_params.hpp"
 
 namespace h2h::net {
 
 namespace http = boost::beast::http;
-
-namespace {
-
-/// Parses an optional non-negative integer parameter within [lo, hi].
-bool read_param(std::string_view target, std::string_view name,
-                std::uint64_t lo, std::uint64_t hi, std::uint64_t& out,
-                bool& present, std::string& problem) {
-  auto v = query_param(target, name);
-  present = v.found;
-  if (!v.found)
-    return true;
-  std::uint64_t x = 0;
-  auto r = std::from_chars(v.value.data(), v.value.data() + v.value.size(), x);
-  if (r.ec != std::errc{} || r.ptr != v.value.data() + v.value.size()
-      || v.value.empty() || x < lo || x > hi) {
-    problem = std::string{name} + " must be a whole number from "
-              + std::to_string(lo) + " to " + std::to_string(hi);
-    return false;
-  }
-  out = x;
-  return true;
-}
-
-} // namespace
 
 std::variant<history_request, frame_error>
 parse_history_request(const std::string& room_id, std::string_view target) {
@@ -47,12 +23,13 @@ parse_history_request(const std::string& room_id, std::string_view target) {
   std::uint64_t before = 0, limit = 50, page = 0, size = 20;
   constexpr auto max_seq
     = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (!read_param(target, "before", 1, max_seq, before, has_before, problem)
-      || !read_param(target, "limit", 1, max_history_page, limit, has_limit,
-                     problem)
-      || !read_param(target, "page", 0, 1000000, page, has_page, problem)
-      || !read_param(target, "size", 1, max_history_page, size, has_size,
-                     problem))
+  if (!read_uint_param(target, "before", 1, max_seq, before, has_before,
+                       problem)
+      || !read_uint_param(target, "limit", 1, max_history_page, limit,
+                          has_limit, problem)
+      || !read_uint_param(target, "page", 0, 1000000, page, has_page, problem)
+      || !read_uint_param(target, "size", 1, max_history_page, size, has_size,
+                          problem))
     return frame_error{errc::invalid_field, problem, {}};
   if ((has_before || has_limit) && (has_page || has_size))
     return frame_error{

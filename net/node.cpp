@@ -153,10 +153,15 @@ struct node::impl {
     env->metrics = metrics;
     env->persistence = persistence;
     env->persist_queue_max = s.persistence.queue_max;
+    env->create_on_enter = s.rooms.create_on_enter;
+    env->rooms_created_per_hour
+      = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
     directory = system->spawn(room_directory, env);
     sessions->metrics = metrics;
     sessions->message_rate = s.limits.messages_per_second;
     sessions->message_burst = s.limits.message_burst;
+    sessions->rooms_per_session
+      = static_cast<std::size_t>(s.limits.rooms_per_session);
     pool = std::make_unique<store_pool>(*system, open_store, 4);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;

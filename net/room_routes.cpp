@@ -1,6 +1,7 @@
 // /chat/room*: rooms and membership (DESIGN.md §3.2).
 #include "net/api.hpp"
 #include "net/crypto.hpp"
+#include "net/query_params.hpp"
 
 namespace h2h::net {
 
@@ -72,11 +73,28 @@ void create(api_context& ctx, http_request& req, http_responder respond) {
          });
 }
 
+/// GET /chat/rooms pages like the original API's lists: `page` (0-based)
+/// and `size`; a client that sends neither gets the first page.
+constexpr std::uint64_t default_rooms_page = 20;
+constexpr std::uint64_t max_rooms_page = 100;
+
 void list(api_context& ctx, http_request& req, http_responder respond) {
+  if (deny_anonymous(ctx, req, respond, ctx.cfg.auth_required))
+    return;
+  std::string problem;
+  bool has_page = false, has_size = false;
+  std::uint64_t page = 0, size = default_rooms_page;
+  if (!read_uint_param(req.target(), "page", 0, 1000000, page, has_page,
+                       problem)
+      || !read_uint_param(req.target(), "size", 1, max_rooms_page, size,
+                          has_size, problem))
+    return respond(error_response(req, errc::invalid_field, problem));
   run_as(ctx, req, std::move(respond), ctx.cfg.auth_required,
-         [to = shape_of(req)](store& db, const caller& c) {
+         [to = shape_of(req), page, size](store& db, const caller& c) {
            auto out = json::array();
-           for (auto& r : db.rooms_visible_to(c.member_id))
+           for (auto& r :
+                db.rooms_visible_to(c.member_id, static_cast<std::size_t>(page),
+                                    static_cast<std::size_t>(size)))
              out.push_back(room_json(r, false));
            return json_response(to, 200, out.dump());
          });

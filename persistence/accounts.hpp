@@ -2,6 +2,7 @@
 // codes, devices and rooms (the REST side of h2h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -117,8 +118,11 @@ public:
   virtual std::optional<room_record> room_by_id(const std::string& id,
                                                 bool with_members)
     = 0;
-  /// Public rooms and the private rooms `member_id` belongs to.
-  virtual std::vector<room_record> rooms_visible_to(std::int64_t member_id) = 0;
+  /// Page `page` (0-based) of `size` rooms among the public rooms and the
+  /// private rooms `member_id` belongs to, oldest first.
+  virtual std::vector<room_record>
+  rooms_visible_to(std::int64_t member_id, std::size_t page, std::size_t size)
+    = 0;
   /// Deletes the room with its members and history.
   virtual bool delete_room(const std::string& id) = 0;
   /// True when added, false when already a member.

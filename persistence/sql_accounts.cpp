@@ -273,13 +273,16 @@ std::optional<room_record> sql_store::room_by_id(const std::string& id,
   return x;
 }
 
-std::vector<room_record> sql_store::rooms_visible_to(std::int64_t member_id) {
+std::vector<room_record> sql_store::rooms_visible_to(std::int64_t member_id,
+                                                     std::size_t page,
+                                                     std::size_t size) {
   auto r = conn_
              ->prepare("SELECT id, name, owner_id, is_private, created_ms"
                        " FROM rooms WHERE is_private = 0 OR id IN"
                        " (SELECT room_id FROM room_members WHERE member_id = ?)"
-                       " ORDER BY created_ms, id")
-             .query({member_id});
+                       " ORDER BY created_ms, id LIMIT ? OFFSET ?")
+             .query({member_id, static_cast<std::int64_t>(size),
+                     static_cast<std::int64_t>(page * size)});
   std::vector<room_record> out;
   while (r->next())
     out.push_back(read_room(*r));

@@ -82,16 +82,24 @@ room_snapshot sql_store::load_room(const std::string& room_id,
               + " INTO rooms (id, name, owner_id, is_private, created_ms)"
                 " VALUES (?, ?, NULL, 0, ?)")
     .execute({room_id, room_id, now_ms()});
+  if (auto snap = find_room(room_id, recent))
+    return std::move(*snap);
+  throw store_error(store_failure::unavailable,
+                    "room " + room_id + " was deleted while it was loaded");
+}
+
+std::optional<room_snapshot> sql_store::find_room(const std::string& room_id,
+                                                  std::size_t recent) {
   room_snapshot snap;
   {
     auto r = conn_
                ->prepare("SELECT is_private, owner_id FROM rooms"
                          " WHERE id = ?")
                .query({room_id});
-    if (r->next()) {
-      snap.is_private = r->get_int(0) != 0;
-      snap.owner_id = r->is_null(1) ? 0 : r->get_int(1);
-    }
+    if (!r->next())
+      return std::nullopt;
+    snap.is_private = r->get_int(0) != 0;
+    snap.owner_id = r->is_null(1) ? 0 : r->get_int(1);
   }
   if (snap.is_private)
     snap.members = room_members(room_id);

@@ -30,6 +30,8 @@ public:
   append(const std::vector<room_event>& batch) override;
   room_snapshot load_room(const std::string& room_id,
                           std::size_t recent) override;
+  std::optional<room_snapshot> find_room(const std::string& room_id,
+                                         std::size_t recent) override;
   bool room_exists(const std::string& room_id) override;
   std::vector<room_event> after(const std::string& room_id, std::uint64_t seq,
                                 std::size_t limit) override;
@@ -63,7 +65,9 @@ public:
   bool create_room(const room_record& r) override;
   std::optional<room_record> room_by_id(const std::string& id,
                                         bool with_members) override;
-  std::vector<room_record> rooms_visible_to(std::int64_t member_id) override;
+  std::vector<room_record> rooms_visible_to(std::int64_t member_id,
+                                            std::size_t page,
+                                            std::size_t size) override;
   bool delete_room(const std::string& id) override;
   bool add_room_member(const std::string& room_id,
                        std::int64_t member_id) override;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ struct room_snapshot {
   std::int64_t owner_id = 0;
   /// The members of a private room (public rooms leave this empty).
   std::vector<std::int64_t> members;
+  /// False when nobody created the room (the rest is then empty).
+  bool exists = true;
 };
 
 /// One connection's worth of store. Not thread-safe: each worker owns one.
@@ -67,6 +70,12 @@ public:
   /// room); returns its latest seq, newest events and who may enter.
   virtual room_snapshot load_room(const std::string& room_id,
                                   std::size_t recent)
+    = 0;
+
+  /// Like load_room, but creates nothing: nullopt when nobody created the
+  /// room. (ENTER creates rooms only where allowed: DESIGN.md §2.1.)
+  virtual std::optional<room_snapshot> find_room(const std::string& room_id,
+                                                 std::size_t recent)
     = 0;
 
   /// True when the room exists.

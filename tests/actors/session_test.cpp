@@ -1,4 +1,5 @@
-// Session actor: identity rules, bad requests, ordering and acknowledgements.
+// Session actor: identity rules, bad requests, ordering, acknowledgements
+// and what ENTER and EXIT cost.
 #define CAF_SUITE session
 #include "fixture.hpp"
 
@@ -97,7 +98,7 @@ CAF_TEST(a second enter of the same room adds no notice) {
 
 CAF_TEST(a connection sending too fast gets GLOBAL_429 and nothing is lost) {
   senv.message_rate = 2;
-  senv.message_burst = 3;
+  senv.message_burst = 4; // the ENTER takes one
   auto a = connect();
   frame(a, cmd_enter("r1", "alice"));
   for (int i = 0; i < 5; ++i)
@@ -112,6 +113,57 @@ CAF_TEST(a connection sending too fast gets GLOBAL_429 and nothing is lost) {
   frame(a, cmd_message("r1", "alice", "m", "c5"));
   CAF_CHECK_EQUAL(a.link->acks.size(), 4u);
   CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
+}
+
+CAF_TEST(enter and exit take tokens from the send bucket) {
+  senv.message_rate = 1;
+  senv.message_burst = 3;
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  frame(a, cmd_enter("r2", "alice"));
+  frame(a, cmd_exit("r1", "alice"));
+  CAF_CHECK(a.link->errors.empty());
+  // The bucket is empty: an ENTER and an EXIT are refused like a message.
+  frame(a, cmd_enter("r3", "alice"));
+  frame(a, cmd_exit("r2", "alice"));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 2u);
+  CAF_CHECK(a.link->errors[0].code == errc::rate_limited);
+  CAF_CHECK(a.link->errors[1].code == errc::rate_limited);
+  CAF_CHECK_EQUAL(a.link->done, 5);
+  // The refused ENTER never reached the directory.
+  CAF_CHECK_EQUAL(room_ids(), (std::vector<std::string>{"r1", "r2"}));
+  // The refused EXIT left the session in r2.
+  advance_time(std::chrono::seconds{1});
+  frame(a, cmd_message("r2", "alice", "still in", "c-1"));
+  CAF_CHECK_EQUAL(a.link->acks.size(), 1u);
+  CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
+  advance_time(std::chrono::seconds{1});
+  frame(a, cmd_enter("r3", "alice"));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 2u);
+  CAF_CHECK(a.link->seqs("r3") == (std::vector<std::uint64_t>{1}));
+}
+
+CAF_TEST(a connection in rooms_per_session rooms may enter no other) {
+  senv.rooms_per_session = 3;
+  auto a = connect();
+  for (auto id : {"r1", "r2", "r3"})
+    frame(a, cmd_enter(id, "alice"));
+  frame(a, cmd_enter("r4", "alice"));
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::bad_frame);
+  CAF_CHECK_EQUAL(a.link->errors[0].message,
+                  "too many rooms on this connection (at most 3): EXIT one "
+                  "first");
+  CAF_CHECK_EQUAL(room_ids(), (std::vector<std::string>{"r1", "r2", "r3"}));
+  CAF_CHECK_EQUAL(a.link->done, 4);
+  // Entering a room it is in again is no new room.
+  frame(a, cmd_enter("r2", "alice"));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+  // An EXIT makes a place.
+  frame(a, cmd_exit("r1", "alice"));
+  frame(a, cmd_enter("r4", "alice"));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->seqs("r4") == (std::vector<std::uint64_t>{1}));
 }
 
 CAF_TEST(a session in several rooms sends to each and leaves one) {

@@ -158,6 +158,65 @@ TEST_P(room_routes, list_shows_public_rooms_and_own_private_rooms) {
   expect_error(call(verb::get, "/chat/rooms"), 400, "GLOBAL_103", "no token");
 }
 
+TEST_P(room_routes, list_comes_in_pages_of_size_rooms) {
+  auto a = sign_up("alice");
+  strings made;
+  for (int i = 0; i < 25; ++i) {
+    made.push_back(create_room(a, "room " + std::to_string(i), false));
+    advance_ms(1); // the list is ordered by creation
+  }
+  auto page_of = [&](const std::string& q) {
+    auto res = call(verb::get, "/chat/rooms" + q, std::nullopt, a.access_token);
+    EXPECT_EQ(res.status, 200u) << q << ": " << res.raw;
+    strings out;
+    for (auto& r : res.body)
+      out.push_back(r.at("roomId"));
+    return out;
+  };
+  auto slice = [&](std::size_t from, std::size_t n) {
+    return strings(made.begin() + static_cast<long>(from),
+                   made.begin()
+                     + static_cast<long>(std::min(from + n, made.size())));
+  };
+  // Clients that send no parameters (all of them so far) get the first page.
+  EXPECT_EQ(page_of(""), slice(0, 20));
+  EXPECT_EQ(page_of("?page=1"), slice(20, 20));
+  EXPECT_EQ(page_of("?page=2"), strings{});
+  EXPECT_EQ(page_of("?size=10&page=2"), slice(20, 10));
+  EXPECT_EQ(page_of("?size=100"), made);
+  EXPECT_EQ(page_of("?page=0&size=1"), slice(0, 1));
+  for (auto q : {"?page=-1", "?size=0", "?size=101", "?size=x",
+                 "?page=", "?page=1000001", "?size=1e3"})
+    expect_error(call(verb::get, std::string{"/chat/rooms"} + q, std::nullopt,
+                      a.access_token),
+                 400, "GLOBAL_002", q);
+  expect_error(call(verb::get, "/chat/rooms?size=0"), 400, "GLOBAL_103",
+               "the token is checked first");
+}
+
+TEST_P(room_routes, a_room_created_by_enter_is_its_creators_to_delete) {
+  auto a = sign_up("alice");
+  auto b = sign_up("bob");
+  // What the store worker does for an authenticated ENTER of a new room.
+  h2h::room_record r;
+  r.id = "lobby";
+  r.name = "lobby";
+  r.owner_id = a.member_id;
+  r.created_ms = now_ms();
+  ASSERT_TRUE(db_->create_room(r));
+  auto got = get_room(b, "lobby");
+  ASSERT_EQ(got.status, 200u) << got.raw;
+  EXPECT_EQ(got.body["ownerId"], a.member_id);
+  EXPECT_EQ(got.body["private"], false);
+  expect_error(
+    call(verb::delete_, "/chat/room/lobby", std::nullopt, b.access_token), 403,
+    "GLOBAL_105", "not the creator");
+  EXPECT_EQ(
+    call(verb::delete_, "/chat/room/lobby", std::nullopt, a.access_token)
+      .status,
+    204u);
+}
+
 TEST_P(room_routes, get_shows_a_room_with_its_members) {
   auto a = sign_up("alice");
   auto b = sign_up("bob");

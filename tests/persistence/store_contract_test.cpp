@@ -107,6 +107,41 @@ TEST_P(store_contract, a_new_room_starts_empty_and_then_exists) {
   EXPECT_FALSE(db_->room_exists("other"));
 }
 
+TEST_P(store_contract, find_room_loads_without_creating) {
+  EXPECT_FALSE(db_->find_room("ghost", 10).has_value());
+  EXPECT_FALSE(db_->room_exists("ghost")) << "looking creates nothing";
+  db_->load_room("r1", 0);
+  db_->append({make("r1", 1), make("r1", 2), make("r1", 3)});
+  auto snap = db_->find_room("r1", 2);
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_TRUE(snap->exists);
+  EXPECT_EQ(snap->last_seq, 3u);
+  EXPECT_EQ(seqs(snap->recent), (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_FALSE(snap->is_private);
+  EXPECT_EQ(snap->owner_id, 0);
+}
+
+TEST_P(store_contract, a_room_created_with_an_owner_loads_with_its_owner) {
+  room_record r;
+  r.id = "mine";
+  r.name = "mine";
+  r.owner_id = 7;
+  r.created_ms = 1'700'000'000'000;
+  EXPECT_TRUE(db_->create_room(r));
+  auto snap = db_->find_room("mine", 10);
+  ASSERT_TRUE(snap.has_value());
+  EXPECT_EQ(snap->owner_id, 7);
+  EXPECT_FALSE(snap->is_private);
+  EXPECT_EQ(snap->last_seq, 0u);
+  auto rec = db_->room_by_id("mine", true);
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_EQ(rec->members, (std::vector<std::int64_t>{7})) << "owner is member";
+  // A second creation of the same id (another ENTER raced) keeps the first.
+  r.owner_id = 8;
+  EXPECT_FALSE(db_->create_room(r));
+  EXPECT_EQ(db_->find_room("mine", 0)->owner_id, 7);
+}
+
 TEST_P(store_contract, batches_of_any_size_are_stored_in_order) {
   db_->load_room("a", 0);
   db_->load_room("b", 0);

@@ -22,6 +22,10 @@ struct forwarding_store : store {
                           std::size_t recent) override {
     return inner->load_room(room_id, recent);
   }
+  std::optional<room_snapshot> find_room(const std::string& room_id,
+                                         std::size_t recent) override {
+    return inner->find_room(room_id, recent);
+  }
   bool room_exists(const std::string& room_id) override {
     return inner->room_exists(room_id);
   }
@@ -101,8 +105,10 @@ struct forwarding_store : store {
                                         bool with_members) override {
     return inner->room_by_id(id, with_members);
   }
-  std::vector<room_record> rooms_visible_to(std::int64_t member_id) override {
-    return inner->rooms_visible_to(member_id);
+  std::vector<room_record> rooms_visible_to(std::int64_t member_id,
+                                            std::size_t page,
+                                            std::size_t size) override {
+    return inner->rooms_visible_to(member_id, page, size);
   }
   bool delete_room(const std::string& id) override {
     return inner->delete_room(id);
