@@ -60,9 +60,9 @@ std::size_t header_size(std::uint8_t second_byte) {
 
 } // namespace
 
-std::optional<violation> parser::feed(const std::uint8_t* data,
-                                      std::size_t size,
-                                      std::vector<message>& out) {
+std::optional<violation> parser::parse(const std::uint8_t* data,
+                                       std::size_t size,
+                                       std::vector<message>& out) {
   while (size > 0) {
     if (state_ == state::header) {
       std::size_t need = header_len_ < 2 ? 2 : header_size(header_[1]);
@@ -99,6 +99,11 @@ std::optional<violation> parser::feed(const std::uint8_t* data,
     data += n;
     size -= n;
     remaining_ -= n;
+    // Text is checked as it arrives: a client learns of bad UTF-8 at once,
+    // not after a message that may never end.
+    if (!is_control(op_) && message_op_ == opcode::text)
+      if (auto v = check_utf8(false))
+        return v;
     if (remaining_ == 0)
       if (auto v = on_frame_complete(out))
         return v;
@@ -149,6 +154,7 @@ std::optional<violation> parser::on_header() {
       in_message_ = true;
       message_op_ = op_;
       message_.clear();
+      utf8_checked_ = 0;
     }
     if (len > max_message_ || message_.size() + len > max_message_)
       return violation{too_big, "message too big"};
@@ -196,14 +202,23 @@ std::optional<violation> parser::on_frame_complete(std::vector<message>& out) {
   if (!fin_)
     return std::nullopt;
   in_message_ = false;
-  if (message_op_ == opcode::text && !valid_utf8(message_))
-    return violation{invalid_payload, "text message is not UTF-8"};
+  if (message_op_ == opcode::text)
+    if (auto v = check_utf8(true))
+      return v;
   message m;
   m.op = message_op_;
   m.payload = std::move(message_);
   message_ = std::string{};
   out.push_back(std::move(m));
   return std::nullopt;
+}
+
+std::optional<violation> parser::check_utf8(bool final) {
+  auto r = scan_utf8(std::string_view{message_}.substr(utf8_checked_));
+  utf8_checked_ += r.valid;
+  if (utf8_checked_ == message_.size() || (r.incomplete && !final))
+    return std::nullopt;
+  return violation{invalid_payload, "text message is not UTF-8"};
 }
 
 void parser::release_memory() {
@@ -247,12 +262,14 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
   std::string out;
   out += static_cast<char>(code >> 8);
   out += static_cast<char>(code & 0xFF);
-  // Control frames carry at most 125 bytes; cut at a UTF-8 boundary.
-  auto room = std::min<std::size_t>(reason.size(), 123);
-  while (room > 0 && room < reason.size()
-         && (static_cast<unsigned char>(reason[room]) & 0xC0) == 0x80)
-    --room;
-  out.append(reason.substr(0, room));
+  // Control frames carry at most 125 bytes; a reason the peer could not
+  // decode would make it fail the connection (1007) instead of closing.
+  if (valid_utf8(reason)) {
+    out.append(reason.substr(0, utf8_cut(reason, 123)));
+  } else {
+    auto repaired = utf8_repair(reason);
+    out.append(repaired, 0, utf8_cut(repaired, 123));
+  }
   return out;
 }
 

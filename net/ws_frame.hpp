@@ -44,9 +44,16 @@ public:
   }
 
   /// Consumes all of `data`, appending each completed message to `out`.
-  /// Returns a violation once; the parser must not be fed after that.
+  /// Returns a violation as soon as the bytes show one (invalid UTF-8 as
+  /// soon as the offending byte arrives, not at the end of the message).
+  /// After a violation the parser stays failed: later calls parse nothing
+  /// and return the same violation.
   std::optional<violation> feed(const std::uint8_t* data, std::size_t size,
-                                std::vector<message>& out);
+                                std::vector<message>& out) {
+    if (!failed_)
+      failed_ = parse(data, size, out);
+    return failed_;
+  }
 
   std::optional<violation> feed(std::string_view data,
                                 std::vector<message>& out) {
@@ -65,7 +72,10 @@ public:
 private:
   enum class state { header, payload };
 
+  std::optional<violation> parse(const std::uint8_t* data, std::size_t size,
+                                 std::vector<message>& out);
   std::optional<violation> on_header();
+  std::optional<violation> check_utf8(bool final);
   std::optional<violation> on_frame_complete(std::vector<message>& out);
 
   std::size_t max_message_;
@@ -83,6 +93,9 @@ private:
   bool in_message_ = false;
   opcode message_op_ = opcode::text;
   std::string message_;
+  /// Bytes of a text message_ known to be whole, well-formed code points.
+  std::size_t utf8_checked_ = 0;
+  std::optional<violation> failed_;
 };
 
 /// Writes the header of an unmasked server frame into `out` (at least 10
@@ -94,7 +107,8 @@ std::size_t encode_header(opcode op, std::size_t payload_size,
 std::string encode_frame(opcode op, std::string_view payload);
 
 /// The payload of a close frame: the code in network order and the reason
-/// (cut to fit the 125-byte limit of control frames).
+/// (cut at a code point to fit the 125-byte limit of control frames; any
+/// ill-formed UTF-8 in it replaced, so the peer never fails on it).
 std::string close_payload(std::uint16_t code, std::string_view reason);
 
 /// A masked client frame, for tests and the load generator.

@@ -494,6 +494,23 @@ TEST_F(ws_conformance, c6_invalid_byte_in_a_later_fragment_closes_1007) {
   expect_failed(*c, 1007);
 }
 
+TEST_F(ws_conformance, c6_invalid_utf8_fails_before_the_message_ends) {
+  // Fail fast (Autobahn 6.4): the invalid fragment is enough, the rest of
+  // the message never comes.
+  auto c = connect();
+  ASSERT_TRUE(
+    c->send_raw(make_frame(op::text, "{\"message\":\"", false)
+                + make_frame(op::continuation, "\xf4\x90\x80\x80", false)));
+  expect_failed(*c, 1007);
+}
+
+TEST_F(ws_conformance, c6_invalid_utf8_in_a_frame_fails_before_the_frame_ends) {
+  auto c = connect();
+  auto frame = make_frame(op::text, "\xce\xba\xff" + std::string(100, 'x'));
+  ASSERT_TRUE(c->send_raw(frame.substr(0, 6 + 3)));
+  expect_failed(*c, 1007);
+}
+
 TEST_F(ws_conformance, c6_multibyte_text_split_mid_code_point_is_accepted) {
   auto c = connect();
   enter(*c);
