@@ -153,3 +153,22 @@ TEST(ws_transport, frames_behind_the_upgrade_request_are_handled_in_order) {
   EXPECT_TRUE(c.wait_eof(3000ms));
   EXPECT_EQ(srv.stop(), 0);
 }
+
+TEST(ws_transport, a_violation_while_the_server_waits_for_the_close_ends_it) {
+  // The server closed (1003) and waits for the reply; what comes instead
+  // breaks the framing: it reads no more and closes TCP at once.
+  temp_dir dir;
+  server_process srv{H2HD_PATH, base_args(dir)};
+  raw_ws c{srv.port()};
+  ASSERT_TRUE(c.send_frame(op::binary, "b"));
+  auto code = c.read_close();
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 1003);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(c.send_frame(op::text, "unmasked", true, 0, false));
+  EXPECT_TRUE(c.wait_eof(5000ms));
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+    std::chrono::steady_clock::now() - t0);
+  EXPECT_LT(waited.count(), 1000) << "ms until the server closed TCP";
+  EXPECT_EQ(srv.stop(), 0);
+}
