@@ -23,7 +23,7 @@ namespace h2h::net {
 class inbound_gate {
 public:
   explicit inbound_gate(std::uint32_t window)
-    : window_(window == 0 ? 1 : window) {
+    : window_(window == 0 ? 1 : window & count_mask) {
   }
 
   /// I/O thread: a command was handed to the session.
@@ -75,14 +75,17 @@ public:
   }
 
 private:
-  static constexpr std::uint64_t paused_bit = std::uint64_t{1} << 63;
+  // 31 bits of count are plenty: one read hands over a few thousand
+  // commands at most before the I/O thread looks at the gate.
+  static constexpr std::uint32_t paused_bit = std::uint32_t{1} << 31;
+  static constexpr std::uint32_t count_mask = paused_bit - 1;
 
-  static std::uint32_t count(std::uint64_t w) {
-    return static_cast<std::uint32_t>(w);
+  static std::uint32_t count(std::uint32_t w) {
+    return w & count_mask;
   }
 
   std::uint32_t window_;
-  std::atomic<std::uint64_t> word_{0};
+  std::atomic<std::uint32_t> word_{0};
 };
 
 } // namespace h2h::net

@@ -57,7 +57,7 @@ outbound_queue::push_pong(std::shared_ptr<const std::string> payload) {
     pong_debt_ += unsent_[pong_at_].size();
     unsent_[pong_at_] = std::move(f);
   } else {
-    pong_at_ = unsent_.size();
+    pong_at_ = static_cast<std::uint32_t>(unsent_.size());
     unsent_.push_back(std::move(f));
   }
   return settle_locked();

@@ -102,25 +102,27 @@ public:
   }
 
 private:
-  static constexpr std::size_t no_pong
-    = std::numeric_limits<std::size_t>::max();
+  static constexpr std::uint32_t no_pong
+    = std::numeric_limits<std::uint32_t>::max();
 
   void append_locked(ws::opcode op, std::shared_ptr<const std::string> payload);
   outcome settle_locked();
   void drop_unsent_locked();
 
+  // Ordered to pack: every connection holds a queue.
   const std::size_t limit_;
   mutable std::mutex mtx_;
   std::vector<out_frame> unsent_;
   std::size_t queued_ = 0;
-  /// Index in unsent_ of the latest pong not written yet.
-  std::size_t pong_at_ = no_pong;
-  /// Frames are taken and not written yet.
-  bool in_flight_ = false;
   /// Bytes of replaced pongs, on the account until a pong goes out.
   std::size_t pong_debt_ = 0;
   /// The same for the pong among the frames being written.
   std::size_t pong_debt_writing_ = 0;
+  /// Index in unsent_ of the latest pong not written yet (a frame has two
+  /// bytes at least: far fewer than 2^32 fit any sane limit).
+  std::uint32_t pong_at_ = no_pong;
+  /// Frames are taken and not written yet.
+  bool in_flight_ = false;
   bool write_scheduled_ = false;
   bool refusing_ = false;
   bool closed_ = false;
