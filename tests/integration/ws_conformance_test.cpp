@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -289,6 +290,11 @@ struct rsv_case {
   std::uint8_t opcode;
 };
 
+// Short, stable test names in ctest (not the object's bytes).
+void PrintTo(const rsv_case& c, std::ostream* os) {
+  *os << "rsv " << int{c.rsv} << ", opcode " << int{c.opcode};
+}
+
 class ws_conformance_rsv : public ws_conformance_p<rsv_case> {};
 
 TEST_P(ws_conformance_rsv, c3_reserved_bits_close_1002) {
@@ -443,6 +449,10 @@ struct utf8_case {
   const char* name;
   std::string bytes;
 };
+
+void PrintTo(const utf8_case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class ws_conformance_utf8 : public ws_conformance_p<utf8_case> {};
 
