@@ -267,6 +267,8 @@ void on_exit(session_pointer self, client_command& cmd) {
 session_state::~session_state() {
   if (env)
     env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
+  if (link && !disconnected)
+    link->close(close_code::internal_error, "session ended");
 }
 
 entered_rooms::iterator entered_rooms::lower_bound(const std::string& id) {
@@ -330,6 +332,7 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
     },
     [self](tick_atom) { on_deadline_tick(self); },
     [self](disconn_atom) {
+      self->state.disconnected = true;
       auto me = caf::actor_cast<session_actor>(self);
       for (auto& [id, room] : self->state.rooms)
         self->send(room, exit_atom_v, me);

@@ -112,13 +112,18 @@ struct session_state {
   std::vector<pending_publish> publishing;
   std::uint64_t last_publish = 0;
   bool deadline_timer_armed = false;
+  /// The connection went away (disconn): nothing to close at the end.
+  bool disconnected = false;
 
   session_state() = default;
   session_state(const session_state&) = delete;
   session_state& operator=(const session_state&) = delete;
 
   /// CAF 0.17 destroys the state when the actor terminates: the session
-  /// stops counting here (an attached functor would cost a heap node).
+  /// stops counting here (an attached functor would cost a heap node), and
+  /// a session that ends for any other reason than its connection going
+  /// away (an error, an exception, a kill) closes that connection with 1011
+  /// instead of leaving the client talking to no one.
   ~session_state();
 
   static inline const char* name = "h2h.session";

@@ -202,7 +202,7 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
           self->ctx_.connections.expire_at(
             std::chrono::steady_clock::now() + expires_in, conn->registry_id());
       } else
-        conn->start_rejected(auth.code, auth.message);
+        conn->start_rejected(auth.code, auth.message, std::move(leftover));
     });
 }
 

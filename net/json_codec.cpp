@@ -43,6 +43,25 @@ void append_int(std::string& out, std::int64_t x) {
   out.append(buf, static_cast<std::size_t>(n));
 }
 
+/// Longest text of an ERROR frame's message, in bytes.
+constexpr std::size_t max_error_message = 512;
+/// Longest clientMsgId echoed in an ERROR frame (64 characters of up to
+/// four bytes each: a valid one is never cut).
+constexpr std::size_t max_echoed_id = 256;
+
+/// Appends `s` as a JSON string of at most `max` bytes of text, cut at a
+/// code point, with ill-formed UTF-8 replaced: what goes back to a client
+/// must never make it fail the connection (browsers close with 1007).
+void append_client_text(std::string& out, std::string_view s, std::size_t max) {
+  if (valid_utf8(s)) {
+    append_json_string(out, s.substr(0, utf8_cut(s, max)));
+    return;
+  }
+  auto repaired = utf8_repair(s);
+  append_json_string(
+    out, std::string_view{repaired}.substr(0, utf8_cut(repaired, max)));
+}
+
 } // namespace
 
 bool valid_room_id(std::string_view id, std::size_t max) {
@@ -79,7 +98,8 @@ decode_result decode_client_frame(std::string_view text,
   else if (type == "EXIT")
     cmd.kind = command_kind::exit;
   else
-    return refuse(errc::bad_frame, "unknown type '" + type.substr(0, 32) + "'",
+    return refuse(errc::bad_frame,
+                  "unknown type '" + type.substr(0, utf8_cut(type, 32)) + "'",
                   cmid);
   if (!optional_string(doc, "roomId", cmd.room_id))
     return refuse(errc::bad_frame, "roomId must be a string", cmid);
@@ -238,10 +258,10 @@ std::string encode_error(errc code, std::string_view message,
   out += "{\"type\":\"ERROR\",\"code\":";
   append_json_string(out, describe(code).code);
   out += ",\"message\":";
-  append_json_string(out, message);
+  append_client_text(out, message, max_error_message);
   if (!client_msg_id.empty()) {
     out += ",\"clientMsgId\":";
-    append_json_string(out, client_msg_id);
+    append_client_text(out, client_msg_id, max_echoed_id);
   }
   out += '}';
   return out;

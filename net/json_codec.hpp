@@ -44,7 +44,9 @@ std::string encode_event(const room_event& ev);
 std::string encode_ack(std::string_view room_id, std::string_view client_msg_id,
                        std::uint64_t seq);
 
-/// `{"type":"ERROR","code":...,"message":...[,"clientMsgId":...]}`
+/// `{"type":"ERROR","code":...,"message":...[,"clientMsgId":...]}`; always
+/// valid UTF-8: the message is cut at a code point (512 bytes at most) and
+/// ill-formed text in it or in the id is replaced with U+FFFD.
 std::string encode_error(errc code, std::string_view message,
                          std::string_view client_msg_id);
 

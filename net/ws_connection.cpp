@@ -38,7 +38,7 @@ std::vector<ws::message>& thread_inbox() {
   return inbox;
 }
 
-/// Frame lists keep their capacity between bursts only while small.
+/// Buffer lists keep their capacity between bursts only while small.
 template <class T>
 void shrink_if_large(std::vector<T>& v) {
   if (v.capacity() > 2)
@@ -56,7 +56,10 @@ ws_connection::ws_connection(tcp::socket socket, io_worker& worker,
   , settings_(settings)
   , registry_(reg)
   , counters_(counters)
-  , parser_(settings.max_frame_bytes) {
+  , parser_(settings.max_frame_bytes)
+  , out_(settings.outbound_queue_bytes)
+  , gate_(static_cast<std::uint32_t>(
+      settings.inbound_window > 0 ? settings.inbound_window : 1)) {
   remote_ = endpoint_text(socket_);
 }
 
@@ -72,109 +75,69 @@ void ws_connection::start(const session_factory& make_session,
   spdlog::info("ws {} open{}{}", remote_, identity.authenticated ? " as " : "",
                identity.authenticated ? identity.name : "");
   session_ = make_session(shared_from_this(), std::move(identity));
-  asio::dispatch(strand_, [self = shared_from_this(),
-                           bytes = std::move(leftover)]() mutable {
-    if (!bytes.empty()) {
-      auto& inbox = thread_inbox();
-      auto v = self->parser_.feed(bytes, inbox);
-      for (auto& m : inbox)
-        if (!self->handle(m))
-          break;
-      inbox.clear();
-      if (v) {
-        self->begin_close(v->close_code, v->reason);
+  asio::dispatch(
+    strand_, [self = shared_from_this(), bytes = std::move(leftover)] {
+      // Bytes behind the request are read like any others: a violation
+      // among them ends reading just the same.
+      if (!bytes.empty()
+          && !self->consume(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                            bytes.size()))
         return;
-      }
-    }
-    self->maybe_pause();
-    if (!self->paused_.load())
-      self->wait_readable();
-  });
+      if (self->close_sent_ || !self->gate_.pause_if_full())
+        self->wait_readable();
+    });
 }
 
-void ws_connection::start_rejected(errc code, std::string message) {
+void ws_connection::start_rejected(errc code, std::string message,
+                                   std::string leftover) {
   registry_id_ = registry_.add(weak_from_this());
   counters_.ws_opened.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   socket_.non_blocking(true, ec);
   spdlog::info("ws {} refused: {}", remote_, message);
   send_error(code, message, {});
-  asio::dispatch(strand_, [self = shared_from_this(), code] {
-    self->begin_close(close_code::policy, std::string{describe(code).code});
-  });
+  asio::dispatch(
+    strand_, [self = shared_from_this(), code, bytes = std::move(leftover)] {
+      self->begin_close(close_code::policy, std::string{describe(code).code});
+      // The parser must see the stream from its start, or the client's close
+      // would be misread.
+      if (!bytes.empty())
+        self->consume(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                      bytes.size());
+    });
 }
 
 // -- outbound (any thread)
 // -------------------------------------------------------
 
-void ws_connection::push_locked(ws::opcode op,
-                                std::shared_ptr<const std::string> payload) {
-  out_frame f;
-  f.header_len = static_cast<std::uint8_t>(
-    ws::encode_header(op, payload ? payload->size() : 0, f.header));
-  queued_bytes_ += f.header_len + (payload ? payload->size() : 0);
-  f.payload = std::move(payload);
-  outbox_.push_back(std::move(f));
-}
-
-void ws_connection::schedule_write_locked(bool& post) {
-  if (!write_scheduled_) {
-    write_scheduled_ = true;
-    post = true;
+void ws_connection::after_push(outbound_queue::outcome r) {
+  switch (r) {
+    case outbound_queue::outcome::schedule:
+      batcher_.schedule(shared_from_this());
+      break;
+    case outbound_queue::outcome::overflow:
+      counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+      asio::post(strand_, [self = shared_from_this()] {
+        self->begin_close(close_code::slow_consumer, "slow consumer");
+      });
+      break;
+    case outbound_queue::outcome::queued:
+    case outbound_queue::outcome::refused:
+      break;
   }
 }
 
 void ws_connection::enqueue(ws::opcode op,
                             std::shared_ptr<const std::string> payload) {
-  bool post_write = false;
-  bool overflow = false;
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    if (refuse_sends_)
-      return;
-    push_locked(op, std::move(payload));
-    if (queued_bytes_ > settings_.outbound_queue_bytes) {
-      refuse_sends_ = true;
-      overflow = true;
-    } else {
-      schedule_write_locked(post_write);
-    }
-  }
-  if (overflow) {
-    counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    asio::post(strand_, [self = shared_from_this()] {
-      self->begin_close(close_code::slow_consumer, "slow consumer");
-    });
-  } else if (post_write) {
-    batcher_.schedule(shared_from_this());
-  }
+  after_push(out_.push(op, std::move(payload)));
 }
 
 void ws_connection::deliver(const event_batch& batch) {
-  bool post_write = false;
-  bool overflow = false;
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    if (refuse_sends_)
-      return;
+  // One lock for the whole batch; the room encoded each event once.
+  after_push(out_.push_all([&](auto&& add) {
     for (auto& ev : batch.events)
-      push_locked(ws::opcode::text,
-                  ev.wire ? ev.wire : share(encode_event(ev)));
-    if (queued_bytes_ > settings_.outbound_queue_bytes) {
-      refuse_sends_ = true;
-      overflow = true;
-    } else {
-      schedule_write_locked(post_write);
-    }
-  }
-  if (overflow) {
-    counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
-    asio::post(strand_, [self = shared_from_this()] {
-      self->begin_close(close_code::slow_consumer, "slow consumer");
-    });
-  } else if (post_write) {
-    batcher_.schedule(shared_from_this());
-  }
+      add(ws::opcode::text, ev.wire ? ev.wire : share(encode_event(ev)));
+  }));
 }
 
 void ws_connection::send_ack(std::string_view room_id,
@@ -209,9 +172,8 @@ void ws_connection::abort_now() {
 }
 
 void ws_connection::command_done() {
-  auto left = pending_.fetch_sub(1, std::memory_order_acq_rel) - 1;
-  if (paused_.load(std::memory_order_acquire)
-      && left < settings_.inbound_window)
+  // Exactly one command_done() ends a pause (see inbound_gate).
+  if (gate_.done())
     asio::post(strand_, [self = shared_from_this()] { self->resume(); });
 }
 
@@ -248,28 +210,39 @@ void ws_connection::on_readable(error_code ec) {
                                     : "read failed");
       return;
     }
-    auto& inbox = thread_inbox();
-    auto violation = parser_.feed(buf.data(), n, inbox);
-    for (auto& m : inbox)
-      if (!handle(m))
-        break;
-    inbox.clear();
-    if (finished_)
+    if (!consume(buf.data(), n))
       return;
-    if (violation) {
-      spdlog::info("ws {} protocol violation: {}", remote_, violation->reason);
-      // The parser cannot go on: close without waiting for the reply.
-      close_received_ = true;
-      begin_close(violation->close_code, violation->reason);
-      return;
-    }
-    maybe_pause();
-    if (paused_.load())
+    // While closing, reading goes on to see the peer's close frame.
+    if (!close_sent_ && gate_.pause_if_full())
       return;
   }
   if (parser_.at_boundary())
     parser_.release_memory();
   wait_readable();
+}
+
+bool ws_connection::consume(const std::uint8_t* data, std::size_t size) {
+  auto& inbox = thread_inbox();
+  auto violation = parser_.feed(data, size, inbox);
+  for (auto& m : inbox)
+    if (!handle(m))
+      break;
+  inbox.clear();
+  if (finished_)
+    return false;
+  if (violation) {
+    spdlog::info("ws {} protocol violation: {}", remote_, violation->reason);
+    // The parser cannot go on: nothing more is read, and the close does not
+    // wait for a reply.
+    close_received_ = true;
+    if (close_written_)
+      finish("protocol violation while closing");
+    else
+      begin_close(violation->close_code, violation->reason);
+    return false;
+  }
+  // After the peer's close frame whatever it sends is ignored.
+  return !close_received_;
 }
 
 bool ws_connection::handle(ws::message& msg) {
@@ -285,23 +258,25 @@ bool ws_connection::handle(ws::message& msg) {
       }
       if (!session_)
         return true;
-      pending_.fetch_add(1, std::memory_order_acq_rel);
+      gate_.add();
       caf::anon_send(session_, std::move(std::get<client_command>(decoded)));
       return true;
     }
     case ws::opcode::binary:
+      // Later frames are still handled: the peer's close may be among them.
       begin_close(close_code::unsupported_data,
                   "binary frames are not supported");
-      return false;
+      return true;
     case ws::opcode::ping: {
-      std::lock_guard<std::mutex> guard{out_mtx_};
-      if (!refuse_sends_) {
-        bool post = false;
-        push_locked(ws::opcode::pong, share(std::move(msg.payload)));
-        schedule_write_locked(post);
-        if (post)
-          batcher_.schedule(shared_from_this());
+      // A ping costs queue bytes like anything else; a client that pings
+      // without reading ends as a slow consumer.
+      auto r = out_.push_pong(share(std::move(msg.payload)));
+      if (r == outbound_queue::outcome::overflow) {
+        counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+        begin_close(close_code::slow_consumer, "slow consumer");
+        return true;
       }
+      after_push(r);
       return true;
     }
     case ws::opcode::pong:
@@ -309,8 +284,9 @@ bool ws_connection::handle(ws::message& msg) {
     case ws::opcode::close:
       close_received_ = true;
       if (close_sent_) {
-        // Our close was answered.
-        finish("closed");
+        // Our close was answered; the end comes once ours is written.
+        if (close_written_)
+          finish("closed");
         return false;
       }
       begin_close(msg.close_code == 1005 ? close_code::normal : msg.close_code,
@@ -322,22 +298,10 @@ bool ws_connection::handle(ws::message& msg) {
   return true;
 }
 
-void ws_connection::maybe_pause() {
-  if (pending_.load(std::memory_order_acquire) < settings_.inbound_window)
-    return;
-  paused_.store(true, std::memory_order_release);
-  // command_done() may have run between the load and the store: look again.
-  if (pending_.load(std::memory_order_acquire) < settings_.inbound_window)
-    paused_.store(false, std::memory_order_release);
-}
-
 void ws_connection::resume() {
-  if (!paused_.load() || finished_)
-    return;
-  if (pending_.load(std::memory_order_acquire) >= settings_.inbound_window)
-    return;
-  paused_.store(false, std::memory_order_release);
-  wait_readable();
+  // The gate is open again (command_done decided); reading was stopped.
+  if (!finished_)
+    wait_readable();
 }
 
 // -- writing (strand)
@@ -353,17 +317,10 @@ void ws_connection::do_write() {
   for (int round = 0; round < 16; ++round) {
     if (finished_)
       return;
-    {
-      std::lock_guard<std::mutex> guard{out_mtx_};
-      if (outbox_.empty()) {
-        write_scheduled_ = false;
-        // Idle again: what a burst needed is given back.
-        shrink_if_large(outbox_);
-        shrink_if_large(writing_);
-        shrink_if_large(buffers_);
-        return;
-      }
-      writing_.swap(outbox_);
+    if (!out_.take(writing_)) {
+      // Idle again: what a burst needed is given back.
+      shrink_if_large(buffers_);
+      return;
     }
     buffers_.clear();
     std::size_t total = 0;
@@ -431,11 +388,9 @@ bool ws_connection::complete_write(std::size_t bytes) {
   counters_.frames_out.fetch_add(writing_.size(), std::memory_order_relaxed);
   counters_.bytes_out.fetch_add(bytes, std::memory_order_relaxed);
   writing_.clear();
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    queued_bytes_ -= bytes;
-  }
+  out_.written(bytes);
   if (close_flushed) {
+    close_written_ = true;
     if (close_received_)
       finish("closed");
     return false; // nothing is written after a close frame
@@ -450,23 +405,16 @@ void ws_connection::begin_close(std::uint16_t code, std::string reason) {
   if (close_sent_ || finished_)
     return;
   close_sent_ = true;
-  if (code != close_code::normal)
-    spdlog::info("ws {} closing with {}{}{}", remote_, code,
-                 reason.empty() ? "" : ": ", reason);
-  bool post = false;
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    refuse_sends_ = true;
-    if (code == close_code::slow_consumer) {
-      // What it did not read is dropped; it recovers with lastSeq.
-      for (auto& f : outbox_)
-        queued_bytes_ -= f.header_len + (f.payload ? f.payload->size() : 0);
-      outbox_.clear();
-    }
-    push_locked(ws::opcode::close, share(ws::close_payload(code, reason)));
-    schedule_write_locked(post);
+  // The close frame counts too: past the limit it says 4008 instead.
+  auto sent = out_.close(code, reason);
+  if (sent.code != code) {
+    counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
+    reason = "slow consumer";
   }
-  if (post)
+  if (sent.code != close_code::normal)
+    spdlog::info("ws {} closing with {}{}{}", remote_, sent.code,
+                 reason.empty() ? "" : ": ", reason);
+  if (sent.schedule)
     batcher_.schedule(shared_from_this());
   close_timer_ = std::make_unique<asio::steady_timer>(strand_);
   close_timer_->expires_after(settings_.close_timeout);
@@ -483,12 +431,7 @@ void ws_connection::finish(const char* why) {
   if (finished_)
     return;
   finished_ = true;
-  {
-    std::lock_guard<std::mutex> guard{out_mtx_};
-    refuse_sends_ = true;
-    outbox_.clear();
-    queued_bytes_ = 0;
-  }
+  out_.clear();
   if (close_timer_)
     close_timer_->cancel();
   error_code ec;

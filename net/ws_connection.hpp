@@ -3,12 +3,10 @@
 // client_link of its session actor.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -19,8 +17,10 @@
 #include "actors/client_link.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/session_actor.hpp"
+#include "net/inbound_gate.hpp"
 #include "net/io_worker.hpp"
 #include "net/json_codec.hpp"
+#include "net/outbound_queue.hpp"
 #include "net/registry.hpp"
 #include "net/ws_frame.hpp"
 
@@ -61,7 +61,8 @@ public:
 
   /// Opens the WebSocket only to say why it cannot stay: an ERROR frame,
   /// then close 1008 (browsers cannot read a refused upgrade's status).
-  void start_rejected(errc code, std::string message);
+  /// `leftover` as for start() (the client's close may be among them).
+  void start_rejected(errc code, std::string message, std::string leftover);
 
   /// The id start() registered this connection under.
   std::uint64_t registry_id() const {
@@ -88,22 +89,17 @@ public:
   void expire() override;
 
 private:
-  struct out_frame {
-    std::shared_ptr<const std::string> payload;
-    std::uint8_t header[10];
-    std::uint8_t header_len;
-  };
-
-  // Called with out_mtx_ held.
-  void push_locked(ws::opcode op, std::shared_ptr<const std::string> payload);
   void enqueue(ws::opcode op, std::shared_ptr<const std::string> payload);
-  void schedule_write_locked(bool& post);
+  /// Schedules the write or the 4008 close a push asked for.
+  void after_push(outbound_queue::outcome r);
 
   // Strand only.
   void wait_readable();
   void on_readable(boost::system::error_code ec);
+  /// Parses and handles bytes from the peer; false when nothing more may
+  /// be read (a violation, the peer's close, or the end).
+  bool consume(const std::uint8_t* data, std::size_t size);
   bool handle(ws::message& msg);
-  void maybe_pause();
   void resume();
   void do_write();
   void drop_written(std::size_t n);
@@ -124,24 +120,20 @@ private:
   session_actor session_;
 
   // Outbound, shared with actor threads.
-  std::mutex out_mtx_;
-  std::vector<out_frame> outbox_;
-  std::size_t queued_bytes_ = 0;
-  bool write_scheduled_ = false;
-  bool refuse_sends_ = false;
+  outbound_queue out_;
 
   // Strand only.
   std::vector<out_frame> writing_;
   std::vector<boost::asio::const_buffer> buffers_;
   bool reading_ = false;
   bool close_sent_ = false;
+  bool close_written_ = false;
   bool close_received_ = false;
   bool finished_ = false;
   std::unique_ptr<boost::asio::steady_timer> close_timer_;
 
-  // Inbound flow control.
-  std::atomic<int> pending_{0};
-  std::atomic<bool> paused_{false};
+  // Inbound flow control, shared with the session's thread.
+  inbound_gate gate_;
 };
 
 } // namespace h2h::net

@@ -60,21 +60,20 @@ std::size_t header_size(std::uint8_t second_byte) {
 
 } // namespace
 
-std::optional<violation> parser::feed(const std::uint8_t* data,
-                                      std::size_t size,
-                                      std::vector<message>& out) {
+parser::fault parser::parse(const std::uint8_t* data, std::size_t size,
+                            std::vector<message>& out) {
   while (size > 0) {
     if (state_ == state::header) {
       std::size_t need = header_len_ < 2 ? 2 : header_size(header_[1]);
       auto n = std::min(need - header_len_, size);
       std::memcpy(header_ + header_len_, data, n);
-      header_len_ += n;
+      header_len_ = static_cast<std::uint8_t>(header_len_ + n);
       data += n;
       size -= n;
       if (header_len_ == 2) {
         // Check what can be checked before the rest arrives.
         if ((header_[1] & 0x80) == 0)
-          return violation{protocol_error, "client frames must be masked"};
+          return fault{protocol_error, "client frames must be masked"};
         need = header_size(header_[1]);
       }
       if (header_len_ < need)
@@ -95,26 +94,31 @@ std::optional<violation> parser::feed(const std::uint8_t* data,
     auto* p = reinterpret_cast<std::uint8_t*>(&dst[offset]);
     for (std::size_t i = 0; i < n; ++i)
       p[i] = data[i] ^ mask_[(mask_pos_ + i) & 3];
-    mask_pos_ = (mask_pos_ + n) & 3;
+    mask_pos_ = static_cast<std::uint8_t>((mask_pos_ + n) & 3);
     data += n;
     size -= n;
     remaining_ -= n;
+    // Text is checked as it arrives: a client learns of bad UTF-8 at once,
+    // not after a message that may never end.
+    if (!is_control(op_) && message_op_ == opcode::text)
+      if (auto v = check_utf8(false))
+        return v;
     if (remaining_ == 0)
       if (auto v = on_frame_complete(out))
         return v;
   }
-  return std::nullopt;
+  return {};
 }
 
-std::optional<violation> parser::on_header() {
+parser::fault parser::on_header() {
   auto b0 = header_[0];
   auto b1 = header_[1];
   fin_ = (b0 & 0x80) != 0;
   if ((b0 & 0x70) != 0)
-    return violation{protocol_error, "reserved bits set"};
+    return fault{protocol_error, "reserved bits set"};
   auto raw_op = static_cast<std::uint8_t>(b0 & 0x0F);
   if (!known_opcode(raw_op))
-    return violation{protocol_error, "unknown opcode"};
+    return fault{protocol_error, "unknown opcode"};
   op_ = static_cast<opcode>(raw_op);
   std::uint64_t len = b1 & 0x7F;
   std::size_t pos = 2;
@@ -127,7 +131,7 @@ std::optional<violation> parser::on_header() {
       len = (len << 8) | header_[2 + i];
     pos = 10;
     if (len >> 63)
-      return violation{protocol_error, "invalid payload length"};
+      return fault{protocol_error, "invalid payload length"};
   }
   std::memcpy(mask_, header_ + pos, 4);
   header_len_ = 0;
@@ -135,29 +139,30 @@ std::optional<violation> parser::on_header() {
   remaining_ = len;
   if (is_control(op_)) {
     if (!fin_)
-      return violation{protocol_error, "fragmented control frame"};
+      return fault{protocol_error, "fragmented control frame"};
     if (len > 125)
-      return violation{protocol_error, "control frame too long"};
+      return fault{protocol_error, "control frame too long"};
     frame_payload_.clear();
   } else {
     if (op_ == opcode::continuation) {
       if (!in_message_)
-        return violation{protocol_error, "continuation without a message"};
+        return fault{protocol_error, "continuation without a message"};
     } else {
       if (in_message_)
-        return violation{protocol_error, "new message inside a fragmented one"};
+        return fault{protocol_error, "new message inside a fragmented one"};
       in_message_ = true;
       message_op_ = op_;
       message_.clear();
+      utf8_checked_ = 0;
     }
     if (len > max_message_ || message_.size() + len > max_message_)
-      return violation{too_big, "message too big"};
+      return fault{too_big, "message too big"};
   }
   state_ = len == 0 ? state::header : state::payload;
-  return std::nullopt;
+  return {};
 }
 
-std::optional<violation> parser::on_frame_complete(std::vector<message>& out) {
+parser::fault parser::on_frame_complete(std::vector<message>& out) {
   state_ = state::header;
   switch (op_) {
     case opcode::ping:
@@ -167,7 +172,7 @@ std::optional<violation> parser::on_frame_complete(std::vector<message>& out) {
       m.payload = std::move(frame_payload_);
       frame_payload_.clear();
       out.push_back(std::move(m));
-      return std::nullopt;
+      return {};
     }
     case opcode::close: {
       message m;
@@ -175,35 +180,44 @@ std::optional<violation> parser::on_frame_complete(std::vector<message>& out) {
       if (frame_payload_.empty()) {
         m.close_code = 1005;
       } else if (frame_payload_.size() == 1) {
-        return violation{protocol_error, "close frame with a 1-byte payload"};
+        return fault{protocol_error, "close frame with a 1-byte payload"};
       } else {
         auto hi = static_cast<std::uint8_t>(frame_payload_[0]);
         auto lo = static_cast<std::uint8_t>(frame_payload_[1]);
         m.close_code = static_cast<std::uint16_t>((hi << 8) | lo);
         if (!valid_close_code(m.close_code))
-          return violation{protocol_error, "invalid close code"};
+          return fault{protocol_error, "invalid close code"};
         m.close_reason = frame_payload_.substr(2);
         if (!valid_utf8(m.close_reason))
-          return violation{invalid_payload, "close reason is not UTF-8"};
+          return fault{invalid_payload, "close reason is not UTF-8"};
       }
       frame_payload_.clear();
       out.push_back(std::move(m));
-      return std::nullopt;
+      return {};
     }
     default:
       break;
   }
   if (!fin_)
-    return std::nullopt;
+    return {};
   in_message_ = false;
-  if (message_op_ == opcode::text && !valid_utf8(message_))
-    return violation{invalid_payload, "text message is not UTF-8"};
+  if (message_op_ == opcode::text)
+    if (auto v = check_utf8(true))
+      return v;
   message m;
   m.op = message_op_;
   m.payload = std::move(message_);
   message_ = std::string{};
   out.push_back(std::move(m));
-  return std::nullopt;
+  return {};
+}
+
+parser::fault parser::check_utf8(bool final) {
+  auto r = scan_utf8(std::string_view{message_}.substr(utf8_checked_));
+  utf8_checked_ += static_cast<std::uint32_t>(r.valid);
+  if (utf8_checked_ == message_.size() || (r.incomplete && !final))
+    return {};
+  return fault{invalid_payload, "text message is not UTF-8"};
 }
 
 void parser::release_memory() {
@@ -247,12 +261,14 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
   std::string out;
   out += static_cast<char>(code >> 8);
   out += static_cast<char>(code & 0xFF);
-  // Control frames carry at most 125 bytes; cut at a UTF-8 boundary.
-  auto room = std::min<std::size_t>(reason.size(), 123);
-  while (room > 0 && room < reason.size()
-         && (static_cast<unsigned char>(reason[room]) & 0xC0) == 0x80)
-    --room;
-  out.append(reason.substr(0, room));
+  // Control frames carry at most 125 bytes; a reason the peer could not
+  // decode would make it fail the connection (1007) instead of closing.
+  if (valid_utf8(reason)) {
+    out.append(reason.substr(0, utf8_cut(reason, 123)));
+  } else {
+    auto repaired = utf8_repair(reason);
+    out.append(repaired, 0, utf8_cut(repaired, 123));
+  }
   return out;
 }
 

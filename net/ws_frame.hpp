@@ -44,9 +44,21 @@ public:
   }
 
   /// Consumes all of `data`, appending each completed message to `out`.
-  /// Returns a violation once; the parser must not be fed after that.
+  /// Returns a violation as soon as the bytes show one (invalid UTF-8 as
+  /// soon as the offending byte arrives, not at the end of the message).
+  /// After a violation the parser stays failed: later calls parse nothing
+  /// and return the same violation.
   std::optional<violation> feed(const std::uint8_t* data, std::size_t size,
-                                std::vector<message>& out);
+                                std::vector<message>& out) {
+    if (failed_code_ == 0)
+      if (auto f = parse(data, size, out)) {
+        failed_code_ = f.code;
+        failed_reason_ = f.reason;
+      }
+    if (failed_code_ != 0)
+      return violation{failed_code_, failed_reason_};
+    return std::nullopt;
+  }
 
   std::optional<violation> feed(std::string_view data,
                                 std::vector<message>& out) {
@@ -63,26 +75,42 @@ public:
   void release_memory();
 
 private:
-  enum class state { header, payload };
+  enum class state : std::uint8_t { header, payload };
 
-  std::optional<violation> on_header();
-  std::optional<violation> on_frame_complete(std::vector<message>& out);
+  /// A violation found while parsing; the reason is a string literal.
+  struct fault {
+    std::uint16_t code = 0;
+    const char* reason = nullptr;
+    explicit operator bool() const {
+      return code != 0;
+    }
+  };
 
+  fault parse(const std::uint8_t* data, std::size_t size,
+              std::vector<message>& out);
+  fault on_header();
+  fault check_utf8(bool final);
+  fault on_frame_complete(std::vector<message>& out);
+
+  // Ordered to pack: every connection holds a parser.
   std::size_t max_message_;
-  state state_ = state::header;
+  std::uint64_t remaining_ = 0; // of the current frame's payload
+  std::string frame_payload_;   // of the current control frame
+  std::string message_;         // the current (fragmented) data message
+  const char* failed_reason_ = nullptr;
+  /// Bytes of a text message_ known to be whole, well-formed code points
+  /// (messages are at most limits.max_frame_bytes, 64 MiB).
+  std::uint32_t utf8_checked_ = 0;
+  std::uint16_t failed_code_ = 0; // 0 until a violation
   std::uint8_t header_[14];
-  std::size_t header_len_ = 0;
-  // Current frame.
+  std::uint8_t mask_[4];
+  std::uint8_t header_len_ = 0;
+  std::uint8_t mask_pos_ = 0;
+  state state_ = state::header;
   bool fin_ = false;
   opcode op_ = opcode::text;
-  std::uint8_t mask_[4];
-  std::uint64_t remaining_ = 0;
-  std::size_t mask_pos_ = 0;
-  std::string frame_payload_;
-  // Current (possibly fragmented) data message.
   bool in_message_ = false;
   opcode message_op_ = opcode::text;
-  std::string message_;
 };
 
 /// Writes the header of an unmasked server frame into `out` (at least 10
@@ -94,7 +122,8 @@ std::size_t encode_header(opcode op, std::size_t payload_size,
 std::string encode_frame(opcode op, std::string_view payload);
 
 /// The payload of a close frame: the code in network order and the reason
-/// (cut to fit the 125-byte limit of control frames).
+/// (cut at a code point to fit the 125-byte limit of control frames; any
+/// ill-formed UTF-8 in it replaced, so the peer never fails on it).
 std::string close_payload(std::uint16_t code, std::string_view reason);
 
 /// A masked client frame, for tests and the load generator.

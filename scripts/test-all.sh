@@ -13,6 +13,32 @@ launcher=()
 if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+
+# ThreadSanitizer over the connection<->session bridge (ctest label tsan):
+# a build directory of its own, only those targets (they need neither Asio
+# nor the uninstrumented CAF runtime). It runs before the main build so that
+# the script's last lines stay the main suite's summary.
+tsan_dir=${H2H_TSAN_BUILD_DIR:-build-tsan}
+tsan_targets=(h2h_bridge_tests)
+tsan_start=$(date +%s)
+cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "${launcher[@]}" -DH2H_SANITIZERS=thread >/dev/null
+if ! cmake --build "$tsan_dir" -j "$jobs" --target "${tsan_targets[@]}" \
+    >"$tsan_dir/build.log" 2>&1; then
+  cat "$tsan_dir/build.log"
+  echo "ThreadSanitizer stage FAILED to build" >&2
+  exit 1
+fi
+if ! (cd "$tsan_dir" && H2H_STRESS_COMMANDS=20000 \
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+      ctest -L tsan --output-on-failure --timeout 300 -j "$jobs" >tsan.log 2>&1); then
+  cat "$tsan_dir/tsan.log"
+  echo "ThreadSanitizer stage FAILED after $(( $(date +%s) - tsan_start )) s" >&2
+  exit 1
+fi
+echo "ThreadSanitizer stage: $(grep -E 'tests passed' "$tsan_dir/tsan.log")" \
+  "in $(( $(date +%s) - tsan_start )) s"
+
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "${launcher[@]}" \
   ${H2H_SANITIZERS:+-DH2H_SANITIZERS=$H2H_SANITIZERS} >/dev/null

@@ -228,4 +228,27 @@ CAF_TEST(sessions are counted while they run) {
   CAF_CHECK_EQUAL(active.load(), before);
 }
 
+CAF_TEST(a session that dies of an error closes its connection with 1011) {
+  auto a = connect();
+  auto b = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  caf::anon_send_exit(a.actor, caf::exit_reason::unhandled_exception);
+  caf::anon_send_exit(b.actor, caf::exit_reason::kill);
+  consume_messages();
+  CAF_CHECK_EQUAL(a.link->closes,
+                  std::vector<std::uint16_t>{close_code::internal_error});
+  CAF_CHECK_EQUAL(b.link->closes,
+                  std::vector<std::uint16_t>{close_code::internal_error});
+}
+
+CAF_TEST(a session whose connection went away closes nothing) {
+  auto& active = senv.metrics->sessions_active;
+  auto before = active.load();
+  auto a = connect();
+  frame(a, cmd_enter("r1", "alice"));
+  disconnect(a);
+  CAF_CHECK_EQUAL(active.load(), before); // the session has ended
+  CAF_CHECK(a.link->closes.empty());
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
