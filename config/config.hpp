@@ -93,7 +93,8 @@ struct auth_section {
 
 /// Outgoing mail for verification codes.
 struct smtp_section {
-  /// smtp://host:25 or smtps://user:password@host:465; empty logs codes.
+  /// smtps://user:password@host:465 or smtp://host:587 (STARTTLS
+  /// required; plain text only to a loopback host); empty logs codes.
   std::string url;
   std::string from = "h2h@localhost";
   int timeout_ms = 10000;

@@ -189,8 +189,9 @@ std::vector<key_info> build_keys() {
                &auth_section::password_memory_kib, "Argon2id memory, in KiB."));
   // smtp
   add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
-               "smtp://host:25 or smtps://user:password@host:465; empty "
-               "logs the codes instead of mailing them."));
+               "smtps://user:password@host:465 (TLS) or smtp://host:587 "
+               "(STARTTLS required; plain text only to 127.0.0.1, [::1] or "
+               "localhost); empty logs the codes instead of mailing them."));
   add(make_key("smtp", "from", &s::smtp, &smtp_section::from,
                "Sender address of verification mails."));
   add(make_key("smtp", "timeout_ms", &s::smtp, &smtp_section::timeout_ms,
