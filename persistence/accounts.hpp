@@ -100,7 +100,19 @@ public:
   /// Replaces the code of that email.
   virtual void put_code(const code_record& c) = 0;
   virtual std::optional<code_record> code_for(const std::string& email) = 0;
-  virtual void update_code(const code_record& c) = 0;
+  /// Counts one guess at the code of `email` whose hash is `code_hash`,
+  /// before it is compared. False, with nothing counted, when that code had
+  /// `max_attempts` guesses already or was replaced. Atomic in the
+  /// database: parallel guesses never get past the limit.
+  virtual bool count_code_attempt(const std::string& email,
+                                  const std::string& code_hash,
+                                  int max_attempts)
+    = 0;
+  /// Marks the code confirmed at `when_ms` and gives back the attempt its
+  /// right guess counted (only wrong guesses use attempts up).
+  virtual void confirm_code(const std::string& email,
+                            const std::string& code_hash, std::int64_t when_ms)
+    = 0;
 
   // -- devices
   // -------------------------------------------------------------------

@@ -197,11 +197,26 @@ std::optional<code_record> sql_store::code_for(const std::string& email) {
   return c;
 }
 
-void sql_store::update_code(const code_record& c) {
+bool sql_store::count_code_attempt(const std::string& email,
+                                   const std::string& code_hash,
+                                   int max_attempts) {
+  // One statement: the check and the count cannot be split by a parallel
+  // guess (each sees the count the others left).
+  return conn_
+           ->prepare("UPDATE verification_codes SET attempts = attempts + 1"
+                     " WHERE email = ? AND code_hash = ? AND attempts < ?")
+           .execute({email, code_hash, std::int64_t{max_attempts}})
+         == 1;
+}
+
+void sql_store::confirm_code(const std::string& email,
+                             const std::string& code_hash,
+                             std::int64_t when_ms) {
   conn_
-    ->prepare("UPDATE verification_codes SET attempts = ?, confirmed_ms = ?"
-              " WHERE email = ?")
-    .execute({std::int64_t{c.attempts}, c.confirmed_ms, c.email});
+    ->prepare("UPDATE verification_codes SET confirmed_ms = ?,"
+              " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+              " WHERE email = ? AND code_hash = ?")
+    .execute({when_ms, email, code_hash});
 }
 
 // -- devices

@@ -81,8 +81,14 @@ struct forwarding_store : store {
   std::optional<code_record> code_for(const std::string& email) override {
     return inner->code_for(email);
   }
-  void update_code(const code_record& c) override {
-    inner->update_code(c);
+  bool count_code_attempt(const std::string& email,
+                          const std::string& code_hash,
+                          int max_attempts) override {
+    return inner->count_code_attempt(email, code_hash, max_attempts);
+  }
+  void confirm_code(const std::string& email, const std::string& code_hash,
+                    std::int64_t when_ms) override {
+    inner->confirm_code(email, code_hash, when_ms);
   }
   void put_device(const device_record& d) override {
     inner->put_device(d);
