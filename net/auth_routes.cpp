@@ -143,7 +143,7 @@ void join(api_context& ctx, http_request& req, const request_meta&,
   m.email = std::get<std::string>(email);
   for (auto [key, out] :
        {std::pair{"name", &m.name}, std::pair{"nickname", &m.nickname}}) {
-    auto v = string_field(body, key, 50);
+    auto v = name_field(body, key, 50);
     if (auto* err = std::get_if<api_error>(&v))
       return respond(error_reply(shape_of(req), *err));
     auto& s = std::get<std::optional<std::string>>(v);

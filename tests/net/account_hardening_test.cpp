@@ -1,5 +1,6 @@
 // Route-level tests of the account side's hardening, on SQLite and MariaDB:
-// verification-code guesses counted atomically under parallel requests.
+// verification-code guesses counted atomically under parallel requests, and
+// names without control characters.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -139,6 +140,53 @@ TEST_P(account_hardening, a_new_code_starts_a_new_count) {
     confirm("alice@example.com", wrong);
   auto second = request_code("alice@example.com");
   EXPECT_EQ(confirm("alice@example.com", second).status, 200u);
+}
+
+// -- names --------------------------------------------------------------------
+
+const std::vector<std::string> bad_names{
+  "al\aice",      "two\nlines", "tab\there", std::string{"nul\0", 4},
+  "del\x7f",      "c1\u0085",   "csi\u009b", "rlo\u202e",
+  "lre\u202a",    "fsi\u2068",  "pdi\u2069", "line\u2028sep",
+  "para\u2029sep"};
+
+TEST_P(account_hardening, join_refuses_names_with_control_characters) {
+  verify_email("alice@example.com");
+  for (auto& bad : bad_names) {
+    auto by_name = join("alice@example.com", bad, "alice");
+    expect_error(by_name, 400, "GLOBAL_002", "name " + json(bad).dump());
+    EXPECT_NE(by_name.body.value("message", "").find("name"), std::string::npos)
+      << by_name.raw;
+    expect_error(join("alice@example.com", "Alice", bad), 400, "GLOBAL_002",
+                 "nickname " + json(bad).dump());
+  }
+  EXPECT_FALSE(db_->member_by_email("alice@example.com"));
+  EXPECT_EQ(join("alice@example.com", "Alice", "alice").status, 201u);
+}
+
+TEST_P(account_hardening, join_and_profile_accept_names_in_any_script) {
+  verify_email("zoe@example.com");
+  auto res
+    = join("zoe@example.com", "Zoë Ångström", "김철수 محمد\u200f 🙂");
+  ASSERT_EQ(res.status, 201u) << res.raw;
+  auto a = sign_up("alice");
+  auto p
+    = call(verb::patch, "/member/profile",
+           json{{"name", "Ἀλίκη"}, {"nickname", "アリス"}}, a.access_token);
+  EXPECT_EQ(p.status, 200u) << p.raw;
+}
+
+TEST_P(account_hardening, profile_refuses_names_with_control_characters) {
+  auto a = sign_up("alice");
+  for (auto& bad : bad_names)
+    for (auto key : {"name", "nickname"})
+      expect_error(
+        call(verb::patch, "/member/profile", json{{key, bad}}, a.access_token),
+        400, "GLOBAL_002", std::string{key} + json(bad).dump());
+  auto m = db_->member_by_id(a.member_id);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->name, a.name);
+  EXPECT_EQ(m->nickname, "alice");
 }
 
 } // namespace
