@@ -89,6 +89,10 @@ struct auth_section {
   /// Argon2id cost (libsodium's interactive level by default).
   int password_ops = 2;
   int password_memory_kib = 65536;
+  /// How often expired sessions, refresh tokens and codes are deleted.
+  int purge_interval_s = 3600;
+  /// Most rows of each kind one purge deletes (a backlog takes more runs).
+  int purge_batch = 1000;
 };
 
 /// Outgoing mail for verification codes.

@@ -187,6 +187,13 @@ std::vector<key_info> build_keys() {
                "Argon2id passes."));
   add(make_key("auth", "password_memory_kib", &s::auth,
                &auth_section::password_memory_kib, "Argon2id memory, in KiB."));
+  add(make_key("auth", "purge_interval_s", &s::auth,
+               &auth_section::purge_interval_s,
+               "Seconds between purges of expired sessions, refresh tokens "
+               "and verification codes."));
+  add(make_key("auth", "purge_batch", &s::auth, &auth_section::purge_batch,
+               "Most rows of each kind one purge deletes; a backlog is "
+               "purged a batch a second."));
   // smtp
   add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
                "smtps://user:password@host:465 (TLS) or smtp://host:587 "

@@ -253,6 +253,10 @@ std::vector<std::string> validate(const settings& s) {
   check(s.auth.password_memory_kib >= 8
           && s.auth.password_memory_kib <= 4194304,
         "auth.password_memory_kib must be between 8 and 4194304");
+  check(s.auth.purge_interval_s >= 1 && s.auth.purge_interval_s <= 604800,
+        "auth.purge_interval_s must be between 1 and 604800");
+  check(s.auth.purge_batch >= 1 && s.auth.purge_batch <= 100000,
+        "auth.purge_batch must be between 1 and 100000");
   check(s.auth.jwt_secret.empty() || s.auth.jwt_secret.size() >= 32,
         "auth.jwt_secret must be at least 32 bytes");
   check(s.smtp.url.empty() || s.smtp.url.rfind("smtp://", 0) == 0

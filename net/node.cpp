@@ -7,11 +7,13 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/periodic_job.hpp"
 #include "actors/persistence_actor.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/types.hpp"
 #include "actors/store_pool.hpp"
+#include "net/account_purge.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/crypto.hpp"
@@ -123,6 +125,8 @@ struct node::impl {
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
   std::shared_ptr<api_context> api;
+  /// Deletes expired sessions, refresh tokens and codes now and then.
+  caf::actor purger;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -171,6 +175,7 @@ struct node::impl {
     api->notify_rooms = [this](const room_change& change) {
       caf::anon_send(directory, change_atom_v, change);
     };
+    start_purger(s);
     srv = std::make_unique<server>(
       to_server_settings(s),
       [this](client_link_ptr link, session_identity id) {
@@ -197,6 +202,25 @@ struct node::impl {
     };
     add_ops_routes(routes, std::move(ops));
     add_api_routes(routes, api);
+  }
+
+  /// Purges expired account rows every auth.purge_interval_s on the store
+  /// pool, a batch at a time.
+  void start_purger(const config::settings& s) {
+    periodic_settings p;
+    p.interval = std::chrono::seconds{s.auth.purge_interval_s};
+    p.first_delay = std::min(p.interval, std::chrono::milliseconds{60000});
+    p.name = "account purge";
+    auto batch = static_cast<std::size_t>(s.auth.purge_batch);
+    purger = system->spawn(
+      periodic_job, p, periodic_task{[this, batch](auto done) {
+        auto cut = purge_cutoffs_at(wall_clock_ms(), api->cfg, batch);
+        pool->submit([cut, done](store& db) { done(purge_accounts(db, cut)); },
+                     [done](const store_error& e) {
+                       spdlog::warn("account purge: {}", e.what());
+                       done(false);
+                     });
+      }});
   }
 
   /// A WebSocket upgrade: the sender identity comes from the token, checked
@@ -260,6 +284,10 @@ struct node::impl {
     if (directory) {
       caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
       directory = nullptr;
+    }
+    if (purger) {
+      caf::anon_send_exit(purger, caf::exit_reason::user_shutdown);
+      purger = nullptr;
     }
     if (pool)
       pool->stop();

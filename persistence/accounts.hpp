@@ -2,6 +2,7 @@
 // codes, devices and rooms (the REST side of h2h).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +61,27 @@ struct room_record {
   std::int64_t created_ms = 0;
   /// Filled where asked for.
   std::vector<std::int64_t> members;
+};
+
+/// What purge_expired() deletes: instants in milliseconds since the epoch.
+struct purge_cutoffs {
+  /// Refresh tokens that expired before this go; so do sessions created
+  /// before it with no refresh token that expires at or after it (every
+  /// access token of theirs has expired too), and revoked sessions.
+  std::int64_t tokens_ms = 0;
+  /// Verification codes that expired before this go.
+  std::int64_t codes_ms = 0;
+  /// Most rows of each kind deleted by one call.
+  std::size_t batch = 1000;
+};
+
+/// What one purge_expired() deleted.
+struct purge_counts {
+  std::uint64_t sessions = 0;
+  std::uint64_t refresh_tokens = 0;
+  std::uint64_t codes = 0;
+  /// A batch was full: more may be left.
+  bool more = false;
 };
 
 /// Accounts and rooms. Every method throws store_error on failure.
@@ -143,6 +165,12 @@ public:
   virtual bool is_room_member(const std::string& room_id,
                               std::int64_t member_id)
     = 0;
+
+  // -- housekeeping
+  // --------------------------------------------------------------
+  /// Deletes expired sessions, refresh tokens and verification codes, at
+  /// most `c.batch` of each, each kind in a short statement of its own.
+  virtual purge_counts purge_expired(const purge_cutoffs& c) = 0;
 };
 
 } // namespace h2h

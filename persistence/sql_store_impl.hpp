@@ -75,6 +75,7 @@ public:
                           std::int64_t member_id) override;
   bool is_room_member(const std::string& room_id,
                       std::int64_t member_id) override;
+  purge_counts purge_expired(const purge_cutoffs& c) override;
 
 private:
   bool mysql() const {

@@ -1,6 +1,7 @@
 // Route-level tests of the account side's hardening, on SQLite and MariaDB:
-// verification-code guesses counted atomically under parallel requests, and
-// names without control characters.
+// verification-code guesses counted atomically under parallel requests,
+// names without control characters, and the purge of expired sessions,
+// refresh tokens and codes.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -10,6 +11,7 @@
 
 #include "api_test_fixture.hpp"
 #include "forwarding_store.hpp"
+#include "net/account_purge.hpp"
 
 using namespace h2h::test;
 using json = nlohmann::json;
@@ -62,6 +64,18 @@ protected:
                      {"name", name},
                      {"nickname", nickname},
                      {"password", std::string{good_password}}});
+  }
+
+  /// Rows of `table`, counted on a connection of its own.
+  std::int64_t rows(const std::string& table) {
+    auto c = open_sql();
+    auto r = c->prepare("SELECT COUNT(*) FROM " + table).query({});
+    return r->next() ? r->get_int(0) : -1;
+  }
+
+  h2h::purge_counts purge(std::size_t batch = 1000) {
+    return db_->purge_expired(
+      h2h::net::purge_cutoffs_at(now_ms(), settings_, batch));
   }
 };
 
@@ -187,6 +201,92 @@ TEST_P(account_hardening, profile_refuses_names_with_control_characters) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->name, a.name);
   EXPECT_EQ(m->nickname, "alice");
+}
+
+// -- purge --------------------------------------------------------------------
+
+TEST_P(account_hardening, purge_deletes_what_expired_and_keeps_what_lives) {
+  auto a = sign_up("alice");
+  auto b = sign_up("bob");
+  ASSERT_EQ(
+    call(verb::post, "/auth/logout", std::nullopt, b.access_token).status,
+    200u);
+  request_code("carol@example.com");
+  ASSERT_EQ(rows("sessions"), 2);
+  ASSERT_EQ(rows("verification_codes"), 3);
+
+  auto now = purge();
+  EXPECT_EQ(now.sessions, 1u) << "bob's session was revoked";
+  EXPECT_EQ(now.codes, 0u);
+  EXPECT_EQ(rows("sessions"), 1);
+  EXPECT_EQ(
+    call(verb::get, "/auth/verifyAccessToken", std::nullopt, a.access_token)
+      .status,
+    200u);
+
+  // Codes go once they can no longer allow a join.
+  advance_s(settings_.code_ttl_s + settings_.verified_join_window_s - 1);
+  EXPECT_EQ(purge().codes, 0u);
+  advance_s(2);
+  EXPECT_EQ(purge().codes, 3u);
+  EXPECT_EQ(rows("verification_codes"), 0);
+
+  // Refresh tokens and alice's session outlive the refresh token's end by
+  // an access token's lifetime.
+  advance_s(settings_.refresh_ttl_s);
+  auto late = purge();
+  EXPECT_EQ(late.sessions, 0u);
+  EXPECT_EQ(late.refresh_tokens, 0u);
+  EXPECT_EQ(rows("sessions"), 1);
+  advance_s(settings_.access_ttl_s);
+  auto gone = purge();
+  EXPECT_EQ(gone.sessions, 1u);
+  EXPECT_EQ(gone.refresh_tokens, 2u) << "alice's and bob's refresh tokens";
+  EXPECT_EQ(rows("sessions"), 0);
+  EXPECT_EQ(rows("refresh_tokens"), 0);
+  EXPECT_TRUE(db_->member_by_id(a.member_id)) << "members stay";
+}
+
+TEST_P(account_hardening, purge_keeps_a_session_whose_token_was_reissued) {
+  auto a = sign_up("alice");
+  advance_s(settings_.refresh_ttl_s - 10);
+  auto r = call(
+    verb::post, "/auth/reissueToken",
+    json{{"member_id", a.member_id}, {"refresh_token", a.refresh_token}});
+  ASSERT_EQ(r.status, 200u) << r.raw;
+  advance_s(settings_.access_ttl_s + 20);
+  auto n = purge();
+  EXPECT_EQ(n.sessions, 0u);
+  EXPECT_EQ(n.refresh_tokens, 1u) << "only the used, expired token";
+  auto again
+    = call(verb::post, "/auth/reissueToken",
+           json{{"member_id", a.member_id},
+                {"refresh_token", r.body["refresh_token"].get<std::string>()}});
+  EXPECT_EQ(again.status, 200u) << again.raw;
+}
+
+TEST_P(account_hardening, purge_deletes_at_most_a_batch_of_each_kind) {
+  for (auto name : {"a", "b", "c", "d", "e"})
+    request_code(std::string{name} + "@example.com");
+  advance_s(settings_.code_ttl_s + settings_.verified_join_window_s + 1);
+  auto first = purge(2);
+  EXPECT_EQ(first.codes, 2u);
+  EXPECT_TRUE(first.more);
+  EXPECT_EQ(purge(2).codes, 2u);
+  auto last = purge(2);
+  EXPECT_EQ(last.codes, 1u);
+  EXPECT_FALSE(last.more);
+  EXPECT_EQ(rows("verification_codes"), 0);
+}
+
+TEST_P(account_hardening, purge_run_reports_a_backlog) {
+  for (auto name : {"a", "b", "c"})
+    request_code(std::string{name} + "@example.com");
+  advance_s(settings_.code_ttl_s + settings_.verified_join_window_s + 1);
+  auto cut = h2h::net::purge_cutoffs_at(now_ms(), settings_, 2);
+  EXPECT_TRUE(h2h::net::purge_accounts(*db_, cut));
+  EXPECT_FALSE(h2h::net::purge_accounts(*db_, cut));
+  EXPECT_EQ(rows("verification_codes"), 0);
 }
 
 } // namespace

@@ -125,6 +125,9 @@ struct forwarding_store : store {
                       std::int64_t member_id) override {
     return inner->is_room_member(room_id, member_id);
   }
+  purge_counts purge_expired(const purge_cutoffs& c) override {
+    return inner->purge_expired(c);
+  }
 };
 
 } // namespace h2h::test
