@@ -16,6 +16,12 @@ struct server_section {
   int shutdown_timeout_ms = 5000;
 };
 
+/// The metrics listener (Prometheus /metrics), apart from the public port.
+struct metrics_section {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 9100;
+};
+
 /// Where chat history, accounts and rooms live.
 struct store_section {
   std::string kind = "sqlite";
@@ -112,6 +118,7 @@ struct log_section {
 /// The whole configuration.
 struct settings {
   server_section server;
+  metrics_section metrics;
   store_section store;
   persistence_section persistence;
   actors_section actors;

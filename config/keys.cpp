@@ -90,6 +90,12 @@ std::vector<key_info> build_keys() {
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));
+  // metrics
+  add(make_key("metrics", "bind", &s::metrics, &metrics_section::bind,
+               "Address of the metrics listener (GET /metrics, Prometheus "
+               "text); not on the public port."));
+  add(make_key("metrics", "port", &s::metrics, &metrics_section::port,
+               "Metrics port; 0 picks a free port and prints it."));
   // store
   add(make_key("store", "kind", &s::store, &store_section::kind,
                "History and account store: sqlite or mysql."));

@@ -193,6 +193,10 @@ std::vector<std::string> validate(const settings& s) {
   check(s.server.shutdown_timeout_ms >= 100
           && s.server.shutdown_timeout_ms <= 600000,
         "server.shutdown_timeout_ms must be between 100 and 600000");
+  check(!s.metrics.bind.empty(), "metrics.bind must not be empty");
+  check(s.metrics.port == 0 || s.metrics.port != s.server.port,
+        "metrics.port must differ from server.port (metrics are not served "
+        "on the public port)");
   check(s.store.kind == "sqlite" || s.store.kind == "mysql",
         "store.kind must be sqlite or mysql, not '" + s.store.kind + "'");
   if (s.store.kind == "sqlite")

@@ -1,5 +1,5 @@
-// One h2h node: the actor system, the room directory and the public port,
-// started in order and stopped in reverse.
+// One h2h node: the actor system, the room directory, the metrics port and
+// the public port, started in order and stopped in reverse.
 #include "net/node.hpp"
 
 #include <thread>
@@ -18,6 +18,7 @@
 #include "net/api.hpp"
 #include "net/crypto.hpp"
 #include "net/json_codec.hpp"
+#include "net/metrics_listener.hpp"
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
@@ -102,6 +103,13 @@ api_settings to_api_settings(const config::settings& s) {
   return a;
 }
 
+metrics_settings to_metrics_settings(const config::settings& s) {
+  metrics_settings out;
+  out.bind = s.metrics.bind;
+  out.port = s.metrics.port;
+  return out;
+}
+
 persistence_settings to_persistence_settings(const config::settings& s) {
   persistence_settings out;
   out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
@@ -125,6 +133,8 @@ struct node::impl {
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
   std::shared_ptr<api_context> api;
+  // After srv: scrapes read the server's counters, so this stops first.
+  std::unique_ptr<metrics_listener> metrics_port;
   /// Deletes expired sessions, refresh tokens and codes now and then.
   caf::actor purger;
 
@@ -200,6 +210,10 @@ struct node::impl {
         *system, persistence, std::chrono::seconds{2},
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
+    metrics_port = std::make_unique<metrics_listener>(
+      to_metrics_settings(s), [src = std::make_shared<const ops_sources>(ops)] {
+        return metrics_text(*src);
+      });
     add_ops_routes(routes, std::move(ops));
     add_api_routes(routes, api);
   }
@@ -322,7 +336,22 @@ node::node(const config::settings& settings)
 
 node::~node() = default;
 
-int node::run(const std::function<void(std::uint16_t)>& on_listening) {
+int node::run(const std::function<void(std::uint16_t)>& on_listening,
+              const std::function<void(std::uint16_t)>& on_metrics_listening) {
+  std::uint16_t metrics_port = 0;
+  try {
+    metrics_port = impl_->metrics_port->listen();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{} (metrics): {}",
+                  impl_->settings.metrics.bind, impl_->settings.metrics.port,
+                  e.what());
+    return 1;
+  }
+  impl_->metrics_port->start();
+  spdlog::info("metrics listening on {}:{}", impl_->settings.metrics.bind,
+               metrics_port);
+  if (on_metrics_listening)
+    on_metrics_listening(metrics_port);
   std::uint16_t port = 0;
   try {
     port = impl_->srv->listen();
@@ -335,6 +364,7 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening) {
   if (on_listening)
     on_listening(port);
   impl_->srv->run();
+  impl_->metrics_port->stop();
   spdlog::info("public port closed; stopping actors");
   return 0;
 }
