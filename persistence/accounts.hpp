@@ -1,5 +1,5 @@
 // Records and the store interface for members, sessions, verification
-// codes, devices and rooms (the REST side of h2h).
+// codes, devices and rooms (the REST side of h2h), and their purge.
 #pragma once
 
 #include <cstddef>

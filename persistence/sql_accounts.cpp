@@ -1,5 +1,5 @@
 // The store over an SQL connection: members, sessions, refresh tokens,
-// verification codes, devices and rooms.
+// verification codes, devices and rooms, and the purge of expired ones.
 #include "persistence/sql_store_impl.hpp"
 
 #include <algorithm>
