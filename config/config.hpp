@@ -16,6 +16,12 @@ struct server_section {
   int shutdown_timeout_ms = 5000;
 };
 
+/// The metrics listener (Prometheus /metrics), apart from the public port.
+struct metrics_section {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 9100;
+};
+
 /// Where chat history, accounts and rooms live.
 struct store_section {
   std::string kind = "sqlite";
@@ -97,11 +103,16 @@ struct auth_section {
   /// Argon2id cost (libsodium's interactive level by default).
   int password_ops = 2;
   int password_memory_kib = 65536;
+  /// How often expired sessions, refresh tokens and codes are deleted.
+  int purge_interval_s = 3600;
+  /// Most rows of each kind one purge deletes (a backlog takes more runs).
+  int purge_batch = 1000;
 };
 
 /// Outgoing mail for verification codes.
 struct smtp_section {
-  /// smtp://host:25 or smtps://user:password@host:465; empty logs codes.
+  /// smtps://user:password@host:465 or smtp://host:587 (STARTTLS
+  /// required; plain text only to a loopback host); empty logs codes.
   std::string url;
   std::string from = "h2h@localhost";
   int timeout_ms = 10000;
@@ -115,6 +126,7 @@ struct log_section {
 /// The whole configuration.
 struct settings {
   server_section server;
+  metrics_section metrics;
   store_section store;
   persistence_section persistence;
   actors_section actors;

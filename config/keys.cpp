@@ -90,6 +90,12 @@ std::vector<key_info> build_keys() {
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));
+  // metrics
+  add(make_key("metrics", "bind", &s::metrics, &metrics_section::bind,
+               "Address of the metrics listener (GET /metrics, Prometheus "
+               "text); not on the public port."));
+  add(make_key("metrics", "port", &s::metrics, &metrics_section::port,
+               "Metrics port; 0 picks a free port and prints it."));
   // store
   add(make_key("store", "kind", &s::store, &store_section::kind,
                "History and account store: sqlite or mysql."));
@@ -199,10 +205,18 @@ std::vector<key_info> build_keys() {
                "Argon2id passes."));
   add(make_key("auth", "password_memory_kib", &s::auth,
                &auth_section::password_memory_kib, "Argon2id memory, in KiB."));
+  add(make_key("auth", "purge_interval_s", &s::auth,
+               &auth_section::purge_interval_s,
+               "Seconds between purges of expired sessions, refresh tokens "
+               "and verification codes."));
+  add(make_key("auth", "purge_batch", &s::auth, &auth_section::purge_batch,
+               "Most rows of each kind one purge deletes; a backlog is "
+               "purged a batch a second."));
   // smtp
   add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
-               "smtp://host:25 or smtps://user:password@host:465; empty "
-               "logs the codes instead of mailing them."));
+               "smtps://user:password@host:465 (TLS) or smtp://host:587 "
+               "(STARTTLS required; plain text only to 127.0.0.1, [::1] or "
+               "localhost); empty logs the codes instead of mailing them."));
   add(make_key("smtp", "from", &s::smtp, &smtp_section::from,
                "Sender address of verification mails."));
   add(make_key("smtp", "timeout_ms", &s::smtp, &smtp_section::timeout_ms,

@@ -193,6 +193,10 @@ std::vector<std::string> validate(const settings& s) {
   check(s.server.shutdown_timeout_ms >= 100
           && s.server.shutdown_timeout_ms <= 600000,
         "server.shutdown_timeout_ms must be between 100 and 600000");
+  check(!s.metrics.bind.empty(), "metrics.bind must not be empty");
+  check(s.metrics.port == 0 || s.metrics.port != s.server.port,
+        "metrics.port must differ from server.port (metrics are not served "
+        "on the public port)");
   check(s.store.kind == "sqlite" || s.store.kind == "mysql",
         "store.kind must be sqlite or mysql, not '" + s.store.kind + "'");
   if (s.store.kind == "sqlite")
@@ -259,6 +263,10 @@ std::vector<std::string> validate(const settings& s) {
   check(s.auth.password_memory_kib >= 8
           && s.auth.password_memory_kib <= 4194304,
         "auth.password_memory_kib must be between 8 and 4194304");
+  check(s.auth.purge_interval_s >= 1 && s.auth.purge_interval_s <= 604800,
+        "auth.purge_interval_s must be between 1 and 604800");
+  check(s.auth.purge_batch >= 1 && s.auth.purge_batch <= 100000,
+        "auth.purge_batch must be between 1 and 100000");
   check(s.auth.jwt_secret.empty() || s.auth.jwt_secret.size() >= 32,
         "auth.jwt_secret must be at least 32 bytes");
   check(s.smtp.url.empty() || s.smtp.url.rfind("smtp://", 0) == 0

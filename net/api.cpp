@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "net/display_name.hpp"
 #include "net/utf8.hpp"
 
 namespace h2h::net {
@@ -171,6 +172,17 @@ string_field(const json& body, const char* key, std::size_t max) {
                                             + std::to_string(max)
                                             + " characters"};
   return std::optional<std::string>{std::move(s)};
+}
+
+std::variant<std::optional<std::string>, api_error>
+name_field(const json& body, const char* key, std::size_t max) {
+  auto v = string_field(body, key, max);
+  if (auto* s = std::get_if<std::optional<std::string>>(&v); s && *s) {
+    auto problem = display_name_problem(**s);
+    if (!problem.empty())
+      return api_error{errc::invalid_field, std::string{key} + " " + problem};
+  }
+  return v;
 }
 
 std::optional<std::int64_t> member_id_of(const json& v) {

@@ -108,6 +108,12 @@ std::string normalize_email(std::string_view in);
 std::variant<std::optional<std::string>, api_error>
 string_field(const nlohmann::json& body, const char* key, std::size_t max);
 
+/// Like string_field for a member's name or nickname, which also must not
+/// contain control, bidi override or line separator characters
+/// (display_name.hpp).
+std::variant<std::optional<std::string>, api_error>
+name_field(const nlohmann::json& body, const char* key, std::size_t max);
+
 /// A member id given as a number or a string of digits.
 std::optional<std::int64_t> member_id_of(const nlohmann::json& v);
 

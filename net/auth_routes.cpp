@@ -116,17 +116,16 @@ void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,
     auto c = db.code_for(addr);
     if (!c)
       return error_response(to, errc::wrong_code, "wrong verification code");
+    // The guess is counted in the database before it is compared, so
+    // parallel guesses cannot see the same count and pass the limit.
     if (ctx.now_ms() >= c->expires_ms
-        || c->attempts >= ctx.cfg.code_max_attempts)
+        || !db.count_code_attempt(addr, c->code_hash,
+                                  ctx.cfg.code_max_attempts))
       return error_response(to, errc::expired_code,
                             "the verification code has expired");
-    if (!crypto::equal_constant_time(code_hash(addr, code), c->code_hash)) {
-      ++c->attempts;
-      db.update_code(*c);
+    if (!crypto::equal_constant_time(code_hash(addr, code), c->code_hash))
       return error_response(to, errc::wrong_code, "wrong verification code");
-    }
-    c->confirmed_ms = ctx.now_ms();
-    db.update_code(*c);
+    db.confirm_code(addr, c->code_hash, ctx.now_ms());
     return json_response(to, 200, R"({"message":"verified"})");
   });
 }
@@ -144,7 +143,7 @@ void join(api_context& ctx, http_request& req, const request_meta&,
   m.email = std::get<std::string>(email);
   for (auto [key, out] :
        {std::pair{"name", &m.name}, std::pair{"nickname", &m.nickname}}) {
-    auto v = string_field(body, key, 50);
+    auto v = name_field(body, key, 50);
     if (auto* err = std::get_if<api_error>(&v))
       return respond(error_reply(shape_of(req), *err));
     auto& s = std::get<std::optional<std::string>>(v);

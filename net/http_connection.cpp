@@ -42,6 +42,7 @@ void http_connection::do_read() {
     finish();
     return;
   }
+  head_ = false;
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   parser_->body_limit(ctx_.settings.max_http_body_bytes);
@@ -81,6 +82,7 @@ void http_connection::on_read(error_code ec) {
   ctx_.counters.http_requests.fetch_add(1, std::memory_order_relaxed);
   auto req = parser_->release();
   parser_.reset();
+  head_ = req.method() == http::verb::head;
   if (beast::websocket::is_upgrade(req)) {
     upgrade(std::move(req));
     return;
@@ -100,6 +102,8 @@ void http_connection::respond(http_response res) {
     return;
   if (stopping_)
     res.keep_alive(false);
+  if (head_)
+    make_head_response(res);
   auto keep = res.keep_alive();
   auto msg = std::make_shared<http_response>(std::move(res));
   stream_.expires_after(ctx_.settings.http_timeout);

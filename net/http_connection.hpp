@@ -46,6 +46,8 @@ private:
   io_worker& worker_;
   std::uint64_t registry_id_ = 0;
   request_meta meta_;
+  /// The request being answered is a HEAD: its response has no body.
+  bool head_ = false;
   bool busy_ = false;
   bool stopping_ = false;
   bool finished_ = false;

@@ -39,6 +39,14 @@ http_response error_response(const reply_shape& to, errc code,
                        std::move(body));
 }
 
+void make_head_response(http_response& res) {
+  // An empty body already is the HEAD form: its Content-Length stays.
+  if (res.body().empty())
+    return;
+  res.content_length(res.body().size());
+  std::string{}.swap(res.body());
+}
+
 std::string_view target_path(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);

@@ -62,6 +62,11 @@ inline http_response error_response(const http_request& req, errc code,
   return error_response(shape_of(req), code, message);
 }
 
+/// Turns the answer to a GET into the answer to a HEAD of the same target:
+/// same status and headers (Content-Length still that of the GET body), no
+/// body bytes. Idempotent.
+void make_head_response(http_response& res);
+
 /// The path of a request target, without the query string.
 std::string_view target_path(std::string_view target);
 

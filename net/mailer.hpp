@@ -20,8 +20,23 @@ public:
   virtual bool delivers() const = 0;
 };
 
+/// How a mail travels to the SMTP server.
+enum class smtp_tls {
+  /// smtps://: TLS from the first byte.
+  implicit,
+  /// smtp:// to any other host: STARTTLS, and no mail without it.
+  required,
+  /// smtp:// to 127.0.0.1, [::1] or localhost: plain text (a local relay).
+  none,
+};
+
+/// The TLS an SMTP URL gets. Only an explicitly plain URL on loopback goes
+/// without TLS; anything unparsable requires it. Pure.
+smtp_tls smtp_tls_for(const std::string& url);
+
 struct smtp_settings {
-  /// smtp://host:port or smtps://user:password@host:port; empty = log only.
+  /// smtps://user:password@host:465 or smtp://host:587 (STARTTLS
+  /// required); plain smtp:// only to a loopback host; empty = log only.
   std::string url;
   std::string from = "h2h@localhost";
   std::chrono::milliseconds timeout{10000};

@@ -48,7 +48,7 @@ void patch_profile(api_context& ctx, http_request& req,
   std::optional<std::string> fields[2];
   const char* keys[2] = {"name", "nickname"};
   for (int k = 0; k < 2; ++k) {
-    auto v = string_field(body, keys[k], 50);
+    auto v = name_field(body, keys[k], 50);
     if (auto* err = std::get_if<api_error>(&v))
       return respond(error_reply(shape_of(req), *err));
     fields[k] = std::get<std::optional<std::string>>(v);

@@ -1,5 +1,5 @@
-// One h2h node: the actor system, the room directory and the public port,
-// started in order and stopped in reverse.
+// One h2h node: the actor system, the room directory, the metrics port and
+// the public port, started in order and stopped in reverse.
 #include "net/node.hpp"
 
 #include <thread>
@@ -7,15 +7,18 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/periodic_job.hpp"
 #include "actors/persistence_actor.hpp"
 #include "actors/room_directory.hpp"
 #include "actors/session_actor.hpp"
 #include "actors/types.hpp"
 #include "actors/store_pool.hpp"
+#include "net/account_purge.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/crypto.hpp"
 #include "net/json_codec.hpp"
+#include "net/metrics_listener.hpp"
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
@@ -100,6 +103,13 @@ api_settings to_api_settings(const config::settings& s) {
   return a;
 }
 
+metrics_settings to_metrics_settings(const config::settings& s) {
+  metrics_settings out;
+  out.bind = s.metrics.bind;
+  out.port = s.metrics.port;
+  return out;
+}
+
 persistence_settings to_persistence_settings(const config::settings& s) {
   persistence_settings out;
   out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
@@ -123,6 +133,10 @@ struct node::impl {
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
   std::shared_ptr<api_context> api;
+  // After srv: scrapes read the server's counters, so this stops first.
+  std::unique_ptr<metrics_listener> metrics_port;
+  /// Deletes expired sessions, refresh tokens and codes now and then.
+  caf::actor purger;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -176,6 +190,7 @@ struct node::impl {
     api->notify_rooms = [this](const room_change& change) {
       caf::anon_send(directory, change_atom_v, change);
     };
+    start_purger(s);
     srv = std::make_unique<server>(
       to_server_settings(s),
       [this](client_link_ptr link, session_identity id) {
@@ -200,8 +215,31 @@ struct node::impl {
         *system, persistence, std::chrono::seconds{2},
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
+    metrics_port = std::make_unique<metrics_listener>(
+      to_metrics_settings(s), [src = std::make_shared<const ops_sources>(ops)] {
+        return metrics_text(*src);
+      });
     add_ops_routes(routes, std::move(ops));
     add_api_routes(routes, api);
+  }
+
+  /// Purges expired account rows every auth.purge_interval_s on the store
+  /// pool, a batch at a time.
+  void start_purger(const config::settings& s) {
+    periodic_settings p;
+    p.interval = std::chrono::seconds{s.auth.purge_interval_s};
+    p.first_delay = std::min(p.interval, std::chrono::milliseconds{60000});
+    p.name = "account purge";
+    auto batch = static_cast<std::size_t>(s.auth.purge_batch);
+    purger = system->spawn(
+      periodic_job, p, periodic_task{[this, batch](auto done) {
+        auto cut = purge_cutoffs_at(wall_clock_ms(), api->cfg, batch);
+        pool->submit([cut, done](store& db) { done(purge_accounts(db, cut)); },
+                     [done](const store_error& e) {
+                       spdlog::warn("account purge: {}", e.what());
+                       done(false);
+                     });
+      }});
   }
 
   /// A WebSocket upgrade: the sender identity comes from the token, checked
@@ -266,6 +304,10 @@ struct node::impl {
       caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
       directory = nullptr;
     }
+    if (purger) {
+      caf::anon_send_exit(purger, caf::exit_reason::user_shutdown);
+      purger = nullptr;
+    }
     if (pool)
       pool->stop();
     if (persistence) {
@@ -299,7 +341,22 @@ node::node(const config::settings& settings)
 
 node::~node() = default;
 
-int node::run(const std::function<void(std::uint16_t)>& on_listening) {
+int node::run(const std::function<void(std::uint16_t)>& on_listening,
+              const std::function<void(std::uint16_t)>& on_metrics_listening) {
+  std::uint16_t metrics_port = 0;
+  try {
+    metrics_port = impl_->metrics_port->listen();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{} (metrics): {}",
+                  impl_->settings.metrics.bind, impl_->settings.metrics.port,
+                  e.what());
+    return 1;
+  }
+  impl_->metrics_port->start();
+  spdlog::info("metrics listening on {}:{}", impl_->settings.metrics.bind,
+               metrics_port);
+  if (on_metrics_listening)
+    on_metrics_listening(metrics_port);
   std::uint16_t port = 0;
   try {
     port = impl_->srv->listen();
@@ -312,6 +369,7 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening) {
   if (on_listening)
     on_listening(port);
   impl_->srv->run();
+  impl_->metrics_port->stop();
   spdlog::info("public port closed; stopping actors");
   return 0;
 }

@@ -1,5 +1,5 @@
-// One h2h node: the actor system, the room directory and the public port,
-// started in order and stopped in reverse.
+// One h2h node: the actor system, the room directory, the metrics port and
+// the public port, started in order and stopped in reverse.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,11 @@ public:
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  /// Listens, calls `on_listening` with the bound port, serves until
+  /// Listens on the metrics port and calls `on_metrics_listening` with it,
+  /// then on the public port and calls `on_listening`; serves until
   /// SIGINT/SIGTERM, then drains and stops. Returns the exit code.
-  int run(const std::function<void(std::uint16_t)>& on_listening);
+  int run(const std::function<void(std::uint16_t)>& on_listening,
+          const std::function<void(std::uint16_t)>& on_metrics_listening = {});
 
 private:
   struct impl;

@@ -1,4 +1,5 @@
-// Operational endpoints: /healthz, /readyz and /metrics.
+/// Registers /healthz and /readyz on `r` (/metrics is not on the public
+/// port: see metrics_listener.hpp).
 #include "net/ops_routes.hpp"
 
 #include <sstream>
@@ -114,17 +115,6 @@ void add_ops_routes(router& r, ops_sources sources) {
             shape, 503, R"({"status":"unavailable","store":"unreachable"})"));
       });
     });
-  r.add(http::verb::get, "/metrics",
-        [src](http_request& req, const path_params&, const request_meta&,
-              http_responder respond) {
-          http_response res{http::status::ok, req.version()};
-          res.set(http::field::content_type,
-                  "text/plain; version=0.0.4; charset=utf-8");
-          res.keep_alive(req.keep_alive());
-          res.body() = metrics_text(*src);
-          res.prepare_payload();
-          respond(std::move(res));
-        });
 }
 
 } // namespace h2h::net

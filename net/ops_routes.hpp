@@ -1,4 +1,5 @@
-// Operational endpoints: /healthz, /readyz and /metrics.
+// Operational endpoints: /healthz and /readyz on the public port, and the
+// Prometheus text that the metrics port (metrics_listener) serves.
 #pragma once
 
 #include <functional>
@@ -20,7 +21,8 @@ struct ops_sources {
   std::function<void(std::function<void(bool)>)> check_store;
 };
 
-/// Registers the operational routes on `r`.
+/// Registers /healthz and /readyz on `r` (/metrics is not on the public
+/// port: see metrics_listener.hpp).
 void add_ops_routes(router& r, ops_sources sources);
 
 /// The Prometheus text exposition of the counters.

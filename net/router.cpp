@@ -40,6 +40,13 @@ bool router::match(std::string_view pattern, std::string_view path,
 
 void router::dispatch(http_request&& req, const request_meta& meta,
                       http_responder respond) const {
+  // HEAD is a GET whose body never reaches the wire (RFC 9110 §9.3.2);
+  // body bytes after the header would be read as the next response.
+  if (req.method() == http::verb::head)
+    respond = [inner = std::move(respond)](http_response res) {
+      make_head_response(res);
+      inner(std::move(res));
+    };
   auto path = target_path(req.target());
   path_params params;
   bool path_known = false;

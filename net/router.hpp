@@ -21,7 +21,8 @@ using route_handler = std::function<void(http_request&, const path_params&,
                                          const request_meta&, http_responder)>;
 
 /// A table of routes; unmatched paths get 404 GLOBAL_001, a matched path
-/// with another method 405 GLOBAL_003.
+/// with another method 405 GLOBAL_003. GET routes answer HEAD too, with the
+/// GET's status and headers and no body.
 class router {
 public:
   /// `pattern` is a path such as `/chat/room/{id}/members`.

@@ -4,8 +4,11 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -15,7 +18,43 @@
 
 namespace h2h::net {
 
+smtp_tls smtp_tls_for(const std::string& url) {
+  // curl's own parser: the host judged here is the host curl connects to.
+  std::unique_ptr<CURLU, void (*)(CURLU*)> u{curl_url(), curl_url_cleanup};
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    return smtp_tls::required;
+  auto part = [&u](CURLUPart which) {
+    char* text = nullptr;
+    std::string out;
+    if (curl_url_get(u.get(), which, &text, 0) == CURLUE_OK && text)
+      out = text;
+    curl_free(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    return out;
+  };
+  auto scheme = part(CURLUPART_SCHEME);
+  if (scheme == "smtps")
+    return smtp_tls::implicit;
+  auto host = part(CURLUPART_HOST);
+  if (scheme == "smtp"
+      && (host == "127.0.0.1" || host == "[::1]" || host == "localhost"))
+    return smtp_tls::none;
+  return smtp_tls::required;
+}
+
 namespace {
+
+long curl_use_ssl(smtp_tls tls) {
+  switch (tls) {
+    case smtp_tls::none:
+      return CURLUSESSL_NONE;
+    case smtp_tls::implicit:
+    case smtp_tls::required:
+      break;
+  }
+  return CURLUSESSL_ALL;
+}
 
 class log_mailer final : public mailer {
 public:
@@ -69,6 +108,11 @@ public:
     : settings_(std::move(s)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+    tls_ = smtp_tls_for(settings_.url);
+    spdlog::info("smtp: {}", tls_ == smtp_tls::implicit ? "TLS (smtps)"
+                             : tls_ == smtp_tls::required
+                               ? "STARTTLS required"
+                               : "plain text to a loopback relay");
   }
 
   void send(const std::string& to, const std::string& subject,
@@ -100,8 +144,9 @@ public:
                      static_cast<long>(settings_.timeout.count()));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(settings_.timeout.count()));
-    if (settings_.url.rfind("smtps://", 0) != 0)
-      curl_easy_setopt(c, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
+    // Codes must not cross a network in clear text: without TLS (STARTTLS
+    // refused, or a failed handshake) the mail is not sent.
+    curl_easy_setopt(c, CURLOPT_USE_SSL, curl_use_ssl(tls_));
     auto rc = curl_easy_perform(c);
     curl_slist_free_all(rcpt);
     if (rc != CURLE_OK)
@@ -114,6 +159,7 @@ public:
 
 private:
   smtp_settings settings_;
+  smtp_tls tls_ = smtp_tls::required;
 };
 
 } // namespace

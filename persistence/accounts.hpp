@@ -1,5 +1,5 @@
 // Records and the store interface for members, sessions, verification
-// codes, devices and rooms (the REST side of h2h).
+// codes, devices and rooms (the REST side of h2h), and their purge.
 #pragma once
 
 #include <cstddef>
@@ -63,6 +63,27 @@ struct room_record {
   std::vector<std::int64_t> members;
 };
 
+/// What purge_expired() deletes: instants in milliseconds since the epoch.
+struct purge_cutoffs {
+  /// Refresh tokens that expired before this go; so do sessions created
+  /// before it with no refresh token that expires at or after it (every
+  /// access token of theirs has expired too), and revoked sessions.
+  std::int64_t tokens_ms = 0;
+  /// Verification codes that expired before this go.
+  std::int64_t codes_ms = 0;
+  /// Most rows of each kind deleted by one call.
+  std::size_t batch = 1000;
+};
+
+/// What one purge_expired() deleted.
+struct purge_counts {
+  std::uint64_t sessions = 0;
+  std::uint64_t refresh_tokens = 0;
+  std::uint64_t codes = 0;
+  /// A batch was full: more may be left.
+  bool more = false;
+};
+
 /// Accounts and rooms. Every method throws store_error on failure.
 class account_store {
 public:
@@ -101,7 +122,19 @@ public:
   /// Replaces the code of that email.
   virtual void put_code(const code_record& c) = 0;
   virtual std::optional<code_record> code_for(const std::string& email) = 0;
-  virtual void update_code(const code_record& c) = 0;
+  /// Counts one guess at the code of `email` whose hash is `code_hash`,
+  /// before it is compared. False, with nothing counted, when that code had
+  /// `max_attempts` guesses already or was replaced. Atomic in the
+  /// database: parallel guesses never get past the limit.
+  virtual bool count_code_attempt(const std::string& email,
+                                  const std::string& code_hash,
+                                  int max_attempts)
+    = 0;
+  /// Marks the code confirmed at `when_ms` and gives back the attempt its
+  /// right guess counted (only wrong guesses use attempts up).
+  virtual void confirm_code(const std::string& email,
+                            const std::string& code_hash, std::int64_t when_ms)
+    = 0;
 
   // -- devices
   // -------------------------------------------------------------------
@@ -135,6 +168,12 @@ public:
   virtual bool is_room_member(const std::string& room_id,
                               std::int64_t member_id)
     = 0;
+
+  // -- housekeeping
+  // --------------------------------------------------------------
+  /// Deletes expired sessions, refresh tokens and verification codes, at
+  /// most `c.batch` of each, each kind in a short statement of its own.
+  virtual purge_counts purge_expired(const purge_cutoffs& c) = 0;
 };
 
 } // namespace h2h

@@ -1,6 +1,8 @@
 // The store over an SQL connection: members, sessions, refresh tokens,
-// verification codes, devices and rooms.
+// verification codes, devices and rooms, and the purge of expired ones.
 #include "persistence/sql_store_impl.hpp"
+
+#include <algorithm>
 
 namespace h2h::detail {
 
@@ -197,11 +199,26 @@ std::optional<code_record> sql_store::code_for(const std::string& email) {
   return c;
 }
 
-void sql_store::update_code(const code_record& c) {
+bool sql_store::count_code_attempt(const std::string& email,
+                                   const std::string& code_hash,
+                                   int max_attempts) {
+  // One statement: the check and the count cannot be split by a parallel
+  // guess (each sees the count the others left).
+  return conn_
+           ->prepare("UPDATE verification_codes SET attempts = attempts + 1"
+                     " WHERE email = ? AND code_hash = ? AND attempts < ?")
+           .execute({email, code_hash, std::int64_t{max_attempts}})
+         == 1;
+}
+
+void sql_store::confirm_code(const std::string& email,
+                             const std::string& code_hash,
+                             std::int64_t when_ms) {
   conn_
-    ->prepare("UPDATE verification_codes SET attempts = ?, confirmed_ms = ?"
-              " WHERE email = ?")
-    .execute({std::int64_t{c.attempts}, c.confirmed_ms, c.email});
+    ->prepare("UPDATE verification_codes SET confirmed_ms = ?,"
+              " attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"
+              " WHERE email = ? AND code_hash = ?")
+    .execute({when_ms, email, code_hash});
 }
 
 // -- devices
@@ -324,6 +341,45 @@ bool sql_store::is_room_member(const std::string& room_id,
                        " AND member_id = ?")
              .query({room_id, member_id});
   return r->next();
+}
+
+// -- housekeeping
+// ------------------------------------------------------------------
+
+purge_counts sql_store::purge_expired(const purge_cutoffs& c) {
+  // Each kind in one short autocommit statement of at most `batch` rows, so
+  // that a purge never holds locks for long. MySQL cannot LIMIT a subquery
+  // of IN, SQLite (as Debian builds it) cannot LIMIT a DELETE.
+  auto limit = std::to_string(std::max<std::size_t>(c.batch, 1));
+  auto bounded = [&](const std::string& table, const std::string& key,
+                     const std::string& where) {
+    if (mysql())
+      return "DELETE FROM " + table + " WHERE " + where + " LIMIT " + limit;
+    return "DELETE FROM " + table + " WHERE " + key + " IN (SELECT " + key
+           + " FROM " + table + " WHERE " + where + " LIMIT " + limit + ")";
+  };
+  purge_counts out;
+  out.refresh_tokens
+    = conn_->prepare(bounded("refresh_tokens", "token_hash", "expires_ms < ?"))
+        .execute({c.tokens_ms});
+  // Every access token comes with a refresh token that expires no sooner
+  // after its issue than the cut-off's margin: a session with no refresh
+  // token left at the cut-off has no live access token either.
+  out.sessions
+    = conn_
+        ->prepare(bounded("sessions", "id",
+                          "revoked = 1 OR (created_ms < ? AND NOT EXISTS"
+                          " (SELECT 1 FROM refresh_tokens r"
+                          " WHERE r.session_id = sessions.id"
+                          " AND r.expires_ms >= ?))"))
+        .execute({c.tokens_ms, c.tokens_ms});
+  out.codes
+    = conn_->prepare(bounded("verification_codes", "email", "expires_ms < ?"))
+        .execute({c.codes_ms});
+  auto full = static_cast<std::uint64_t>(std::max<std::size_t>(c.batch, 1));
+  out.more
+    = out.refresh_tokens >= full || out.sessions >= full || out.codes >= full;
+  return out;
 }
 
 } // namespace h2h::detail

@@ -58,7 +58,11 @@ public:
   bool use_refresh(const std::string& token_hash) override;
   void put_code(const code_record& c) override;
   std::optional<code_record> code_for(const std::string& email) override;
-  void update_code(const code_record& c) override;
+  bool count_code_attempt(const std::string& email,
+                          const std::string& code_hash,
+                          int max_attempts) override;
+  void confirm_code(const std::string& email, const std::string& code_hash,
+                    std::int64_t when_ms) override;
   void put_device(const device_record& d) override;
   bool delete_device(std::int64_t member_id, const std::string& token) override;
   std::vector<device_record> devices_of(std::int64_t member_id) override;
@@ -75,6 +79,7 @@ public:
                           std::int64_t member_id) override;
   bool is_room_member(const std::string& room_id,
                       std::int64_t member_id) override;
+  purge_counts purge_expired(const purge_cutoffs& c) override;
 
 private:
   bool mysql() const {

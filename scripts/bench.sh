@@ -39,13 +39,16 @@ wait_line() { # file pattern
 }
 
 start_h2h() { # extra args...
+  # Metrics on a free port too: nothing here scrapes them, and the default
+  # 9100 may be taken.
   "$build/apps/h2hd" --port 0 --bind 127.0.0.1 --log-level warn \
+    --metrics.port 0 --metrics.bind 127.0.0.1 \
     --store.sqlite_path "$work/h2h.db" --limits.max_connections 60000 \
     --limits.messages_per_second 100000 --limits.message_burst 100000 \
     "$@" >"$work/h2hd.out" 2>"$work/h2hd.err" &
   server_pid=$!
-  wait_line "$work/h2hd.out" "listening on"
-  port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/h2hd.out")
+  wait_line "$work/h2hd.out" "^listening on"
+  port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$work/h2hd.out")
 }
 
 start_peer() {

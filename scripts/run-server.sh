@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds h2hd and runs one node on the embedded
-# defaults (SQLite under ./data, port 8080). Extra arguments go to h2hd.
+# defaults (SQLite under ./data, public port 8080, /metrics on port 9100).
+# Extra arguments go to h2hd, e.g. --metrics.port 0 when 9100 is taken.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -63,12 +63,18 @@ int main(int argc, char** argv) {
   int rc = 0;
   try {
     net::node node{v};
-    rc = node.run([&](std::uint16_t port) {
-      // Scripts and tests read this line to find a port chosen with 0.
-      std::printf("listening on %s:%u\n", v.server.bind.c_str(),
-                  static_cast<unsigned>(port));
-      std::fflush(stdout);
-    });
+    rc = node.run(
+      [&](std::uint16_t port) {
+        // Scripts and tests read this line to find a port chosen with 0.
+        std::printf("listening on %s:%u\n", v.server.bind.c_str(),
+                    static_cast<unsigned>(port));
+        std::fflush(stdout);
+      },
+      [&](std::uint16_t port) {
+        std::printf("metrics listening on %s:%u\n", v.metrics.bind.c_str(),
+                    static_cast<unsigned>(port));
+        std::fflush(stdout);
+      });
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return 1;

@@ -232,6 +232,37 @@ TEST(config_validate, cross_key_rules) {
   EXPECT_EQ(errs.size(), 4u) << joined(errs);
 }
 
+TEST(config_validate, metrics_port_and_purge_rules) {
+  cfg::settings s;
+  EXPECT_EQ(s.metrics.bind, "0.0.0.0");
+  EXPECT_EQ(s.metrics.port, 9100);
+  EXPECT_EQ(s.auth.purge_interval_s, 3600);
+  s.metrics.port = s.server.port;
+  s.metrics.bind.clear();
+  s.auth.purge_interval_s = 0;
+  s.auth.purge_batch = 0;
+  auto errs = cfg::validate(s);
+  EXPECT_TRUE(has_error(errs, {"metrics.port", "server.port"}));
+  EXPECT_TRUE(has_error(errs, {"metrics.bind"}));
+  EXPECT_TRUE(has_error(errs, {"auth.purge_interval_s"}));
+  EXPECT_TRUE(has_error(errs, {"auth.purge_batch"}));
+  EXPECT_EQ(errs.size(), 4u) << joined(errs);
+  cfg::settings any;
+  any.server.port = 0;
+  any.metrics.port = 0;
+  EXPECT_TRUE(cfg::validate(any).empty()) << "both on free ports";
+  auto r = cfg::load({"--metrics.port", "0", "--metrics.bind", "127.0.0.1"},
+                     [](const std::string& name) -> std::optional<std::string> {
+                       if (name == "H2H_AUTH_PURGE_INTERVAL_S")
+                         return "60";
+                       return std::nullopt;
+                     });
+  EXPECT_TRUE(r.errors.empty()) << joined(r.errors);
+  EXPECT_EQ(r.values.metrics.port, 0);
+  EXPECT_EQ(r.values.metrics.bind, "127.0.0.1");
+  EXPECT_EQ(r.values.auth.purge_interval_s, 60);
+}
+
 // -- help and example file ----------------------------------------------------
 
 TEST(config_help, mentions_every_key_with_its_env_name_and_default) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +41,22 @@ bool can_connect(std::uint16_t port) {
   boost::system::error_code ec;
   s.connect({boost::asio::ip::make_address("127.0.0.1"), port}, ec);
   return !ec;
+}
+
+/// True when 127.0.0.1:port is reachable as the IPv4-mapped IPv6 address
+/// ::ffff:127.0.0.1 (not where IPv6 is off).
+bool can_connect_mapped(std::uint16_t port) {
+  int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
+  if (fd < 0)
+    return false;
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(port);
+  inet_pton(AF_INET6, "::ffff:127.0.0.1", &addr.sin6_addr);
+  bool ok
+    = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
 }
 
 /// Python's smtpd printing every mail it receives to a file.
@@ -132,5 +151,32 @@ TEST(smtp, an_unreachable_mail_server_is_a_clear_503) {
   EXPECT_EQ(body["code"], "CHAT_006");
   EXPECT_NE(srv.log().find("verification mail to bob@example.org failed"),
             std::string::npos);
+  EXPECT_EQ(srv.stop(), 0);
+}
+
+TEST(smtp, a_server_that_is_not_loopback_by_name_gets_no_mail_without_tls) {
+  // The same local smtpd (no STARTTLS), named by an address that is not one
+  // of the plain-text loopback names: the code must not go out in clear.
+  temp_dir dir;
+  smtp_sink sink{dir.path() + "/mail.txt"};
+  ASSERT_TRUE(can_connect(sink.port())) << "smtpd did not start";
+  if (!can_connect_mapped(sink.port()))
+    GTEST_SKIP() << "IPv4-mapped IPv6 addresses do not work here";
+  server_process srv{
+    H2HD_PATH,
+    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
+     dir.path() + "/h2h.db", "--smtp.url",
+     "smtp://[::ffff:127.0.0.1]:" + std::to_string(sink.port()),
+     "--smtp.timeout_ms", "5000"}};
+  auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
+                        R"({"email":"bob@example.org"})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_EQ(json::parse(r.body)["code"], "CHAT_006");
+  EXPECT_NE(srv.log().find("STARTTLS required"), std::string::npos);
+  EXPECT_NE(srv.log().find("verification mail to bob@example.org failed"),
+            std::string::npos)
+    << srv.log();
+  EXPECT_EQ(sink.text().find("verification code is"), std::string::npos)
+    << "the code went out in clear text: " << sink.text();
   EXPECT_EQ(srv.stop(), 0);
 }

@@ -283,8 +283,10 @@ TEST(ws_chat, health_and_unknown_paths_answer_json) {
   auto nf = http_request(srv.port(), "GET", "/no/such/thing");
   EXPECT_EQ(nf.status, 404);
   EXPECT_EQ(json::parse(nf.body)["code"], "GLOBAL_001");
-  auto m = http_request(srv.port(), "GET", "/metrics");
+  auto m = http_request(srv.metrics_port(), "GET", "/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("h2h_connections_open"), std::string::npos);
+  EXPECT_EQ(http_request(srv.port(), "GET", "/metrics").status, 404)
+    << "metrics are not on the public port";
   EXPECT_EQ(srv.stop(), 0);
 }

@@ -54,7 +54,8 @@ void api_test::SetUp() {
   if (GetParam() == "sqlite") {
     dir_ = "/tmp/h2h-api-" + n;
     std::filesystem::create_directories(dir_);
-    db_ = make_sql_store(sql::open_sqlite(dir_ + "/h2h.db"));
+    sqlite_path_ = dir_ + "/h2h.db";
+    db_ = make_sql_store(sql::open_sqlite(sqlite_path_));
   } else {
     mysql_base_ = shared_mysql_url();
     if (mysql_base_.empty())
@@ -65,6 +66,7 @@ void api_test::SetUp() {
     std::string problem;
     ASSERT_TRUE(sql::parse_mysql_url(url, target, problem)) << problem;
     mysql_db_ = target.database;
+    mysql_url_ = url;
     db_ = make_sql_store(sql::open_mysql(target));
   }
   db_->migrate();
@@ -211,6 +213,20 @@ void api_test::log_in(account& a) {
                       + " " + res.raw);
   a.access_token = res.body.at("access_token").get<std::string>();
   a.refresh_token = res.body.at("refresh_token").get<std::string>();
+}
+
+std::unique_ptr<sql::connection> api_test::open_sql() const {
+  if (!sqlite_path_.empty())
+    return sql::open_sqlite(sqlite_path_);
+  sql::mysql_target target;
+  std::string problem;
+  if (!sql::parse_mysql_url(mysql_url_, target, problem))
+    throw step_failed("bad MySQL URL: " + problem);
+  return sql::open_mysql(target);
+}
+
+std::unique_ptr<store> api_test::open_store() const {
+  return make_sql_store(open_sql());
 }
 
 json api_test::token_payload(const std::string& token) {

@@ -135,6 +135,13 @@ protected:
   /// The JSON body of a token's payload (no check).
   static json token_payload(const std::string& token);
 
+  /// Another connection to the fixture's database (migrated), e.g. one
+  /// per thread.
+  std::unique_ptr<store> open_store() const;
+
+  /// A plain SQL connection to the fixture's database, to look at tables.
+  std::unique_ptr<sql::connection> open_sql() const;
+
   net::api_settings settings_;
   std::shared_ptr<net::api_context> ctx_;
   std::shared_ptr<recording_mailer> mail_;
@@ -147,6 +154,8 @@ private:
   std::string dir_;
   std::string mysql_base_;
   std::string mysql_db_;
+  std::string sqlite_path_;
+  std::string mysql_url_;
   int peers_ = 0;
 };
 

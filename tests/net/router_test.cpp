@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -140,8 +142,36 @@ TEST(router_dispatch, known_path_with_other_method_is_405_global_003) {
 
 TEST(router_dispatch, head_is_served_by_get_routes_only) {
   auto r = sample_router();
-  EXPECT_EQ(run(r, http::verb::head, "/healthz").body(), "health -");
+  EXPECT_EQ(run(r, http::verb::head, "/healthz").result_int(), 200u);
   EXPECT_EQ(run(r, http::verb::head, "/chat/room").result_int(), 405u);
+}
+
+TEST(router_dispatch, head_answers_the_get_headers_without_a_body) {
+  auto r = sample_router();
+  for (auto target : {"/healthz", "/chat/room/r7", "/nope", "/chat/room"}) {
+    auto get = run(r, http::verb::get, target);
+    auto head = run(r, http::verb::head, target);
+    ASSERT_FALSE(get.body().empty()) << target;
+    EXPECT_EQ(head.result_int(), get.result_int()) << target;
+    EXPECT_TRUE(head.body().empty()) << target << ": " << head.body();
+    EXPECT_EQ(head[http::field::content_length],
+              std::to_string(get.body().size()))
+      << target << ": Content-Length is that of the GET body";
+    std::vector<std::pair<std::string, std::string>> get_fields, head_fields;
+    for (auto& f : get)
+      get_fields.emplace_back(f.name_string(), f.value());
+    for (auto& f : head)
+      head_fields.emplace_back(f.name_string(), f.value());
+    EXPECT_EQ(head_fields, get_fields) << target;
+  }
+}
+
+TEST(router_dispatch, head_form_of_a_response_is_idempotent) {
+  auto res = h2h::net::json_response(h2h::net::reply_shape{}, 200, "12345");
+  h2h::net::make_head_response(res);
+  h2h::net::make_head_response(res);
+  EXPECT_TRUE(res.body().empty());
+  EXPECT_EQ(res[http::field::content_length], "5");
 }
 
 TEST(router_dispatch, error_keeps_version_and_keep_alive_of_request) {

@@ -85,8 +85,14 @@ struct forwarding_store : store {
   std::optional<code_record> code_for(const std::string& email) override {
     return inner->code_for(email);
   }
-  void update_code(const code_record& c) override {
-    inner->update_code(c);
+  bool count_code_attempt(const std::string& email,
+                          const std::string& code_hash,
+                          int max_attempts) override {
+    return inner->count_code_attempt(email, code_hash, max_attempts);
+  }
+  void confirm_code(const std::string& email, const std::string& code_hash,
+                    std::int64_t when_ms) override {
+    inner->confirm_code(email, code_hash, when_ms);
   }
   void put_device(const device_record& d) override {
     inner->put_device(d);
@@ -124,6 +130,9 @@ struct forwarding_store : store {
   bool is_room_member(const std::string& room_id,
                       std::int64_t member_id) override {
     return inner->is_room_member(room_id, member_id);
+  }
+  purge_counts purge_expired(const purge_cutoffs& c) override {
+    return inner->purge_expired(c);
   }
 };
 

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -35,6 +36,38 @@ std::string make_temp_dir() {
   return tmpl;
 }
 
+/// True when `args` or `env` set the configuration key `key` (e.g.
+/// "metrics.port").
+bool chooses(const std::vector<std::string>& args,
+             const std::map<std::string, std::string>& env,
+             const std::string& key) {
+  std::string env_name = "H2H_";
+  for (char c : key)
+    env_name += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  if (env.count(env_name) != 0)
+    return true;
+  for (auto& a : args)
+    if (a == "--" + key || a.rfind("--" + key + "=", 0) == 0)
+      return true;
+  return false;
+}
+
+/// The port of the first line of `text` that starts with `prefix`
+/// ("<prefix>ADDR:PORT\n"), or 0 when there is no complete such line.
+std::uint16_t port_of_line(const std::string& text, const std::string& prefix) {
+  for (std::size_t pos = 0; pos < text.size();) {
+    auto eol = text.find('\n', pos);
+    if (eol == std::string::npos)
+      return 0;
+    auto line = text.substr(pos, eol - pos);
+    if (line.rfind(prefix, 0) == 0)
+      return static_cast<std::uint16_t>(
+        std::stoi(line.substr(line.rfind(':') + 1)));
+    pos = eol + 1;
+  }
+  return 0;
+}
+
 } // namespace
 
 temp_dir::temp_dir()
@@ -50,6 +83,15 @@ server_process::server_process(const std::string& binary,
                                std::vector<std::string> args,
                                std::map<std::string, std::string> env,
                                std::chrono::milliseconds startup_timeout) {
+  // The metrics port defaults to 9100: two tests must not both take it.
+  if (!chooses(args, env, "metrics.port")) {
+    args.push_back("--metrics.port");
+    args.push_back("0");
+  }
+  if (!chooses(args, env, "metrics.bind")) {
+    args.push_back("--metrics.bind");
+    args.push_back("127.0.0.1");
+  }
   char tmpl[] = "/tmp/h2hd-log-XXXXXX";
   int log_fd = mkstemp(tmpl);
   if (log_fd < 0)
@@ -82,10 +124,10 @@ server_process::server_process(const std::string& binary,
   close(out[1]);
   close(log_fd);
   stdout_fd_ = out[0];
-  // Read stdout until the listening line, within the deadline.
+  // Read stdout until both listening lines, within the deadline.
   auto deadline = std::chrono::steady_clock::now() + startup_timeout;
   std::string seen;
-  while (port_ == 0) {
+  while (port_ == 0 || metrics_port_ == 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now())
                   .count();
@@ -99,15 +141,10 @@ server_process::server_process(const std::string& binary,
     if (n <= 0)
       break;
     seen.append(buf, static_cast<std::size_t>(n));
-    auto pos = seen.find("listening on ");
-    auto eol = pos == std::string::npos ? pos : seen.find('\n', pos);
-    if (eol != std::string::npos) {
-      auto line = seen.substr(pos, eol - pos);
-      port_ = static_cast<std::uint16_t>(
-        std::stoi(line.substr(line.rfind(':') + 1)));
-    }
+    port_ = port_of_line(seen, "listening on ");
+    metrics_port_ = port_of_line(seen, "metrics listening on ");
   }
-  if (port_ == 0) {
+  if (port_ == 0 || metrics_port_ == 0) {
     auto text = log();
     kill(pid_, SIGKILL);
     wait(std::chrono::seconds{5});

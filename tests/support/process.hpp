@@ -15,7 +15,10 @@ namespace h2h::test {
 class server_process {
 public:
   /// Starts `binary args...` with extra environment variables, and waits
-  /// (bounded) for its "listening on ADDR:PORT" line. Throws on failure.
+  /// (bounded) for its "listening on ADDR:PORT" line and its "metrics
+  /// listening on ADDR:PORT" line. Unless the arguments or `env` choose
+  /// them, the metrics port is 0 on 127.0.0.1, so that tests never collide
+  /// on the default 9100. Throws on failure.
   server_process(const std::string& binary, std::vector<std::string> args,
                  std::map<std::string, std::string> env = {},
                  std::chrono::milliseconds startup_timeout
@@ -29,6 +32,11 @@ public:
 
   std::uint16_t port() const {
     return port_;
+  }
+
+  /// The port of the metrics listener (/metrics).
+  std::uint16_t metrics_port() const {
+    return metrics_port_;
   }
 
   pid_t pid() const {
@@ -52,6 +60,7 @@ public:
 private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t metrics_port_ = 0;
   std::string log_path_;
   int stdout_fd_ = -1;
   bool exited_ = false;
