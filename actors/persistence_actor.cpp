@@ -1,6 +1,6 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
-// transaction each, answers with the committed seqs, retries with back-off
-// while the store is down, and never drops what it accepted.
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, and never drops what it accepted.
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
@@ -47,6 +47,29 @@ void maybe_flush(persistence_pointer self, bool force) {
     arm_window(self);
 }
 
+/// Why the store did not take an event, as the error its room (and the
+/// client) gets. Each event has its own outcome: the others of the batch
+/// are not affected.
+caf::error refusal(const room_event& ev, const append_outcome& outcome) {
+  switch (outcome.status) {
+    case append_status::conflict:
+      return caf::make_error(errc::seq_conflict,
+                             "seq " + std::to_string(ev.seq) + " of room "
+                               + ev.room_id + " is taken by another message");
+    case append_status::room_deleted:
+      return caf::make_error(errc::no_such_room,
+                             "room " + ev.room_id + " was deleted");
+    case append_status::unstorable:
+      return caf::make_error(errc::bad_frame,
+                             "message cannot be stored (a value is longer "
+                             "than the store allows); do not retry it");
+    case append_status::committed:
+    case append_status::duplicate:
+      break;
+  }
+  return caf::make_error(errc::internal, "not a refusal");
+}
+
 void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
                   std::chrono::steady_clock::time_point started) {
   auto& st = self->state;
@@ -58,8 +81,13 @@ void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
       p.promise.deliver(
         caf::make_error(errc::internal, "store reply mismatch"));
   } else {
-    for (std::size_t i = 0; i < n; ++i)
-      st.in_flight[i].promise.deliver(acks[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& p = st.in_flight[i];
+      if (acks[i].stored())
+        p.promise.deliver(acks[i]);
+      else
+        p.promise.deliver(refusal(p.event, acks[i]));
+    }
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
               std::chrono::steady_clock::now() - started)

@@ -1,6 +1,6 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
-// transaction each, answers with the committed seqs, retries with back-off
-// while the store is down, and never drops what it accepted.
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, and never drops what it accepted.
 #pragma once
 
 #include <chrono>

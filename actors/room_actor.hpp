@@ -44,6 +44,8 @@ struct room_env {
 using room_env_ptr = std::shared_ptr<const room_env>;
 
 /// Remembers recent (sender, clientMsgId) pairs and their acks, FIFO-bounded.
+/// The sender is the member id; its name only when there is none (trusted
+/// mode): display names are not unique and can be changed.
 class dedupe_window {
 public:
   explicit dedupe_window(std::size_t capacity)
@@ -51,17 +53,20 @@ public:
   }
 
   /// The ack recorded for this pair, or nullptr.
-  const publish_ack* find(const std::string& sender,
+  const publish_ack* find(std::int64_t sender_id, const std::string& sender,
                           const std::string& id) const;
 
-  void remember(const std::string& sender, const std::string& id,
-                const publish_ack& ack);
+  void remember(std::int64_t sender_id, const std::string& sender,
+                const std::string& id, const publish_ack& ack);
 
   std::size_t size() const {
     return acks_.size();
   }
 
-  static std::string key(const std::string& sender, const std::string& id);
+  /// The key of a clientMsgId: the member id when there is one, else the
+  /// sender's name (the two never collide).
+  static std::string key(std::int64_t sender_id, const std::string& sender,
+                         const std::string& id);
 
 private:
   std::size_t capacity_;
@@ -99,6 +104,13 @@ struct room_state {
   std::deque<uncommitted> pending;
   /// clientMsgId key -> seq, for events in `pending`.
   std::unordered_map<std::string, std::uint64_t> pending_ids;
+  /// After a seq conflict the room asks the store for its last seq before
+  /// it hands out more: meanwhile the last `unsent` events of `pending`
+  /// wait and get their seqs afterwards. `seq_stale`: a reload failed, the
+  /// next event tries again.
+  bool reloading = false;
+  bool seq_stale = false;
+  std::size_t unsent = 0;
   std::unordered_map<caf::actor_addr, room_member> members;
   /// Recent committed events for replay, oldest first.
   std::deque<room_event> ring;
