@@ -1,6 +1,7 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
 // transaction each, answers each append with its own outcome, retries with
-// back-off while the store is down, and never drops what it accepted.
+// back-off while the store is down, never drops what it accepted, and
+// spreads reads over a few reader workers.
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
@@ -202,6 +203,48 @@ void on_watchdog(persistence_pointer self) {
   arm_watchdog(self);
 }
 
+/// The reader for a read: the least busy one. Long reads (history, replay
+/// chunks) skip the first reader when there are others, so that short ones
+/// (room loads, pings) never wait behind them there.
+std::size_t pick_reader(const std::vector<std::size_t>& reads_out,
+                        bool long_read) {
+  std::size_t best = long_read && reads_out.size() > 1 ? 1 : 0;
+  for (auto i = best + 1; i < reads_out.size(); ++i)
+    if (reads_out[i] < reads_out[best])
+      best = i;
+  return best;
+}
+
+/// Sends a read to a reader and answers the caller with its result; the
+/// count of reads in flight per reader steers the next ones.
+template <class Result, class... Ts>
+caf::result<Result> read(persistence_pointer self, bool long_read, Ts&&... xs) {
+  auto& st = self->state;
+  if (st.reads_total >= st.cfg.read_queue_max)
+    return caf::make_error(errc::unavailable, "store busy, retry later");
+  auto i = pick_reader(st.reads_out, long_read);
+  ++st.reads_out[i];
+  ++st.reads_total;
+  auto done = [self, i] {
+    --self->state.reads_out[i];
+    --self->state.reads_total;
+  };
+  auto promise = self->template make_response_promise<Result>();
+  // No timeout: the callers have theirs (a CAF 0.17 timeout would stay in
+  // the clock for its whole span, whatever the answer).
+  self->request(st.readers[i], caf::infinite, std::forward<Ts>(xs)...)
+    .then(
+      [done, promise](Result& r) mutable {
+        done();
+        promise.deliver(std::move(r));
+      },
+      [done, promise](caf::error& err) mutable {
+        done();
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
 template <class Behavior>
 store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
                                 store_factory open, bool detached) {
@@ -219,7 +262,11 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
-  st.reader = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
+  for (std::size_t i = 0; i < std::max<std::size_t>(st.cfg.read_workers, 1);
+       ++i)
+    st.readers.push_back(
+      spawn_worker(self, store_worker, open, st.cfg.detached_workers));
+  st.reads_out.assign(st.readers.size(), 0);
   self->set_error_handler([](caf::error& err) {
     spdlog::warn("persistence: {}", caf::to_string(err));
   });
@@ -233,12 +280,12 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       return promise;
     },
     [self](load_atom, std::string& room_id,
-           std::uint64_t recent) -> caf::delegated<room_snapshot> {
-      return self->delegate(self->state.reader, load_atom_v, std::move(room_id),
-                            recent);
+           std::uint64_t recent) -> caf::result<room_snapshot> {
+      return read<room_snapshot>(self, false, load_atom_v, std::move(room_id),
+                                 recent);
     },
-    [self](history_atom, history_query& q) -> caf::delegated<history_page> {
-      return self->delegate(self->state.reader, history_atom_v, std::move(q));
+    [self](history_atom, history_query& q) -> caf::result<history_page> {
+      return read<history_page>(self, true, history_atom_v, std::move(q));
     },
     [self](caf::join_atom, std::string& room_id, std::int64_t member) {
       // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock
@@ -253,8 +300,8 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
                              caf::to_string(err));
               });
     },
-    [self](ping_atom) -> caf::delegated<bool> {
-      return self->delegate(self->state.reader, ping_atom_v);
+    [self](ping_atom) -> caf::result<bool> {
+      return read<bool>(self, false, ping_atom_v);
     },
     [self](flush_atom) -> caf::result<bool> {
       auto& st = self->state;
