@@ -39,4 +39,31 @@ CAF_TEST(a held history read does not hold up a room load or a ping) {
   CAF_CHECK(paged);
 }
 
+CAF_TEST(reads beyond read_queue_max are refused not queued) {
+  stop_node();
+  pcfg.read_queue_max = 1;
+  start_node();
+  self->send(persist, history_atom_v, history_query{"r1"});
+  expect((history_atom, history_query), from(self).to(persist));
+  CAF_REQUIRE_EQUAL(sched.jobs.size(), 1u);
+  auto* held = sched.jobs.front();
+  self->send(persist, ping_atom_v);
+  sched.run_jobs_filtered([&](caf::resumable* r) { return r != held; });
+  bool refused = false;
+  self->receive(
+    [&](bool) { CAF_FAIL("the ping was queued"); },
+    [&](caf::error& err) { refused = to_errc(err) == errc::unavailable; },
+    caf::after(std::chrono::seconds(0)) >> [&] { CAF_FAIL("no answer"); });
+  CAF_CHECK(refused);
+  consume_messages(); // the held read ends: reads are taken again
+  self->receive([&](history_page&) {});
+  self->send(persist, ping_atom_v);
+  consume_messages();
+  bool pinged = false;
+  self->receive([&](bool ok) { pinged = ok; },
+                caf::after(std::chrono::seconds(0)) >>
+                  [&] { CAF_FAIL("no answer"); });
+  CAF_CHECK(pinged);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
