@@ -1,6 +1,6 @@
 // The store over an SQL connection: appending room events, with one outcome
 // per event (committed, duplicate, conflict, room deleted, unstorable).
-#include <algorithm>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -95,7 +95,7 @@ void sql_store::append_range(const std::vector<room_event>& batch,
   std::vector<std::size_t> rows;
   rows.reserve(last - first);
   for (auto i = first; i < last; ++i) {
-    if (std::find(gone.begin(), gone.end(), batch[i].room_id) != gone.end())
+    if (gone.count(batch[i].room_id) > 0)
       out[i].status = append_status::room_deleted;
     else
       rows.push_back(i);
@@ -110,14 +110,17 @@ void sql_store::append_range(const std::vector<room_event>& batch,
 /// with a shared lock: a deletion (an UPDATE of the row) waits for this
 /// transaction, and this one sees a deletion that committed before. SQLite
 /// runs one writer at a time (BEGIN IMMEDIATE) anyway.
-std::vector<std::string>
+std::unordered_set<std::string>
 sql_store::deleted_rooms(const std::vector<room_event>& batch,
                          std::size_t first, std::size_t last) {
   std::vector<std::string> ids;
-  for (auto i = first; i < last; ++i)
-    if (std::find(ids.begin(), ids.end(), batch[i].room_id) == ids.end())
-      ids.push_back(batch[i].room_id);
-  std::vector<std::string> gone;
+  {
+    std::unordered_set<std::string> seen;
+    for (auto i = first; i < last; ++i)
+      if (seen.insert(batch[i].room_id).second)
+        ids.push_back(batch[i].room_id);
+  }
+  std::unordered_set<std::string> gone;
   std::size_t i = 0;
   std::vector<value> params;
   for (std::size_t chunk : {64u, 16u, 4u, 1u}) {
@@ -131,7 +134,7 @@ sql_store::deleted_rooms(const std::vector<room_event>& batch,
                  .query(params);
       while (r->next())
         if (!r->is_null(1))
-          gone.push_back(r->get_text(0));
+          gone.insert(r->get_text(0));
       i += chunk;
     }
   }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "persistence/sql.hpp"
@@ -86,8 +87,9 @@ private:
                         std::size_t last, std::vector<append_outcome>& out);
   void append_range(const std::vector<room_event>& batch, std::size_t first,
                     std::size_t last, std::vector<append_outcome>& out);
-  std::vector<std::string> deleted_rooms(const std::vector<room_event>& batch,
-                                         std::size_t first, std::size_t last);
+  std::unordered_set<std::string>
+  deleted_rooms(const std::vector<room_event>& batch, std::size_t first,
+                std::size_t last);
   std::size_t insert_chunked(const std::vector<room_event>& batch,
                              const std::vector<std::size_t>& rows);
   std::string insert_sql(std::size_t rows) const;
