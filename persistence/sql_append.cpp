@@ -38,6 +38,17 @@ void push_params(std::vector<value>& p, const room_event& ev) {
     p.emplace_back(ev.client_msg_id);
 }
 
+/// Most bytes of values one INSERT carries: far below MySQL's
+/// max_allowed_packet (16 MB on MariaDB, 64 MB on MySQL 8 by default),
+/// which 256 of the longest messages (64 KB each) would pass.
+constexpr std::size_t statement_bytes_max = 4 * 1024 * 1024;
+
+/// About the bytes an event adds to a statement.
+std::size_t bytes_of(const room_event& ev) {
+  return ev.room_id.size() + ev.sender.size() * 2 + ev.text.size()
+         + ev.client_msg_id.size() + 64;
+}
+
 /// "(?,?)" groups for an IN list of `n` values.
 std::string placeholders(std::size_t n) {
   std::string s = "(";
@@ -142,22 +153,32 @@ sql_store::deleted_rooms(const std::vector<room_event>& batch,
 }
 
 /// Inserts in multi-row statements of 256, 64, 16, 4 and 1 rows (a few
-/// prepared statements serve every batch size). Rows whose keys exist are
+/// prepared statements serve every batch size), each the largest that
+/// fits the rows left and statement_bytes_max. Rows whose keys exist are
 /// skipped; returns how many went in.
 std::size_t sql_store::insert_chunked(const std::vector<room_event>& batch,
                                       const std::vector<std::size_t>& rows) {
+  // bytes[k] = bytes of rows [0, k)
+  std::vector<std::size_t> bytes(rows.size() + 1, 0);
+  for (std::size_t k = 0; k < rows.size(); ++k)
+    bytes[k + 1] = bytes[k] + bytes_of(batch[rows[k]]);
   std::size_t inserted = 0;
-  std::size_t i = 0;
   std::vector<value> params;
-  for (std::size_t chunk : {256u, 64u, 16u, 4u, 1u}) {
-    while (rows.size() - i >= chunk) {
-      params.clear();
-      params.reserve(chunk * 9);
-      for (std::size_t k = 0; k < chunk; ++k)
-        push_params(params, batch[rows[i + k]]);
-      inserted += conn_->prepare(insert_sql(chunk)).execute(params);
-      i += chunk;
+  for (std::size_t i = 0; i < rows.size();) {
+    std::size_t chunk = 1;
+    for (std::size_t c : {256u, 64u, 16u, 4u}) {
+      if (rows.size() - i >= c
+          && bytes[i + c] - bytes[i] <= statement_bytes_max) {
+        chunk = c;
+        break;
+      }
     }
+    params.clear();
+    params.reserve(chunk * 9);
+    for (std::size_t k = 0; k < chunk; ++k)
+      push_params(params, batch[rows[i + k]]);
+    inserted += conn_->prepare(insert_sql(chunk)).execute(params);
+    i += chunk;
   }
   return inserted;
 }
