@@ -66,23 +66,24 @@ using publish_ack = append_outcome;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
-  return f(caf::meta::type_name("append_outcome"), x.seq, x.ts_ms, x.duplicate);
+  return f(caf::meta::type_name("append_outcome"), x.seq, x.ts_ms, x.status);
 }
 
 inline bool operator==(const append_outcome& x, const append_outcome& y) {
-  return x.seq == y.seq && x.ts_ms == y.ts_ms && x.duplicate == y.duplicate;
+  return x.seq == y.seq && x.ts_ms == y.ts_ms && x.status == y.status;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
   return f(caf::meta::type_name("room_snapshot"), x.last_seq, x.recent,
-           x.is_private, x.owner_id, x.members, x.exists);
+           x.is_private, x.owner_id, x.members, x.exists, x.deleted);
 }
 
 inline bool operator==(const room_snapshot& x, const room_snapshot& y) {
   return x.last_seq == y.last_seq && x.recent == y.recent
          && x.is_private == y.is_private && x.owner_id == y.owner_id
-         && x.members == y.members && x.exists == y.exists;
+         && x.members == y.members && x.exists == y.exists
+         && x.deleted == y.deleted;
 }
 
 /// Which slice of a room's history to read.
@@ -189,6 +190,7 @@ CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
 CAF_ADD_TYPE_ID(h2h, (h2h::errc))
 CAF_ADD_TYPE_ID(h2h, (h2h::room_change_kind))
 CAF_ADD_TYPE_ID(h2h, (h2h::room_change))
+CAF_ADD_TYPE_ID(h2h, (h2h::append_status))
 
 CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
 CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")

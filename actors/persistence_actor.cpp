@@ -1,6 +1,7 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
-// transaction each, answers with the committed seqs, retries with back-off
-// while the store is down, and never drops what it accepted.
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, never drops what it accepted, and
+// spreads reads over a few reader workers.
 #include "actors/persistence_actor.hpp"
 
 #include <algorithm>
@@ -47,6 +48,29 @@ void maybe_flush(persistence_pointer self, bool force) {
     arm_window(self);
 }
 
+/// Why the store did not take an event, as the error its room (and the
+/// client) gets. Each event has its own outcome: the others of the batch
+/// are not affected.
+caf::error refusal(const room_event& ev, const append_outcome& outcome) {
+  switch (outcome.status) {
+    case append_status::conflict:
+      return caf::make_error(errc::seq_conflict,
+                             "seq " + std::to_string(ev.seq) + " of room "
+                               + ev.room_id + " is taken by another message");
+    case append_status::room_deleted:
+      return caf::make_error(errc::no_such_room,
+                             "room " + ev.room_id + " was deleted");
+    case append_status::unstorable:
+      return caf::make_error(errc::bad_frame,
+                             "message cannot be stored (a value is longer "
+                             "than the store allows); do not retry it");
+    case append_status::committed:
+    case append_status::duplicate:
+      break;
+  }
+  return caf::make_error(errc::internal, "not a refusal");
+}
+
 void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
                   std::chrono::steady_clock::time_point started) {
   auto& st = self->state;
@@ -58,8 +82,13 @@ void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
       p.promise.deliver(
         caf::make_error(errc::internal, "store reply mismatch"));
   } else {
-    for (std::size_t i = 0; i < n; ++i)
-      st.in_flight[i].promise.deliver(acks[i]);
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& p = st.in_flight[i];
+      if (acks[i].stored())
+        p.promise.deliver(acks[i]);
+      else
+        p.promise.deliver(refusal(p.event, acks[i]));
+    }
   }
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
               std::chrono::steady_clock::now() - started)
@@ -174,6 +203,48 @@ void on_watchdog(persistence_pointer self) {
   arm_watchdog(self);
 }
 
+/// The reader for a read: the least busy one. Long reads (history, replay
+/// chunks) skip the first reader when there are others, so that short ones
+/// (room loads, pings) never wait behind them there.
+std::size_t pick_reader(const std::vector<std::size_t>& reads_out,
+                        bool long_read) {
+  std::size_t best = long_read && reads_out.size() > 1 ? 1 : 0;
+  for (auto i = best + 1; i < reads_out.size(); ++i)
+    if (reads_out[i] < reads_out[best])
+      best = i;
+  return best;
+}
+
+/// Sends a read to a reader and answers the caller with its result; the
+/// count of reads in flight per reader steers the next ones.
+template <class Result, class... Ts>
+caf::result<Result> read(persistence_pointer self, bool long_read, Ts&&... xs) {
+  auto& st = self->state;
+  if (st.reads_total >= st.cfg.read_queue_max)
+    return caf::make_error(errc::unavailable, "store busy, retry later");
+  auto i = pick_reader(st.reads_out, long_read);
+  ++st.reads_out[i];
+  ++st.reads_total;
+  auto done = [self, i] {
+    --self->state.reads_out[i];
+    --self->state.reads_total;
+  };
+  auto promise = self->template make_response_promise<Result>();
+  // No timeout: the callers have theirs (a CAF 0.17 timeout would stay in
+  // the clock for its whole span, whatever the answer).
+  self->request(st.readers[i], caf::infinite, std::forward<Ts>(xs)...)
+    .then(
+      [done, promise](Result& r) mutable {
+        done();
+        promise.deliver(std::move(r));
+      },
+      [done, promise](caf::error& err) mutable {
+        done();
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
 template <class Behavior>
 store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
                                 store_factory open, bool detached) {
@@ -191,7 +262,11 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
-  st.reader = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
+  for (std::size_t i = 0; i < std::max<std::size_t>(st.cfg.read_workers, 1);
+       ++i)
+    st.readers.push_back(
+      spawn_worker(self, store_worker, open, st.cfg.detached_workers));
+  st.reads_out.assign(st.readers.size(), 0);
   self->set_error_handler([](caf::error& err) {
     spdlog::warn("persistence: {}", caf::to_string(err));
   });
@@ -205,9 +280,9 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       return promise;
     },
     [self](load_atom, std::string& room_id,
-           std::uint64_t recent) -> caf::delegated<room_snapshot> {
-      return self->delegate(self->state.reader, load_atom_v, std::move(room_id),
-                            recent);
+           std::uint64_t recent) -> caf::result<room_snapshot> {
+      return read<room_snapshot>(self, false, load_atom_v, std::move(room_id),
+                                 recent);
     },
     [self](create_atom, std::string& room_id, std::int64_t owner,
            std::uint64_t recent) -> caf::delegated<room_snapshot> {
@@ -215,8 +290,8 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       return self->delegate(self->state.writer, create_atom_v,
                             std::move(room_id), owner, recent);
     },
-    [self](history_atom, history_query& q) -> caf::delegated<history_page> {
-      return self->delegate(self->state.reader, history_atom_v, std::move(q));
+    [self](history_atom, history_query& q) -> caf::result<history_page> {
+      return read<history_page>(self, true, history_atom_v, std::move(q));
     },
     [self](caf::join_atom, std::string& room_id, std::int64_t member) {
       // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock
@@ -231,8 +306,8 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
                              caf::to_string(err));
               });
     },
-    [self](ping_atom) -> caf::delegated<bool> {
-      return self->delegate(self->state.reader, ping_atom_v);
+    [self](ping_atom) -> caf::result<bool> {
+      return read<bool>(self, false, ping_atom_v);
     },
     [self](flush_atom) -> caf::result<bool> {
       auto& st = self->state;

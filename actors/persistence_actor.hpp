@@ -1,6 +1,7 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
-// transaction each, answers with the committed seqs, retries with back-off
-// while the store is down, and never drops what it accepted.
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, never drops what it accepted, and
+// spreads reads over a few reader workers.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,13 @@ struct persistence_settings {
   std::chrono::milliseconds retry_max{5000};
   /// Longest wait for one commit before it counts as failed (and retried).
   std::chrono::milliseconds commit_timeout{60000};
+  /// Reader workers (room loads, replays, history, pings). With two or
+  /// more, history reads never use the first: a load or a /readyz ping
+  /// always finds a reader that no long replay holds.
+  std::size_t read_workers = 3;
+  /// Reads sent to readers and not answered yet beyond which more reads are
+  /// refused (CHAT_006) instead of queued.
+  std::size_t read_queue_max = 10000;
   /// Workers run detached (own threads) unless a test wants them scheduled.
   bool detached_workers = true;
   /// Never null.
@@ -36,7 +44,10 @@ struct pending_append {
 struct persistence_state {
   persistence_settings cfg;
   store_worker_actor writer;
-  store_worker_actor reader;
+  std::vector<store_worker_actor> readers;
+  /// Reads sent to each reader and not answered yet, and their sum.
+  std::vector<std::size_t> reads_out;
+  std::size_t reads_total = 0;
   std::deque<pending_append> queue;
   std::vector<pending_append> in_flight;
   bool committing = false;

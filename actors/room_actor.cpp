@@ -8,42 +8,9 @@
 
 #include "actors/fan_out.hpp"
 #include "actors/room_admission.hpp"
+#include "actors/room_fence.hpp"
 
 namespace h2h {
-
-// -- dedupe_window ------------------------------------------------------------
-
-std::string dedupe_window::key(const std::string& sender,
-                               const std::string& id) {
-  std::string k;
-  k.reserve(sender.size() + id.size() + 1);
-  k += sender;
-  k += '\x1f';
-  k += id;
-  return k;
-}
-
-const publish_ack* dedupe_window::find(const std::string& sender,
-                                       const std::string& id) const {
-  auto i = acks_.find(key(sender, id));
-  return i == acks_.end() ? nullptr : &i->second;
-}
-
-void dedupe_window::remember(const std::string& sender, const std::string& id,
-                             const publish_ack& ack) {
-  if (capacity_ == 0)
-    return;
-  auto k = key(sender, id);
-  auto dup = ack;
-  dup.duplicate = true;
-  if (!acks_.emplace(k, dup).second)
-    return;
-  order_.push_back(std::move(k));
-  if (order_.size() > capacity_) {
-    acks_.erase(order_.front());
-    order_.pop_front();
-  }
-}
 
 // -- room behaviour
 // -------------------------------------------------------------
@@ -51,6 +18,7 @@ void dedupe_window::remember(const std::string& sender, const std::string& id,
 namespace {
 
 using ack_promise = caf::typed_response_promise<publish_ack>;
+using namespace room_internal;
 
 /// Builds the next event of the room (seq and time assigned here, once).
 room_event next_event(room_state& st, event_kind kind, std::string sender,
@@ -141,8 +109,8 @@ uncommitted take_pending(room_state& st, std::uint64_t seq) {
   auto u = std::move(*i);
   st.pending.erase(i);
   if (!u.event.client_msg_id.empty())
-    st.pending_ids.erase(
-      dedupe_window::key(u.event.sender, u.event.client_msg_id));
+    st.pending_ids.erase(dedupe_window::key(u.event.sender_id, u.event.sender,
+                                            u.event.client_msg_id));
   return u;
 }
 
@@ -150,8 +118,9 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
   auto& st = self->state;
   auto u = take_pending(st, seq);
   if (!u.event.client_msg_id.empty())
-    st.recent.remember(u.event.sender, u.event.client_msg_id, ack);
-  if (!ack.duplicate) {
+    st.recent.remember(u.event.sender_id, u.event.sender, u.event.client_msg_id,
+                       ack);
+  if (ack.status != append_status::duplicate) {
     st.committed_seq = seq;
     fan_out(self, std::move(u.event));
   } else {
@@ -160,7 +129,8 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
   }
   for (std::size_t i = 0; i < u.waiters.size(); ++i) {
     auto a = ack;
-    a.duplicate = a.duplicate || i > 0;
+    if (i > 0)
+      a.status = append_status::duplicate;
     u.waiters[i].deliver(a);
   }
   maybe_idle(self);
@@ -174,25 +144,46 @@ void on_commit_failed(room_pointer self, std::uint64_t seq,
   auto u = take_pending(st, seq);
   for (auto& w : u.waiters)
     w.deliver(err);
+  switch (to_errc(err)) {
+    case errc::seq_conflict: // another writer: where does the room stand?
+      reload_seq(self);
+      break;
+    case errc::no_such_room: // deleted (the store refused it for good)
+      end_deleted(self);
+      return;
+    default:
+      break;
+  }
   maybe_idle(self);
 }
 
-/// Hands a new event to the store; it goes out once committed.
+/// Hands a new event to the store; it goes out once committed. While the
+/// room reloads its last seq, the event waits (its seq is then replaced).
 void submit(room_pointer self, room_event ev, ack_promise* promise) {
   auto& st = self->state;
+  if (st.seq_stale)
+    reload_seq(self);
+  if (st.reloading && st.unsent >= unsent_max) {
+    spdlog::warn("room {}: {} events wait for a seq reload; refused one", st.id,
+                 st.unsent);
+    if (promise)
+      promise->deliver(
+        caf::make_error(errc::unavailable, "room unavailable, retry"));
+    return;
+  }
   auto seq = ev.seq;
   if (!ev.client_msg_id.empty())
-    st.pending_ids.emplace(dedupe_window::key(ev.sender, ev.client_msg_id),
-                           seq);
+    st.pending_ids.emplace(
+      dedupe_window::key(ev.sender_id, ev.sender, ev.client_msg_id), seq);
   uncommitted u;
   u.event = ev;
   if (promise)
     u.waiters.push_back(*promise);
   st.pending.push_back(std::move(u));
-  self
-    ->request(st.env->persistence, caf::infinite, append_atom_v, std::move(ev))
-    .then([self, seq](publish_ack& ack) { on_committed(self, seq, ack); },
-          [self, seq](caf::error& err) { on_commit_failed(self, seq, err); });
+  if (st.reloading)
+    ++st.unsent;
+  else
+    send_append(self, std::move(ev));
 }
 
 void finish_replay(room_pointer self, const caf::actor_addr& who) {
@@ -318,6 +309,8 @@ void apply_change(room_pointer self, const room_change& change) {
         self->demonitor(addr);
       }
       st.members.clear();
+      refuse_pending(self, caf::make_error(errc::no_such_room,
+                                           "room " + st.id + " was deleted"));
       spdlog::info("room {} deleted", st.id);
       self->quit();
       break;
@@ -335,8 +328,9 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
   for (std::size_t i = 0; i < snap.recent.size(); ++i) {
     auto& ev = snap.recent[i];
     if (!ev.client_msg_id.empty())
-      st.recent.remember(ev.sender, ev.client_msg_id,
-                         publish_ack{ev.seq, ev.ts_ms, true});
+      st.recent.remember(
+        ev.sender_id, ev.sender, ev.client_msg_id,
+        publish_ack{ev.seq, ev.ts_ms, append_status::duplicate});
     if (i >= ring_from) {
       if (st.env->encode)
         ev.wire = st.env->encode(ev);
@@ -368,8 +362,13 @@ room_actor::behavior_type room(room_pointer self, std::string id,
   // Seqs continue where the store left off: nothing else is handled before
   // the room knows its last seq. The directory spawns a room only to forward
   // an ENTER, so no idle timer is armed yet.
-  load_or_create(self, std::move(creator),
-                 [self](room_snapshot& snap) { apply_snapshot(self, snap); });
+  load_or_create(self, std::move(creator), [self](room_snapshot& snap) {
+    if (snap.deleted) {
+      become_deleted(self);
+      return;
+    }
+    apply_snapshot(self, snap);
+  });
   return {
     [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
       auto& st = self->state;
@@ -411,11 +410,13 @@ room_actor::behavior_type room(room_pointer self, std::string id,
       auto& st = self->state;
       auto& metrics = *st.env->metrics;
       if (!req.client_msg_id.empty()) {
-        if (auto* ack = st.recent.find(req.sender, req.client_msg_id)) {
+        if (auto* ack
+            = st.recent.find(req.sender_id, req.sender, req.client_msg_id)) {
           metrics.duplicates.fetch_add(1, std::memory_order_relaxed);
           return *ack;
         }
-        auto key = dedupe_window::key(req.sender, req.client_msg_id);
+        auto key
+          = dedupe_window::key(req.sender_id, req.sender, req.client_msg_id);
         if (auto i = st.pending_ids.find(key); i != st.pending_ids.end()) {
           // A retry while the original is being committed: same answer.
           for (auto& u : st.pending)
@@ -444,29 +445,53 @@ room_actor::behavior_type room(room_pointer self, std::string id,
     [self](exit_atom, const session_actor& who) {
       remove_member(self, who.address());
     },
-    [self](idle_chk_atom, std::uint64_t gen) {
-      auto& st = self->state;
-      if (gen != st.idle_generation || !st.members.empty()
-          || !st.pending.empty())
-        return;
-      self
-        ->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,
-                  st.enters_seen)
-        .then(
-          [self](bool stop) {
-            if (stop) {
-              spdlog::debug("room {} stops after idle timeout", self->state.id);
-              self->quit();
-            }
-          },
-          [self](caf::error&) {
-            // The directory is gone (shutdown): nothing routes here any more.
-            self->quit();
-          });
-    },
+    [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
     [self](change_atom, room_change& change) { apply_change(self, change); },
     [self](stop_atom) { self->quit(); },
   };
 }
+
+// -- what the room's other files use (room_fence.hpp) -------------------------
+
+namespace room_internal {
+
+void send_append(room_pointer self, room_event ev) {
+  auto seq = ev.seq;
+  self
+    ->request(self->state.env->persistence, caf::infinite, append_atom_v,
+              std::move(ev))
+    .then([self, seq](publish_ack& ack) { on_committed(self, seq, ack); },
+          [self, seq](caf::error& err) { on_commit_failed(self, seq, err); });
+}
+
+void idle_if_unused(room_pointer self) {
+  maybe_idle(self);
+}
+
+void end_deleted(room_pointer self) {
+  apply_change(self, room_change{self->state.id, room_change_kind::deleted, 0});
+}
+
+void check_idle(room_pointer self, std::uint64_t gen) {
+  auto& st = self->state;
+  if (gen != st.idle_generation || !st.members.empty() || !st.pending.empty())
+    return;
+  self
+    ->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,
+              st.enters_seen)
+    .then(
+      [self](bool stop) {
+        if (stop) {
+          spdlog::debug("room {} stops after idle timeout", self->state.id);
+          self->quit();
+        }
+      },
+      [self](caf::error&) {
+        // The directory is gone (shutdown): nothing routes here any more.
+        self->quit();
+      });
+}
+
+} // namespace room_internal
 
 } // namespace h2h

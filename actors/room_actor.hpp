@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/client_link.hpp"
+#include "actors/dedupe_window.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "actors/room_creation.hpp"
@@ -50,32 +51,6 @@ struct room_env {
 
 using room_env_ptr = std::shared_ptr<const room_env>;
 
-/// Remembers recent (sender, clientMsgId) pairs and their acks, FIFO-bounded.
-class dedupe_window {
-public:
-  explicit dedupe_window(std::size_t capacity)
-    : capacity_(capacity) {
-  }
-
-  /// The ack recorded for this pair, or nullptr.
-  const publish_ack* find(const std::string& sender,
-                          const std::string& id) const;
-
-  void remember(const std::string& sender, const std::string& id,
-                const publish_ack& ack);
-
-  std::size_t size() const {
-    return acks_.size();
-  }
-
-  static std::string key(const std::string& sender, const std::string& id);
-
-private:
-  std::size_t capacity_;
-  std::unordered_map<std::string, publish_ack> acks_;
-  std::deque<std::string> order_;
-};
-
 /// A session present in the room.
 struct room_member {
   session_actor handle;
@@ -106,6 +81,13 @@ struct room_state {
   std::deque<uncommitted> pending;
   /// clientMsgId key -> seq, for events in `pending`.
   std::unordered_map<std::string, std::uint64_t> pending_ids;
+  /// After a seq conflict the room asks the store for its last seq before
+  /// it hands out more: meanwhile the last `unsent` events of `pending`
+  /// wait and get their seqs afterwards. `seq_stale`: a reload failed, the
+  /// next event tries again.
+  bool reloading = false;
+  bool seq_stale = false;
+  std::size_t unsent = 0;
   std::unordered_map<caf::actor_addr, room_member> members;
   /// Recent committed events for replay, oldest first.
   std::deque<room_event> ring;

@@ -14,6 +14,7 @@ caf::error to_error(const store_error& e) {
       return caf::make_error(errc::seq_conflict, std::string{e.what()});
     case store_failure::unavailable:
       return caf::make_error(errc::unavailable, std::string{e.what()});
+    case store_failure::permanent: // appends isolate these per event
     case store_failure::fatal:
       break;
   }

@@ -39,6 +39,11 @@ struct persistence_section {
   int batch_window_ms = 0;
   /// Messages that may wait for the store while it is unreachable.
   int queue_max = 100000;
+  /// Store connections for reads (room loads, replays, history, /readyz);
+  /// long history reads never take the first of them.
+  int read_workers = 3;
+  /// Reads in flight beyond which more are refused (CHAT_006).
+  int read_queue_max = 10000;
 };
 
 /// Actor runtime.
@@ -62,6 +67,11 @@ struct rooms_section {
   /// §2.1); false answers CHAT_001 instead.
   bool create_on_enter = true;
 };
+
+/// The longest message text the store can hold: its column is MySQL TEXT
+/// (65,535 bytes; SQLite is held to the same by migration 3), so 16383
+/// characters of four UTF-8 bytes each.
+constexpr std::size_t store_max_message_chars = 16383;
 
 /// Sizes and rates that protect the server from clients.
 struct limits_section {

@@ -118,6 +118,14 @@ std::vector<key_info> build_keys() {
                &persistence_section::queue_max,
                "Messages that may wait while the store is unreachable; beyond "
                "this, senders get CHAT_006."));
+  add(make_key("persistence", "read_workers", &s::persistence,
+               &persistence_section::read_workers,
+               "Store connections for reads (room loads, replays, /readyz); "
+               "history reads never take the first."));
+  add(make_key("persistence", "read_queue_max", &s::persistence,
+               &persistence_section::read_queue_max,
+               "Reads in flight beyond which more are refused with "
+               "CHAT_006."));
   // actors
   add(make_key("actors", "scheduler_threads", &s::actors,
                &actors_section::scheduler_threads,

@@ -216,6 +216,11 @@ std::vector<std::string> validate(const settings& s) {
         "persistence.batch_window_ms must be between 0 and 10000");
   check(s.persistence.queue_max >= s.persistence.batch_max,
         "persistence.queue_max must be at least persistence.batch_max");
+  check(s.persistence.read_workers >= 1 && s.persistence.read_workers <= 64,
+        "persistence.read_workers must be between 1 and 64");
+  check(s.persistence.read_queue_max >= 1
+          && s.persistence.read_queue_max <= 10000000,
+        "persistence.read_queue_max must be between 1 and 10000000");
   check(s.actors.scheduler_threads >= 0 && s.actors.scheduler_threads <= 256,
         "actors.scheduler_threads must be between 0 and 256");
   check(s.actors.scheduler_policy == "sharing"
@@ -234,6 +239,11 @@ std::vector<std::string> validate(const settings& s) {
           && s.limits.max_message_chars < s.limits.max_frame_bytes,
         "limits.max_message_chars must be at least 1 and below "
         "limits.max_frame_bytes");
+  check(s.limits.max_message_chars <= store_max_message_chars,
+        "limits.max_message_chars must be at most "
+          + std::to_string(store_max_message_chars)
+          + ": the store holds 65535 bytes of message text (MySQL TEXT; "
+            "SQLite keeps the same limit), 4 bytes per character at most");
   check(s.limits.outbound_queue_bytes >= s.limits.max_frame_bytes,
         "limits.outbound_queue_bytes must be at least limits.max_frame_bytes");
   check(s.limits.max_http_body_bytes >= 1024,

@@ -114,6 +114,8 @@ persistence_settings to_persistence_settings(const config::settings& s) {
   persistence_settings out;
   out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
   out.batch_window = std::chrono::milliseconds{s.persistence.batch_window_ms};
+  out.read_workers = static_cast<std::size_t>(s.persistence.read_workers);
+  out.read_queue_max = static_cast<std::size_t>(s.persistence.read_queue_max);
   return out;
 }
 

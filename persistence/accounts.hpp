@@ -146,7 +146,8 @@ public:
 
   // -- rooms
   // ---------------------------------------------------------------------
-  /// False when the id is taken. The owner becomes a member.
+  /// False when the id is taken (or was, by a deleted room). The owner
+  /// becomes a member.
   virtual bool create_room(const room_record& r) = 0;
   virtual std::optional<room_record> room_by_id(const std::string& id,
                                                 bool with_members)
@@ -156,7 +157,9 @@ public:
   virtual std::vector<room_record>
   rooms_visible_to(std::int64_t member_id, std::size_t page, std::size_t size)
     = 0;
-  /// Deletes the room with its members and history.
+  /// Deletes the room with its members and history, leaving a tombstone:
+  /// the id is never used again (appends to it are refused, loading it
+  /// makes no new room). False when there is no such room.
   virtual bool delete_room(const std::string& id) = 0;
   /// True when added, false when already a member.
   virtual bool add_room_member(const std::string& room_id,

@@ -152,6 +152,54 @@ const std::vector<migration>& all() {
        " KEY devices_by_member (member_id)"
        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
      }},
+    // 3: a clientMsgId belongs to the member id, the name counts only
+    // without one (trusted mode): display names are not unique. sender_key
+    // is the name when sender_id = 0, else ''. Rows stored before whose
+    // (member, clientMsgId) repeats (a member renamed itself) keep their id
+    // under the key 'dup:<seq>'; the oldest keeps the plain key. Deleted
+    // rooms keep their row as a tombstone (deleted_ms). SQLite checks the
+    // lengths MySQL's columns enforce, so that both refuse the same events.
+    {3,
+     {
+       "ALTER TABLE messages ADD COLUMN sender_key TEXT NOT NULL DEFAULT ''",
+       "UPDATE messages SET sender_key = sender WHERE sender_id = 0",
+       "CREATE INDEX messages_v3_repeats"
+       " ON messages (room_id, sender_id, client_msg_id, seq)",
+       "UPDATE messages SET sender_key = 'dup:' || seq"
+       " WHERE sender_id <> 0 AND client_msg_id IS NOT NULL AND EXISTS"
+       " (SELECT 1 FROM messages o WHERE o.room_id = messages.room_id"
+       " AND o.sender_id = messages.sender_id"
+       " AND o.client_msg_id = messages.client_msg_id"
+       " AND o.seq < messages.seq)",
+       "DROP INDEX messages_v3_repeats",
+       "DROP INDEX messages_client_id",
+       "CREATE UNIQUE INDEX messages_client_key"
+       " ON messages (room_id, sender_id, sender_key, client_msg_id)",
+       "ALTER TABLE rooms ADD COLUMN deleted_ms INTEGER",
+       "CREATE TRIGGER messages_fit BEFORE INSERT ON messages"
+       " WHEN length(NEW.room_id) > 64 OR length(NEW.sender) > 64"
+       " OR length(NEW.sender_key) > 64 OR length(NEW.client_msg_id) > 64"
+       " OR length(CAST(NEW.body AS BLOB)) > 65535"
+       " BEGIN SELECT RAISE(ABORT, 'a value is too long for its column'); END",
+     },
+     {
+       "ALTER TABLE messages"
+       " ADD COLUMN sender_key VARCHAR(64) NOT NULL DEFAULT '' AFTER sender_id",
+       "UPDATE messages SET sender_key = sender WHERE sender_id = 0",
+       // The derived table is materialized (GROUP BY), so MySQL lets the
+       // UPDATE read the table it changes.
+       "UPDATE messages m JOIN"
+       " (SELECT room_id, sender_id, client_msg_id, MIN(seq) AS first_seq"
+       " FROM messages WHERE sender_id <> 0 AND client_msg_id IS NOT NULL"
+       " GROUP BY room_id, sender_id, client_msg_id HAVING COUNT(*) > 1) d"
+       " ON m.room_id = d.room_id AND m.sender_id = d.sender_id"
+       " AND m.client_msg_id = d.client_msg_id"
+       " SET m.sender_key = CONCAT('dup:', m.seq) WHERE m.seq > d.first_seq",
+       "ALTER TABLE messages DROP INDEX messages_client_id,"
+       " ADD UNIQUE KEY messages_client_key"
+       " (room_id, sender_id, sender_key, client_msg_id)",
+       "ALTER TABLE rooms ADD COLUMN deleted_ms BIGINT NULL",
+     }},
   };
   return list;
 }
@@ -176,6 +224,10 @@ int schema_version() {
 }
 
 int migrate(connection& conn) {
+  return migrate(conn, schema_version());
+}
+
+int migrate(connection& conn, int target) {
   bool mysql = conn.dialect() == dialect::mysql;
   conn.exec(mysql ? "CREATE TABLE IF NOT EXISTS schema_migrations ("
                     " version INT NOT NULL PRIMARY KEY,"
@@ -194,7 +246,7 @@ int migrate(connection& conn) {
   try {
     auto have = current_version(conn);
     for (auto& m : all()) {
-      if (m.version <= have)
+      if (m.version <= have || m.version > target)
         continue;
       conn.begin();
       for (auto& stmt : mysql ? m.mysql : m.sqlite)

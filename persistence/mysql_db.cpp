@@ -38,6 +38,26 @@ bool is_transient(int code) {
   }
 }
 
+/// Server errors about the values of a statement (strict mode): the same
+/// statement fails again, the other rows of a batch may be fine.
+bool is_value_error(int code) {
+  switch (code) {
+    case 1048: // column cannot be null
+    case 1264: // out of range value
+    case 1265: // data truncated
+    case 1292: // truncated incorrect value
+    case 1366: // incorrect string value (e.g. not UTF-8)
+    case 1367: // illegal value
+    case 1406: // data too long for column
+    case 1452: // a foreign key fails
+    case 3819: // check constraint violated (MySQL)
+    case 4025: // check constraint failed (MariaDB)
+      return true;
+    default:
+      return false;
+  }
+}
+
 store_error translate(const ::sql::SQLException& e, const std::string& what) {
   auto code = e.getErrorCode();
   std::string msg = what + ": " + e.what() + " (" + std::to_string(code) + ")";
@@ -45,6 +65,8 @@ store_error translate(const ::sql::SQLException& e, const std::string& what) {
     return store_error(store_failure::unavailable, msg);
   if (code == 1062)
     return store_error(store_failure::conflict, msg);
+  if (is_value_error(code))
+    return store_error(store_failure::permanent, msg);
   return store_error(store_failure::fatal, msg);
 }
 
@@ -194,6 +216,11 @@ private:
     opts["OPT_CHARSET_NAME"] = ::sql::SQLString("utf8mb4");
     try {
       conn_.reset(driver()->connect(opts));
+      // Strict on every connection, whatever the server's default: a value
+      // a column cannot hold is an error, never silently cut.
+      std::unique_ptr<::sql::Statement> st{conn_->createStatement()};
+      st->execute("SET SESSION sql_mode = TRIM(BOTH ',' FROM"
+                  " CONCAT(@@SESSION.sql_mode, ',STRICT_ALL_TABLES'))");
       broken_ = false;
     } catch (const ::sql::SQLException& e) {
       broken_ = true;

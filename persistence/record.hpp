@@ -36,14 +36,36 @@ inline bool operator==(const room_event& x, const room_event& y) {
          && x.client_msg_id == y.client_msg_id;
 }
 
+/// What became of one event of a batch. Values cross the wire: never
+/// renumber.
+enum class append_status : std::uint8_t {
+  /// Stored (now or by an earlier attempt of the same batch).
+  committed = 0,
+  /// Its clientMsgId was stored already for the same sender (the member id;
+  /// the name only when there is none): the outcome names the original.
+  duplicate = 1,
+  /// Its seq holds another message (a stale writer): not stored.
+  conflict = 2,
+  /// Its room was deleted: not stored, and never will be.
+  room_deleted = 3,
+  /// A value the store cannot hold (e.g. a sender over 64 characters): not
+  /// stored; a retry cannot help.
+  unstorable = 4,
+};
+
 /// The outcome of storing one event.
 struct append_outcome {
   /// The seq under which the message is in history: its own, or for a
   /// repeated clientMsgId the seq of the original.
   std::uint64_t seq = 0;
   std::int64_t ts_ms = 0;
-  /// True when (room, sender, clientMsgId) was already stored.
-  bool duplicate = false;
+  append_status status = append_status::committed;
+
+  /// True when the event is in history (as itself or as the original).
+  bool stored() const {
+    return status == append_status::committed
+           || status == append_status::duplicate;
+  }
 };
 
 } // namespace h2h

@@ -279,7 +279,7 @@ std::optional<room_record> sql_store::room_by_id(const std::string& id,
                                                  bool with_members) {
   auto r = conn_
              ->prepare("SELECT id, name, owner_id, is_private, created_ms"
-                       " FROM rooms WHERE id = ?")
+                       " FROM rooms WHERE id = ? AND deleted_ms IS NULL")
              .query({id});
   if (!r->next())
     return std::nullopt;
@@ -295,8 +295,10 @@ std::vector<room_record> sql_store::rooms_visible_to(std::int64_t member_id,
                                                      std::size_t size) {
   auto r = conn_
              ->prepare("SELECT id, name, owner_id, is_private, created_ms"
-                       " FROM rooms WHERE is_private = 0 OR id IN"
-                       " (SELECT room_id FROM room_members WHERE member_id = ?)"
+                       " FROM rooms WHERE deleted_ms IS NULL AND"
+                       " (is_private = 0 OR id IN"
+                       " (SELECT room_id FROM room_members"
+                       " WHERE member_id = ?))"
                        " ORDER BY created_ms, id LIMIT ? OFFSET ?")
              .query({member_id, static_cast<std::int64_t>(size),
                      static_cast<std::int64_t>(page * size)});
@@ -306,12 +308,21 @@ std::vector<room_record> sql_store::rooms_visible_to(std::int64_t member_id,
   return out;
 }
 
+/// The row stays as a tombstone: appends check it in their transaction
+/// (sql_append.cpp) and INSERTs of the id find it taken, so neither queued
+/// appends nor a later ENTER bring the room back. The row is updated first
+/// so that on MySQL appends in flight finish (or wait) before history goes.
 bool sql_store::delete_room(const std::string& id) {
   return in_transaction([&] {
-    auto n = conn_->prepare("DELETE FROM rooms WHERE id = ?").execute({id});
+    auto n = conn_
+               ->prepare("UPDATE rooms SET deleted_ms = ?"
+                         " WHERE id = ? AND deleted_ms IS NULL")
+               .execute({now_ms(), id});
+    if (n == 0)
+      return false;
     conn_->prepare("DELETE FROM room_members WHERE room_id = ?").execute({id});
     conn_->prepare("DELETE FROM messages WHERE room_id = ?").execute({id});
-    return n > 0;
+    return true;
   });
 }
 

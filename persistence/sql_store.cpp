@@ -37,42 +37,12 @@ std::vector<room_event> read_all(sql::rows& r) {
   return out;
 }
 
-void push_params(std::vector<value>& p, const room_event& ev) {
-  p.emplace_back(ev.room_id);
-  p.emplace_back(static_cast<std::int64_t>(ev.seq));
-  p.emplace_back(static_cast<std::int64_t>(ev.kind));
-  p.emplace_back(ev.sender);
-  p.emplace_back(ev.sender_id);
-  p.emplace_back(ev.text);
-  p.emplace_back(ev.ts_ms);
-  if (ev.client_msg_id.empty())
-    p.emplace_back(nullptr);
-  else
-    p.emplace_back(ev.client_msg_id);
-}
-
 } // namespace
 
 namespace detail {
 
 void sql_store::migrate() {
   sql::migrate(*conn_);
-}
-
-std::vector<append_outcome>
-sql_store::append(const std::vector<room_event>& batch) {
-  std::vector<append_outcome> out;
-  out.reserve(batch.size());
-  for (auto& ev : batch)
-    out.push_back({ev.seq, ev.ts_ms, false});
-  if (batch.empty())
-    return out;
-  in_transaction([&] {
-    auto inserted = insert_chunked(batch);
-    if (inserted != batch.size())
-      explain_skipped(batch, out);
-  });
-  return out;
 }
 
 room_snapshot sql_store::load_room(const std::string& room_id,
@@ -85,21 +55,29 @@ room_snapshot sql_store::load_room(const std::string& room_id,
   if (auto snap = find_room(room_id, recent))
     return std::move(*snap);
   throw store_error(store_failure::unavailable,
-                    "room " + room_id + " was deleted while it was loaded");
+                    "room " + room_id + " could not be created");
 }
 
 std::optional<room_snapshot> sql_store::find_room(const std::string& room_id,
                                                   std::size_t recent) {
   room_snapshot snap;
   {
+    // A deleted room keeps its row (the tombstone), so the INSERT above
+    // never brings its id back.
     auto r = conn_
-               ->prepare("SELECT is_private, owner_id FROM rooms"
+               ->prepare("SELECT is_private, owner_id, deleted_ms FROM rooms"
                          " WHERE id = ?")
                .query({room_id});
     if (!r->next())
       return std::nullopt;
     snap.is_private = r->get_int(0) != 0;
     snap.owner_id = r->is_null(1) ? 0 : r->get_int(1);
+    snap.deleted = !r->is_null(2);
+  }
+  if (snap.deleted) {
+    room_snapshot gone;
+    gone.deleted = true;
+    return gone;
   }
   if (snap.is_private)
     snap.members = room_members(room_id);
@@ -124,7 +102,9 @@ std::optional<room_snapshot> sql_store::find_room(const std::string& room_id,
 }
 
 bool sql_store::room_exists(const std::string& room_id) {
-  auto r = conn_->prepare("SELECT 1 FROM rooms WHERE id = ?").query({room_id});
+  auto r
+    = conn_->prepare("SELECT 1 FROM rooms WHERE id = ? AND deleted_ms IS NULL")
+        .query({room_id});
   return r->next();
 }
 
@@ -165,69 +145,6 @@ std::vector<room_event> sql_store::page(const std::string& room_id,
 void sql_store::ping() {
   auto r = conn_->prepare("SELECT 1").query({});
   r->next();
-}
-
-/// Inserts in multi-row statements of 256, 64, 16, 4 and 1 rows (a few
-/// prepared statements serve every batch size). Rows whose keys exist are
-/// skipped; returns how many went in.
-std::size_t sql_store::insert_chunked(const std::vector<room_event>& batch) {
-  std::size_t inserted = 0;
-  std::size_t i = 0;
-  std::vector<value> params;
-  for (std::size_t chunk : {256u, 64u, 16u, 4u, 1u}) {
-    while (batch.size() - i >= chunk) {
-      params.clear();
-      params.reserve(chunk * 8);
-      for (std::size_t k = 0; k < chunk; ++k)
-        push_params(params, batch[i + k]);
-      inserted += conn_->prepare(insert_sql(chunk)).execute(params);
-      i += chunk;
-    }
-  }
-  return inserted;
-}
-
-std::string sql_store::insert_sql(std::size_t rows) const {
-  std::string s = insert_ignore() + " INTO messages (" + columns + ") VALUES ";
-  for (std::size_t k = 0; k < rows; ++k)
-    s += k == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
-  return s;
-}
-
-/// Some rows were skipped: each is either ours already (a retried commit),
-/// a repeated clientMsgId (answer with the original), or a seq that another
-/// writer took (a conflict: nothing of the batch is stored).
-void sql_store::explain_skipped(const std::vector<room_event>& batch,
-                                std::vector<append_outcome>& out) {
-  auto& by_seq = conn_->prepare(
-    "SELECT sender, ts_ms, body FROM messages WHERE room_id = ? AND seq = ?");
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& ev = batch[i];
-    bool seq_taken = false;
-    {
-      auto r = by_seq.query({ev.room_id, static_cast<std::int64_t>(ev.seq)});
-      if (r->next()) {
-        if (r->get_text(0) == ev.sender && r->get_int(1) == ev.ts_ms
-            && r->get_text(2) == ev.text)
-          continue; // this very event is stored
-        seq_taken = true;
-      }
-    }
-    if (!ev.client_msg_id.empty() && !seq_taken) {
-      auto r = conn_
-                 ->prepare("SELECT seq, ts_ms FROM messages WHERE room_id = ?"
-                           " AND sender = ? AND client_msg_id = ?")
-                 .query({ev.room_id, ev.sender, ev.client_msg_id});
-      if (r->next()) {
-        out[i]
-          = {static_cast<std::uint64_t>(r->get_int(0)), r->get_int(1), true};
-        continue;
-      }
-    }
-    throw store_error(store_failure::conflict,
-                      "seq " + std::to_string(ev.seq) + " of room " + ev.room_id
-                        + " is taken by another message");
-  }
 }
 
 std::vector<std::int64_t> sql_store::room_members(const std::string& room_id) {

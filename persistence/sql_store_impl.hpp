@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "persistence/sql.hpp"
@@ -24,10 +25,12 @@ public:
     : conn_(std::move(conn)) {
   }
 
-  // -- history (sql_store.cpp) ------------------------------------------------
-  void migrate() override;
+  // -- appends (sql_append.cpp) -----------------------------------------------
   std::vector<append_outcome>
   append(const std::vector<room_event>& batch) override;
+
+  // -- history (sql_store.cpp) ------------------------------------------------
+  void migrate() override;
   room_snapshot load_room(const std::string& room_id,
                           std::size_t recent) override;
   std::optional<room_snapshot> find_room(const std::string& room_id,
@@ -88,9 +91,19 @@ private:
   std::string insert_ignore() const {
     return mysql() ? "INSERT IGNORE" : "INSERT OR IGNORE";
   }
-  std::size_t insert_chunked(const std::vector<room_event>& batch);
+  // Appends (sql_append.cpp): `rows` are indices into the batch.
+  void append_isolating(const std::vector<room_event>& batch, std::size_t first,
+                        std::size_t last, std::vector<append_outcome>& out);
+  void append_range(const std::vector<room_event>& batch, std::size_t first,
+                    std::size_t last, std::vector<append_outcome>& out);
+  std::unordered_set<std::string>
+  deleted_rooms(const std::vector<room_event>& batch, std::size_t first,
+                std::size_t last);
+  std::size_t insert_chunked(const std::vector<room_event>& batch,
+                             const std::vector<std::size_t>& rows);
   std::string insert_sql(std::size_t rows) const;
   void explain_skipped(const std::vector<room_event>& batch,
+                       const std::vector<std::size_t>& rows,
                        std::vector<append_outcome>& out);
   std::vector<std::int64_t> room_members(const std::string& room_id);
   /// Runs `f` in one transaction.

@@ -10,21 +10,37 @@ namespace h2h::sql {
 
 namespace {
 
-[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
-  std::string msg
-    = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+/// What a retry can do about a result code (extended codes are on).
+store_failure classify(int rc) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+      return store_failure::conflict;
+    default:
+      break;
+  }
   switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_CANTOPEN:
-      throw store_error(store_failure::unavailable, msg);
+      return store_failure::unavailable;
+    // CHECK, NOT NULL and our length trigger (CONSTRAINT_TRIGGER); a value
+    // over SQLite's own limits; a type mismatch: the values are the problem.
     case SQLITE_CONSTRAINT:
-      throw store_error(store_failure::conflict, msg);
+    case SQLITE_TOOBIG:
+    case SQLITE_MISMATCH:
+      return store_failure::permanent;
     default:
-      throw store_error(store_failure::fatal, msg);
+      return store_failure::fatal;
   }
+}
+
+[[noreturn]] void fail(sqlite3* db, int rc, const std::string& what) {
+  std::string msg
+    = what + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  throw store_error(classify(rc), msg);
 }
 
 class sqlite_statement;
@@ -135,6 +151,9 @@ public:
       db_ = nullptr;
       throw store_error(store_failure::unavailable, msg);
     }
+    // Extended codes tell a taken key (conflict) from a value that does
+    // not fit (permanent).
+    sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, 5000);
     exec("PRAGMA journal_mode=WAL");
     // WAL with synchronous=FULL: a commit is on disk before it is acked.

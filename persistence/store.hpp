@@ -19,8 +19,12 @@ namespace h2h {
 enum class store_failure {
   /// The database cannot be reached (or the connection broke): retry later.
   unavailable,
-  /// A seq is taken by another message: a stale writer (never retry).
+  /// A key is taken: a seq by another message (a stale writer), or a
+  /// unique value (never retry).
   conflict,
+  /// The statement's values cannot be stored (too long for a column, not
+  /// valid for its type): a retry cannot help, other rows may go in.
+  permanent,
   /// Anything else (a bug, a corrupt file, a schema the code does not know).
   fatal,
 };
@@ -50,6 +54,8 @@ struct room_snapshot {
   std::vector<std::int64_t> members;
   /// False when nobody created the room (the rest is then empty).
   bool exists = true;
+  /// The room was deleted: its id is never used again (all else is empty).
+  bool deleted = false;
 };
 
 /// One connection's worth of store. Not thread-safe: each worker owns one.
@@ -60,14 +66,21 @@ public:
   /// Applies the schema migrations that are missing (schema_migrations).
   virtual void migrate() = 0;
 
-  /// Stores a batch in one transaction. Returns one outcome per event, in
-  /// order. Events whose (room, sender, clientMsgId) is stored already are
-  /// not stored again; their outcome names the original. Throws store_error.
+  /// Stores a batch, normally in one transaction. Returns one outcome per
+  /// event, in order: an event whose (room, sender, clientMsgId) is stored
+  /// already is a duplicate naming the original (the sender is the member
+  /// id, or the name when the id is 0); one whose seq is taken is a
+  /// conflict; one of a deleted room is refused; one the store cannot hold
+  /// is unstorable (the others then commit in smaller transactions). Only
+  /// committed events are new in history. Throws store_error when the
+  /// outcome of the batch is unknown (e.g. the database is unavailable): a
+  /// retry of the same batch is then harmless.
   virtual std::vector<append_outcome>
   append(const std::vector<room_event>& batch) = 0;
 
   /// Makes sure the room exists (a room id nobody created becomes a public
-  /// room); returns its latest seq, newest events and who may enter.
+  /// room); returns its latest seq, newest events and who may enter. A
+  /// deleted room stays deleted: the snapshot says so and nothing is made.
   virtual room_snapshot load_room(const std::string& room_id,
                                   std::size_t recent)
     = 0;
@@ -78,7 +91,7 @@ public:
                                                  std::size_t recent)
     = 0;
 
-  /// True when the room exists.
+  /// True when the room exists (and was not deleted).
   virtual bool room_exists(const std::string& room_id) = 0;
 
   /// Events with seq > `after`, oldest first, at most `limit`.

@@ -221,6 +221,7 @@ TEST(config_validate, cross_key_rules) {
   cfg::settings s;
   s.persistence.batch_max = 1000;
   s.persistence.queue_max = 10;
+  s.limits.max_frame_bytes = 4096; // within the store's limit for messages
   s.limits.max_message_chars = s.limits.max_frame_bytes;
   s.limits.outbound_queue_bytes = s.limits.max_frame_bytes - 1;
   s.store.sqlite_path.clear();
@@ -261,6 +262,32 @@ TEST(config_validate, metrics_port_and_purge_rules) {
   EXPECT_EQ(r.values.metrics.port, 0);
   EXPECT_EQ(r.values.metrics.bind, "127.0.0.1");
   EXPECT_EQ(r.values.auth.purge_interval_s, 60);
+}
+
+// The store's message column holds 65,535 bytes (MySQL TEXT; SQLite is held
+// to the same): 16383 characters of four bytes each. A larger limit would
+// let clients send messages the store must refuse.
+TEST(config_validate, max_message_chars_fits_the_store) {
+  cfg::settings s;
+  s.limits.max_message_chars = 16383;
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  s.limits.max_message_chars = 16384;
+  auto errs = cfg::validate(s);
+  EXPECT_TRUE(has_error(errs, {"limits.max_message_chars", "16383"}))
+    << joined(errs);
+  EXPECT_EQ(errs.size(), 1u) << joined(errs);
+}
+
+TEST(config_validate, read_workers_and_their_queue) {
+  cfg::settings s;
+  EXPECT_EQ(s.persistence.read_workers, 3);
+  s.persistence.read_workers = 0;
+  s.persistence.read_queue_max = 0;
+  auto errs = cfg::validate(s);
+  EXPECT_TRUE(has_error(errs, {"persistence.read_workers"})) << joined(errs);
+  EXPECT_TRUE(has_error(errs, {"persistence.read_queue_max"})) << joined(errs);
+  auto loaded = cfg::load({"--persistence.read_workers", "2"}, env_of({}));
+  EXPECT_EQ(loaded.values.persistence.read_workers, 2) << joined(loaded.errors);
 }
 
 // -- help and example file ----------------------------------------------------
