@@ -92,4 +92,74 @@ CAF_TEST(an enter while events are in flight gets replay then live once) {
   CAF_CHECK_EQUAL(b.link->acks[0].events_before, 8u);
 }
 
+// (c) Before: the session forgot the room when a publish timed out, the room
+// kept the member, and an ENTER with the old lastSeq replayed what the
+// connection had received meanwhile.
+CAF_TEST(a publish that timed out keeps session and room in agreement) {
+  senv.publish_timeout = 90s;
+  auto a = connect();
+  auto b = connect();
+  frame(a, cmd_enter("r1", "alice")); // 1
+  frame(b, cmd_enter("r1", "bob"));   // 2
+  *failing_commits = 1000000;         // the store is down
+  frame(a, cmd_message("r1", "alice", "stuck", "c-1"));
+  advance_time(90s);
+  consume_messages();
+  CAF_REQUIRE_EQUAL(a.link->errors.size(), 1u);
+  CAF_CHECK(a.link->errors[0].code == errc::unavailable);
+  *failing_commits = 0;
+  advance_time(pcfg.retry_max);
+  consume_messages();                          // 3 = "stuck", committed late
+  frame(b, cmd_message("r1", "bob", "after")); // 4
+  // Alice is still in the room on both sides: her next message goes out.
+  frame(a, cmd_message("r1", "alice", "again", "c-2")); // 5
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+  // A client that took the CHAT_006 for "out of the room" enters again
+  // with the last seq it had then.
+  frame(a, cmd_enter("r1", "alice", 2));
+  frame(b, cmd_message("r1", "bob", "last")); // 6
+  CAF_CHECK_EQUAL(a.link->seqs("r1"), range(1, 6));
+  CAF_CHECK_EQUAL(b.link->seqs("r1"), range(2, 6));
+  CAF_CHECK_EQUAL(a.link->errors.size(), 1u);
+}
+
+// (d) Before: the session gave up after 10 s while the room's load waited up
+// to 30 s; the room then added the member, the late answer was dropped, the
+// session refused the member's messages and a retried ENTER replayed again.
+CAF_TEST(an enter answered after the session gave up is adopted) {
+  // The timeouts of before the fix: a room's load outlasts the session's
+  // patience (the defaults now have it the other way round).
+  senv.request_timeout = 10s;
+  env->read_timeout = 30s;
+  {
+    auto a = connect();
+    frame(a, cmd_enter("r1", "alice"));         // 1
+    frame(a, cmd_message("r1", "alice", "m1")); // 2
+    frame(a, cmd_message("r1", "alice", "m2")); // 3
+    disconnect(a);                              // 4
+  }
+  stop_node();
+  start_node(); // the room has to load its state again
+  auto b = connect();
+  auto rd = reader();
+  caf::anon_send(b.actor, cmd_enter("r1", "bob", 0));
+  run_except(rd); // the room waits for its load
+  advance_time(10s);
+  run_except(rd);
+  CAF_REQUIRE_EQUAL(b.link->errors.size(), 1u);
+  CAF_CHECK(b.link->errors[0].code == errc::unavailable);
+  CAF_CHECK(b.link->events.empty());
+  consume_messages(); // the load arrives; the room answers late
+  auto c = connect();
+  frame(c, cmd_enter("r1", "carol"));              // 6
+  frame(b, cmd_message("r1", "bob", "hi", "c-1")); // 7
+  frame(b, cmd_enter("r1", "bob", 0));             // the client's retry
+  frame(c, cmd_message("r1", "carol", "bye"));     // 8
+  // 1..4 replayed, 5 Bob's ENTER notice, then live: each once.
+  CAF_CHECK_EQUAL(b.link->seqs("r1"), range(1, 8));
+  CAF_CHECK_EQUAL(b.link->errors.size(), 1u);
+  CAF_REQUIRE_EQUAL(b.link->acks.size(), 1u);
+  CAF_CHECK_EQUAL(b.link->acks[0].seq, 7u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

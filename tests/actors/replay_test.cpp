@@ -194,4 +194,32 @@ CAF_TEST(a room deleted while a replay is read refuses the enter) {
   CAF_CHECK_EQUAL(b.link->done, 1);
 }
 
+// Session side: an ENTER given up at its deadline whose answer comes after
+// the client left the room is undone, so session and room agree.
+CAF_TEST(a late enter answer after the client said exit is undone) {
+  senv.request_timeout = 10s;
+  env->read_timeout = 30s; // the room's load outlasts the session's wait
+  auto b = connect();
+  auto rd = reader();
+  caf::anon_send(b.actor, cmd_enter("r2", "bob"));
+  run_except(rd); // the new room waits for its load
+  advance_time(10s);
+  run_except(rd);
+  CAF_REQUIRE_EQUAL(b.link->errors.size(), 1u);
+  CAF_CHECK(b.link->errors[0].code == errc::unavailable);
+  caf::anon_send(b.actor, cmd_exit("r2", "bob"));
+  run_except(rd);
+  CAF_REQUIRE_EQUAL(b.link->errors.size(), 2u);
+  CAF_CHECK(b.link->errors[1].code == errc::not_in_room);
+  consume_messages(); // the room loads, admits Bob, answers late: undone
+  auto c = connect();
+  frame(c, cmd_enter("r2", "carol"));
+  frame(c, cmd_message("r2", "carol", "alone?"));
+  auto& st = deref<room_actor::stateful_base<room_state>>(room_of("r2")).state;
+  CAF_CHECK_EQUAL(st.members.size(), 1u);
+  for (auto seq : b.link->seqs("r2"))
+    CAF_CHECK_LESS_OR_EQUAL(seq, 2u); // his own ENTER and EXIT notices
+  CAF_CHECK_EQUAL(c.link->seqs("r2"), (seq_list{3, 4}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
