@@ -52,6 +52,12 @@ struct rooms_section {
   int replay_ring = 256;
   /// Recent clientMsgIds remembered per room (the store has the final word).
   int dedupe_window = 4096;
+  /// Longest wait for the store when a room loads, and for one ENTER's
+  /// whole replay (then CHAT_006). Sessions wait 2x this + 5 s for an ENTER.
+  int read_timeout_ms = 10000;
+  /// Bytes of live events one replay holds back while it reads the store;
+  /// beyond, those are read from the store too (no gap, no repeat).
+  std::size_t replay_hold_bytes = 262144;
 };
 
 /// Sizes and rates that protect the server from clients.

@@ -129,6 +129,15 @@ std::vector<key_info> build_keys() {
   add(make_key("rooms", "dedupe_window", &s::rooms,
                &rooms_section::dedupe_window,
                "Recent clientMsgIds remembered per room."));
+  add(make_key("rooms", "read_timeout_ms", &s::rooms,
+               &rooms_section::read_timeout_ms,
+               "Longest wait for the store when a room loads and for one "
+               "ENTER's whole replay (then CHAT_006); sessions wait 2x this "
+               "+ 5 s for an ENTER."));
+  add(make_key("rooms", "replay_hold_bytes", &s::rooms,
+               &rooms_section::replay_hold_bytes,
+               "Bytes of live events one replay holds back while it reads the "
+               "store; beyond, they are read from the store too."));
   // limits
   add(make_key("limits", "max_frame_bytes", &s::limits,
                &limits_section::max_frame_bytes,
