@@ -83,7 +83,7 @@ void on_enter(session_pointer self, client_command& cmd) {
   // in `backlog` until the room answers, so they find the room entered.
   // (Not `await`: that keeps a deque chunk in every session actor.)
   st.entering = true;
-  auto id = ++st.last_enter;
+  auto id = ++st.last_publish;
   st.enters.push_back(
     {id, self->clock().now() + st.env->request_timeout, room_id, false});
   arm_deadline_timer(self);
@@ -118,7 +118,7 @@ void forget_enter(session_state& st, std::uint64_t id) {
 }
 
 bool is_current(const session_state& st, std::uint64_t id) {
-  return st.entering && id == st.last_enter;
+  return st.entering && !st.enters.empty() && st.enters.back().id == id;
 }
 
 /// The answer to an ENTER given up at its deadline: the room has the member
@@ -148,8 +148,9 @@ void on_entered(session_pointer self, std::uint64_t id,
   auto* e = find_enter(st, id);
   // Not kept any more (too many given up): undo, the side that is safe.
   bool exit_wanted = e == nullptr || e->exit_wanted;
+  bool current = is_current(st, id);
   forget_enter(st, id);
-  if (!is_current(st, id)) {
+  if (!current) {
     late_entered(self, room_id, room, exit_wanted);
     return;
   }
@@ -161,8 +162,9 @@ void on_entered(session_pointer self, std::uint64_t id,
 void on_enter_failed(session_pointer self, std::uint64_t id,
                      const caf::error& err) {
   auto& st = self->state;
+  bool current = is_current(st, id);
   forget_enter(st, id);
-  if (!is_current(st, id))
+  if (!current)
     return; // given up already, and the room did not add the member
   refuse(self, err, {});
   st.link->command_done();

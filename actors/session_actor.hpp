@@ -113,10 +113,9 @@ struct session_state {
   /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
   bool entering = false;
   std::vector<client_command> backlog;
-  /// The ENTER in flight (id `last_enter`, last) and those given up before
+  /// The ENTER in flight (last, while `entering`) and those given up before
   /// it, oldest first; at most `max_late_enters` given up ones are kept.
   std::vector<pending_enter> enters;
-  std::uint64_t last_enter = 0;
   static constexpr std::size_t max_late_enters = 4;
   /// Publishes not answered yet, oldest first (ids and deadlines ascend;
   /// the connection's read window bounds how many). One timer per session
@@ -124,6 +123,7 @@ struct session_state {
   /// CAF 0.17 never cancels those, so each held ~150 bytes and the session
   /// for the whole publish timeout, and fired for nothing.
   std::vector<pending_publish> publishing;
+  /// The last id given to a publish or an ENTER (one counter for both).
   std::uint64_t last_publish = 0;
   /// One tick watches the earliest deadline (publishes and the ENTER).
   bool deadline_timer_armed = false;
