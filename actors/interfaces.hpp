@@ -33,7 +33,8 @@ using room_actor = caf::typed_actor<
   caf::reacts_to<exit_atom, session_actor>,
   caf::reacts_to<idle_chk_atom, std::uint64_t>,
   caf::reacts_to<change_atom, room_change>,
-  caf::reacts_to<stop_atom>>;
+  caf::reacts_to<stop_atom>,
+  caf::reacts_to<replay_chk_atom>>; // check replays for their deadline
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
@@ -102,7 +103,8 @@ typename Inspector::result_type inspect(Inspector& f, enter_request& x) {
            x.sender_id, x.last_seq);
 }
 
-/// The room answers an ENTER with its handle and its latest seq.
+/// The room answers an ENTER with its handle and its latest committed seq,
+/// once the replay asked for is delivered (or refuses it: CHAT_006).
 struct enter_reply {
   room_actor room;
   std::uint64_t last_seq = 0;

@@ -211,6 +211,7 @@ CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
 CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
 CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
+CAF_ADD_ATOM(h2h, h2h, replay_chk_atom, "replaychk")
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

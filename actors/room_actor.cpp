@@ -9,6 +9,7 @@
 #include "actors/fan_out.hpp"
 #include "actors/room_admission.hpp"
 #include "actors/room_fence.hpp"
+#include "actors/room_replay.hpp"
 
 namespace h2h {
 
@@ -56,17 +57,10 @@ void remember_committed(room_state& st, const room_event& ev) {
   }
 }
 
-/// Hands events to one member: straight into its connection's queue when
-/// the session gave us one, else as a message to the session actor.
-void deliver(room_pointer self, const room_member& m, event_batch batch) {
-  if (m.sink)
-    m.sink->deliver(batch);
-  else
-    self->send(m.handle, std::move(batch));
-}
-
 /// Sends a committed event to every member, encoded once and shared by all;
-/// members whose replay is still being read get it afterwards.
+/// members whose replay is still being read get it afterwards. A member
+/// never gets a seq at or below one it had (a few integers per member, no
+/// allocation per delivery).
 void fan_out(room_pointer self, room_event ev) {
   auto& st = self->state;
   if (st.env->encode)
@@ -78,9 +72,14 @@ void fan_out(room_pointer self, room_event ev) {
   std::optional<caf::message> msg; // built once, for members without sinks
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
-    if (m.replaying) {
-      m.held.push_back(sent);
-    } else if (m.sink) {
+    if (sent.seq <= m.delivered)
+      continue;
+    if (m.replay != 0) {
+      room_detail::hold(st, m, sent);
+      continue;
+    }
+    m.delivered = sent.seq;
+    if (m.sink) {
       m.sink->deliver(batch);
       ++receivers;
     } else {
@@ -186,81 +185,17 @@ void submit(room_pointer self, room_event ev, ack_promise* promise) {
     send_append(self, std::move(ev));
 }
 
-void finish_replay(room_pointer self, const caf::actor_addr& who) {
-  auto i = self->state.members.find(who);
-  if (i == self->state.members.end())
-    return;
-  auto& m = i->second;
-  if (!m.held.empty()) {
-    event_batch held;
-    held.events.swap(m.held);
-    deliver(self, m, std::move(held));
-  }
-  m.replaying = false;
-}
-
-/// Sends the member every committed event in (after, upto], reading the
-/// store a chunk at a time; live events wait in the member's `held` list.
-void replay_from_store(room_pointer self, caf::actor_addr who,
-                       std::uint64_t after, std::uint64_t upto) {
-  auto& st = self->state;
-  history_query q{st.id, history_mode::after, after, st.env->replay_chunk};
-  self
-    ->request(st.env->persistence, std::chrono::seconds{30}, history_atom_v,
-              std::move(q))
-    .then(
-      [self, who, upto](history_page& page) {
-        auto i = self->state.members.find(who);
-        if (i == self->state.members.end() || !i->second.replaying)
-          return; // left meanwhile
-        event_batch batch;
-        std::uint64_t last = 0;
-        for (auto& ev : page.events) {
-          if (ev.seq > upto)
-            break;
-          last = ev.seq;
-          batch.events.push_back(std::move(ev));
-        }
-        if (!batch.events.empty())
-          deliver(self, i->second, std::move(batch));
-        if (last != 0 && last < upto
-            && page.events.size() == self->state.env->replay_chunk)
-          replay_from_store(self, who, last, upto);
-        else
-          finish_replay(self, who);
-      },
-      [self, who](caf::error& err) {
-        spdlog::warn("room {}: replay failed: {}", self->state.id,
-                     self->system().render(err));
-        finish_replay(self, who);
-      });
-}
-
-/// Replays every committed event after `after` to a member, then live ones.
-void replay(room_pointer self, room_member& m, std::int64_t after) {
-  auto& st = self->state;
-  if (after < 0 || static_cast<std::uint64_t>(after) >= st.committed_seq
-      || m.replaying)
-    return;
-  auto from = static_cast<std::uint64_t>(after);
-  if (!st.ring.empty() && st.ring.front().seq <= from + 1) {
-    event_batch batch;
-    for (auto& ev : st.ring)
-      if (ev.seq > from)
-        batch.events.push_back(ev);
-    if (!batch.events.empty())
-      deliver(self, m, std::move(batch));
-    return;
-  }
-  m.replaying = true;
-  replay_from_store(self, m.handle.address(), from, st.committed_seq);
-}
-
 void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto& st = self->state;
   auto i = st.members.find(who);
   if (i == st.members.end())
     return;
+  if (i->second.replay != 0) {
+    // Not in the room yet (its replay is read): it leaves without a notice.
+    room_detail::drop_entering(
+      self, who, caf::make_error(errc::unavailable, "left while entering"));
+    return;
+  }
   auto sender = std::move(i->second.sender);
   auto sender_id = i->second.sender_id;
   self->demonitor(who);
@@ -281,11 +216,18 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
 void drop_sessions(room_pointer self, std::int64_t member, errc why) {
   auto& st = self->state;
   std::vector<caf::actor_addr> gone;
+  std::vector<caf::actor_addr> entering; // refused instead
   for (auto& [addr, m] : st.members)
     if (member == 0 || m.sender_id == member) {
+      if (m.replay != 0) {
+        entering.push_back(addr);
+        continue;
+      }
       self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
       gone.push_back(addr);
     }
+  for (auto& addr : entering)
+    room_detail::drop_entering(self, addr, caf::make_error(why));
   for (auto& addr : gone)
     remove_member(self, addr);
 }
@@ -303,6 +245,9 @@ void apply_change(room_pointer self, const room_change& change) {
       drop_sessions(self, change.member_id, errc::not_member);
       break;
     case room_change_kind::deleted:
+      room_detail::drop_all_entering(
+        self,
+        caf::make_error(errc::no_such_room, "room " + st.id + " was deleted"));
       for (auto& [addr, m] : st.members) {
         self->send(m.handle, removed_atom_v, st.id,
                    caf::make_error(errc::no_such_room));
@@ -341,6 +286,22 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
 
 } // namespace
 
+namespace room_detail {
+
+void announce(room_pointer self, event_kind kind, const std::string& sender,
+              std::int64_t sender_id) {
+  auto& st = self->state;
+  auto text = sender + (kind == event_kind::enter ? " entered." : " left.");
+  submit(self, next_event(st, kind, sender, sender_id, std::move(text), {}),
+         nullptr);
+}
+
+void settle(room_pointer self) {
+  maybe_idle(self);
+}
+
+} // namespace room_detail
+
 room_actor::behavior_type room(room_pointer self, std::string id,
                                room_env_ptr env, directory_actor directory,
                                room_creator creator) {
@@ -371,39 +332,11 @@ room_actor::behavior_type room(room_pointer self, std::string id,
   });
   return {
     [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
-      auto& st = self->state;
-      ++st.enters_seen;
-      if (auto refusal = refuse_enter(self, req))
+      if (auto refusal = refuse_enter(self, req)) {
+        ++self->state.enters_seen;
         return std::move(*refusal);
-      if (st.is_private
-          && (req.sender_id == 0 || st.allowed.count(req.sender_id) == 0)) {
-        maybe_idle(self);
-        return caf::make_error(errc::not_member,
-                               "not a member of room " + st.id);
       }
-      if (!st.is_private && req.sender_id != 0
-          && st.recorded.insert(req.sender_id).second)
-        self->send(st.env->persistence, caf::join_atom_v, st.id, req.sender_id);
-      ++st.idle_generation;
-      auto addr = req.session.address();
-      auto i = st.members.find(addr);
-      bool is_new = i == st.members.end();
-      if (is_new) {
-        self->monitor(req.session);
-        room_member m;
-        m.handle = req.session;
-        m.sink = std::move(req.sink);
-        m.sender = req.sender;
-        m.sender_id = req.sender_id;
-        i = st.members.emplace(addr, std::move(m)).first;
-      }
-      replay(self, i->second, req.last_seq);
-      if (is_new)
-        submit(self,
-               next_event(st, event_kind::enter, req.sender, req.sender_id,
-                          req.sender + " entered.", {}),
-               nullptr);
-      return enter_reply{caf::actor_cast<room_actor>(self), st.committed_seq};
+      return room_detail::enter(self, req);
     },
     [self](caf::publish_atom,
            publish_request& req) -> caf::result<publish_ack> {
@@ -447,7 +380,12 @@ room_actor::behavior_type room(room_pointer self, std::string id,
     },
     [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
     [self](change_atom, room_change& change) { apply_change(self, change); },
-    [self](stop_atom) { self->quit(); },
+    [self](stop_atom) {
+      room_detail::drop_all_entering(
+        self, caf::make_error(errc::unavailable, "room stopping, retry"));
+      self->quit();
+    },
+    [self](replay_chk_atom) { room_detail::on_replay_tick(self); },
   };
 }
 

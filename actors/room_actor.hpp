@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,6 +41,13 @@ struct room_env {
   bool create_on_enter = true;
   std::size_t rooms_created_per_hour = 60;
   std::size_t creators_tracked = 10000;
+  /// Longest wait for the store when the room loads, and for the whole
+  /// replay of one ENTER (then CHAT_006). Sessions wait longer for an ENTER
+  /// (see session_env::request_timeout), so the room's answer comes first.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Bytes of live events one replay may hold back while it reads the
+  /// store; past this it drops them and reads them from the store later.
+  std::size_t replay_hold_bytes = 262144;
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   /// May be empty: receivers then encode themselves.
@@ -51,16 +59,43 @@ struct room_env {
 
 using room_env_ptr = std::shared_ptr<const room_env>;
 
-/// A session present in the room.
+/// A session present in the room, or entering it while its replay is read.
 struct room_member {
   session_actor handle;
   /// Where broadcasts go (see enter_request::sink); may be null.
   std::shared_ptr<client_link> sink;
   std::string sender;
   std::int64_t sender_id = 0;
-  /// While its replay is read from the store, live events wait here.
-  bool replaying = false;
+  /// The highest seq handed to this member. The room never hands it a seq
+  /// at or below this again: a second ENTER, a replay meeting live events
+  /// and a stale replay answer cannot repeat anything.
+  std::uint64_t delivered = 0;
+  /// Non-zero while its ENTER waits for a replay from the store: the key of
+  /// that replay in room_state::replays. Such a member is not in the room
+  /// yet: live events wait in the replay, no ENTER notice has gone out, and
+  /// it leaves without an EXIT notice.
+  std::uint64_t replay = 0;
+};
+
+/// An ENTER whose replay is being read from the store. The ENTER is
+/// answered only when the replay is complete, or refused (CHAT_006).
+struct replay_job {
+  caf::actor_addr member;
+  /// The member's lastSeq: it had every event up to here.
+  std::uint64_t from = 0;
+  /// The store is read up to here (the committed seq when reading began).
+  std::uint64_t upto = 0;
+  /// The whole replay (every chunk) must be done by then.
+  caf::actor_clock::time_point deadline;
+  /// Live events committed meanwhile, in seq order, at most
+  /// room_env::replay_hold_bytes of them.
   std::vector<room_event> held;
+  std::size_t held_bytes = 0;
+  /// Events went past the byte bound and were dropped: the replay reads
+  /// them from the store (or the ring) before it ends.
+  bool overflowed = false;
+  /// The ENTER, and any repeat of it, waiting for the answer.
+  std::vector<caf::typed_response_promise<enter_reply>> waiters;
 };
 
 /// An event sent to the store and not committed yet.
@@ -89,6 +124,14 @@ struct room_state {
   bool seq_stale = false;
   std::size_t unsent = 0;
   std::unordered_map<caf::actor_addr, room_member> members;
+  /// Replays being read, by epoch (ascending = oldest deadline first). A
+  /// fresh epoch per replay: an answer for an epoch that is gone is stale.
+  std::map<std::uint64_t, replay_job> replays;
+  std::uint64_t last_replay_epoch = 0;
+  /// One timer watches the oldest replay's deadline (CAF 0.17 never
+  /// cancels request timeouts; they would pile up per store read).
+  bool replay_timer_armed = false;
+  caf::actor_clock::time_point replay_timer_due;
   /// Recent committed events for replay, oldest first.
   std::deque<room_event> ring;
   dedupe_window recent{0};

@@ -13,10 +13,13 @@ namespace {
 
 using apply_fn = std::function<void(room_snapshot&)>;
 
-/// Longest wait for the store (the load or the creation) at start-up.
-constexpr auto load_timeout = std::chrono::seconds{30};
-/// Longest wait for the directory's permission to create the room.
-constexpr auto permit_timeout = std::chrono::seconds{10};
+/// Longest wait for the directory's permission to create the room (the
+/// store's load and creation wait `room_env::read_timeout` each).
+constexpr auto permit_timeout_max = std::chrono::milliseconds{10000};
+
+std::chrono::milliseconds permit_timeout(const room_state& st) {
+  return std::min(st.env->read_timeout, permit_timeout_max);
+}
 
 void cannot_load(room_pointer self, const caf::error& err) {
   spdlog::error("room {} cannot load its state: {}", self->state.id,
@@ -35,7 +38,7 @@ void create(room_pointer self, const room_creator& creator, apply_fn apply,
             std::uint64_t window) {
   auto& st = self->state;
   self
-    ->request(st.env->persistence, load_timeout, create_atom_v, st.id,
+    ->request(st.env->persistence, st.env->read_timeout, create_atom_v, st.id,
               creator.member_id, window)
     .await(
       [self, apply](room_snapshot& snap) {
@@ -51,7 +54,7 @@ void ask_to_create(room_pointer self, room_creator creator, apply_fn apply,
                    std::uint64_t window) {
   auto& st = self->state;
   self
-    ->request(st.directory, permit_timeout, create_atom_v, st.id,
+    ->request(st.directory, permit_timeout(st), create_atom_v, st.id,
               creator.member_id, creator.sender)
     .await(
       [self, creator, apply, window](bool allowed) {
@@ -88,7 +91,9 @@ void load_or_create(room_pointer self, room_creator creator, apply_fn apply) {
     std::max(st.env->replay_ring, st.env->dedupe_window));
   // Load without creating: entering a room that exists is never charged as
   // a creation, and the directory cannot know which idle rooms exist.
-  self->request(st.env->persistence, load_timeout, load_atom_v, st.id, window)
+  self
+    ->request(st.env->persistence, st.env->read_timeout, load_atom_v, st.id,
+              window)
     .await(
       [self, creator, apply, window](room_snapshot& snap) {
         if (snap.exists)

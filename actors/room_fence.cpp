@@ -116,7 +116,8 @@ void become_deleted(room_pointer self) {
     },
     [](exit_atom, const session_actor&) {},
     [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
-    [](change_atom, room_change&) {}, [self](stop_atom) { self->quit(); });
+    [](change_atom, room_change&) {}, [self](stop_atom) { self->quit(); },
+    [](replay_chk_atom) {}); // a deleted room replays nothing
   idle_if_unused(self);
 }
 

@@ -56,6 +56,10 @@ void refuse(session_pointer self, const caf::error& err,
 }
 
 void entered(session_pointer self);
+void on_entered(session_pointer self, std::uint64_t id,
+                const std::string& room_id, room_actor room);
+void on_enter_failed(session_pointer self, std::uint64_t id,
+                     const caf::error& err);
 void on_message(session_pointer self, client_command& cmd);
 std::optional<pending_publish> take_publish(session_state& st,
                                             std::uint64_t id);
@@ -106,20 +110,106 @@ void on_enter(session_pointer self, client_command& cmd) {
   // in `backlog` until the room answers, so they find the room entered.
   // (Not `await`: that keeps a deque chunk in every session actor.)
   st.entering = true;
+  auto id = ++st.last_publish;
+  st.enters.push_back(
+    {id, self->clock().now() + st.env->request_timeout, room_id, false});
+  arm_deadline_timer(self);
+  // No request timeout: CAF 0.17 would drop an answer that comes after it
+  // (the room would keep a member the session does not know) and keep the
+  // timeout for its whole span. The deadline tick gives the ENTER up.
   self
-    ->request(st.directory, st.env->request_timeout, enter_atom_v, room_id,
+    ->request(st.directory, caf::infinite, enter_atom_v, room_id,
               std::move(req))
     .then(
-      [self, room_id](enter_reply& reply) {
-        self->state.rooms.set(room_id, std::move(reply.room));
-        self->state.link->command_done();
-        entered(self);
+      [self, id, room_id](enter_reply& reply) {
+        on_entered(self, id, room_id, std::move(reply.room));
       },
-      [self](caf::error& err) {
-        refuse(self, err, {});
-        self->state.link->command_done();
-        entered(self);
-      });
+      [self, id](caf::error& err) { on_enter_failed(self, id, err); });
+}
+
+/// The ENTER `id` in flight or given up; nullptr when it is not kept.
+pending_enter* find_enter(session_state& st, std::uint64_t id) {
+  for (auto& e : st.enters)
+    if (e.id == id)
+      return &e;
+  return nullptr;
+}
+
+void forget_enter(session_state& st, std::uint64_t id) {
+  st.enters.erase(
+    std::remove_if(st.enters.begin(), st.enters.end(),
+                   [id](const pending_enter& e) { return e.id == id; }),
+    st.enters.end());
+  if (st.enters.empty())
+    std::vector<pending_enter>{}.swap(st.enters);
+}
+
+bool is_current(const session_state& st, std::uint64_t id) {
+  return st.entering && !st.enters.empty() && st.enters.back().id == id;
+}
+
+/// The answer to an ENTER given up at its deadline: the room has the member
+/// now. Session and room must agree, so the session adopts it (a retried
+/// ENTER then repeats nothing, and the client sees its own ENTER notice) or,
+/// when the client left the room meanwhile, tells the room so.
+void late_entered(session_pointer self, const std::string& room_id,
+                  const room_actor& room, bool exit_wanted) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<session_actor>(self);
+  if (auto* known = st.rooms.find(room_id)) {
+    if (*known != room)
+      self->send(room, exit_atom_v, me); // an older instance of the room
+    return;
+  }
+  if (st.entering && !st.enters.empty() && st.enters.back().room_id == room_id)
+    return; // the ENTER in flight reaches the same member and settles it
+  // Adopting must not take the connection past its room cap either.
+  if (exit_wanted || st.rooms.size() >= st.env->rooms_per_session)
+    self->send(room, exit_atom_v, me);
+  else
+    st.rooms.set(room_id, room);
+}
+
+void on_entered(session_pointer self, std::uint64_t id,
+                const std::string& room_id, room_actor room) {
+  auto& st = self->state;
+  auto* e = find_enter(st, id);
+  // Not kept any more (too many given up): undo, the side that is safe.
+  bool exit_wanted = e == nullptr || e->exit_wanted;
+  bool current = is_current(st, id);
+  forget_enter(st, id);
+  if (!current) {
+    late_entered(self, room_id, room, exit_wanted);
+    return;
+  }
+  st.rooms.set(room_id, std::move(room));
+  st.link->command_done();
+  entered(self);
+}
+
+void on_enter_failed(session_pointer self, std::uint64_t id,
+                     const caf::error& err) {
+  auto& st = self->state;
+  bool current = is_current(st, id);
+  forget_enter(st, id);
+  if (!current)
+    return; // given up already, and the room did not add the member
+  refuse(self, err, {});
+  st.link->command_done();
+  entered(self);
+}
+
+/// Gives up the ENTER in flight at its deadline: the client hears CHAT_006
+/// and what waited behind the ENTER runs. Its answer may still come.
+void expire_enter(session_pointer self, caf::actor_clock::time_point now) {
+  auto& st = self->state;
+  if (!st.entering || st.enters.empty() || st.enters.back().deadline > now)
+    return;
+  if (st.enters.size() > session_state::max_late_enters)
+    st.enters.erase(st.enters.begin());
+  refuse(self, caf::make_error(caf::sec::request_timeout), {});
+  st.link->command_done();
+  entered(self);
 }
 
 void dispatch(session_pointer self, client_command& cmd) {
@@ -215,41 +305,64 @@ std::optional<pending_publish> take_publish(session_state& st,
 
 void publish_failed(session_pointer self, const pending_publish& p,
                     const caf::error& err) {
+  auto& st = self->state;
   if (to_errc(err) == errc::unavailable && !is_h2h_error(err)) {
-    // The room is gone or does not answer: the client must ENTER again.
-    self->state.rooms.erase(p.room_id);
+    // The room is gone (the request bounced): the client must ENTER again.
+    // Should it live after all, it drops the member too: both agree.
+    if (auto* room = st.rooms.find(p.room_id)) {
+      self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
+      st.rooms.erase(p.room_id);
+    }
   }
   refuse(self, err, p.client_msg_id);
-  self->state.link->command_done();
+  st.link->command_done();
 }
 
-/// Makes sure a tick comes when the oldest publish reaches its deadline.
+/// Makes sure a tick comes when the oldest publish or the ENTER in flight
+/// reaches its deadline.
 void arm_deadline_timer(session_pointer self) {
   auto& st = self->state;
-  if (st.deadline_timer_armed || st.publishing.empty())
+  std::optional<caf::actor_clock::time_point> due;
+  if (!st.publishing.empty())
+    due = st.publishing.front().deadline;
+  if (st.entering && !st.enters.empty()
+      && (!due || st.enters.back().deadline < *due))
+    due = st.enters.back().deadline;
+  if (!due || (st.deadline_timer_armed && st.deadline_timer_due <= *due))
     return;
   st.deadline_timer_armed = true;
-  auto wait = st.publishing.front().deadline - self->clock().now();
+  st.deadline_timer_due = *due;
+  auto wait = *due - self->clock().now();
   self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
 }
 
-/// Refuses every publish past its deadline (CHAT_006, retry).
+/// Refuses every publish past its deadline (CHAT_006, retry) and gives up
+/// an ENTER past its own.
 void on_deadline_tick(session_pointer self) {
   auto& st = self->state;
-  st.deadline_timer_armed = false;
   auto now = self->clock().now();
+  if (now >= st.deadline_timer_due)
+    st.deadline_timer_armed = false;
   while (!st.publishing.empty() && st.publishing.front().deadline <= now) {
     auto p = std::move(st.publishing.front());
     st.publishing.erase(st.publishing.begin());
-    publish_failed(self, p, caf::make_error(caf::sec::request_timeout));
+    // The room may only be waiting for a slow store: it keeps the member,
+    // and so does the session (a late commit still reaches the client).
+    refuse(self, caf::make_error(caf::sec::request_timeout), p.client_msg_id);
+    st.link->command_done();
   }
   if (st.publishing.empty())
     std::vector<pending_publish>{}.swap(st.publishing);
+  expire_enter(self, now);
   arm_deadline_timer(self);
 }
 
 void on_exit(session_pointer self, client_command& cmd) {
   auto& st = self->state;
+  // An ENTER of this room given up before is undone if it is answered.
+  for (auto& e : st.enters)
+    if (e.room_id == cmd.room_id)
+      e.exit_wanted = true;
   if (auto* room = st.rooms.find(cmd.room_id)) {
     if (!charge(self, cmd))
       return; // still in the room: the client may try again
@@ -269,39 +382,6 @@ session_state::~session_state() {
     env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   if (link && !disconnected)
     link->close(close_code::internal_error, "session ended");
-}
-
-entered_rooms::iterator entered_rooms::lower_bound(const std::string& id) {
-  return std::lower_bound(
-    rooms_.begin(), rooms_.end(), id,
-    [](const value_type& x, const std::string& y) { return x.first < y; });
-}
-
-room_actor* entered_rooms::find(const std::string& id) {
-  auto i = lower_bound(id);
-  return i != rooms_.end() && i->first == id ? &i->second : nullptr;
-}
-
-void entered_rooms::set(const std::string& id, room_actor room) {
-  auto i = lower_bound(id);
-  if (i != rooms_.end() && i->first == id)
-    i->second = std::move(room);
-  else
-    rooms_.emplace(i, id, std::move(room));
-}
-
-bool entered_rooms::erase(const std::string& id) {
-  auto i = lower_bound(id);
-  if (i == rooms_.end() || i->first != id)
-    return false;
-  rooms_.erase(i);
-  if (rooms_.empty())
-    std::vector<value_type>{}.swap(rooms_);
-  return true;
-}
-
-void entered_rooms::clear() {
-  std::vector<value_type>{}.swap(rooms_);
 }
 
 session_actor::behavior_type session(session_pointer self, client_link_ptr link,

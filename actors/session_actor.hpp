@@ -34,8 +34,11 @@ struct token_bucket {
 
 /// Settings every session shares.
 struct session_env {
-  /// Longest wait for a room or the directory to answer.
-  std::chrono::milliseconds request_timeout{10000};
+  /// Longest wait for the answer to an ENTER. Longer than a new room's
+  /// load, creation permit and creation, or a room's load plus its replay
+  /// deadline (room_env::read_timeout each), so the room's own answer or
+  /// refusal comes first; an answer after it is adopted.
+  std::chrono::milliseconds request_timeout{35000};
   /// Longest wait for a publish to be committed (the store may be down).
   std::chrono::milliseconds publish_timeout{60000};
   /// Never null.
@@ -83,6 +86,17 @@ private:
   std::vector<value_type> rooms_;
 };
 
+/// An ENTER sent to the directory: the one in flight (while `entering`) or
+/// one given up at its deadline whose answer may still come.
+struct pending_enter {
+  std::uint64_t id = 0;
+  caf::actor_clock::time_point deadline;
+  std::string room_id;
+  /// Given up, and the client sent EXIT for the room since: a late
+  /// admission is undone instead of adopted.
+  bool exit_wanted = false;
+};
+
 /// A publish waiting for its room's answer.
 struct pending_publish {
   std::uint64_t id = 0;
@@ -104,16 +118,23 @@ struct session_state {
   /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
   bool entering = false;
   std::vector<client_command> backlog;
+  /// The ENTER in flight (last, while `entering`) and those given up before
+  /// it, oldest first; at most `max_late_enters` given up ones are kept.
+  std::vector<pending_enter> enters;
+  static constexpr std::size_t max_late_enters = 4;
   /// Publishes not answered yet, oldest first (ids and deadlines ascend;
   /// the connection's read window bounds how many). One timer per session
   /// checks their deadline instead of a CAF request timeout per publish:
   /// CAF 0.17 never cancels those, so each held ~150 bytes and the session
   /// for the whole publish timeout, and fired for nothing.
   std::vector<pending_publish> publishing;
+  /// The last id given to a publish or an ENTER (one counter for both).
   std::uint64_t last_publish = 0;
+  /// One tick watches the earliest deadline (publishes and the ENTER).
   bool deadline_timer_armed = false;
   /// The connection went away (disconn): nothing to close at the end.
   bool disconnected = false;
+  caf::actor_clock::time_point deadline_timer_due;
 
   session_state() = default;
   session_state(const session_state&) = delete;

@@ -66,6 +66,12 @@ struct rooms_section {
   /// ENTER of a room id nobody created creates a public room (DESIGN.md
   /// §2.1); false answers CHAT_001 instead.
   bool create_on_enter = true;
+  /// Longest wait for the store when a room loads, and for one ENTER's
+  /// whole replay (then CHAT_006). Sessions wait 3x this + 5 s for an ENTER.
+  int read_timeout_ms = 10000;
+  /// Bytes of live events one replay holds back while it reads the store;
+  /// beyond, those are read from the store too (no gap, no repeat).
+  std::size_t replay_hold_bytes = 262144;
 };
 
 /// The longest message text the store can hold: its column is MySQL TEXT

@@ -147,6 +147,15 @@ std::vector<key_info> build_keys() {
                &rooms_section::create_on_enter,
                "ENTER of an unknown room id creates a public room; false "
                "answers CHAT_001."));
+  add(make_key("rooms", "read_timeout_ms", &s::rooms,
+               &rooms_section::read_timeout_ms,
+               "Longest wait for the store when a room loads and for one "
+               "ENTER's whole replay (then CHAT_006); sessions wait 3x this "
+               "+ 5 s for an ENTER."));
+  add(make_key("rooms", "replay_hold_bytes", &s::rooms,
+               &rooms_section::replay_hold_bytes,
+               "Bytes of live events one replay holds back while it reads the "
+               "store; beyond, they are read from the store too."));
   // limits
   add(make_key("limits", "max_frame_bytes", &s::limits,
                &limits_section::max_frame_bytes,

@@ -232,6 +232,10 @@ std::vector<std::string> validate(const settings& s) {
         "rooms.replay_ring must be between 0 and 1000000");
   check(s.rooms.dedupe_window >= 0 && s.rooms.dedupe_window <= 10000000,
         "rooms.dedupe_window must be between 0 and 10000000");
+  check(s.rooms.read_timeout_ms >= 100 && s.rooms.read_timeout_ms <= 600000,
+        "rooms.read_timeout_ms must be between 100 and 600000");
+  check(s.rooms.replay_hold_bytes <= 1024 * 1024 * 1024,
+        "rooms.replay_hold_bytes must be at most 1073741824");
   check(s.limits.max_frame_bytes >= 256
           && s.limits.max_frame_bytes <= 64 * 1024 * 1024,
         "limits.max_frame_bytes must be between 256 and 67108864");

@@ -162,6 +162,8 @@ struct node::impl {
     env->idle_timeout = std::chrono::milliseconds{s.rooms.idle_timeout_ms};
     env->replay_ring = static_cast<std::size_t>(s.rooms.replay_ring);
     env->dedupe_window = static_cast<std::size_t>(s.rooms.dedupe_window);
+    env->read_timeout = std::chrono::milliseconds{s.rooms.read_timeout_ms};
+    env->replay_hold_bytes = s.rooms.replay_hold_bytes;
     env->now_ms = wall_clock_ms;
     env->encode = [](const room_event& ev) {
       return std::make_shared<const std::string>(encode_event(ev));
@@ -174,6 +176,9 @@ struct node::impl {
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
     directory = system->spawn(room_directory, env);
     sessions->metrics = metrics;
+    // A room may load (one read) and then replay (one deadline) before it
+    // answers an ENTER: the session waits for both, plus the trip.
+    sessions->request_timeout = 3 * env->read_timeout + std::chrono::seconds{5};
     sessions->message_rate = s.limits.messages_per_second;
     sessions->message_burst = s.limits.message_burst;
     sessions->rooms_per_session

@@ -33,6 +33,8 @@ struct recording_link : client_link {
     std::string room_id;
     std::string client_msg_id;
     std::uint64_t seq;
+    /// How many events had arrived before this ACK.
+    std::size_t events_before = 0;
   };
   struct refusal {
     errc code;
@@ -64,7 +66,8 @@ struct recording_link : client_link {
   }
   void send_ack(std::string_view room_id, std::string_view cmid,
                 std::uint64_t seq) override {
-    acks.push_back({std::string{room_id}, std::string{cmid}, seq});
+    acks.push_back(
+      {std::string{room_id}, std::string{cmid}, seq, events.size()});
   }
   void send_error(errc code, std::string_view message,
                   std::string_view cmid) override {
@@ -124,10 +127,20 @@ inline client_command cmd_exit(std::string room, std::string sender) {
   return c;
 }
 
-/// A real SQLite store in a temporary file, with a switch to make commits
-/// fail.
+/// A real SQLite store in a temporary file, with switches to make commits
+/// and history reads (replays) fail.
 struct test_store : forwarding_store {
   std::shared_ptr<std::atomic<int>> failing_commits;
+  std::shared_ptr<std::atomic<int>> failing_reads;
+
+  std::vector<room_event> after(const std::string& room_id, std::uint64_t seq,
+                                std::size_t limit) override {
+    if (failing_reads->load() > 0) {
+      --*failing_reads;
+      throw store_error(store_failure::unavailable, "test: store down");
+    }
+    return inner->after(room_id, seq, limit);
+  }
 
   std::vector<append_outcome>
   append(const std::vector<room_event>& batch) override {
@@ -160,6 +173,8 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   scratch_dir scratch;
   std::shared_ptr<std::atomic<int>> failing_commits
     = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> failing_reads
+    = std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<room_env> env = std::make_shared<room_env>();
   persistence_settings pcfg;
   persistence_actor persist;
@@ -174,6 +189,7 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
     pcfg.batch_max = batch_max;
     pcfg.batch_window = window;
     pcfg.detached_workers = false;
+    pcfg.read_workers = 1;
     pcfg.metrics = env->metrics;
     start_node();
   }
@@ -186,11 +202,13 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   store_factory factory() {
     auto db = scratch.path + "/h2h.db";
     auto failing = failing_commits;
-    return [db, failing]() -> std::unique_ptr<store> {
+    auto failing_reads_ = failing_reads;
+    return [db, failing, failing_reads_]() -> std::unique_ptr<store> {
       auto s = std::make_unique<test_store>();
       s->inner = make_sql_store(sql::open_sqlite(db));
       s->inner->migrate();
       s->failing_commits = failing;
+      s->failing_reads = failing_reads_;
       return s;
     };
   }
@@ -222,6 +240,30 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   store_worker_actor writer() {
     return deref<persistence_actor::stateful_base<persistence_state>>(persist)
       .state.writer;
+  }
+
+  /// The persistence actor's reader. Tests run with one reader (room
+  /// loads, replays and pings share it) unless they set
+  /// `pcfg.read_workers`; read_pool_test covers several.
+  store_worker_actor reader() {
+    auto& all
+      = deref<persistence_actor::stateful_base<persistence_state>>(persist)
+          .state.readers;
+    CAF_REQUIRE_EQUAL(all.size(), 1u);
+    return all.front();
+  }
+
+  /// Runs every pending job except those of the `hung` actors (workers
+  /// that hang: their mailboxes fill while everything else goes on).
+  template <class... Handles>
+  void run_except(const Handles&... hung) {
+    std::vector<caf::resumable*> skip{dynamic_cast<caf::resumable*>(
+      caf::actor_cast<caf::abstract_actor*>(hung))...};
+    for (auto* r : skip)
+      CAF_REQUIRE(r != nullptr);
+    sched.run_jobs_filtered([&skip](caf::resumable* x) {
+      return std::find(skip.begin(), skip.end(), x) == skip.end();
+    });
   }
 
   struct client {

@@ -6,7 +6,20 @@
 using namespace h2h;
 using namespace h2h::test;
 
-CAF_TEST_FIXTURE_SCOPE(read_pool, node_fixture)
+namespace {
+
+/// A node with the default three readers (node_fixture runs with one).
+struct pool_fixture : node_fixture {
+  pool_fixture() {
+    stop_node();
+    pcfg.read_workers = persistence_settings{}.read_workers;
+    start_node();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(read_pool, pool_fixture)
 
 CAF_TEST(a held history read does not hold up a room load or a ping) {
   history_query q{"r1", history_mode::after, 0, 50};

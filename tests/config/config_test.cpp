@@ -290,6 +290,19 @@ TEST(config_validate, read_workers_and_their_queue) {
   EXPECT_EQ(loaded.values.persistence.read_workers, 2) << joined(loaded.errors);
 }
 
+TEST(config_validate, room_read_timeout_and_replay_hold_are_bounded) {
+  cfg::settings s;
+  s.rooms.read_timeout_ms = 99;
+  s.rooms.replay_hold_bytes = std::size_t{1} << 31;
+  auto errs = cfg::validate(s);
+  EXPECT_TRUE(has_error(errs, {"rooms.read_timeout_ms"}));
+  EXPECT_TRUE(has_error(errs, {"rooms.replay_hold_bytes"}));
+  EXPECT_EQ(errs.size(), 2u) << joined(errs);
+  s.rooms.read_timeout_ms = 100;
+  s.rooms.replay_hold_bytes = 0; // hold nothing: read it all from the store
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+}
+
 // -- help and example file ----------------------------------------------------
 
 TEST(config_help, mentions_every_key_with_its_env_name_and_default) {
