@@ -31,6 +31,16 @@ bool optional_string(const json& obj, const char* key, std::string& out) {
   return true;
 }
 
+/// At most `max` bytes of the UTF-8 text `s`, never ending inside a
+/// character (an echo cut mid-character is not UTF-8).
+std::string utf8_head(const std::string& s, std::size_t max) {
+  if (s.size() <= max)
+    return s;
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80)
+    --max;
+  return s.substr(0, max);
+}
+
 void append_uint(std::string& out, std::uint64_t x) {
   char buf[24];
   auto n = std::snprintf(buf, sizeof(buf), "%llu",
@@ -80,7 +90,7 @@ decode_result decode_client_frame(std::string_view text,
   else if (type == "EXIT")
     cmd.kind = command_kind::exit;
   else
-    return refuse(errc::bad_frame, "unknown type '" + type.substr(0, 32) + "'",
+    return refuse(errc::bad_frame, "unknown type '" + utf8_head(type, 32) + "'",
                   cmid);
   if (!optional_string(doc, "roomId", cmd.room_id))
     return refuse(errc::bad_frame, "roomId must be a string", cmid);
