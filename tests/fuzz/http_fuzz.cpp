@@ -1,18 +1,21 @@
 // libFuzzer harness of the public port's request handling without sockets:
 // Beast's request parser over the bytes, then the real router with every
-// REST and ops route, on a fresh in-memory SQLite store per input. Every
-// request that parses gets exactly one response, with a valid status, an
-// error body of the documented shape, and bytes that parse again as the
+// REST and ops route, on a fresh copy of a seeded SQLite store per input.
+// Every request that parses gets exactly one response, with a valid status,
+// an error body of the documented shape, and bytes that parse again as the
 // same HTTP response.
 //
 // Input: the bytes a client sends on one connection (pipelined requests are
 // answered in turn while they ask for keep-alive). The literal texts $T1
 // and $T2 are replaced by valid access tokens of members 1 and 2, $X1 by an
 // expired one of member 1, so that the fuzzer reaches protected routes.
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -72,76 +75,125 @@ public:
   }
 };
 
-/// The world one input meets: two members with sessions, a known refresh
-/// token, a pending verification code, a public and a private room with
-/// history.
+/// What every input starts from: two members with sessions, a known
+/// refresh token, a pending verification code, a public and a private room
+/// with history.
+void seed_store(h2h::store& db) {
+  net::password_cost cost;
+  cost.ops = 1;
+  cost.memory_kib = 8;
+  auto hash = net::hash_password("Passw0rd!", cost);
+  for (int i = 1; i <= 2; ++i) {
+    h2h::member_record m;
+    m.email = "m" + std::to_string(i) + "@example.com";
+    m.name = "Member " + std::to_string(i);
+    m.nickname = "m" + std::to_string(i);
+    m.password_hash = hash;
+    m.created_ms = kNowMs;
+    auto id = db.create_member(m);
+    h2h::session_record s;
+    s.id = "s" + std::to_string(i);
+    s.member_id = *id;
+    s.created_ms = kNowMs;
+    db.create_session(s);
+  }
+  h2h::refresh_record r;
+  r.token_hash = net::crypto::sha256_hex("fuzz-refresh-1");
+  r.member_id = 1;
+  r.session_id = "s1";
+  r.expires_ms = kNowMs + 3'600'000;
+  db.put_refresh(r);
+  h2h::code_record c;
+  c.email = "new@example.com";
+  c.code_hash = net::crypto::sha256_hex("new@example.com:123456");
+  c.expires_ms = kNowMs + 300'000;
+  db.put_code(c);
+  h2h::room_record lobby;
+  lobby.id = "lobby";
+  lobby.name = "Lobby";
+  lobby.owner_id = 1;
+  lobby.created_ms = kNowMs;
+  db.create_room(lobby);
+  auto secret = lobby;
+  secret.id = "secret";
+  secret.name = "Secret";
+  secret.is_private = true;
+  db.create_room(secret);
+  std::vector<h2h::room_event> history;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    h2h::room_event ev;
+    ev.room_id = "lobby";
+    ev.seq = seq;
+    ev.sender = "m1";
+    ev.sender_id = 1;
+    ev.text = "hello " + std::to_string(seq);
+    ev.ts_ms = kNowMs + static_cast<std::int64_t>(seq);
+    ev.client_msg_id = "c-" + std::to_string(seq);
+    history.push_back(ev);
+  }
+  db.append(history);
+}
+
+/// A migrated, seeded database file made once per process; each input gets
+/// a fresh copy (a third of the cost of migrating a new database). In
+/// /dev/shm where there is one: SQLite syncs every commit.
+class store_template {
+public:
+  store_template() {
+    namespace fs = std::filesystem;
+    fs::path base = fs::is_directory("/dev/shm") ? fs::path{"/dev/shm"}
+                                                 : fs::temp_directory_path();
+    dir_ = base / ("h2h-http-fuzz-" + std::to_string(getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto db = h2h::make_sql_store(h2h::sql::open_sqlite(path("template.db")));
+    db->migrate();
+    seed_store(*db);
+  }
+  ~store_template() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  /// A fresh copy of the template, open.
+  std::unique_ptr<h2h::store> fresh() const {
+    namespace fs = std::filesystem;
+    auto work = path("work.db");
+    fs::copy_file(path("template.db"), work,
+                  fs::copy_options::overwrite_existing);
+    fs::remove(work + "-wal");
+    fs::remove(work + "-shm");
+    auto db = h2h::make_sql_store(h2h::sql::open_sqlite(work));
+    db->migrate();
+    return db;
+  }
+
+private:
+  std::string path(const char* name) const {
+    return (dir_ / name).string();
+  }
+  std::filesystem::path dir_;
+};
+
+std::string token_of(std::int64_t member, const char* sid, std::int64_t exp) {
+  net::token_claims c;
+  c.member_id = member;
+  c.session_id = sid;
+  c.issued_at = kNowMs / 1000 - 60;
+  c.expires_at = exp;
+  return net::sign_token(c, kSecret);
+}
+
+/// The router with every route over a fresh store, as the node wires it.
 struct world {
   std::unique_ptr<h2h::store> db;
   std::shared_ptr<net::api_context> api;
   net::router routes;
   net::net_counters counters;
-  std::string t1, t2, x1;
   int changes = 0;
 
-  world() {
-    db = h2h::make_sql_store(h2h::sql::open_sqlite(":memory:"));
-    db->migrate();
-    static const std::string hash = [] {
-      net::password_cost cost;
-      cost.ops = 1;
-      cost.memory_kib = 8;
-      return net::hash_password("Passw0rd!", cost);
-    }();
-    for (int i = 1; i <= 2; ++i) {
-      h2h::member_record m;
-      m.email = "m" + std::to_string(i) + "@example.com";
-      m.name = "Member " + std::to_string(i);
-      m.nickname = "m" + std::to_string(i);
-      m.password_hash = hash;
-      m.created_ms = kNowMs;
-      auto id = db->create_member(m);
-      h2h::session_record s;
-      s.id = "s" + std::to_string(i);
-      s.member_id = *id;
-      s.created_ms = kNowMs;
-      db->create_session(s);
-    }
-    h2h::refresh_record r;
-    r.token_hash = net::crypto::sha256_hex("fuzz-refresh-1");
-    r.member_id = 1;
-    r.session_id = "s1";
-    r.expires_ms = kNowMs + 3'600'000;
-    db->put_refresh(r);
-    h2h::code_record c;
-    c.email = "new@example.com";
-    c.code_hash = net::crypto::sha256_hex("new@example.com:123456");
-    c.expires_ms = kNowMs + 300'000;
-    db->put_code(c);
-    h2h::room_record lobby;
-    lobby.id = "lobby";
-    lobby.name = "Lobby";
-    lobby.owner_id = 1;
-    lobby.created_ms = kNowMs;
-    db->create_room(lobby);
-    auto secret = lobby;
-    secret.id = "secret";
-    secret.name = "Secret";
-    secret.is_private = true;
-    db->create_room(secret);
-    std::vector<h2h::room_event> history;
-    for (std::uint64_t seq = 1; seq <= 3; ++seq) {
-      h2h::room_event ev;
-      ev.room_id = "lobby";
-      ev.seq = seq;
-      ev.sender = "m1";
-      ev.sender_id = 1;
-      ev.text = "hello " + std::to_string(seq);
-      ev.ts_ms = kNowMs + static_cast<std::int64_t>(seq);
-      ev.client_msg_id = "c-" + std::to_string(seq);
-      history.push_back(ev);
-    }
-    db->append(history);
-
+  explicit world(const store_template& t)
+    : db(t.fresh()) {
     net::api_settings cfg;
     cfg.jwt_secret = std::string{kSecret};
     cfg.cost.ops = 1;
@@ -168,18 +220,6 @@ struct world {
     };
     net::add_ops_routes(routes, std::move(ops));
     net::add_api_routes(routes, api);
-
-    auto token = [](std::int64_t member, const char* sid, std::int64_t exp) {
-      net::token_claims c;
-      c.member_id = member;
-      c.session_id = sid;
-      c.issued_at = kNowMs / 1000 - 60;
-      c.expires_at = exp;
-      return net::sign_token(c, kSecret);
-    };
-    t1 = token(1, "s1", kNowMs / 1000 + 3600);
-    t2 = token(2, "s2", kNowMs / 1000 + 3600);
-    x1 = token(1, "s1", kNowMs / 1000 - 1);
   }
 };
 
@@ -214,6 +254,11 @@ void check_response(const net::http_request& req, int calls,
   std::ostringstream shown;
   shown << req.method_string() << ' ' << req.target();
   auto what = shown.str();
+  // For writing seeds: H2H_FUZZ_VERBOSE=1 shows what each request got.
+  static const bool verbose = std::getenv("H2H_FUZZ_VERBOSE") != nullptr;
+  if (verbose)
+    std::fprintf(stderr, "%s -> %u %s\n", what.c_str(), res.result_int(),
+                 res.body().substr(0, 200).c_str());
   check(calls == 1,
         calls == 0 ? "a request got no response"
                    : "a request got several responses",
@@ -245,11 +290,15 @@ void check_response(const net::http_request& req, int calls,
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  world w;
+  static const store_template templ;
+  static const std::string t1 = token_of(1, "s1", kNowMs / 1000 + 3600);
+  static const std::string t2 = token_of(2, "s2", kNowMs / 1000 + 3600);
+  static const std::string x1 = token_of(1, "s1", kNowMs / 1000 - 1);
+  world w{templ};
   std::string bytes{reinterpret_cast<const char*>(data), size};
-  replace_all(bytes, "$T1", w.t1);
-  replace_all(bytes, "$T2", w.t2);
-  replace_all(bytes, "$X1", w.x1);
+  replace_all(bytes, "$T1", t1);
+  replace_all(bytes, "$T2", t2);
+  replace_all(bytes, "$X1", x1);
   std::string_view rest{bytes};
 
   for (int n = 0; n < kMaxRequests && !rest.empty(); ++n) {
