@@ -2,7 +2,8 @@
 # Builds the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan) in
 # build-fuzz and runs each for a bounded time on a copy of its seed corpus.
 # Fails on any crash, leak, timeout, out-of-memory or sanitizer report; the
-# input that did it is kept under build-fuzz/artifacts/<target>/.
+# input that did it is kept under build-fuzz/artifacts/<target>/ (until the
+# next run of that target).
 # Usage: scripts/fuzz.sh [SECONDS [TARGET...]]   (default: 30 s, all targets)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,7 @@ failed=()
 for t in "${targets[@]}"; do
   corpus="$work/corpus/$t"
   artifacts="$root/$build_dir/artifacts/$t"
+  rm -rf "$artifacts" # only this run's findings
   mkdir -p "$corpus" "$artifacts"
   cp -r "tests/fuzz/corpus/$t/." "$corpus/"
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
