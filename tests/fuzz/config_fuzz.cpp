@@ -55,10 +55,18 @@ std::map<std::string, std::string> rendered(const cfg::settings& s) {
   return out;
 }
 
-const std::string& temp_path() {
-  static const std::string path
+/// The config file of this process, removed when it exits.
+struct temp_file {
+  std::string path
     = "/tmp/h2h-config-fuzz-" + std::to_string(getpid()) + ".conf";
-  return path;
+  ~temp_file() {
+    std::remove(path.c_str());
+  }
+};
+
+const std::string& temp_path() {
+  static const temp_file file;
+  return file.path;
 }
 
 /// Points every config-file argument at the temporary file, wherever the
