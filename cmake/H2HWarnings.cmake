@@ -15,3 +15,19 @@ if(H2H_SANITIZERS)
     -Wno-maybe-uninitialized)
   target_link_options(h2h_warnings INTERFACE -fsanitize=${_h2h_san})
 endif()
+
+# libFuzzer builds (tests/fuzz): every library of ours gets coverage
+# instrumentation and ASan/UBSan; the harnesses add -fsanitize=fuzzer, which
+# brings libFuzzer's main. UB aborts so that libFuzzer records the input.
+if(H2H_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "H2H_FUZZ needs clang: -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  if(H2H_SANITIZERS)
+    message(FATAL_ERROR "H2H_FUZZ brings its own sanitizers; leave H2H_SANITIZERS empty")
+  endif()
+  target_compile_options(h2h_warnings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=all)
+  target_link_options(h2h_warnings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,6 +1,7 @@
 // The raw JSON protocol of /message (DESIGN.md §2.1): pure decode and encode.
 #include "net/json_codec.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -199,6 +200,11 @@ std::string_view kind_name(event_kind k) {
 }
 
 std::string format_timestamp(std::int64_t ms) {
+  // RFC 3339 has four-digit years: clamp to 0000..9999 (also keeps the
+  // arithmetic below far from overflow).
+  constexpr std::int64_t first_ms = -62167219200000; // 0000-01-01T00:00:00Z
+  constexpr std::int64_t last_ms = 253402300799999;  // 9999-12-31T23:59:59.999Z
+  ms = std::clamp(ms, first_ms, last_ms);
   auto secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   auto millis = static_cast<int>(ms - static_cast<std::int64_t>(secs) * 1000);
   std::tm tm{};

@@ -12,6 +12,7 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
   mariadb-server mariadb-client
+  clang libclang-rt-14-dev
 )
 
 case "${1:-build}" in

@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test suite.
-# The last lines printed are ctest's summary.
+# Installs what is missing, fuzzes each harness briefly, builds everything
+# and runs every test suite. The last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 scripts/deps.sh test
+
+# Fuzzing (tests/fuzz): each harness for a bounded time, before the main
+# suite so that ctest's summary stays the last output. H2H_FUZZ_SECONDS=0
+# skips it.
+fuzz_seconds=${H2H_FUZZ_SECONDS:-30}
+if [ "$fuzz_seconds" != 0 ]; then
+  fuzz_start=$(date +%s)
+  if ! scripts/fuzz.sh "$fuzz_seconds"; then
+    echo "fuzz stage FAILED after $(( $(date +%s) - fuzz_start )) s" >&2
+    exit 1
+  fi
+  echo "fuzz stage took $(( $(date +%s) - fuzz_start )) s"
+fi
+
 jobs=$(nproc 2>/dev/null || echo 2)
 build_dir=${H2H_BUILD_DIR:-build-test}
 # ccache, where installed, makes rebuilds of unchanged files free.

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses of tests/fuzz (clang, ASan+UBSan) in
+# build-fuzz and runs each for a bounded time on a copy of its seed corpus.
+# Fails on any crash, leak, timeout, out-of-memory or sanitizer report; the
+# input that did it is kept under build-fuzz/artifacts/<target>/ (until the
+# next run of that target).
+# Usage: scripts/fuzz.sh [SECONDS [TARGET...]]   (default: 30 s, all targets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+all_targets=(ws_frame json_codec http jwt config)
+seconds=${1:-30}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
+if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
+  echo "usage: $0 [SECONDS [TARGET...]]; targets: ${all_targets[*]}" >&2
+  exit 2
+fi
+for t in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $t "* ]] \
+    || { echo "unknown fuzz target '$t' (${all_targets[*]})" >&2; exit 2; }
+done
+
+jobs=$(nproc 2>/dev/null || echo 2)
+build_dir=${H2H_FUZZ_BUILD_DIR:-build-fuzz}
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_COMPILER=clang++ -DH2H_FUZZ=ON \
+  "${launcher[@]}" >/dev/null
+start=$(date +%s)
+binaries=()
+for t in "${targets[@]}"; do binaries+=("${t}_fuzz"); done
+cmake --build "$build_dir" -j "$jobs" --target "${binaries[@]}"
+echo "fuzz build took $(( $(date +%s) - start )) s"
+
+# libFuzzer grows the corpus it is given: give it a scratch copy.
+work=$(mktemp -d /tmp/h2h-fuzz-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+failed=()
+for t in "${targets[@]}"; do
+  corpus="$work/corpus/$t"
+  artifacts="$root/$build_dir/artifacts/$t"
+  rm -rf "$artifacts" # only this run's findings
+  mkdir -p "$corpus" "$artifacts"
+  cp -r "tests/fuzz/corpus/$t/." "$corpus/"
+  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
+        -print_final_stats=1 -artifact_prefix="$artifacts/")
+  [ -f "tests/fuzz/dict/$t.dict" ] && args+=(-dict="tests/fuzz/dict/$t.dict")
+  log="$work/$t.log"
+  t0=$(date +%s)
+  set +e
+  "$build_dir/tests/fuzz/${t}_fuzz" "${args[@]}" "$corpus" >"$log" 2>&1
+  rc=$?
+  set -e
+  took=$(( $(date +%s) - t0 ))
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  if [ $rc -eq 0 ]; then
+    echo "fuzz $t: ${execs:-?} executions in ${took} s, corpus $(ls "$corpus" | wc -l) inputs"
+  else
+    echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions in ${took} s" >&2
+    grep -E "ERROR|WARNING|runtime error|invariant broken|SUMMARY|Test unit written" "$log" \
+      | head -20 >&2 || true
+    echo "--- last lines of the $t log:" >&2
+    tail -40 "$log" >&2
+    failed+=("$t")
+  fi
+done
+
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "fuzzing failed: ${failed[*]} (inputs under $build_dir/artifacts/)" >&2
+  exit 1
+fi
+echo "fuzzing passed: ${targets[*]} (${seconds} s each)"
