@@ -86,6 +86,7 @@ public:
   void shutdown() override;
   void abort_now() override;
   void expire() override;
+  void end_session() override;
 
 private:
   struct out_frame {
