@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/messages.hpp"
 #include "actors/store_pool.hpp"
 #include "net/http_types.hpp"
 #include "net/jwt.hpp"

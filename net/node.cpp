@@ -157,7 +157,7 @@ struct node::impl {
     sessions->metrics = metrics;
     sessions->message_rate = s.limits.messages_per_second;
     sessions->message_burst = s.limits.message_burst;
-    pool = std::make_unique<store_pool>(*system, open_store, 4);
+    pool = std::make_unique<store_pool>(open_store, 4);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
     api->run = [this](store_job job, store_job_failed failed) {
