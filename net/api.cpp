@@ -16,12 +16,16 @@ using nlohmann::json;
 
 api_context::api_context(api_settings s)
   : cfg(std::move(s))
-  , login_by_email(cfg.login_attempts, cfg.login_window_s * 1000)
-  , login_by_peer(cfg.login_attempts * 4, cfg.login_window_s * 1000)
-  , code_by_email(cfg.code_requests, cfg.code_window_s * 1000)
-  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000)
+  , login_by_email(cfg.login_attempts, cfg.login_window_s * 1000,
+                   cfg.rate_limit_keys)
+  , login_by_peer(cfg.login_attempts * 4, cfg.login_window_s * 1000,
+                  cfg.rate_limit_keys)
+  , code_by_email(cfg.code_requests, cfg.code_window_s * 1000,
+                  cfg.rate_limit_keys)
+  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000,
+                 cfg.rate_limit_keys)
   , confirm_by_peer(cfg.code_requests * cfg.code_max_attempts * 4,
-                    cfg.code_window_s * 1000) {
+                    cfg.code_window_s * 1000, cfg.rate_limit_keys) {
 }
 
 http_response error_reply(const reply_shape& to, const api_error& e) {

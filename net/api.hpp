@@ -49,6 +49,12 @@ struct api_context {
   std::function<std::int64_t()> now_ms;
   /// Runs blocking store work on the store pool (inline in tests).
   std::function<void(store_job, store_job_failed)> run;
+  /// Job lanes of their own (see job_lane); empty: on `run`.
+  bounded_runner run_password;
+  bounded_runner run_mail;
+  /// Called when a login session ended (logout, a reused refresh token):
+  /// closes its WebSockets on this node at once. May be empty.
+  std::function<void(const std::string& session_id)> end_session;
   std::shared_ptr<mailer> mail;
   /// Tells running rooms what changed (may be empty).
   std::function<void(const room_change&)> notify_rooms;

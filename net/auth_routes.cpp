@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/api.hpp"
+#include "net/client_address.hpp"
 #include "net/crypto.hpp"
 
 namespace h2h::net {
@@ -61,7 +62,7 @@ void send_code(api_context& ctx, http_request& req, const request_meta& meta,
     return respond(std::move(*res));
   auto addr = std::get<std::string>(email);
   auto now = ctx.now_ms();
-  if (!ctx.code_by_peer.allow(meta.peer, now)
+  if (!ctx.code_by_peer.allow(limit_key(meta.peer), now)
       || !ctx.code_by_email.allow(addr, now))
     return respond(error_response(req, errc::rate_limited,
                                   "too many codes requested, try later"));
@@ -108,7 +109,7 @@ void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,
   // A client that sent the code as a number lost its leading zeros.
   if (!i->is_string() && code.size() < 6)
     code.insert(0, 6 - code.size(), '0');
-  if (!ctx.confirm_by_peer.allow(meta.peer, ctx.now_ms()))
+  if (!ctx.confirm_by_peer.allow(limit_key(meta.peer), ctx.now_ms()))
     return respond(
       error_response(req, errc::rate_limited, "too many attempts, try later"));
   auto to = shape_of(req);
@@ -201,7 +202,7 @@ void login(api_context& ctx, http_request& req, const request_meta& meta,
     return respond(
       error_response(req, errc::invalid_field, "password is required"));
   auto now = ctx.now_ms();
-  if (!ctx.login_by_peer.allow(meta.peer, now)
+  if (!ctx.login_by_peer.allow(limit_key(meta.peer), now)
       || !ctx.login_by_email.allow(addr, now))
     return respond(error_response(req, errc::rate_limited,
                                   "too many login attempts, try later"));

@@ -17,6 +17,11 @@ std::string address_key(const ip_bytes& ip) {
   return config::ip_text(net) + "/64";
 }
 
+std::string limit_key(std::string_view peer) {
+  auto ip = config::parse_ip(peer);
+  return ip ? address_key(*ip) : std::string{peer};
+}
+
 bool proxy_trust::trusts(const ip_bytes& ip) const {
   return std::any_of(proxies.begin(), proxies.end(),
                      [&ip](const config::cidr& c) { return c.contains(ip); });

@@ -19,6 +19,10 @@ using config::ip_bytes;
 /// since one subscriber usually holds a whole /64.
 std::string address_key(const ip_bytes& ip);
 
+/// The key the login/code limiters count a request's client under, from
+/// request_meta::peer: its address_key, or the text itself if it is none.
+std::string limit_key(std::string_view peer);
+
 /// Which header a trusted proxy writes the client address into.
 enum class forwarded_from {
   /// `X-Forwarded-For: client, proxy1, proxy2` (nginx, most ingresses).

@@ -12,6 +12,7 @@
 #include "actors/session_actor.hpp"
 #include "actors/types.hpp"
 #include "actors/store_pool.hpp"
+#include "config/cidr.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/crypto.hpp"
@@ -40,6 +41,14 @@ server_settings to_server_settings(const config::settings& s) {
     = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
   out.max_http_body_bytes = s.limits.max_http_body_bytes;
   out.max_connections = static_cast<std::size_t>(s.limits.max_connections);
+  out.connections_per_address
+    = static_cast<std::size_t>(s.limits.connections_per_address);
+  std::vector<std::string> problems; // validated at start-up already
+  out.proxies.proxies
+    = config::parse_cidr_list(s.server.trusted_proxies, problems);
+  out.proxies.header = s.server.forwarded_header == "forwarded"
+                         ? forwarded_from::forwarded
+                         : forwarded_from::x_forwarded_for;
   out.ws.max_frame_bytes = s.limits.max_frame_bytes;
   out.ws.outbound_queue_bytes = s.limits.outbound_queue_bytes;
   out.ws.codec.max_message_chars = s.limits.max_message_chars;
@@ -97,6 +106,7 @@ api_settings to_api_settings(const config::settings& s) {
   a.login_window_s = s.limits.login_window_s;
   a.code_requests = s.limits.code_requests;
   a.code_window_s = s.limits.code_window_s;
+  a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
   return a;
 }
 

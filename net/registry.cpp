@@ -89,15 +89,18 @@ void registry::hand_over(std::uint64_t from, std::uint64_t to) {
 
 // -- login sessions -----------------------------------------------------------
 
-void registry::bind_session(std::uint64_t id, const std::string& session_id) {
+bool registry::bind_session(std::uint64_t id, const std::string& session_id) {
   std::lock_guard<std::mutex> guard{mtx_};
+  if (ended_.count(session_id) != 0)
+    return false;
   auto i = live_.find(id);
   if (i == live_.end() || i->second.session != nullptr)
-    return;
+    return true;
   auto& node = *sessions_.try_emplace(session_id).first;
   i->second.session = &node;
   i->second.session_pos = static_cast<std::uint32_t>(node.second.ids.size());
   node.second.ids.push_back(id);
+  return true;
 }
 
 void registry::release_session(entry& e) {
@@ -123,6 +126,13 @@ std::size_t registry::end_session(const std::string& session_id) {
   std::vector<std::shared_ptr<closable>> ending;
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    if (ended_.insert(session_id).second) {
+      ended_order_.push_back(session_id);
+      if (ended_order_.size() > recently_ended_max) {
+        ended_.erase(ended_order_.front());
+        ended_order_.pop_front();
+      }
+    }
     auto s = sessions_.find(session_id);
     if (s == sessions_.end())
       return 0;

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace h2h::net {
@@ -62,12 +64,17 @@ public:
   void hand_over(std::uint64_t from, std::uint64_t to);
 
   /// Connection `id` belongs to login session `session_id` (end_session
-  /// reaches it).
-  void bind_session(std::uint64_t id, const std::string& session_id);
+  /// reaches it). False when that session ended a moment ago (one of the
+  /// last `recently_ended_max`): an upgrade checked before the logout and
+  /// completing after it must end too.
+  bool bind_session(std::uint64_t id, const std::string& session_id);
 
   /// Calls end_session() on every open connection of the login session;
   /// returns how many there were.
   std::size_t end_session(const std::string& session_id);
+
+  /// Ended sessions remembered for bind_session.
+  static constexpr std::size_t recently_ended_max = 1024;
 
   /// Login sessions with open connections (for tests and metrics).
   std::size_t sessions() const;
@@ -128,6 +135,9 @@ private:
   std::unordered_map<std::uint64_t, entry> live_;
   std::unordered_map<std::string, std::size_t> addresses_;
   std::unordered_map<std::string, session_slot> sessions_;
+  /// The last recently_ended_max ended sessions, oldest first.
+  std::deque<std::string> ended_order_;
+  std::unordered_set<std::string> ended_;
   /// A binary heap (std::push_heap order); may hold ids of closed
   /// connections until the next compaction.
   std::vector<expiry> expiries_;

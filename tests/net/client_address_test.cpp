@@ -93,6 +93,9 @@ TEST(client_address, ipv6_clients_are_counted_by_their_64) {
   EXPECT_NE(address_key(ip("2001:db8:1:2::1")),
             address_key(ip("2001:db8:1:3::1")));
   EXPECT_EQ(address_key(ip("::1")), "::/64");
+  EXPECT_EQ(limit_key("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+  EXPECT_EQ(limit_key("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(limit_key("not-an-address"), "not-an-address");
 }
 
 TEST(client_address, forwarding_headers_of_untrusted_peers_are_ignored) {

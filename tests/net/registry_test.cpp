@@ -238,6 +238,22 @@ TEST(registry, ending_a_session_reaches_its_open_connections_only) {
   EXPECT_EQ(reg.sessions(), 1u) << "only session-b has connections";
 }
 
+// An upgrade whose token was checked before the logout and that completes
+// after it: binding tells the caller to end it.
+TEST(registry, a_session_that_just_ended_cannot_be_bound) {
+  h2h::net::registry reg;
+  EXPECT_EQ(reg.end_session("gone"), 0u);
+  auto late = reg.add(std::make_shared<ending_probe>());
+  EXPECT_FALSE(reg.bind_session(late, "gone"));
+  EXPECT_EQ(reg.sessions(), 0u);
+  EXPECT_TRUE(reg.bind_session(late, "alive"));
+  // The memory of ended sessions is bounded.
+  for (std::size_t i = 0; i < h2h::net::registry::recently_ended_max; ++i)
+    reg.end_session("other-" + std::to_string(i));
+  auto later = reg.add(std::make_shared<ending_probe>());
+  EXPECT_TRUE(reg.bind_session(later, "gone")) << "forgotten after the bound";
+}
+
 // 10,000 connections of one session closing in any order: each close is
 // O(1) and the index empties.
 TEST(registry, session_index_is_emptied_by_closes_in_any_order) {
