@@ -89,22 +89,36 @@ check_bearer(const http_request& req, const api_context& ctx, bool required) {
 }
 
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
-             std::function<http_response(store&)> fn) {
-  ctx.run(
-    [to, respond, fn = std::move(fn)](store& db) {
-      http_response res;
-      try {
-        res = fn(db);
-      } catch (const store_error& e) {
-        spdlog::warn("request failed on the store: {}", e.what());
-        res = error_response(to, errc::unavailable, "store unavailable, retry");
-      }
-      respond(std::move(res));
-    },
-    [to, respond](const store_error&) {
-      respond(
-        error_response(to, errc::unavailable, "store unavailable, retry"));
-    });
+             std::function<http_response(store&)> fn, job_lane lane) {
+  store_job job = [to, respond, fn = std::move(fn)](store& db) {
+    http_response res;
+    try {
+      res = fn(db);
+    } catch (const store_error& e) {
+      spdlog::warn("request failed on the store: {}", e.what());
+      res = error_response(to, errc::unavailable, "store unavailable, retry");
+    }
+    respond(std::move(res));
+  };
+  store_job_failed failed = [to, respond](const store_error&) {
+    respond(error_response(to, errc::unavailable, "store unavailable, retry"));
+  };
+  auto* lane_runner = lane == job_lane::password ? &ctx.run_password
+                      : lane == job_lane::mail   ? &ctx.run_mail
+                                                 : nullptr;
+  if (lane_runner == nullptr || !*lane_runner) {
+    ctx.run(std::move(job), std::move(failed));
+    return;
+  }
+  if ((*lane_runner)(std::move(job), std::move(failed)))
+    return;
+  // The pool is full: a quick, clear answer instead of a growing queue.
+  auto res = error_response(to, errc::unavailable,
+                            lane == job_lane::mail
+                              ? "too many mails waiting, retry"
+                              : "too many password checks waiting, retry");
+  res.set(http::field::retry_after, "1");
+  respond(std::move(res));
 }
 
 bool deny_anonymous(const api_context& ctx, const http_request& req,

@@ -20,6 +20,7 @@
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
+#include "net/session_cache.hpp"
 #include "persistence/sql_store.hpp"
 
 namespace h2h::net {
@@ -29,6 +30,13 @@ namespace {
 std::int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// For ages (the session cache): never jumps with the wall clock.
+std::int64_t steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
     .count();
 }
 
@@ -132,7 +140,12 @@ struct node::impl {
   directory_actor directory;
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
+  // Password hashing and mail have workers of their own: a login flood or
+  // a slow mail server must not stall upgrades and REST on `pool`.
+  std::unique_ptr<store_pool> password_pool;
+  std::unique_ptr<store_pool> mail_pool;
   std::shared_ptr<api_context> api;
+  std::unique_ptr<session_cache> session_checks;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -168,10 +181,21 @@ struct node::impl {
     sessions->message_rate = s.limits.messages_per_second;
     sessions->message_burst = s.limits.message_burst;
     pool = std::make_unique<store_pool>(open_store, 4);
+    start_auth_workers(open_store);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
     api->run = [this](store_job job, store_job_failed failed) {
       pool->submit(std::move(job), std::move(failed));
+    };
+    api->run_password = [this](store_job job, store_job_failed failed) {
+      return password_pool->try_submit(std::move(job), std::move(failed));
+    };
+    api->run_mail = [this](store_job job, store_job_failed failed) {
+      return mail_pool->try_submit(std::move(job), std::move(failed));
+    };
+    api->end_session = [this](const std::string& session_id) {
+      session_checks->end(session_id, steady_ms());
+      srv->end_session(session_id);
     };
     smtp_settings mail;
     mail.url = s.smtp.url;
@@ -209,8 +233,37 @@ struct node::impl {
     add_api_routes(routes, api);
   }
 
+  void start_auth_workers(const store_factory& open_store) {
+    const auto& a = settings.auth;
+    password_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(a.password_workers),
+      static_cast<std::size_t>(a.password_queue_max), "h2h-password");
+    mail_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(settings.smtp.workers),
+      static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
+    session_checks = std::make_unique<session_cache>(
+      static_cast<std::size_t>(a.session_cache_max), a.session_cache_ms);
+  }
+
+  /// The answer to an upgrade with a valid token of session `c`.
+  static ws_auth upgrade_answer(const caller& c, const session_facts& facts,
+                                std::int64_t expires_at) {
+    if (!facts.active || facts.member_id != c.member_id)
+      return ws_auth::refused(errc::invalid_token, "the session has ended");
+    ws_auth ok;
+    ok.identity.authenticated = true;
+    ok.identity.member_id = facts.member_id;
+    ok.identity.name = facts.nickname;
+    ok.session_id = c.session_id;
+    ok.expires_in = std::chrono::milliseconds{
+      std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
+    return ok;
+  }
+
   /// A WebSocket upgrade: the sender identity comes from the token, checked
-  /// against the store (logged out sessions and deleted members fail).
+  /// against the store (logged out sessions and deleted members fail) or,
+  /// for auth.session_cache_ms after such a check, against its cached
+  /// answer.
   void authenticate_upgrade(const http_request& req, const request_meta&,
                             std::function<void(ws_auth)> done) {
     auto who = check_bearer(req, *api, settings.auth.required);
@@ -226,22 +279,23 @@ struct node::impl {
     auto expires_at = verify_token(bearer_token(req), api->cfg.jwt_secret,
                                    seconds(wall_clock_ms()))
                         .claims.expires_at;
+    if (auto known = session_checks->find(c.session_id, steady_ms())) {
+      done(upgrade_answer(c, *known, expires_at));
+      return;
+    }
+    auto generation = session_checks->generation();
     pool->submit(
-      [c, done, expires_at](store& db) {
+      [this, c, done, expires_at, generation](store& db) {
         auto m = db.session_active(c.session_id, c.member_id)
                    ? db.member_by_id(c.member_id)
                    : std::nullopt;
-        if (!m) {
-          done(ws_auth::refused(errc::invalid_token, "the session has ended"));
-          return;
-        }
-        ws_auth ok;
-        ok.identity.authenticated = true;
-        ok.identity.member_id = m->id;
-        ok.identity.name = m->nickname;
-        ok.expires_in = std::chrono::milliseconds{
-          std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
-        done(std::move(ok));
+        session_facts facts;
+        facts.member_id = c.member_id;
+        facts.active = m.has_value();
+        if (m)
+          facts.nickname = m->nickname;
+        session_checks->put(c.session_id, facts, steady_ms(), generation);
+        done(upgrade_answer(c, facts, expires_at));
       },
       [done](const store_error&) {
         done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
@@ -273,6 +327,10 @@ struct node::impl {
     }
     if (pool)
       pool->stop();
+    if (password_pool)
+      password_pool->stop();
+    if (mail_pool)
+      mail_pool->stop();
     if (persistence) {
       caf::scoped_actor self{*system};
       bool flushed = false;
