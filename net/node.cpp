@@ -20,7 +20,7 @@
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
-#include "net/session_cache.hpp"
+#include "net/upgrade_auth.hpp"
 #include "persistence/sql_store.hpp"
 
 namespace h2h::net {
@@ -30,13 +30,6 @@ namespace {
 std::int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
-/// For ages (the session cache): never jumps with the wall clock.
-std::int64_t steady_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
     .count();
 }
 
@@ -145,7 +138,7 @@ struct node::impl {
   std::unique_ptr<store_pool> password_pool;
   std::unique_ptr<store_pool> mail_pool;
   std::shared_ptr<api_context> api;
-  std::unique_ptr<session_cache> session_checks;
+  std::unique_ptr<upgrade_auth> upgrades;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -194,9 +187,12 @@ struct node::impl {
       return mail_pool->try_submit(std::move(job), std::move(failed));
     };
     api->end_session = [this](const std::string& session_id) {
-      session_checks->end(session_id, steady_ms());
+      upgrades->session_ended(session_id);
       srv->end_session(session_id);
     };
+    upgrades = std::make_unique<upgrade_auth>(
+      api, *pool, static_cast<std::size_t>(s.auth.session_cache_max),
+      s.auth.session_cache_ms);
     smtp_settings mail;
     mail.url = s.smtp.url;
     mail.from = s.smtp.from;
@@ -215,9 +211,9 @@ struct node::impl {
              http_responder respond) {
         routes.dispatch(std::move(req), meta, std::move(respond));
       },
-      [this](const http_request& req, const request_meta& meta,
+      [this](const http_request& req, const request_meta&,
              std::function<void(ws_auth)> done) {
-        authenticate_upgrade(req, meta, std::move(done));
+        upgrades->check(req, std::move(done));
       });
     ops_sources ops;
     ops.draining = [this] { return srv->draining(); };
@@ -233,6 +229,7 @@ struct node::impl {
     add_api_routes(routes, api);
   }
 
+  /// The pools of password hashing and of mail, apart from `pool`.
   void start_auth_workers(const store_factory& open_store) {
     const auto& a = settings.auth;
     password_pool = std::make_unique<store_pool>(
@@ -241,65 +238,6 @@ struct node::impl {
     mail_pool = std::make_unique<store_pool>(
       open_store, static_cast<std::size_t>(settings.smtp.workers),
       static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
-    session_checks = std::make_unique<session_cache>(
-      static_cast<std::size_t>(a.session_cache_max), a.session_cache_ms);
-  }
-
-  /// The answer to an upgrade with a valid token of session `c`.
-  static ws_auth upgrade_answer(const caller& c, const session_facts& facts,
-                                std::int64_t expires_at) {
-    if (!facts.active || facts.member_id != c.member_id)
-      return ws_auth::refused(errc::invalid_token, "the session has ended");
-    ws_auth ok;
-    ok.identity.authenticated = true;
-    ok.identity.member_id = facts.member_id;
-    ok.identity.name = facts.nickname;
-    ok.session_id = c.session_id;
-    ok.expires_in = std::chrono::milliseconds{
-      std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
-    return ok;
-  }
-
-  /// A WebSocket upgrade: the sender identity comes from the token, checked
-  /// against the store (logged out sessions and deleted members fail) or,
-  /// for auth.session_cache_ms after such a check, against its cached
-  /// answer.
-  void authenticate_upgrade(const http_request& req, const request_meta&,
-                            std::function<void(ws_auth)> done) {
-    auto who = check_bearer(req, *api, settings.auth.required);
-    if (auto* err = std::get_if<api_error>(&who)) {
-      done(ws_auth::refused(err->code, err->message));
-      return;
-    }
-    auto c = std::get<caller>(who);
-    if (!c.authenticated) {
-      done(ws_auth{}); // auth.required = false and no token
-      return;
-    }
-    auto expires_at = verify_token(bearer_token(req), api->cfg.jwt_secret,
-                                   seconds(wall_clock_ms()))
-                        .claims.expires_at;
-    if (auto known = session_checks->find(c.session_id, steady_ms())) {
-      done(upgrade_answer(c, *known, expires_at));
-      return;
-    }
-    auto generation = session_checks->generation();
-    pool->submit(
-      [this, c, done, expires_at, generation](store& db) {
-        auto m = db.session_active(c.session_id, c.member_id)
-                   ? db.member_by_id(c.member_id)
-                   : std::nullopt;
-        session_facts facts;
-        facts.member_id = c.member_id;
-        facts.active = m.has_value();
-        if (m)
-          facts.nickname = m->nickname;
-        session_checks->put(c.session_id, facts, steady_ms(), generation);
-        done(upgrade_answer(c, facts, expires_at));
-      },
-      [done](const store_error&) {
-        done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
-      });
   }
 
   /// Waits (bounded) until `done()` holds; only used while shutting down.
