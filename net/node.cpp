@@ -259,16 +259,15 @@ struct node::impl {
     auto budget
       = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
     wait_until([this] { return metrics->sessions_active.load() == 0; }, budget);
+    // REST jobs tell rooms about changes: they end while the directory
+    // lives. Stopping waits for running jobs (short ones on these pools).
+    for (auto* p : {pool.get(), password_pool.get()})
+      if (p)
+        p->stop();
     if (directory) {
       caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
       directory = nullptr;
     }
-    if (pool)
-      pool->stop();
-    if (password_pool)
-      password_pool->stop();
-    if (mail_pool)
-      mail_pool->stop();
     if (persistence) {
       caf::scoped_actor self{*system};
       bool flushed = false;
@@ -286,6 +285,10 @@ struct node::impl {
       self->send_exit(persistence, caf::exit_reason::user_shutdown);
       persistence = nullptr;
     }
+    // After the flush: a running mail can hang for up to smtp.timeout_ms.
+    // Its job uses `api`, so this must end before `api` dies.
+    if (mail_pool)
+      mail_pool->stop();
   }
 
   ~impl() {
