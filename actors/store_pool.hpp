@@ -1,16 +1,13 @@
-// A small pool of detached store workers that run blocking jobs (account
-// and room operations of the REST API) on their own connections.
+// A small pool of threads that run blocking store jobs (account and room
+// operations of the REST API, password hashing, mail) on connections of
+// their own: one shared queue, bounded, so a slow job never holds up
+// another while a worker is free.
 #pragma once
 
-#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
-#include <vector>
-
-#include <caf/allowed_unsafe_message_type.hpp>
-#include <caf/type_id.hpp>
-
-#include "actors/interfaces.hpp"
+#include <string>
 
 #include "persistence/store.hpp"
 
@@ -20,31 +17,35 @@ namespace h2h {
 /// itself (e.g. by calling an HTTP responder).
 using store_job = std::function<void(store&)>;
 
-/// Called with a job when the store could not be opened for it.
+/// Called with a job when the store could not be opened for it (or the pool
+/// stopped before the job started).
 using store_job_failed = std::function<void(const store_error&)>;
-
-/// A job and what to do when the store cannot be opened for it. Travels
-/// only between actors of this process (never serialized).
-struct job_msg {
-  store_job run;
-  store_job_failed failed;
-};
-
-using job_ptr = std::shared_ptr<job_msg>;
 
 class store_pool {
 public:
-  /// Spawns `workers` detached actors, each opening its own connection.
-  store_pool(caf::actor_system& sys, store_factory open, std::size_t workers);
+  /// Starts `workers` threads named `name` (at most 15 characters show),
+  /// each opening its own store connection when its first job comes. At
+  /// most `workers + max_waiting` jobs are in flight, running or waiting
+  /// (`max_waiting` 0: no bound).
+  store_pool(store_factory open, std::size_t workers,
+             std::size_t max_waiting = 0, std::string name = "h2h-store");
   ~store_pool();
 
   store_pool(const store_pool&) = delete;
   store_pool& operator=(const store_pool&) = delete;
 
-  /// Queues a job on the next worker (round robin). Thread-safe.
+  /// Queues a job for the next free worker. Thread-safe. False when the
+  /// pool is full: then neither callback is ever called.
+  bool try_submit(store_job job, store_job_failed failed);
+
+  /// Like try_submit; a full pool calls `failed` (unavailable) at once.
   void submit(store_job job, store_job_failed failed);
 
-  /// Stops the workers (their queued jobs still run first).
+  /// Jobs waiting or running.
+  std::size_t in_flight() const;
+
+  /// Stops the workers: jobs that did not start fail (unavailable), running
+  /// ones finish first (each is bounded by its own timeouts). Idempotent.
   void stop();
 
 private:
@@ -53,9 +54,3 @@ private:
 };
 
 } // namespace h2h
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(h2h::job_ptr)
-
-CAF_BEGIN_TYPE_ID_BLOCK(h2h_local, caf::id_block::h2h_handles::end)
-CAF_ADD_TYPE_ID(h2h_local, (h2h::job_ptr))
-CAF_END_TYPE_ID_BLOCK(h2h_local)

@@ -2,14 +2,12 @@
 #include "actors/types.hpp"
 
 #include "actors/interfaces.hpp"
-#include "actors/store_pool.hpp"
 
 namespace h2h {
 
 void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::h2h>();
   cfg.add_message_types<caf::id_block::h2h_handles>();
-  cfg.add_message_types<caf::id_block::h2h_local>();
 }
 
 } // namespace h2h

@@ -14,6 +14,11 @@ struct server_section {
   int io_threads = 1;
   /// Upper bound for a graceful shutdown before the process exits anyway.
   int shutdown_timeout_ms = 5000;
+  /// Addresses/ranges of proxies whose forwarding header names the client
+  /// (comma-separated); empty: the peer is the client.
+  std::string trusted_proxies;
+  /// The header trusted proxies write: x-forwarded-for or forwarded.
+  std::string forwarded_header = "x-forwarded-for";
 };
 
 /// The metrics listener (Prometheus /metrics), apart from the public port.
@@ -86,6 +91,8 @@ struct limits_section {
   std::size_t outbound_queue_bytes = 1048576;
   std::size_t max_http_body_bytes = 1048576;
   int max_connections = 100000;
+  /// Open connections per client address (IPv6: per /64).
+  int connections_per_address = 256;
   /// Token bucket per connection for sent messages.
   int messages_per_second = 20;
   int message_burst = 40;
@@ -100,6 +107,8 @@ struct limits_section {
   /// Verification codes requested per email (per address: 4x) in the window.
   int code_requests = 5;
   int code_window_s = 3600;
+  /// Keys (emails, addresses) each login/code limiter remembers.
+  int rate_limit_keys = 65536;
 };
 
 /// Authentication of members and connections.
@@ -123,6 +132,15 @@ struct auth_section {
   int purge_interval_s = 3600;
   /// Most rows of each kind one purge deletes (a backlog takes more runs).
   int purge_batch = 1000;
+  /// Threads that hash passwords (login, join), apart from the store pool.
+  int password_workers = 2;
+  /// Password jobs that may wait; beyond, login and join answer 503.
+  int password_queue_max = 32;
+  /// How long an upgrade trusts a cached session check (0: always ask the
+  /// store); logout on this node takes effect at once.
+  int session_cache_ms = 5000;
+  /// Sessions the upgrade cache holds.
+  int session_cache_max = 65536;
 };
 
 /// Outgoing mail for verification codes.
@@ -132,6 +150,10 @@ struct smtp_section {
   std::string url;
   std::string from = "h2h@localhost";
   int timeout_ms = 10000;
+  /// Threads that send mail, apart from the store pool.
+  int workers = 2;
+  /// Mails that may wait; beyond, code requests answer 503.
+  int queue_max = 64;
 };
 
 /// Logging.

@@ -90,6 +90,14 @@ std::vector<key_info> build_keys() {
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));
+  add(make_key("server", "trusted_proxies", &s::server,
+               &server_section::trusted_proxies,
+               "Proxies (addresses or CIDR ranges, comma-separated) whose "
+               "forwarding header names the client; empty: none."));
+  add(make_key("server", "forwarded_header", &s::server,
+               &server_section::forwarded_header,
+               "Header the trusted proxies write: x-forwarded-for or "
+               "forwarded (RFC 7239)."));
   // metrics
   add(make_key("metrics", "bind", &s::metrics, &metrics_section::bind,
                "Address of the metrics listener (GET /metrics, Prometheus "
@@ -173,6 +181,10 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "max_connections", &s::limits,
                &limits_section::max_connections,
                "Most simultaneous client connections; more are refused."));
+  add(make_key("limits", "connections_per_address", &s::limits,
+               &limits_section::connections_per_address,
+               "Open connections per client address (IPv6: per /64); more "
+               "are refused."));
   add(make_key("limits", "messages_per_second", &s::limits,
                &limits_section::messages_per_second,
                "Messages one connection may send per second (token bucket)."));
@@ -199,6 +211,10 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "code_window_s", &s::limits,
                &limits_section::code_window_s,
                "Window of limits.code_requests, in seconds."));
+  add(make_key("limits", "rate_limit_keys", &s::limits,
+               &limits_section::rate_limit_keys,
+               "Emails or addresses each login/code limiter remembers; the "
+               "oldest is forgotten beyond."));
   // auth
   add(make_key("auth", "required", &s::auth, &auth_section::required,
                "Real-time endpoints and chat REST need an access token."));
@@ -229,6 +245,21 @@ std::vector<key_info> build_keys() {
   add(make_key("auth", "purge_batch", &s::auth, &auth_section::purge_batch,
                "Most rows of each kind one purge deletes; a backlog is "
                "purged a batch a second."));
+  add(make_key("auth", "password_workers", &s::auth,
+               &auth_section::password_workers,
+               "Threads hashing passwords (login, join), apart from the "
+               "store workers."));
+  add(make_key("auth", "password_queue_max", &s::auth,
+               &auth_section::password_queue_max,
+               "Logins and joins that may wait for a password thread; "
+               "beyond, 503."));
+  add(make_key("auth", "session_cache_ms", &s::auth,
+               &auth_section::session_cache_ms,
+               "How long a WebSocket upgrade trusts a cached session check; "
+               "0 asks the store every time."));
+  add(make_key("auth", "session_cache_max", &s::auth,
+               &auth_section::session_cache_max,
+               "Sessions the upgrade's session cache holds."));
   // smtp
   add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
                "smtps://user:password@host:465 (TLS) or smtp://host:587 "
@@ -238,6 +269,10 @@ std::vector<key_info> build_keys() {
                "Sender address of verification mails."));
   add(make_key("smtp", "timeout_ms", &s::smtp, &smtp_section::timeout_ms,
                "Longest time to hand one mail to the SMTP server."));
+  add(make_key("smtp", "workers", &s::smtp, &smtp_section::workers,
+               "Threads sending mail, apart from the store workers."));
+  add(make_key("smtp", "queue_max", &s::smtp, &smtp_section::queue_max,
+               "Mails that may wait for a mail thread; beyond, 503."));
   for (auto& k : keys)
     if (k.name() == "auth.jwt_secret" || k.name() == "store.mysql_url"
         || k.name() == "smtp.url")

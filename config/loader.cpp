@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/cidr.hpp"
 #include "config/keys.hpp"
 
 namespace h2h::config {
@@ -197,6 +198,15 @@ std::vector<std::string> validate(const settings& s) {
   check(s.metrics.port == 0 || s.metrics.port != s.server.port,
         "metrics.port must differ from server.port (metrics are not served "
         "on the public port)");
+  {
+    std::vector<std::string> problems;
+    parse_cidr_list(s.server.trusted_proxies, problems);
+    for (auto& p : problems)
+      errs.push_back("server.trusted_proxies: " + p);
+  }
+  check(s.server.forwarded_header == "x-forwarded-for"
+          || s.server.forwarded_header == "forwarded",
+        "server.forwarded_header must be x-forwarded-for or forwarded");
   check(s.store.kind == "sqlite" || s.store.kind == "mysql",
         "store.kind must be sqlite or mysql, not '" + s.store.kind + "'");
   if (s.store.kind == "sqlite")
@@ -254,6 +264,10 @@ std::vector<std::string> validate(const settings& s) {
         "limits.max_http_body_bytes must be at least 1024");
   check(s.limits.max_connections >= 1,
         "limits.max_connections must be at least 1");
+  check(s.limits.connections_per_address >= 1,
+        "limits.connections_per_address must be at least 1");
+  check(s.limits.rate_limit_keys >= 100 && s.limits.rate_limit_keys <= 10000000,
+        "limits.rate_limit_keys must be between 100 and 10000000");
   check(s.limits.messages_per_second >= 1 && s.limits.message_burst >= 1,
         "limits.messages_per_second and limits.message_burst must be at "
         "least 1");
@@ -281,12 +295,22 @@ std::vector<std::string> validate(const settings& s) {
         "auth.purge_interval_s must be between 1 and 604800");
   check(s.auth.purge_batch >= 1 && s.auth.purge_batch <= 100000,
         "auth.purge_batch must be between 1 and 100000");
+  check(s.auth.password_workers >= 1 && s.auth.password_workers <= 64
+          && s.auth.password_queue_max >= 1,
+        "auth.password_workers must be between 1 and 64, "
+        "auth.password_queue_max at least 1");
+  check(s.auth.session_cache_ms >= 0 && s.auth.session_cache_ms <= 600000,
+        "auth.session_cache_ms must be between 0 and 600000");
+  check(s.auth.session_cache_max >= 1 && s.auth.session_cache_max <= 10000000,
+        "auth.session_cache_max must be between 1 and 10000000");
   check(s.auth.jwt_secret.empty() || s.auth.jwt_secret.size() >= 32,
         "auth.jwt_secret must be at least 32 bytes");
   check(s.smtp.url.empty() || s.smtp.url.rfind("smtp://", 0) == 0
           || s.smtp.url.rfind("smtps://", 0) == 0,
         "smtp.url must start with smtp:// or smtps://");
   check(s.smtp.timeout_ms >= 100, "smtp.timeout_ms must be at least 100");
+  check(s.smtp.workers >= 1 && s.smtp.workers <= 64 && s.smtp.queue_max >= 1,
+        "smtp.workers must be between 1 and 64, smtp.queue_max at least 1");
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

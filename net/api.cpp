@@ -17,12 +17,16 @@ using nlohmann::json;
 
 api_context::api_context(api_settings s)
   : cfg(std::move(s))
-  , login_by_email(cfg.login_attempts, cfg.login_window_s * 1000)
-  , login_by_peer(cfg.login_attempts * 4, cfg.login_window_s * 1000)
-  , code_by_email(cfg.code_requests, cfg.code_window_s * 1000)
-  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000)
+  , login_by_email(cfg.login_attempts, cfg.login_window_s * 1000,
+                   cfg.rate_limit_keys)
+  , login_by_peer(cfg.login_attempts * 4, cfg.login_window_s * 1000,
+                  cfg.rate_limit_keys)
+  , code_by_email(cfg.code_requests, cfg.code_window_s * 1000,
+                  cfg.rate_limit_keys)
+  , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000,
+                 cfg.rate_limit_keys)
   , confirm_by_peer(cfg.code_requests * cfg.code_max_attempts * 4,
-                    cfg.code_window_s * 1000) {
+                    cfg.code_window_s * 1000, cfg.rate_limit_keys) {
 }
 
 http_response error_reply(const reply_shape& to, const api_error& e) {
@@ -86,22 +90,36 @@ check_bearer(const http_request& req, const api_context& ctx, bool required) {
 }
 
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
-             std::function<http_response(store&)> fn) {
-  ctx.run(
-    [to, respond, fn = std::move(fn)](store& db) {
-      http_response res;
-      try {
-        res = fn(db);
-      } catch (const store_error& e) {
-        spdlog::warn("request failed on the store: {}", e.what());
-        res = error_response(to, errc::unavailable, "store unavailable, retry");
-      }
-      respond(std::move(res));
-    },
-    [to, respond](const store_error&) {
-      respond(
-        error_response(to, errc::unavailable, "store unavailable, retry"));
-    });
+             std::function<http_response(store&)> fn, job_lane lane) {
+  store_job job = [to, respond, fn = std::move(fn)](store& db) {
+    http_response res;
+    try {
+      res = fn(db);
+    } catch (const store_error& e) {
+      spdlog::warn("request failed on the store: {}", e.what());
+      res = error_response(to, errc::unavailable, "store unavailable, retry");
+    }
+    respond(std::move(res));
+  };
+  store_job_failed failed = [to, respond](const store_error&) {
+    respond(error_response(to, errc::unavailable, "store unavailable, retry"));
+  };
+  auto* lane_runner = lane == job_lane::password ? &ctx.run_password
+                      : lane == job_lane::mail   ? &ctx.run_mail
+                                                 : nullptr;
+  if (lane_runner == nullptr || !*lane_runner) {
+    ctx.run(std::move(job), std::move(failed));
+    return;
+  }
+  if ((*lane_runner)(std::move(job), std::move(failed)))
+    return;
+  // The pool is full: a quick, clear answer instead of a growing queue.
+  auto res = error_response(to, errc::unavailable,
+                            lane == job_lane::mail
+                              ? "too many mails waiting, retry"
+                              : "too many password checks waiting, retry");
+  res.set(http::field::retry_after, "1");
+  respond(std::move(res));
 }
 
 bool deny_anonymous(const api_context& ctx, const http_request& req,

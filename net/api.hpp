@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/messages.hpp"
 #include "actors/store_pool.hpp"
 #include "net/http_types.hpp"
 #include "net/jwt.hpp"
@@ -37,7 +38,18 @@ struct api_settings {
   std::int64_t login_window_s = 300;
   int code_requests = 5;
   std::int64_t code_window_s = 3600;
+  /// Keys each limiter remembers (its table's bound).
+  std::size_t rate_limit_keys = 65536;
 };
+
+/// Where a REST job runs: password hashing and mail have pools of their
+/// own, so that a login flood or a slow mail server cannot stall the store
+/// work of upgrades and other REST calls.
+enum class job_lane { store, password, mail };
+
+/// Runs a job on a bounded pool; false when the pool is full (the job will
+/// never run).
+using bounded_runner = std::function<bool(store_job, store_job_failed)>;
 
 /// Everything the endpoints share. Thread-safe.
 struct api_context {
@@ -48,6 +60,12 @@ struct api_context {
   std::function<std::int64_t()> now_ms;
   /// Runs blocking store work on the store pool (inline in tests).
   std::function<void(store_job, store_job_failed)> run;
+  /// Job lanes of their own (see job_lane); empty: on `run`.
+  bounded_runner run_password;
+  bounded_runner run_mail;
+  /// Called when a login session ended (logout, a reused refresh token):
+  /// closes its WebSockets on this node at once. May be empty.
+  std::function<void(const std::string& session_id)> end_session;
   std::shared_ptr<mailer> mail;
   /// Tells running rooms what changed (may be empty).
   std::function<void(const room_change&)> notify_rooms;
@@ -84,10 +102,12 @@ check_bearer(const http_request& req, const api_context& ctx, bool required);
 /// The token of a request (header or query), empty when there is none.
 std::string bearer_token(const http_request& req);
 
-/// Answers from the store pool: runs `fn` there and sends what it returns;
-/// a store failure answers 503 CHAT_006.
+/// Answers from a store pool: runs `fn` there (on the pool of `lane`) and
+/// sends what it returns; a store failure, or a full pool, answers 503
+/// CHAT_006.
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
-             std::function<http_response(store&)> fn);
+             std::function<http_response(store&)> fn,
+             job_lane lane = job_lane::store);
 
 /// Answers the token error (and returns true) when the request has no valid
 /// token; lets protected endpoints refuse strangers before reading input.

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/api.hpp"
+#include "net/client_address.hpp"
 #include "net/crypto.hpp"
 
 namespace h2h::net {
@@ -61,32 +62,36 @@ void send_code(api_context& ctx, http_request& req, const request_meta& meta,
     return respond(std::move(*res));
   auto addr = std::get<std::string>(email);
   auto now = ctx.now_ms();
-  if (!ctx.code_by_peer.allow(meta.peer, now)
+  if (!ctx.code_by_peer.allow(limit_key(meta.peer), now)
       || !ctx.code_by_email.allow(addr, now))
     return respond(error_response(req, errc::rate_limited,
                                   "too many codes requested, try later"));
   auto to = shape_of(req);
-  run_job(ctx, to, std::move(respond), [&ctx, to, addr](store& db) {
-    if (db.member_by_email(addr))
-      return error_response(to, errc::member_exists,
-                            "a member with this email exists");
-    auto code = crypto::random_digits(6);
-    code_record c;
-    c.email = addr;
-    c.code_hash = code_hash(addr, code);
-    c.expires_ms = ctx.now_ms() + ctx.cfg.code_ttl_s * 1000;
-    db.put_code(c);
-    try {
-      ctx.mail->send(addr, "Your Heart to Heart verification code",
-                     "Your verification code is " + code + ". It is valid for "
-                       + std::to_string(ctx.cfg.code_ttl_s / 60) + " minutes.");
-    } catch (const std::exception& e) {
-      spdlog::error("verification mail to {} failed: {}", addr, e.what());
-      return error_response(to, errc::unavailable,
-                            "the code could not be mailed, retry");
-    }
-    return json_response(to, 202, R"({"message":"verification code sent"})");
-  });
+  run_job(
+    ctx, to, std::move(respond),
+    [&ctx, to, addr](store& db) {
+      if (db.member_by_email(addr))
+        return error_response(to, errc::member_exists,
+                              "a member with this email exists");
+      auto code = crypto::random_digits(6);
+      code_record c;
+      c.email = addr;
+      c.code_hash = code_hash(addr, code);
+      c.expires_ms = ctx.now_ms() + ctx.cfg.code_ttl_s * 1000;
+      db.put_code(c);
+      try {
+        ctx.mail->send(
+          addr, "Your Heart to Heart verification code",
+          "Your verification code is " + code + ". It is valid for "
+            + std::to_string(ctx.cfg.code_ttl_s / 60) + " minutes.");
+      } catch (const std::exception& e) {
+        spdlog::error("verification mail to {} failed: {}", addr, e.what());
+        return error_response(to, errc::unavailable,
+                              "the code could not be mailed, retry");
+      }
+      return json_response(to, 202, R"({"message":"verification code sent"})");
+    },
+    job_lane::mail);
 }
 
 void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,
@@ -108,7 +113,7 @@ void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,
   // A client that sent the code as a number lost its leading zeros.
   if (!i->is_string() && code.size() < 6)
     code.insert(0, 6 - code.size(), '0');
-  if (!ctx.confirm_by_peer.allow(meta.peer, ctx.now_ms()))
+  if (!ctx.confirm_by_peer.allow(limit_key(meta.peer), ctx.now_ms()))
     return respond(
       error_response(req, errc::rate_limited, "too many attempts, try later"));
   auto to = shape_of(req);
@@ -160,29 +165,30 @@ void join(api_context& ctx, http_request& req, const request_meta&,
       "password needs 8 or more characters with upper and lower case "
       "letters, a digit and a symbol"));
   auto to = shape_of(req);
-  run_job(ctx, to, std::move(respond),
-          [&ctx, to, m, password = pw->get<std::string>()](store& db) mutable {
-            auto now = ctx.now_ms();
-            if (ctx.cfg.require_verification) {
-              auto c = db.code_for(m.email);
-              if (!c || c->confirmed_ms == 0
-                  || now - c->confirmed_ms
-                       > ctx.cfg.verified_join_window_s * 1000)
-                return error_response(to, errc::wrong_code,
-                                      "the email is not verified");
-            }
-            if (db.member_by_email(m.email))
-              return error_response(to, errc::member_exists,
-                                    "a member with this email exists");
-            m.password_hash = hash_password(password, ctx.cfg.cost);
-            m.created_ms = now;
-            auto id = db.create_member(m);
-            if (!id)
-              return error_response(to, errc::member_exists,
-                                    "a member with this email exists");
-            spdlog::info("member {} joined", *id);
-            return json_response(to, 201, json{{"member_id", *id}}.dump());
-          });
+  run_job(
+    ctx, to, std::move(respond),
+    [&ctx, to, m, password = pw->get<std::string>()](store& db) mutable {
+      auto now = ctx.now_ms();
+      if (ctx.cfg.require_verification) {
+        auto c = db.code_for(m.email);
+        if (!c || c->confirmed_ms == 0
+            || now - c->confirmed_ms > ctx.cfg.verified_join_window_s * 1000)
+          return error_response(to, errc::wrong_code,
+                                "the email is not verified");
+      }
+      if (db.member_by_email(m.email))
+        return error_response(to, errc::member_exists,
+                              "a member with this email exists");
+      m.password_hash = hash_password(password, ctx.cfg.cost);
+      m.created_ms = now;
+      auto id = db.create_member(m);
+      if (!id)
+        return error_response(to, errc::member_exists,
+                              "a member with this email exists");
+      spdlog::info("member {} joined", *id);
+      return json_response(to, 201, json{{"member_id", *id}}.dump());
+    },
+    job_lane::password);
 }
 
 void login(api_context& ctx, http_request& req, const request_meta& meta,
@@ -200,28 +206,29 @@ void login(api_context& ctx, http_request& req, const request_meta& meta,
     return respond(
       error_response(req, errc::invalid_field, "password is required"));
   auto now = ctx.now_ms();
-  if (!ctx.login_by_peer.allow(meta.peer, now)
+  if (!ctx.login_by_peer.allow(limit_key(meta.peer), now)
       || !ctx.login_by_email.allow(addr, now))
     return respond(error_response(req, errc::rate_limited,
                                   "too many login attempts, try later"));
   auto to = shape_of(req);
-  run_job(ctx, to, std::move(respond),
-          [&ctx, to, addr, password = pw->get<std::string>()](store& db) {
-            auto m = db.member_by_email(addr);
-            if (!m)
-              return error_response(to, errc::no_such_member,
-                                    "no member with this email");
-            if (!verify_password(password, m->password_hash))
-              return error_response(to, errc::wrong_password, "wrong password");
-            ctx.login_by_email.reset(addr);
-            session_record s;
-            s.id = crypto::random_token(18);
-            s.member_id = m->id;
-            s.created_ms = ctx.now_ms();
-            db.create_session(s);
-            return json_response(to, 200,
-                                 issue_tokens(ctx, db, *m, s.id).dump());
-          });
+  run_job(
+    ctx, to, std::move(respond),
+    [&ctx, to, addr, password = pw->get<std::string>()](store& db) {
+      auto m = db.member_by_email(addr);
+      if (!m)
+        return error_response(to, errc::no_such_member,
+                              "no member with this email");
+      if (!verify_password(password, m->password_hash))
+        return error_response(to, errc::wrong_password, "wrong password");
+      ctx.login_by_email.reset(addr);
+      session_record s;
+      s.id = crypto::random_token(18);
+      s.member_id = m->id;
+      s.created_ms = ctx.now_ms();
+      db.create_session(s);
+      return json_response(to, 200, issue_tokens(ctx, db, *m, s.id).dump());
+    },
+    job_lane::password);
 }
 
 void reissue(api_context& ctx, http_request& req, const request_meta&,
@@ -257,6 +264,8 @@ void reissue(api_context& ctx, http_request& req, const request_meta&,
                            "revoked",
                            id);
               db.revoke_session(r->session_id);
+              if (ctx.end_session)
+                ctx.end_session(r->session_id);
               return error_response(to, errc::invalid_refresh,
                                     "refresh token already used");
             }
@@ -301,8 +310,11 @@ void add_auth_routes(router& r, std::shared_ptr<api_context> ctx) {
         [ctx](http_request& req, const path_params&, const request_meta&,
               http_responder respond) {
           run_as(*ctx, req, std::move(respond), true,
-                 [to = shape_of(req)](store& db, const caller& c) {
+                 [ctx, to = shape_of(req)](store& db, const caller& c) {
                    db.revoke_session(c.session_id);
+                   // Its open WebSockets end now, not when the token dies.
+                   if (ctx->end_session)
+                     ctx->end_session(c.session_id);
                    return json_response(to, 200, R"({"message":"logged out"})");
                  });
         });

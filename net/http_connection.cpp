@@ -20,6 +20,22 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
 
+namespace {
+
+ip_bytes to_ip_bytes(const asio::ip::address& a) {
+  ip_bytes out{};
+  if (a.is_v4()) {
+    out[10] = out[11] = 0xff; // IPv4-mapped, as config::parse_ip makes it
+    auto v4 = a.to_v4().to_bytes();
+    std::copy(v4.begin(), v4.end(), out.begin() + 12);
+  } else {
+    out = a.to_v6().to_bytes();
+  }
+  return out;
+}
+
+} // namespace
+
 http_connection::http_connection(asio::ip::tcp::socket socket,
                                  server_context& ctx, io_worker& worker)
   : stream_(std::move(socket))
@@ -27,12 +43,24 @@ http_connection::http_connection(asio::ip::tcp::socket socket,
   , worker_(worker) {
   boost::system::error_code ec;
   auto ep = stream_.socket().remote_endpoint(ec);
-  if (!ec)
-    meta_.peer = ep.address().to_string();
+  if (!ec) {
+    peer_ip_ = client_ip_ = to_ip_bytes(ep.address());
+    meta_.peer = config::ip_text(peer_ip_);
+  }
 }
 
 void http_connection::start() {
   registry_id_ = ctx_.connections.add(weak_from_this());
+  // A trusted proxy carries many clients: they are counted per upgrade.
+  if (!ctx_.settings.proxies.trusts(peer_ip_)
+      && !ctx_.connections.bind_address(
+        registry_id_, address_key(peer_ip_),
+        ctx_.settings.connections_per_address)) {
+    // Closed before anything is read: the cheapest answer to a flood.
+    ctx_.counters.refused_per_address.fetch_add(1, std::memory_order_relaxed);
+    finish();
+    return;
+  }
   asio::dispatch(stream_.get_executor(),
                  [self = shared_from_this()] { self->do_read(); });
 }
@@ -83,6 +111,11 @@ void http_connection::on_read(error_code ec) {
   auto req = parser_->release();
   parser_.reset();
   head_ = req.method() == http::verb::head;
+  if (ctx_.settings.proxies.trusts(peer_ip_)) {
+    // Behind a proxy each request may come from another client.
+    client_ip_ = client_address(peer_ip_, req, ctx_.settings.proxies);
+    meta_.peer = config::ip_text(client_ip_);
+  }
   if (beast::websocket::is_upgrade(req)) {
     upgrade(std::move(req));
     return;
@@ -147,6 +180,17 @@ void http_connection::upgrade(http_request req) {
     respond(std::move(res));
     return;
   }
+  // A direct client holds its slot since the accept (this is a no-op);
+  // one behind a trusted proxy takes it now.
+  if (!ctx_.connections.bind_address(registry_id_, address_key(client_ip_),
+                                     ctx_.settings.connections_per_address)) {
+    ctx_.counters.refused_per_address.fetch_add(1, std::memory_order_relaxed);
+    auto res = error_response(req, errc::rate_limited,
+                              "too many connections from this address");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
+  }
   auto accept = ws::accept_key(std::string_view{key.data(), key.size()});
   if (!ctx_.authenticate) {
     complete_upgrade(std::move(accept), ws_auth{});
@@ -197,7 +241,7 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
         std::move(socket), self->worker_, self->ctx_.settings.ws,
         self->ctx_.connections, self->ctx_.counters);
       self->finished_ = true;
-      self->ctx_.connections.remove(self->registry_id_);
+      auto session_id = std::move(auth.session_id);
       if (auth.ok) {
         auto expires_in = auth.expires_in;
         conn->start(self->ctx_.make_session, std::move(auth.identity),
@@ -207,6 +251,12 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
             std::chrono::steady_clock::now() + expires_in, conn->registry_id());
       } else
         conn->start_rejected(auth.code, auth.message, std::move(leftover));
+      // The WebSocket keeps this connection's address slot.
+      self->ctx_.connections.hand_over(self->registry_id_, conn->registry_id());
+      if (auth.ok && !session_id.empty()
+          && !self->ctx_.connections.bind_session(conn->registry_id(),
+                                                  session_id))
+        conn->end_session(); // logged out while the upgrade completed
     });
 }
 

@@ -45,6 +45,10 @@ private:
   server_context& ctx_;
   io_worker& worker_;
   std::uint64_t registry_id_ = 0;
+  /// The socket's peer, and the client of the current request (the peer,
+  /// or the address a trusted proxy forwarded).
+  ip_bytes peer_ip_{};
+  ip_bytes client_ip_{};
   request_meta meta_;
   /// The request being answered is a HEAD: its response has no body.
   bool head_ = false;

@@ -14,6 +14,7 @@
 #include "actors/types.hpp"
 #include "actors/store_pool.hpp"
 #include "net/account_purge.hpp"
+#include "config/cidr.hpp"
 #include "net/actor_bridge.hpp"
 #include "net/api.hpp"
 #include "net/crypto.hpp"
@@ -22,6 +23,7 @@
 #include "net/ops_routes.hpp"
 #include "net/router.hpp"
 #include "net/server.hpp"
+#include "net/upgrade_auth.hpp"
 #include "persistence/sql_store.hpp"
 
 namespace h2h::net {
@@ -43,6 +45,14 @@ server_settings to_server_settings(const config::settings& s) {
     = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
   out.max_http_body_bytes = s.limits.max_http_body_bytes;
   out.max_connections = static_cast<std::size_t>(s.limits.max_connections);
+  out.connections_per_address
+    = static_cast<std::size_t>(s.limits.connections_per_address);
+  std::vector<std::string> problems; // validated at start-up already
+  out.proxies.proxies
+    = config::parse_cidr_list(s.server.trusted_proxies, problems);
+  out.proxies.header = s.server.forwarded_header == "forwarded"
+                         ? forwarded_from::forwarded
+                         : forwarded_from::x_forwarded_for;
   out.ws.max_frame_bytes = s.limits.max_frame_bytes;
   out.ws.outbound_queue_bytes = s.limits.outbound_queue_bytes;
   out.ws.codec.max_message_chars = s.limits.max_message_chars;
@@ -100,6 +110,7 @@ api_settings to_api_settings(const config::settings& s) {
   a.login_window_s = s.limits.login_window_s;
   a.code_requests = s.limits.code_requests;
   a.code_window_s = s.limits.code_window_s;
+  a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
   return a;
 }
 
@@ -134,11 +145,16 @@ struct node::impl {
   directory_actor directory;
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   std::unique_ptr<store_pool> pool;
+  // Password hashing and mail have workers of their own: a login flood or
+  // a slow mail server must not stall upgrades and REST on `pool`.
+  std::unique_ptr<store_pool> password_pool;
+  std::unique_ptr<store_pool> mail_pool;
   std::shared_ptr<api_context> api;
   // After srv: scrapes read the server's counters, so this stops first.
   std::unique_ptr<metrics_listener> metrics_port;
   /// Deletes expired sessions, refresh tokens and codes now and then.
   caf::actor purger;
+  std::unique_ptr<upgrade_auth> upgrades;
 
   explicit impl(const config::settings& s)
     : settings(s) {
@@ -176,19 +192,34 @@ struct node::impl {
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
     directory = system->spawn(room_directory, env);
     sessions->metrics = metrics;
-    // A room may load (one read) and then replay (one deadline) before it
-    // answers an ENTER: the session waits for both, plus the trip.
+    // A room may load and then replay, or load, get a creation permit and
+    // be created (one read_timeout each) before it answers an ENTER: the
+    // session waits for that, plus the trip.
     sessions->request_timeout = 3 * env->read_timeout + std::chrono::seconds{5};
     sessions->message_rate = s.limits.messages_per_second;
     sessions->message_burst = s.limits.message_burst;
     sessions->rooms_per_session
       = static_cast<std::size_t>(s.limits.rooms_per_session);
-    pool = std::make_unique<store_pool>(*system, open_store, 4);
+    pool = std::make_unique<store_pool>(open_store, 4);
+    start_auth_workers(open_store);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
     api->run = [this](store_job job, store_job_failed failed) {
       pool->submit(std::move(job), std::move(failed));
     };
+    api->run_password = [this](store_job job, store_job_failed failed) {
+      return password_pool->try_submit(std::move(job), std::move(failed));
+    };
+    api->run_mail = [this](store_job job, store_job_failed failed) {
+      return mail_pool->try_submit(std::move(job), std::move(failed));
+    };
+    api->end_session = [this](const std::string& session_id) {
+      upgrades->session_ended(session_id);
+      srv->end_session(session_id);
+    };
+    upgrades = std::make_unique<upgrade_auth>(
+      api, *pool, static_cast<std::size_t>(s.auth.session_cache_max),
+      s.auth.session_cache_ms);
     smtp_settings mail;
     mail.url = s.smtp.url;
     mail.from = s.smtp.from;
@@ -208,9 +239,9 @@ struct node::impl {
              http_responder respond) {
         routes.dispatch(std::move(req), meta, std::move(respond));
       },
-      [this](const http_request& req, const request_meta& meta,
+      [this](const http_request& req, const request_meta&,
              std::function<void(ws_auth)> done) {
-        authenticate_upgrade(req, meta, std::move(done));
+        upgrades->check(req, std::move(done));
       });
     ops_sources ops;
     ops.draining = [this] { return srv->draining(); };
@@ -249,43 +280,16 @@ struct node::impl {
       }});
   }
 
-  /// A WebSocket upgrade: the sender identity comes from the token, checked
-  /// against the store (logged out sessions and deleted members fail).
-  void authenticate_upgrade(const http_request& req, const request_meta&,
-                            std::function<void(ws_auth)> done) {
-    auto who = check_bearer(req, *api, settings.auth.required);
-    if (auto* err = std::get_if<api_error>(&who)) {
-      done(ws_auth::refused(err->code, err->message));
-      return;
-    }
-    auto c = std::get<caller>(who);
-    if (!c.authenticated) {
-      done(ws_auth{}); // auth.required = false and no token
-      return;
-    }
-    auto expires_at = verify_token(bearer_token(req), api->cfg.jwt_secret,
-                                   seconds(wall_clock_ms()))
-                        .claims.expires_at;
-    pool->submit(
-      [c, done, expires_at](store& db) {
-        auto m = db.session_active(c.session_id, c.member_id)
-                   ? db.member_by_id(c.member_id)
-                   : std::nullopt;
-        if (!m) {
-          done(ws_auth::refused(errc::invalid_token, "the session has ended"));
-          return;
-        }
-        ws_auth ok;
-        ok.identity.authenticated = true;
-        ok.identity.member_id = m->id;
-        ok.identity.name = m->nickname;
-        ok.expires_in = std::chrono::milliseconds{
-          std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
-        done(std::move(ok));
-      },
-      [done](const store_error&) {
-        done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
-      });
+
+  /// The pools of password hashing and of mail, apart from `pool`.
+  void start_auth_workers(const store_factory& open_store) {
+    const auto& a = settings.auth;
+    password_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(a.password_workers),
+      static_cast<std::size_t>(a.password_queue_max), "h2h-password");
+    mail_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(settings.smtp.workers),
+      static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
   }
 
   /// Waits (bounded) until `done()` holds; only used while shutting down.
@@ -307,16 +311,20 @@ struct node::impl {
     auto budget
       = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
     wait_until([this] { return metrics->sessions_active.load() == 0; }, budget);
-    if (directory) {
-      caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
-      directory = nullptr;
-    }
+    // The purge submits jobs to `pool`: it ends first.
     if (purger) {
       caf::anon_send_exit(purger, caf::exit_reason::user_shutdown);
       purger = nullptr;
     }
-    if (pool)
-      pool->stop();
+    // REST jobs tell rooms about changes: they end while the directory
+    // lives. Stopping waits for running jobs (short ones on these pools).
+    for (auto* p : {pool.get(), password_pool.get()})
+      if (p)
+        p->stop();
+    if (directory) {
+      caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+      directory = nullptr;
+    }
     if (persistence) {
       caf::scoped_actor self{*system};
       bool flushed = false;
@@ -334,6 +342,10 @@ struct node::impl {
       self->send_exit(persistence, caf::exit_reason::user_shutdown);
       persistence = nullptr;
     }
+    // After the flush: a running mail can hang for up to smtp.timeout_ms.
+    // Its job uses `api`, so this must end before `api` dies.
+    if (mail_pool)
+      mail_pool->stop();
   }
 
   ~impl() {

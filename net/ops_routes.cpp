@@ -44,6 +44,12 @@ std::string metrics_text(const ops_sources& src) {
     metric(out, "h2h_refused_connections_total", "counter",
            "Connections refused by limits.connections.",
            n->refused_connections.load());
+    metric(out, "h2h_refused_per_address_total", "counter",
+           "Connections refused by limits.connections_per_address.",
+           n->refused_per_address.load());
+    metric(out, "h2h_session_ends_total", "counter",
+           "WebSockets closed because their login session ended.",
+           n->sessions_ended.load());
   }
   if (auto& a = src.actors) {
     metric(out, "h2h_rooms_active", "gauge", "Room actors running.",

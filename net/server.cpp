@@ -216,4 +216,10 @@ std::size_t server::connections() const {
   return impl_->ctx.connections.size();
 }
 
+std::size_t server::end_session(const std::string& session_id) {
+  auto n = impl_->ctx.connections.end_session(session_id);
+  impl_->ctx.counters.sessions_ended.fetch_add(n, std::memory_order_relaxed);
+  return n;
+}
+
 } // namespace h2h::net

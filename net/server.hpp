@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "net/client_address.hpp"
 #include "net/http_types.hpp"
 #include "net/registry.hpp"
 #include "net/ws_connection.hpp"
@@ -21,6 +22,11 @@ struct server_settings {
   std::chrono::milliseconds shutdown_timeout{5000};
   std::size_t max_http_body_bytes = 1048576;
   std::size_t max_connections = 100000;
+  /// Open connections per client address (IPv6: per /64). Trusted proxies
+  /// are not counted themselves; the clients they forward are, per upgrade.
+  std::size_t connections_per_address = 256;
+  /// Whose forwarding headers name the client (see client_address.hpp).
+  proxy_trust proxies;
   /// Longest wait for a complete HTTP request.
   std::chrono::seconds http_timeout{30};
   ws_settings ws;
@@ -34,6 +40,8 @@ struct ws_auth {
   std::chrono::milliseconds expires_in{0};
   errc code = errc::none;
   std::string message;
+  /// The login session of the token; its end closes the connection.
+  std::string session_id;
 
   /// A refusal with the error for the client.
   static ws_auth refused(errc code, std::string message) {
@@ -86,6 +94,10 @@ public:
 
   const net_counters& counters() const;
   std::size_t connections() const;
+
+  /// Closes every WebSocket of the login session (ERROR GLOBAL_103, then
+  /// 1008); also one whose upgrade is still completing. Thread-safe.
+  std::size_t end_session(const std::string& session_id);
 
 private:
   struct impl;

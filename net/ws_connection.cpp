@@ -167,6 +167,12 @@ void ws_connection::expire() {
   close(close_code::policy, "token expired");
 }
 
+void ws_connection::end_session() {
+  // Like an expired token: the client learns why before the close.
+  send_error(errc::invalid_token, "the session has ended", {});
+  close(close_code::policy, "session ended");
+}
+
 void ws_connection::abort_now() {
   finish("server stopped");
 }

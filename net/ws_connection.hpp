@@ -87,6 +87,7 @@ public:
   void shutdown() override;
   void abort_now() override;
   void expire() override;
+  void end_session() override;
 
 private:
   void enqueue(ws::opcode op, std::shared_ptr<const std::string> payload);

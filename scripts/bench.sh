@@ -44,6 +44,7 @@ start_h2h() { # extra args...
   "$build/apps/h2hd" --port 0 --bind 127.0.0.1 --log-level warn \
     --metrics.port 0 --metrics.bind 127.0.0.1 \
     --store.sqlite_path "$work/h2h.db" --limits.max_connections 60000 \
+    --limits.connections_per_address 60000 \
     --limits.messages_per_second 100000 --limits.message_burst 100000 \
     "$@" >"$work/h2hd.out" 2>"$work/h2hd.err" &
   server_pid=$!

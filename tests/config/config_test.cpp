@@ -303,6 +303,35 @@ TEST(config_validate, room_read_timeout_and_replay_hold_are_bounded) {
   EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
 }
 
+TEST(config_validate, trusted_proxies_list_every_bad_entry) {
+  cfg::settings s;
+  s.server.trusted_proxies = "10.0.0.0/8, fd00::/8 192.0.2.1";
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  s.server.trusted_proxies = "10.0.0.0/8,ingress.local,10.0.0.1/8";
+  s.server.forwarded_header = "x-real-ip";
+  auto errs = cfg::validate(s);
+  EXPECT_TRUE(has_error(errs, {"server.trusted_proxies", "ingress.local"}));
+  EXPECT_TRUE(has_error(errs, {"server.trusted_proxies", "10.0.0.1/8"}));
+  EXPECT_TRUE(has_error(errs, {"server.forwarded_header"}));
+  EXPECT_EQ(errs.size(), 3u) << joined(errs);
+}
+
+TEST(config_validate, client_limits_and_worker_pools_are_bounded) {
+  cfg::settings s;
+  s.limits.connections_per_address = 0;
+  s.limits.rate_limit_keys = 10;
+  s.auth.password_workers = 0;
+  s.auth.session_cache_ms = -1;
+  s.auth.session_cache_max = 0;
+  s.smtp.queue_max = -1;
+  auto errs = cfg::validate(s);
+  for (auto key : {"limits.connections_per_address", "limits.rate_limit_keys",
+                   "auth.password_workers", "auth.session_cache_ms",
+                   "auth.session_cache_max", "smtp.queue_max"})
+    EXPECT_TRUE(has_error(errs, {key})) << key << ": " << joined(errs);
+  EXPECT_EQ(errs.size(), 6u) << joined(errs);
+}
+
 // -- help and example file ----------------------------------------------------
 
 TEST(config_help, mentions_every_key_with_its_env_name_and_default) {
