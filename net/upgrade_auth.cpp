@@ -10,12 +10,6 @@ namespace h2h::net {
 
 namespace {
 
-std::int64_t wall_clock_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// For ages in the cache: never jumps with the wall clock.
 std::int64_t steady_ms() {
   using namespace std::chrono;
@@ -23,9 +17,10 @@ std::int64_t steady_ms() {
     .count();
 }
 
-/// The answer to an upgrade with a valid token of session `c`.
+/// The answer to an upgrade with a valid token of session `c`, at `now_ms`
+/// (the API's clock, milliseconds since the epoch).
 ws_auth answer(const caller& c, const session_facts& facts,
-               std::int64_t expires_at) {
+               std::int64_t expires_at, std::int64_t now_ms) {
   if (!facts.active || facts.member_id != c.member_id)
     return ws_auth::refused(errc::invalid_token, "the session has ended");
   ws_auth ok;
@@ -34,7 +29,7 @@ ws_auth answer(const caller& c, const session_facts& facts,
   ok.identity.name = facts.nickname;
   ok.session_id = c.session_id;
   ok.expires_in = std::chrono::milliseconds{
-    std::max<std::int64_t>(1, expires_at * 1000 - wall_clock_ms())};
+    std::max<std::int64_t>(1, expires_at * 1000 - now_ms)};
   return ok;
 }
 
@@ -60,10 +55,10 @@ void upgrade_auth::check(const http_request& req,
     return;
   }
   auto expires_at = verify_token(bearer_token(req), api_->cfg.jwt_secret,
-                                 seconds(wall_clock_ms()))
+                                 seconds(api_->now_ms()))
                       .claims.expires_at;
   if (auto known = cache_.find(c.session_id, steady_ms())) {
-    done(answer(c, *known, expires_at));
+    done(answer(c, *known, expires_at, api_->now_ms()));
     return;
   }
   // Logged out sessions and deleted members fail here.
@@ -79,7 +74,7 @@ void upgrade_auth::check(const http_request& req,
       if (m)
         facts.nickname = m->nickname;
       cache_.put(c.session_id, facts, steady_ms(), generation);
-      done(answer(c, facts, expires_at));
+      done(answer(c, facts, expires_at, api_->now_ms()));
     },
     [done](const store_error&) {
       done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
