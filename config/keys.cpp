@@ -198,7 +198,8 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "rooms_created_per_hour", &s::limits,
                &limits_section::rooms_created_per_hour,
                "Rooms one member (trusted mode: one sender name) may create "
-               "by ENTER per hour; more get GLOBAL_429."));
+               "per hour by ENTER, and as many by POST /chat/room; more get "
+               "GLOBAL_429."));
   add(make_key("limits", "login_attempts", &s::limits,
                &limits_section::login_attempts,
                "Login attempts per email and per address in the window."));

@@ -26,7 +26,9 @@ api_context::api_context(api_settings s)
   , code_by_peer(cfg.code_requests * 4, cfg.code_window_s * 1000,
                  cfg.rate_limit_keys)
   , confirm_by_peer(cfg.code_requests * cfg.code_max_attempts * 4,
-                    cfg.code_window_s * 1000, cfg.rate_limit_keys) {
+                    cfg.code_window_s * 1000, cfg.rate_limit_keys)
+  , rooms_by_member(cfg.rooms_created_per_hour, 3600 * 1000,
+                    cfg.rate_limit_keys) {
 }
 
 http_response error_reply(const reply_shape& to, const api_error& e) {

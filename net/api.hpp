@@ -40,6 +40,9 @@ struct api_settings {
   std::int64_t code_window_s = 3600;
   /// Keys each limiter remembers (its table's bound).
   std::size_t rate_limit_keys = 65536;
+  /// Rooms one member may create with POST /chat/room per hour (ENTER
+  /// creations have a bucket of the same size in the room directory).
+  int rooms_created_per_hour = 60;
 };
 
 /// Where a REST job runs: password hashing and mail have pools of their
@@ -75,6 +78,8 @@ struct api_context {
   window_limiter code_by_peer;
   /// Code confirmations per address (guessing is limited per code too).
   window_limiter confirm_by_peer;
+  /// POST /chat/room per member.
+  window_limiter rooms_by_member;
 };
 
 /// Who is calling, after the token was checked.

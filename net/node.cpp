@@ -111,6 +111,7 @@ api_settings to_api_settings(const config::settings& s) {
   a.code_requests = s.limits.code_requests;
   a.code_window_s = s.limits.code_window_s;
   a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
+  a.rooms_created_per_hour = s.limits.rooms_created_per_hour;
   return a;
 }
 
@@ -279,7 +280,6 @@ struct node::impl {
                      });
       }});
   }
-
 
   /// The pools of password hashing and of mail, apart from `pool`.
   void start_auth_workers(const store_factory& open_store) {

@@ -398,3 +398,32 @@ TEST_P(room_routes, history_parameters_are_checked) {
 }
 
 H2H_API_STORES(room_routes);
+
+namespace {
+
+/// A node that lets each member create three rooms an hour.
+class room_creation_limit : public room_routes {
+protected:
+  void adjust(h2h::net::api_settings& s) override {
+    s.rooms_created_per_hour = 3;
+  }
+};
+
+} // namespace
+
+// Before: POST /chat/room had no limit at all (one member could create a
+// million rooms; only ENTER creations were limited).
+TEST_P(room_creation_limit, a_member_creates_at_most_rooms_created_per_hour) {
+  auto a = sign_up("alice");
+  auto b = sign_up("bob");
+  for (int i = 0; i < 3; ++i)
+    create_room(a, "room " + std::to_string(i), false);
+  expect_error(
+    call(verb::post, "/chat/room", json{{"name", "one more"}}, a.access_token),
+    429, "GLOBAL_429", "the fourth room in an hour");
+  create_room(b, "bob's own", false); // another member is not charged
+  advance_ms(3600 * 1000);
+  create_room(a, "an hour later", false);
+}
+
+H2H_API_STORES(room_creation_limit);
