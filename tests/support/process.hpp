@@ -1,4 +1,5 @@
-// Starts a real h2hd on port 0 for integration tests and stops it by PID.
+// Starts a real h2hd on port 0 for integration tests, stops it by PID and
+// shows its log when the test fails.
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +25,9 @@ public:
                  std::chrono::milliseconds startup_timeout
                  = std::chrono::seconds{20});
 
-  /// Stops the process if it still runs (SIGTERM, then SIGKILL).
+  /// Stops the process if it still runs (SIGTERM, then SIGKILL). When the
+  /// running test has failed (or an exception ends it), prints the log to
+  /// stderr first.
   ~server_process();
 
   server_process(const server_process&) = delete;
@@ -78,6 +81,11 @@ public:
 private:
   std::string path_;
 };
+
+/// The arguments every test's h2hd starts with: the public port 0 on
+/// 127.0.0.1 and its SQLite file in `dir`; then `more`.
+std::vector<std::string> local_args(const temp_dir& dir,
+                                    const std::vector<std::string>& more = {});
 
 /// Sends one HTTP/1.1 request to 127.0.0.1:port; returns status and body.
 struct http_result {
