@@ -22,16 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::vector<std::string> base_args(const temp_dir& dir) {
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--log-level",
-          "info",
-          "--auth.required",
-          "false",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
+  return local_args(dir, {"--log-level", "info", "--auth.required", "false"});
 }
 
 /// Resident memory of a process in KiB (VmRSS of /proc/<pid>/status).

@@ -87,6 +87,12 @@ private:
 std::vector<std::string> local_args(const temp_dir& dir,
                                     const std::vector<std::string>& more = {});
 
+/// `args` in trusted mode (auth.required = false: frames name their
+/// sender, as the seed protocol's clients do) with a per-connection send
+/// limit (100000 messages/s) that no test reaches: as the protocol suites
+/// run.
+std::vector<std::string> trusted_mode(std::vector<std::string> args);
+
 /// Sends one HTTP/1.1 request to 127.0.0.1:port; returns status and body.
 struct http_result {
   int status = 0;
