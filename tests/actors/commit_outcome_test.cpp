@@ -66,20 +66,6 @@ struct outcome_fixture : node_fixture {
   }
 };
 
-std::vector<std::string> texts_of(const recording_link& link) {
-  std::vector<std::string> out;
-  for (auto& e : link.of_kind(event_kind::message))
-    out.push_back(e.text);
-  return out;
-}
-
-std::vector<errc> codes(const recording_link& link) {
-  std::vector<errc> out;
-  for (auto& e : link.errors)
-    out.push_back(e.code);
-  return out;
-}
-
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(commit_outcome, outcome_fixture)
@@ -126,7 +112,7 @@ CAF_TEST(a room that meets a conflict refuses the send and reloads its seq) {
   consume_messages();
   CAF_CHECK(a.link->acks.empty());
   CAF_CHECK_EQUAL(codes(*a.link), (std::vector<errc>{errc::seq_conflict}));
-  CAF_CHECK(texts_of(*a.link).empty()); // nothing seen that is not stored
+  CAF_CHECK(texts(*a.link).empty()); // nothing seen that is not stored
   // The client retries: the room continues above the store's last seq.
   frame(a, cmd_message("r1", "alice", "mine", "c-1"));
   advance_time(100ms);

@@ -7,19 +7,6 @@ using namespace h2h;
 using namespace h2h::test;
 using namespace std::chrono_literals;
 
-namespace {
-
-using seq_list = std::vector<std::uint64_t>;
-
-seq_list range(std::uint64_t first, std::uint64_t last) {
-  seq_list out;
-  for (auto s = first; s <= last; ++s)
-    out.push_back(s);
-  return out;
-}
-
-} // namespace
-
 CAF_TEST_FIXTURE_SCOPE(exactly_once_tests, node_fixture)
 
 // (a) Before: a second ENTER with lastSeq replayed the ring again.

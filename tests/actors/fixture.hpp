@@ -1,5 +1,5 @@
-// Shared test fixture for actor suites: the deterministic coordinator plus a
-// recording client link standing in for a connection.
+// Shared test fixture for actor suites: the deterministic coordinator, a
+// recording client link standing in for a connection, and shared helpers.
 #pragma once
 
 #define FAIL(msg) CAF_FAIL(msg)
@@ -97,6 +97,42 @@ struct recording_link : client_link {
     return out;
   }
 };
+
+/// The message texts (or those of another kind) a link received, in order.
+inline std::vector<std::string> texts(const recording_link& link,
+                                      event_kind k = event_kind::message) {
+  std::vector<std::string> out;
+  for (auto& ev : link.of_kind(k))
+    out.push_back(ev.text);
+  return out;
+}
+
+/// The codes of the errors a link received, in order.
+inline std::vector<errc> codes(const recording_link& link) {
+  std::vector<errc> out;
+  for (auto& e : link.errors)
+    out.push_back(e.code);
+  return out;
+}
+
+using seq_list = std::vector<std::uint64_t>;
+
+/// The seqs first..last.
+inline seq_list range(std::uint64_t first, std::uint64_t last) {
+  seq_list out;
+  for (auto s = first; s <= last; ++s)
+    out.push_back(s);
+  return out;
+}
+
+/// The identity of an authenticated connection of member `id`.
+inline session_identity member(std::int64_t id, std::string name) {
+  session_identity who;
+  who.authenticated = true;
+  who.member_id = id;
+  who.name = std::move(name);
+  return who;
+}
 
 inline client_command cmd_enter(std::string room, std::string sender,
                                 std::int64_t last_seq = -1) {

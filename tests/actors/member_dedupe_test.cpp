@@ -9,21 +9,6 @@ using namespace h2h::test;
 
 namespace {
 
-session_identity member(std::int64_t id, std::string name) {
-  session_identity who;
-  who.authenticated = true;
-  who.member_id = id;
-  who.name = std::move(name);
-  return who;
-}
-
-std::vector<std::string> texts(const recording_link& link) {
-  std::vector<std::string> out;
-  for (auto& ev : link.of_kind(event_kind::message))
-    out.push_back(ev.text);
-  return out;
-}
-
 struct dedupe_fixture : node_fixture {
   /// The message texts the store holds for a room, in seq order.
   std::vector<std::string> stored(const std::string& room) {

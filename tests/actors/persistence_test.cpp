@@ -26,13 +26,6 @@ struct batching_fixture : node_fixture {
   }
 };
 
-std::vector<std::string> texts(const recording_link& link, event_kind k) {
-  std::vector<std::string> out;
-  for (auto& e : link.of_kind(k))
-    out.push_back(e.text);
-  return out;
-}
-
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(batching, batching_fixture)

@@ -9,15 +9,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using seq_list = std::vector<std::uint64_t>;
-
-seq_list range(std::uint64_t first, std::uint64_t last) {
-  seq_list out;
-  for (auto s = first; s <= last; ++s)
-    out.push_back(s);
-  return out;
-}
-
 /// Seqs 1 (alice's ENTER) and 2..n+1 (her messages), with a ring too small
 /// for replays.
 struct history_fixture : node_fixture {

@@ -9,21 +9,6 @@ using namespace h2h::test;
 
 namespace {
 
-session_identity member(std::int64_t id, std::string name) {
-  session_identity who;
-  who.authenticated = true;
-  who.member_id = id;
-  who.name = std::move(name);
-  return who;
-}
-
-std::vector<errc> codes(const recording_link& link) {
-  std::vector<errc> out;
-  for (auto& e : link.errors)
-    out.push_back(e.code);
-  return out;
-}
-
 std::vector<event_kind> kinds(const std::vector<room_event>& evs) {
   std::vector<event_kind> out;
   for (auto& e : evs)

@@ -7,13 +7,6 @@ using namespace h2h::test;
 
 namespace {
 
-std::vector<std::string> texts(const recording_link& link, event_kind k) {
-  std::vector<std::string> out;
-  for (auto& ev : link.of_kind(k))
-    out.push_back(ev.text);
-  return out;
-}
-
 bool strictly_increasing(const std::vector<std::uint64_t>& xs) {
   for (size_t i = 1; i < xs.size(); ++i)
     if (xs[i] <= xs[i - 1])

@@ -45,11 +45,7 @@ CAF_TEST(an unauthenticated frame needs a sender) {
 }
 
 CAF_TEST(an authenticated session speaks only for its member) {
-  session_identity id;
-  id.authenticated = true;
-  id.member_id = 7;
-  id.name = "alice";
-  auto a = connect(id);
+  auto a = connect(member(7, "alice"));
   frame(a, cmd_enter("r1", ""));
   CAF_CHECK(a.link->errors.empty());
   frame(a, cmd_message("r1", "mallory", "not me", "c-1"));

@@ -77,20 +77,7 @@ child_result run_bench(const std::vector<std::string>& args,
 std::vector<std::string> server_args(const temp_dir& dir) {
   // Trusted-network mode without tokens, and no per-connection send limit:
   // the bench's publishers send 100 messages/s each.
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--log-level",
-          "warn",
-          "--auth.required",
-          "false",
-          "--limits.messages_per_second",
-          "100000",
-          "--limits.message_burst",
-          "100000",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
+  return trusted_mode(local_args(dir, {"--log-level", "warn"}));
 }
 
 std::string url_of(const server_process& srv) {

@@ -21,22 +21,14 @@
 
 #include "config/keys.hpp"
 #include "config/loader.hpp"
+#include "invariant.hpp"
 
 namespace cfg = h2h::config;
 
 namespace {
 
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "config_fuzz: invariant broken: %s\n%.*s\n", what,
-               static_cast<int>(std::min<std::size_t>(detail.size(), 2000)),
-               detail.data());
-  std::abort();
-}
-
-void check(bool ok, const char* what, std::string_view detail = {}) {
-  if (!ok)
-    fail(what, detail);
-}
+using h2h::fuzz::check;
+using h2h::fuzz::fail;
 
 std::vector<std::string> split(std::string_view s, char sep) {
   std::vector<std::string> out;

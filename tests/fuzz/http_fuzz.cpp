@@ -39,6 +39,7 @@
 #include "net/router.hpp"
 #include "persistence/sql.hpp"
 #include "persistence/sql_store.hpp"
+#include "invariant.hpp"
 
 namespace net = h2h::net;
 namespace http = boost::beast::http;
@@ -53,17 +54,8 @@ constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::size_t kBodyLimit = 1024 * 1024;
 constexpr int kMaxRequests = 8;
 
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "http_fuzz: invariant broken: %s\n%.*s\n", what,
-               static_cast<int>(std::min<std::size_t>(detail.size(), 4000)),
-               detail.data());
-  std::abort();
-}
-
-void check(bool ok, const char* what, std::string_view detail = {}) {
-  if (!ok)
-    fail(what, detail);
-}
+using h2h::fuzz::check;
+using h2h::fuzz::fail;
 
 class null_mailer final : public net::mailer {
 public:

@@ -6,8 +6,6 @@
 // Input: the text of one client frame, as it comes out of the frame parser.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -17,6 +15,7 @@
 
 #include "net/json_codec.hpp"
 #include "net/utf8.hpp"
+#include "invariant.hpp"
 
 namespace net = h2h::net;
 using h2h::client_command;
@@ -26,17 +25,8 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "json_codec_fuzz: invariant broken: %s\n%.*s\n", what,
-               static_cast<int>(std::min<std::size_t>(detail.size(), 2000)),
-               detail.data());
-  std::abort();
-}
-
-void check(bool ok, const char* what, std::string_view detail = {}) {
-  if (!ok)
-    fail(what, detail);
-}
+using h2h::fuzz::check;
+using h2h::fuzz::fail;
 
 /// Parses server output: it must be UTF-8 and one JSON object.
 json parse_output(const std::string& text) {

@@ -10,13 +10,12 @@
 //    after any single byte of it changes.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "net/crypto.hpp"
 #include "net/jwt.hpp"
+#include "invariant.hpp"
 
 namespace net = h2h::net;
 using net::token_status;
@@ -26,17 +25,8 @@ namespace {
 constexpr std::string_view kKey = "h2h-fuzz-jwt-key-0123456789-abcdefghijklmn";
 constexpr std::int64_t kNow = 1'700'000'000;
 
-[[noreturn]] void fail(const char* what, std::string_view detail) {
-  std::fprintf(stderr, "jwt_fuzz: invariant broken: %s\n%.*s\n", what,
-               static_cast<int>(std::min<std::size_t>(detail.size(), 2000)),
-               detail.data());
-  std::abort();
-}
-
-void check(bool ok, const char* what, std::string_view detail = {}) {
-  if (!ok)
-    fail(what, detail);
-}
+using h2h::fuzz::check;
+using h2h::fuzz::fail;
 
 bool same_claims(const net::token_claims& a, const net::token_claims& b) {
   return a.member_id == b.member_id && a.session_id == b.session_id

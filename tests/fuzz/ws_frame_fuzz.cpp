@@ -10,8 +10,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +17,7 @@
 
 #include "net/utf8.hpp"
 #include "net/ws_frame.hpp"
+#include "invariant.hpp"
 
 namespace ws = h2h::net::ws;
 using ws::opcode;
@@ -28,15 +27,8 @@ namespace {
 constexpr std::array<std::size_t, 8> kLimits
   = {1, 2, 16, 125, 126, 256, 4096, 65536};
 
-[[noreturn]] void fail(const char* what) {
-  std::fprintf(stderr, "ws_frame_fuzz: invariant broken: %s\n", what);
-  std::abort();
-}
-
-void check(bool ok, const char* what) {
-  if (!ok)
-    fail(what);
-}
+using h2h::fuzz::check;
+using h2h::fuzz::fail;
 
 struct outcome {
   std::vector<ws::message> messages;

@@ -12,7 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "process.hpp"
+#include "accounts.hpp"
 #include "ws_client.hpp"
 
 using namespace h2h::test;
@@ -22,72 +22,16 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr const char* jwt_secret = "client-edges-secret-0123456789-abcdefgh";
-constexpr const char* password = "Passw0rd!";
-
 /// Fast, unverified sign-up so that tests need no mail.
-std::vector<std::string> account_args(const temp_dir& dir) {
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db",
-          "--auth.jwt_secret",
-          jwt_secret,
-          "--auth.require_email_verification",
-          "false",
-          "--auth.password_memory_kib",
-          "8",
-          "--auth.password_ops",
-          "1"};
+std::vector<std::string> unverified_args(const temp_dir& dir) {
+  return with_accounts(
+    local_args(dir, {"--auth.require_email_verification", "false"}));
 }
 
 std::vector<std::string> operator+(std::vector<std::string> a,
                                    const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
-}
-
-json post(std::uint16_t port, const std::string& target, const json& body,
-          int expected_status, const std::string& token = {}) {
-  std::map<std::string, std::string> headers;
-  if (!token.empty())
-    headers["Authorization"] = "Bearer " + token;
-  auto res = http_request(port, "POST", target, body.dump(), headers);
-  EXPECT_EQ(res.status, expected_status) << target << ": " << res.body;
-  auto j = json::parse(res.body, nullptr, false);
-  return j.is_discarded() ? json{} : j;
-}
-
-struct tokens {
-  std::int64_t member_id = 0;
-  std::string access;
-  std::string refresh;
-};
-
-tokens log_in(std::uint16_t port, const std::string& email) {
-  auto j = post(port, "/auth/login", {{"email", email}, {"password", password}},
-                200);
-  return {j.value("member_id", std::int64_t{0}), j.value("access_token", ""),
-          j.value("refresh_token", "")};
-}
-
-tokens sign_up(std::uint16_t port, const std::string& nickname) {
-  auto email = nickname + "@example.com";
-  post(port, "/auth/join",
-       {{"email", email},
-        {"name", nickname},
-        {"nickname", nickname},
-        {"password", password}},
-       201);
-  return log_in(port, email);
-}
-
-ws_options with_token(const std::string& token) {
-  ws_options o;
-  o.headers["Authorization"] = "Bearer " + token;
-  return o;
 }
 
 ws_options forwarded_for(const std::string& client) {
@@ -105,38 +49,16 @@ std::unique_ptr<ws_client> try_open(std::uint16_t port, ws_options o = {}) {
   }
 }
 
-/// Reads frames until an ERROR arrives (bounded); nullopt on timeout/close.
-std::optional<json> next_error(ws_client& c, std::chrono::milliseconds t) {
-  auto deadline = steady::now() + t;
-  while (steady::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - steady::now());
-    auto text = c.recv(left);
-    if (!text)
-      return std::nullopt;
-    auto j = json::parse(*text, nullptr, false);
-    if (!j.is_discarded() && j.value("type", "") == "ERROR")
-      return j;
-  }
-  return std::nullopt;
-}
-
 /// The connection works: an ENTER comes back as the room's notice.
 bool answers(ws_client& c, const std::string& room,
              const std::string& sender = "alice") {
-  if (!c.send_json(enter_frame(room, sender)))
-    return false;
-  auto deadline = steady::now() + 5s;
-  while (steady::now() < deadline) {
-    auto text = c.recv(1s);
-    if (!text)
-      continue;
-    auto j = json::parse(*text, nullptr, false);
-    if (!j.is_discarded() && j.value("type", "") == "ENTER"
-        && j.value("roomId", "") == room)
-      return true;
-  }
-  return false;
+  return c.send_json(enter_frame(room, sender))
+         && c.recv_where(
+           [&](const json& j) {
+             return j.value("type", "") == "ENTER"
+                    && j.value("roomId", "") == room;
+           },
+           5s);
 }
 
 /// A raw upgrade request through http_request (to read a refusal's status).
@@ -155,11 +77,9 @@ http_result raw_upgrade(std::uint16_t port, const std::string& forwarded) {
 
 TEST(address_limits, the_connection_over_the_cap_is_refused_until_one_closes) {
   temp_dir dir;
-  server_process srv{H2HD_PATH,
-                     {"--port", "0", "--bind", "127.0.0.1",
-                      "--store.sqlite_path", dir.path() + "/h2h.db",
-                      "--auth.required", "false",
-                      "--limits.connections_per_address", "3"}};
+  server_process srv{
+    H2HD_PATH, local_args(dir, {"--auth.required", "false",
+                                "--limits.connections_per_address", "3"})};
   std::vector<std::unique_ptr<ws_client>> open;
   for (int i = 0; i < 3; ++i) {
     open.push_back(try_open(srv.port()));
@@ -185,7 +105,7 @@ TEST(address_limits, the_connection_over_the_cap_is_refused_until_one_closes) {
 
 TEST(address_limits, behind_a_trusted_proxy_each_forwarded_client_has_its_cap) {
   temp_dir dir;
-  server_process srv{H2HD_PATH, account_args(dir)
+  server_process srv{H2HD_PATH, unverified_args(dir)
                                   + std::vector<std::string>{
                                     "--auth.required", "false",
                                     "--limits.connections_per_address", "2",
@@ -212,7 +132,7 @@ TEST(address_limits, behind_a_trusted_proxy_each_forwarded_client_has_its_cap) {
     return http_request(
              srv.port(), "POST", "/auth/login",
              json{{"email", "nobody" + std::to_string(i) + "@example.com"},
-                  {"password", password}}
+                  {"password", test_password}}
                .dump(),
              {{"X-Forwarded-For", client}})
       .status;
@@ -228,17 +148,19 @@ TEST(address_limits, behind_a_trusted_proxy_each_forwarded_client_has_its_cap) {
 
 TEST(session_end, logout_closes_the_sessions_websockets_with_1008) {
   temp_dir dir;
-  server_process srv{H2HD_PATH, account_args(dir)};
-  auto a = sign_up(srv.port(), "alice");
+  server_process srv{H2HD_PATH, unverified_args(dir)};
+  auto a = sign_up_unverified(srv.port(), "alice");
   auto other = log_in(srv.port(), "alice@example.com"); // a second session
-  ws_client first{srv.port(), with_token(a.access)};
-  ws_client second{srv.port(), with_token(a.access)};
-  ws_client elsewhere{srv.port(), with_token(other.access)};
+  ws_client first{srv.port(), with_header_token(a.access_token)};
+  ws_client second{srv.port(), with_header_token(a.access_token)};
+  ws_client elsewhere{srv.port(), with_header_token(other.access_token)};
   ASSERT_TRUE(answers(first, "lobby"));
   ASSERT_TRUE(answers(second, "lobby"));
   ASSERT_TRUE(answers(elsewhere, "lobby"));
   auto logged_out = steady::now();
-  post(srv.port(), "/auth/logout", json::object(), 200, a.access);
+  auto out
+    = rest(srv.port(), "POST", "/auth/logout", json::object(), a.access_token);
+  EXPECT_EQ(out.status, 200) << out.raw;
   for (auto* c : {&first, &second}) {
     auto err = next_error(*c, 3s);
     ASSERT_TRUE(err) << "an ERROR before the close";
@@ -249,7 +171,7 @@ TEST(session_end, logout_closes_the_sessions_websockets_with_1008) {
   EXPECT_FALSE(elsewhere.closed());
   EXPECT_TRUE(answers(elsewhere, "lobby2")) << "another session stays open";
   // And the logged-out token cannot connect again.
-  ws_client late{srv.port(), with_token(a.access)};
+  ws_client late{srv.port(), with_header_token(a.access_token)};
   auto err = next_error(late, 3s);
   ASSERT_TRUE(err);
   EXPECT_EQ((*err)["code"], "GLOBAL_103");
@@ -259,20 +181,22 @@ TEST(session_end, logout_closes_the_sessions_websockets_with_1008) {
 
 TEST(session_end, a_reused_refresh_token_closes_the_sessions_websockets) {
   temp_dir dir;
-  server_process srv{H2HD_PATH, account_args(dir)};
-  auto a = sign_up(srv.port(), "alice");
+  server_process srv{H2HD_PATH, unverified_args(dir)};
+  auto a = sign_up_unverified(srv.port(), "alice");
   auto rotated
-    = post(srv.port(), "/auth/reissueToken",
-           {{"member_id", a.member_id}, {"refresh_token", a.refresh}}, 200);
-  std::string access = rotated.value("access_token", "");
-  ws_client socket{srv.port(), with_token(access)};
+    = rest(srv.port(), "POST", "/auth/reissueToken",
+           json{{"member_id", a.id}, {"refresh_token", a.refresh_token}});
+  EXPECT_EQ(rotated.status, 200) << rotated.raw;
+  std::string access = rotated.body.value("access_token", "");
+  ws_client socket{srv.port(), with_header_token(access)};
   ASSERT_TRUE(answers(socket, "lobby"));
   auto reused = steady::now();
   // Someone replays the first refresh token: the whole session ends.
   auto refused
-    = post(srv.port(), "/auth/reissueToken",
-           {{"member_id", a.member_id}, {"refresh_token", a.refresh}}, 401);
-  EXPECT_EQ(refused.value("code", ""), "AUTH_007");
+    = rest(srv.port(), "POST", "/auth/reissueToken",
+           json{{"member_id", a.id}, {"refresh_token", a.refresh_token}});
+  EXPECT_EQ(refused.status, 401) << refused.raw;
+  EXPECT_EQ(refused.body.value("code", ""), "AUTH_007");
   auto err = next_error(socket, 3s);
   ASSERT_TRUE(err) << "an ERROR before the close";
   EXPECT_EQ((*err)["code"], "GLOBAL_103");
@@ -296,12 +220,12 @@ TEST(auth_workers, a_hung_mail_server_stalls_neither_upgrades_nor_rest) {
   auto smtp_port = mute->local_endpoint().port();
   server_process srv{
     H2HD_PATH,
-    account_args(dir)
+    unverified_args(dir)
       + std::vector<std::string>{
         "--smtp.url", "smtp://127.0.0.1:" + std::to_string(smtp_port),
         "--smtp.timeout_ms", "30000", "--smtp.workers", "1", "--smtp.queue_max",
         "2", "--limits.code_requests", "10"}};
-  auto a = sign_up(srv.port(), "alice");
+  auto a = sign_up_unverified(srv.port(), "alice");
   auto request_code = [&srv](int i) {
     return std::async(std::launch::async, [&srv, i] {
       try {
@@ -339,11 +263,11 @@ TEST(auth_workers, a_hung_mail_server_stalls_neither_upgrades_nor_rest) {
   // Meanwhile a REST call on the store workers and an upgrade go through.
   auto start = steady::now();
   auto verified = http_request(srv.port(), "GET", "/auth/verifyAccessToken", {},
-                               {{"Authorization", "Bearer " + a.access}});
+                               {{"Authorization", "Bearer " + a.access_token}});
   EXPECT_EQ(verified.status, 200) << verified.body;
   EXPECT_LT(steady::now() - start, 2s);
   start = steady::now();
-  auto ws = try_open(srv.port(), with_token(a.access));
+  auto ws = try_open(srv.port(), with_header_token(a.access_token));
   ASSERT_TRUE(ws);
   EXPECT_TRUE(answers(*ws, "lobby"));
   EXPECT_LT(steady::now() - start, 3s);
@@ -364,6 +288,4 @@ TEST(auth_workers, a_hung_mail_server_stalls_neither_upgrades_nor_rest) {
     }
   }
   EXPECT_EQ(srv.stop(), 0);
-  if (HasFailure())
-    std::cerr << "---- h2hd log ----\n" << srv.log() << "------\n";
 }

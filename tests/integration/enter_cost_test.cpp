@@ -3,7 +3,7 @@
 // ENTER, creation switched off, and GET /chat/rooms in pages.
 #include <gtest/gtest.h>
 
-#include "process.hpp"
+#include "accounts.hpp"
 #include "ws_client.hpp"
 
 using namespace h2h::test;
@@ -12,65 +12,10 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* password = "Passw0rd!";
-
 std::vector<std::string> base_args(const temp_dir& dir) {
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--log-level",
-          "info",
-          "--auth.require_email_verification",
-          "false",
-          "--auth.password_memory_kib",
-          "8",
-          "--auth.password_ops",
-          "1",
-          "--auth.jwt_secret",
-          "enter-cost-secret-0123456789-abcdefgh",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
-}
-
-struct rest_result {
-  int status = 0;
-  json body;
-  std::string raw;
-};
-
-rest_result rest(const server_process& srv, const std::string& method,
-                 const std::string& target, const std::string& token = {},
-                 const std::optional<json>& body = std::nullopt) {
-  std::map<std::string, std::string> headers;
-  if (!token.empty())
-    headers["Authorization"] = "Bearer " + token;
-  auto res = http_request(srv.port(), method, target, body ? body->dump() : "",
-                          headers);
-  rest_result out{res.status, json::parse(res.body, nullptr, false), res.body};
-  return out;
-}
-
-struct member {
-  std::int64_t id = 0;
-  std::string token;
-};
-
-member sign_up(const server_process& srv, const std::string& nickname) {
-  auto email = nickname + "@example.com";
-  auto joined = rest(srv, "POST", "/auth/join", {},
-                     json{{"email", email},
-                          {"name", nickname},
-                          {"nickname", nickname},
-                          {"password", password}});
-  if (joined.status != 201)
-    throw std::runtime_error("join: " + joined.raw);
-  auto login = rest(srv, "POST", "/auth/login", {},
-                    json{{"email", email}, {"password", password}});
-  if (login.status != 200)
-    throw std::runtime_error("login: " + login.raw);
-  return {login.body.at("member_id").get<std::int64_t>(),
-          login.body.at("access_token").get<std::string>()};
+  return with_accounts(
+    local_args(dir, {"--log-level", "info", "--auth.require_email_verification",
+                     "false"}));
 }
 
 /// The next ENTER notice of `room` or ERROR frame (bounded; throws on
@@ -92,11 +37,9 @@ TEST(enter_cost, rooms_per_connection_creations_per_member_and_owners) {
   args.insert(args.end(), {"--limits.rooms_per_session", "2",
                            "--limits.rooms_created_per_hour", "2"});
   server_process srv{H2HD_PATH, args};
-  auto alice = sign_up(srv, "alice");
-  auto bob = sign_up(srv, "bob");
-  ws_options o;
-  o.target = "/message?access_token=" + alice.token;
-  ws_client a{srv.port(), o};
+  auto alice = sign_up_unverified(srv.port(), "alice");
+  auto bob = sign_up_unverified(srv.port(), "bob");
+  ws_client a{srv.port(), with_query_token(alice.access_token)};
   auto enter = [&](const std::string& room) {
     EXPECT_TRUE(a.send_json(json{{"type", "ENTER"}, {"roomId", room}}));
     return answer_to_enter(a, room);
@@ -113,18 +56,25 @@ TEST(enter_cost, rooms_per_connection_creations_per_member_and_owners) {
   // ...but entering a room that exists is no creation.
   EXPECT_EQ(enter("a1")["type"], "ENTER");
   // The rooms alice created by ENTER are hers: bob may not delete them.
-  auto a1 = rest(srv, "GET", "/chat/room/a1", bob.token);
+  auto a1 = rest(srv.port(), "GET", "/chat/room/a1", {}, bob.access_token);
   ASSERT_EQ(a1.status, 200) << a1.raw;
   EXPECT_EQ(a1.body["ownerId"], alice.id);
-  EXPECT_EQ(rest(srv, "DELETE", "/chat/room/a2", bob.token).status, 403);
-  EXPECT_EQ(rest(srv, "DELETE", "/chat/room/a2", alice.token).status, 204);
+  EXPECT_EQ(
+    rest(srv.port(), "DELETE", "/chat/room/a2", {}, bob.access_token).status,
+    403);
+  EXPECT_EQ(
+    rest(srv.port(), "DELETE", "/chat/room/a2", {}, alice.access_token).status,
+    204);
   // GET /chat/rooms pages: a1 is the only room left.
-  auto list = rest(srv, "GET", "/chat/rooms?page=0&size=1", bob.token);
+  auto list = rest(srv.port(), "GET", "/chat/rooms?page=0&size=1", {},
+                   bob.access_token);
   ASSERT_EQ(list.status, 200) << list.raw;
   ASSERT_EQ(list.body.size(), 1u) << list.raw;
   EXPECT_EQ(list.body[0]["roomId"], "a1");
-  EXPECT_EQ(rest(srv, "GET", "/chat/rooms?size=1000", bob.token).body["code"],
-            "GLOBAL_002");
+  EXPECT_EQ(
+    rest(srv.port(), "GET", "/chat/rooms?size=1000", {}, bob.access_token)
+      .body["code"],
+    "GLOBAL_002");
 }
 
 TEST(enter_cost, with_create_on_enter_off_unknown_rooms_are_refused) {
@@ -133,9 +83,9 @@ TEST(enter_cost, with_create_on_enter_off_unknown_rooms_are_refused) {
   args.insert(args.end(),
               {"--rooms.create_on_enter", "false", "--auth.required", "false"});
   server_process srv{H2HD_PATH, args};
-  auto alice = sign_up(srv, "alice");
-  auto made
-    = rest(srv, "POST", "/chat/room", alice.token, json{{"name", "Lobby"}});
+  auto alice = sign_up_unverified(srv.port(), "alice");
+  auto made = rest(srv.port(), "POST", "/chat/room", json{{"name", "Lobby"}},
+                   alice.access_token);
   ASSERT_EQ(made.status, 201) << made.raw;
   auto lobby = made.body["roomId"].get<std::string>();
   ws_client c{srv.port()};
@@ -144,5 +94,5 @@ TEST(enter_cost, with_create_on_enter_off_unknown_rooms_are_refused) {
   EXPECT_EQ(refused["code"], "CHAT_001") << refused.dump();
   ASSERT_TRUE(c.send_json(enter_frame(lobby, "carol")));
   EXPECT_EQ(answer_to_enter(c, lobby)["type"], "ENTER");
-  EXPECT_EQ(rest(srv, "GET", "/chat/room/nowhere").status, 404);
+  EXPECT_EQ(rest(srv.port(), "GET", "/chat/room/nowhere").status, 404);
 }

@@ -56,28 +56,11 @@ std::vector<std::uint64_t> seqs_of(const std::vector<json>& evs) {
 class durable_history : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    args_ = {"--port",
-             "0",
-             "--bind",
-             "127.0.0.1",
-             "--log-level",
-             "info",
-             "--auth.required",
-             "false",
-             "--limits.messages_per_second",
-             "100000",
-             "--limits.message_burst",
-             "100000"};
-    if (GetParam() == "sqlite") {
-      args_.insert(args_.end(),
-                   {"--store.sqlite_path", dir_.path() + "/h2h.db"});
-    } else {
-      auto base = shared_mysql_url();
-      if (base.empty())
-        GTEST_SKIP() << "H2H_TEST_MYSQL_URL is not set";
-      args_.insert(args_.end(), {"--store.kind", "mysql", "--store.mysql_url",
-                                 fresh_mysql_database(base)});
-    }
+    auto args = local_args_on(GetParam(), dir_);
+    if (!args)
+      GTEST_SKIP() << "H2H_TEST_MYSQL_URL is not set";
+    args_ = trusted_mode(*args);
+    args_.insert(args_.end(), {"--log-level", "info"});
   }
 
   std::unique_ptr<server_process> start() {

@@ -13,15 +13,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> args(const temp_dir& dir) {
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
-}
-
 std::string request(const std::string& method, const std::string& target) {
   return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 }
@@ -30,7 +21,7 @@ std::string request(const std::string& method, const std::string& target) {
 
 TEST(ops, head_answers_carry_headers_only_on_a_keep_alive_connection) {
   temp_dir dir;
-  server_process srv{H2HD_PATH, args(dir)};
+  server_process srv{H2HD_PATH, local_args(dir)};
   raw_conn c{srv.port()};
   c.send(request("HEAD", "/healthz"));
   auto head = c.read_response(true);
@@ -61,7 +52,7 @@ TEST(ops, head_answers_carry_headers_only_on_a_keep_alive_connection) {
 
 TEST(ops, metrics_are_served_on_their_own_port_and_not_on_the_public_one) {
   temp_dir dir;
-  server_process srv{H2HD_PATH, args(dir)};
+  server_process srv{H2HD_PATH, local_args(dir)};
   ASSERT_NE(srv.metrics_port(), 0);
   ASSERT_NE(srv.metrics_port(), srv.port());
   auto m = http_request(srv.metrics_port(), "GET", "/metrics");
@@ -88,9 +79,9 @@ TEST(ops, metrics_are_served_on_their_own_port_and_not_on_the_public_one) {
 
 TEST(ops, a_taken_metrics_port_stops_the_start) {
   temp_dir dir;
-  server_process first{H2HD_PATH, args(dir)};
+  server_process first{H2HD_PATH, local_args(dir)};
   temp_dir other;
-  auto second_args = args(other);
+  auto second_args = local_args(other);
   second_args.push_back("--metrics.port");
   second_args.push_back(std::to_string(first.metrics_port()));
   try {

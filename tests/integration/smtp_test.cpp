@@ -106,10 +106,9 @@ TEST(smtp, the_verification_code_arrives_by_mail_and_confirms) {
   ASSERT_TRUE(can_connect(sink.port())) << "smtpd did not start";
   server_process srv{
     H2HD_PATH,
-    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
-     dir.path() + "/h2h.db", "--smtp.url",
-     "smtp://127.0.0.1:" + std::to_string(sink.port()), "--smtp.from",
-     "noreply@h2h.test"}};
+    local_args(dir,
+               {"--smtp.url", "smtp://127.0.0.1:" + std::to_string(sink.port()),
+                "--smtp.from", "noreply@h2h.test"})};
   auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
                         R"({"email":"bob@example.org"})");
   ASSERT_EQ(r.status, 202) << r.body;
@@ -140,10 +139,8 @@ TEST(smtp, an_unreachable_mail_server_is_a_clear_503) {
   auto dead = free_port(); // nothing listens there
   server_process srv{
     H2HD_PATH,
-    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
-     dir.path() + "/h2h.db", "--smtp.url",
-     "smtp://127.0.0.1:" + std::to_string(dead), "--smtp.timeout_ms",
-     "2000"}};
+    local_args(dir, {"--smtp.url", "smtp://127.0.0.1:" + std::to_string(dead),
+                     "--smtp.timeout_ms", "2000"})};
   auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
                         R"({"email":"bob@example.org"})");
   EXPECT_EQ(r.status, 503);
@@ -164,10 +161,9 @@ TEST(smtp, a_server_that_is_not_loopback_by_name_gets_no_mail_without_tls) {
     GTEST_SKIP() << "IPv4-mapped IPv6 addresses do not work here";
   server_process srv{
     H2HD_PATH,
-    {"--port", "0", "--bind", "127.0.0.1", "--store.sqlite_path",
-     dir.path() + "/h2h.db", "--smtp.url",
-     "smtp://[::ffff:127.0.0.1]:" + std::to_string(sink.port()),
-     "--smtp.timeout_ms", "5000"}};
+    local_args(dir, {"--smtp.url",
+                     "smtp://[::ffff:127.0.0.1]:" + std::to_string(sink.port()),
+                     "--smtp.timeout_ms", "5000"})};
   auto r = http_request(srv.port(), "POST", "/auth/emailVerificationCode",
                         R"({"email":"bob@example.org"})");
   EXPECT_EQ(r.status, 503) << r.body;

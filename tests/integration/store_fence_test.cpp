@@ -3,11 +3,8 @@
 // the app's sign-up flow.
 #include <gtest/gtest.h>
 
-#include <sstream>
-#include <thread>
-
+#include "accounts.hpp"
 #include "mariadb.hpp"
-#include "process.hpp"
 #include "ws_client.hpp"
 
 using namespace h2h::test;
@@ -16,157 +13,34 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* password = "Passw0rd!";
-
-struct rest_result {
-  int status = 0;
-  json body;
-  std::string raw;
-};
-
-struct member {
-  std::int64_t id = 0;
-  std::string email;
-  std::string access_token;
-};
-
 class store_fence : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    std::vector<std::string> args{"--port",
-                                  "0",
-                                  "--bind",
-                                  "127.0.0.1",
-                                  "--auth.password_memory_kib",
-                                  "8",
-                                  "--auth.password_ops",
-                                  "1",
-                                  "--auth.jwt_secret",
-                                  "integration-secret-0123456789-abcdefgh"};
-    if (GetParam() == "sqlite") {
-      args.insert(args.end(), {"--store.sqlite_path", dir_.path() + "/h2h.db"});
-    } else {
-      auto base = shared_mysql_url();
-      if (base.empty())
-        GTEST_SKIP() << "H2H_TEST_MYSQL_URL is not set";
-      args.insert(args.end(), {"--store.kind", "mysql", "--store.mysql_url",
-                               fresh_mysql_database(base)});
-    }
-    srv_ = std::make_unique<server_process>(H2HD_PATH, args);
+    auto args = local_args_on(GetParam(), dir_);
+    if (!args)
+      GTEST_SKIP() << "H2H_TEST_MYSQL_URL is not set";
+    srv_ = std::make_unique<server_process>(H2HD_PATH, with_accounts(*args));
   }
 
-  void TearDown() override {
-    if (srv_ && HasFailure())
-      std::cerr << "---- h2hd log ----\n" << srv_->log() << "------\n";
-  }
-
-  rest_result rest(const std::string& method, const std::string& target,
-                   const std::optional<json>& body = std::nullopt,
-                   const std::string& token = {}) {
-    std::map<std::string, std::string> headers;
-    if (!token.empty())
-      headers["Authorization"] = "Bearer " + token;
-    auto res = http_request(srv_->port(), method, target,
-                            body ? body->dump() : "", headers);
-    rest_result out;
-    out.status = res.status;
-    out.raw = res.body;
-    auto j = json::parse(res.body, nullptr, false);
-    if (!j.is_discarded())
-      out.body = std::move(j);
-    return out;
-  }
-
-  /// The verification code h2hd logged for `email` (no SMTP configured).
-  std::string logged_code(const std::string& email) {
-    const std::string phrase = "Your verification code is ";
-    auto deadline = std::chrono::steady_clock::now() + 5s;
-    for (;;) {
-      std::istringstream log{srv_->log()};
-      std::string line, code;
-      while (std::getline(log, line)) {
-        auto p = line.find(phrase);
-        if (line.find("mail to " + email + " ") != std::string::npos
-            && p != std::string::npos)
-          code = line.substr(p + phrase.size(), 6);
-      }
-      if (!code.empty())
-        return code;
-      if (std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("no code logged for " + email);
-      std::this_thread::sleep_for(20ms);
-    }
-  }
-
-  /// Send code, confirm it, join, log in.
-  member sign_up(const std::string& nickname) {
-    member m;
-    m.email = nickname + "@example.com";
-    EXPECT_EQ(
-      rest("POST", "/auth/emailVerificationCode", json{{"email", m.email}})
-        .status,
-      202);
-    EXPECT_EQ(rest("POST", "/auth/confirmVerificationCode",
-                   json{{"email", m.email},
-                        {"verification_code", logged_code(m.email)}})
-                .status,
-              200);
-    auto joined = rest("POST", "/auth/join",
-                       json{{"email", m.email},
-                            {"name", "Name of " + nickname},
-                            {"nickname", nickname},
-                            {"password", password}});
-    if (joined.status != 201)
-      throw std::runtime_error("join failed: " + joined.raw);
-    m.id = joined.body.at("member_id");
-    auto login = rest("POST", "/auth/login",
-                      json{{"email", m.email}, {"password", password}});
-    if (login.status != 200)
-      throw std::runtime_error("login failed: " + login.raw);
-    m.access_token = login.body.at("access_token");
-    return m;
+  std::uint16_t port() const {
+    return srv_->port();
   }
 
   std::unique_ptr<ws_client> connect(const member& m) {
-    ws_options o;
-    o.target = "/message?access_token=" + m.access_token;
-    return std::make_unique<ws_client>(srv_->port(), o);
+    return std::make_unique<ws_client>(port(),
+                                       with_query_token(m.access_token));
   }
 
   temp_dir dir_;
   std::unique_ptr<server_process> srv_;
 };
 
-/// Reads frames until one satisfies `pred` (bounded); nullopt on timeout.
-std::optional<json> next_where(ws_client& c,
-                               const std::function<bool(const json&)>& pred,
-                               std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0)
-      return std::nullopt;
-    auto text = c.recv(left);
-    if (!text)
-      return std::nullopt;
-    auto j = json::parse(*text, nullptr, false);
-    if (!j.is_discarded() && pred(j))
-      return j;
-  }
-}
-
-std::optional<json> next_of(ws_client& c, const std::string& type) {
-  return next_where(c,
-                    [&](const json& j) { return j.value("type", "") == type; });
-}
-
 /// ENTER and wait for the answer: the member's own ENTER notice or an error.
 std::optional<json> enter(ws_client& c, const std::string& room,
                           std::int64_t member_id) {
   if (!c.send_json(enter_frame(room, "")))
     return std::nullopt;
-  return next_where(c, [&](const json& j) {
+  return c.recv_where([&](const json& j) {
     return j.value("type", "") == "ERROR"
            || (j.value("type", "") == "ENTER" && j.value("roomId", "") == room
                && j.value("senderId", std::int64_t{0}) == member_id);
@@ -179,7 +53,7 @@ std::int64_t send_acked(ws_client& c, const std::string& room,
                         const std::string& text, const std::string& cmid) {
   if (!c.send_json(message_frame(room, "", text, cmid)))
     return -1;
-  auto answer = next_where(c, [&](const json& j) {
+  auto answer = c.recv_where([&](const json& j) {
     auto type = j.value("type", "");
     return (type == "ACK" || type == "ERROR")
            && j.value("clientMsgId", "") == cmid;
@@ -195,10 +69,10 @@ std::int64_t send_acked(ws_client& c, const std::string& room,
 // sent c-17 in a public room; A's own c-17 was then acknowledged with B's
 // seq and never stored.
 TEST_P(store_fence, a_renamed_member_cannot_take_anothers_client_msg_id) {
-  auto a = sign_up("alice");
-  auto b = sign_up("bob");
-  auto renamed = rest("PATCH", "/member/profile", json{{"nickname", "alice"}},
-                      b.access_token);
+  auto a = sign_up(*srv_, "alice");
+  auto b = sign_up(*srv_, "bob");
+  auto renamed = rest(port(), "PATCH", "/member/profile",
+                      json{{"nickname", "alice"}}, b.access_token);
   ASSERT_EQ(renamed.status, 200) << renamed.raw;
   const std::string room = "public-" + GetParam();
   auto alice = connect(a);
@@ -217,8 +91,9 @@ TEST_P(store_fence, a_renamed_member_cannot_take_anothers_client_msg_id) {
   // A's retry is answered with A's seq, not B's.
   EXPECT_EQ(send_acked(*alice, room, "from A", "c-17"), seq_a);
 
-  auto history = rest("GET", "/messages/room/" + room + "?page=0&size=50", {},
-                      a.access_token);
+  auto history
+    = rest(port(), "GET", "/messages/room/" + room + "?page=0&size=50", {},
+           a.access_token);
   ASSERT_EQ(history.status, 200) << history.raw;
   std::vector<std::pair<std::string, std::int64_t>> said;
   for (auto& m : history.body)
@@ -234,9 +109,9 @@ TEST_P(store_fence, a_renamed_member_cannot_take_anothers_client_msg_id) {
 // DELETE /chat/room/{id} fences the id: the room's members are told, its
 // history is gone, and an ENTER never brings it back (CHAT_001).
 TEST_P(store_fence, a_deleted_room_never_comes_back) {
-  auto a = sign_up("alice");
-  auto created
-    = rest("POST", "/chat/room", json{{"name", "doomed"}}, a.access_token);
+  auto a = sign_up(*srv_, "alice");
+  auto created = rest(port(), "POST", "/chat/room", json{{"name", "doomed"}},
+                      a.access_token);
   ASSERT_EQ(created.status, 201) << created.raw;
   std::string room = created.body["roomId"];
   auto alice = connect(a);
@@ -244,9 +119,10 @@ TEST_P(store_fence, a_deleted_room_never_comes_back) {
   ASSERT_TRUE(in && (*in)["type"] == "ENTER") << (in ? in->dump() : "");
   ASSERT_GT(send_acked(*alice, room, "last words", "c-1"), 0);
 
-  auto deleted = rest("DELETE", "/chat/room/" + room, {}, a.access_token);
+  auto deleted
+    = rest(port(), "DELETE", "/chat/room/" + room, {}, a.access_token);
   ASSERT_EQ(deleted.status, 204) << deleted.raw;
-  auto told = next_of(*alice, "ERROR");
+  auto told = next_error(*alice);
   ASSERT_TRUE(told);
   EXPECT_EQ((*told)["code"], "CHAT_001") << told->dump();
 
@@ -261,18 +137,20 @@ TEST_P(store_fence, a_deleted_room_never_comes_back) {
   ASSERT_TRUE(fresh);
   EXPECT_EQ((*fresh)["code"], "CHAT_001") << fresh->dump();
 
-  auto history = rest("GET", "/messages/room/" + room + "?page=0&size=50", {},
-                      a.access_token);
+  auto history
+    = rest(port(), "GET", "/messages/room/" + room + "?page=0&size=50", {},
+           a.access_token);
   EXPECT_EQ(history.status, 404) << history.raw;
   EXPECT_EQ(history.body.value("code", ""), "CHAT_001");
-  auto info = rest("GET", "/chat/room/" + room, {}, a.access_token);
+  auto info = rest(port(), "GET", "/chat/room/" + room, {}, a.access_token);
   EXPECT_EQ(info.status, 404) << info.raw;
-  auto listed = rest("GET", "/chat/rooms", {}, a.access_token);
+  auto listed = rest(port(), "GET", "/chat/rooms", {}, a.access_token);
   ASSERT_EQ(listed.status, 200) << listed.raw;
   for (auto& r : listed.body)
     EXPECT_NE(r.value("roomId", ""), room);
-  EXPECT_EQ(rest("DELETE", "/chat/room/" + room, {}, a.access_token).status,
-            404);
+  EXPECT_EQ(
+    rest(port(), "DELETE", "/chat/room/" + room, {}, a.access_token).status,
+    404);
   EXPECT_EQ(srv_->stop(), 0);
 }
 

@@ -34,11 +34,10 @@ bool wait_ready_status(std::uint16_t port, int status,
 TEST(store_outage, acknowledged_messages_survive_a_database_restart) {
   mariadb_instance db;
   auto url = fresh_mysql_database(db.url());
-  server_process srv{H2HD_PATH,
-                     {"--port", "0", "--bind", "127.0.0.1", "--auth.required",
-                      "false", "--limits.messages_per_second", "100000",
-                      "--limits.message_burst", "100000", "--log-level", "warn",
-                      "--store.kind", "mysql", "--store.mysql_url", url}};
+  server_process srv{
+    H2HD_PATH,
+    trusted_mode({"--port", "0", "--bind", "127.0.0.1", "--log-level", "warn",
+                  "--store.kind", "mysql", "--store.mysql_url", url})};
   ASSERT_TRUE(wait_ready_status(srv.port(), 200, 5s));
   constexpr int total = 300;
   std::atomic<int> sent{0};

@@ -18,20 +18,7 @@ namespace {
 std::vector<std::string> base_args(const temp_dir& dir) {
   // These tests speak the seed protocol without tokens (the trusted-network
   // mode); authentication has its own suite.
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--log-level",
-          "info",
-          "--auth.required",
-          "false",
-          "--limits.messages_per_second",
-          "100000",
-          "--limits.message_burst",
-          "100000",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
+  return trusted_mode(local_args(dir, {"--log-level", "info"}));
 }
 
 /// Reads frames until `n` room events of `room` arrived (ACKs and ERRORs are

@@ -22,16 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::vector<std::string> base_args(const temp_dir& dir) {
-  return {"--port",
-          "0",
-          "--bind",
-          "127.0.0.1",
-          "--log-level",
-          "info",
-          "--auth.required",
-          "false",
-          "--store.sqlite_path",
-          dir.path() + "/h2h.db"};
+  return local_args(dir, {"--log-level", "info", "--auth.required", "false"});
 }
 
 /// Resident memory of a process in KiB (VmRSS of /proc/<pid>/status).
@@ -126,7 +117,7 @@ TEST(ws_transport, a_violation_behind_the_upgrade_request_ends_the_connection) {
   EXPECT_EQ(*code, 1002);
   auto t0 = std::chrono::steady_clock::now();
   // No reply from us: the server does not wait for one (close timeout 2 s).
-  EXPECT_TRUE(c.wait_eof(5000ms));
+  EXPECT_TRUE(c.closed_within(5000ms));
   auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
     std::chrono::steady_clock::now() - t0);
   EXPECT_LT(waited.count(), 1000) << "ms from the close frame to the end";
@@ -150,7 +141,7 @@ TEST(ws_transport, frames_behind_the_upgrade_request_are_handled_in_order) {
   auto code = c.read_close();
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 1000);
-  EXPECT_TRUE(c.wait_eof(3000ms));
+  EXPECT_TRUE(c.closed_within(3000ms));
   EXPECT_EQ(srv.stop(), 0);
 }
 
@@ -166,7 +157,7 @@ TEST(ws_transport, a_violation_while_the_server_waits_for_the_close_ends_it) {
   EXPECT_EQ(*code, 1003);
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(c.send_frame(op::text, "unmasked", true, 0, false));
-  EXPECT_TRUE(c.wait_eof(5000ms));
+  EXPECT_TRUE(c.closed_within(5000ms));
   auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
     std::chrono::steady_clock::now() - t0);
   EXPECT_LT(waited.count(), 1000) << "ms until the server closed TCP";

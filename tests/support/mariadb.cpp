@@ -1,5 +1,6 @@
 // MariaDB for integration tests: a private server we can stop and start
-// (scripts/mariadb.sh), and fresh databases on the shared one.
+// (scripts/mariadb.sh), fresh databases on the shared one, and h2hd's
+// arguments for a suite that runs on SQLite and on MariaDB.
 #include "mariadb.hpp"
 
 #include <unistd.h>
@@ -86,6 +87,25 @@ std::string fresh_mysql_database(const std::string& base_url) {
 std::string shared_mysql_url() {
   auto* url = std::getenv("H2H_TEST_MYSQL_URL");
   return url ? url : "";
+}
+
+std::optional<std::vector<std::string>>
+local_args_on(const std::string& store_kind, const temp_dir& dir) {
+  if (store_kind == "sqlite")
+    return local_args(dir);
+  if (store_kind != "mysql")
+    throw std::invalid_argument("no store kind " + store_kind);
+  auto base = shared_mysql_url();
+  if (base.empty())
+    return std::nullopt;
+  return std::vector<std::string>{"--port",
+                                  "0",
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--store.kind",
+                                  "mysql",
+                                  "--store.mysql_url",
+                                  fresh_mysql_database(base)};
 }
 
 } // namespace h2h::test

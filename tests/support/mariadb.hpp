@@ -1,8 +1,13 @@
 // MariaDB for integration tests: a private server we can stop and start
-// (scripts/mariadb.sh), and fresh databases on the shared one.
+// (scripts/mariadb.sh), fresh databases on the shared one, and h2hd's
+// arguments for a suite that runs on SQLite and on MariaDB.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "process.hpp"
 
 namespace h2h::test {
 
@@ -32,5 +37,11 @@ std::string fresh_mysql_database(const std::string& base_url);
 
 /// The base URL of the shared test server (H2H_TEST_MYSQL_URL), or empty.
 std::string shared_mysql_url();
+
+/// local_args() with the store of `store_kind`: "sqlite" (the file in
+/// `dir`) or "mysql" (a fresh database on the shared server). nullopt for
+/// "mysql" when H2H_TEST_MYSQL_URL is not set: skip the test then.
+std::optional<std::vector<std::string>>
+local_args_on(const std::string& store_kind, const temp_dir& dir);
 
 } // namespace h2h::test

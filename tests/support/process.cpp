@@ -1,4 +1,5 @@
-// Starts a real h2hd on port 0 for integration tests and stops it by PID.
+// Starts a real h2hd on port 0 for integration tests, stops it by PID and
+// shows its log when the test fails.
 #include "process.hpp"
 
 #include <fcntl.h>
@@ -13,8 +14,10 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 
@@ -24,6 +27,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
 
 namespace h2h::test {
 
@@ -154,6 +158,9 @@ server_process::server_process(const std::string& binary,
 }
 
 server_process::~server_process() {
+  if (::testing::Test::HasFailure() || std::uncaught_exceptions() > 0)
+    std::cerr << "---- h2hd log (pid " << pid_ << ") ----\n"
+              << log() << "------\n";
   if (!exited_) {
     if (!stop(std::chrono::seconds{10})) {
       kill(pid_, SIGKILL);
@@ -206,6 +213,25 @@ std::string server_process::log() const {
   std::ostringstream buf;
   buf << in.rdbuf();
   return buf.str();
+}
+
+std::vector<std::string> local_args(const temp_dir& dir,
+                                    const std::vector<std::string>& more) {
+  std::vector<std::string> args{"--port",
+                                "0",
+                                "--bind",
+                                "127.0.0.1",
+                                "--store.sqlite_path",
+                                dir.path() + "/h2h.db"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+std::vector<std::string> trusted_mode(std::vector<std::string> args) {
+  args.insert(args.end(),
+              {"--auth.required", "false", "--limits.messages_per_second",
+               "100000", "--limits.message_burst", "100000"});
+  return args;
 }
 
 http_result http_request(std::uint16_t port, const std::string& method,

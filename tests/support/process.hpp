@@ -1,4 +1,5 @@
-// Starts a real h2hd on port 0 for integration tests and stops it by PID.
+// Starts a real h2hd on port 0 for integration tests, stops it by PID and
+// shows its log when the test fails.
 #pragma once
 
 #include <sys/types.h>
@@ -24,7 +25,9 @@ public:
                  std::chrono::milliseconds startup_timeout
                  = std::chrono::seconds{20});
 
-  /// Stops the process if it still runs (SIGTERM, then SIGKILL).
+  /// Stops the process if it still runs (SIGTERM, then SIGKILL). When the
+  /// running test has failed (or an exception ends it), prints the log to
+  /// stderr first.
   ~server_process();
 
   server_process(const server_process&) = delete;
@@ -78,6 +81,17 @@ public:
 private:
   std::string path_;
 };
+
+/// The arguments every test's h2hd starts with: the public port 0 on
+/// 127.0.0.1 and its SQLite file in `dir`; then `more`.
+std::vector<std::string> local_args(const temp_dir& dir,
+                                    const std::vector<std::string>& more = {});
+
+/// `args` in trusted mode (auth.required = false: frames name their
+/// sender, as the seed protocol's clients do) with a per-connection send
+/// limit (100000 messages/s) that no test reaches: as the protocol suites
+/// run.
+std::vector<std::string> trusted_mode(std::vector<std::string> args);
 
 /// Sends one HTTP/1.1 request to 127.0.0.1:port; returns status and body.
 struct http_result {

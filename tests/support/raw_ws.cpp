@@ -1,17 +1,8 @@
-// A raw WebSocket client for conformance tests: writes any bytes (unmasked,
-// reserved bits, bad opcodes, split frames) and reads the server's frames as
-// they are. Every call is bounded in time.
+// A raw WebSocket client for conformance tests, on raw_conn: writes any
+// bytes (unmasked, reserved bits, bad opcodes, split frames) and reads the
+// server's frames as they are. Every call is bounded in time.
 #include "raw_ws.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
 namespace h2h::test {
@@ -19,27 +10,6 @@ namespace h2h::test {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-int millis_left(clock_type::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - clock_type::now())
-                .count();
-  return left < 0 ? 0 : static_cast<int>(left);
-}
-
-/// Waits for `events` on `fd` until the deadline; false on timeout.
-bool wait_for(int fd, short events, clock_type::time_point deadline) {
-  for (;;) {
-    pollfd p{fd, events, 0};
-    auto n = ::poll(&p, 1, millis_left(deadline));
-    if (n > 0)
-      return true;
-    if (n == 0)
-      return false;
-    if (errno != EINTR)
-      return false;
-  }
-}
 
 // The key of RFC 6455 §1.3's example and the answer it must get.
 constexpr const char* handshake_key = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -98,32 +68,8 @@ std::string close_body(std::uint16_t code, std::string_view reason) {
   return out;
 }
 
-raw_ws::raw_ws(std::uint16_t port, raw_ws_options options) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd_ < 0)
-    throw std::runtime_error("socket failed");
-  if (options.receive_buffer_bytes > 0)
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &options.receive_buffer_bytes,
-                 sizeof(int));
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  auto deadline = clock_type::now() + std::chrono::seconds{10};
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
-      && errno != EINPROGRESS) {
-    ::close(fd_);
-    throw std::runtime_error("connect failed");
-  }
-  int err = 0;
-  socklen_t len = sizeof(err);
-  if (!wait_for(fd_, POLLOUT, deadline)
-      || ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-    ::close(fd_);
-    throw std::runtime_error("connect failed");
-  }
+raw_ws::raw_ws(std::uint16_t port, raw_ws_options options)
+  : raw_conn(port, options.receive_buffer_bytes) {
   std::string req = "GET " + options.target
                     + " HTTP/1.1\r\n"
                       "Host: 127.0.0.1\r\n"
@@ -134,82 +80,13 @@ raw_ws::raw_ws(std::uint16_t port, raw_ws_options options) {
                     + "\r\n"
                       "Sec-WebSocket-Version: 13\r\n\r\n"
                     + options.extra;
-  if (!send_raw(req, std::chrono::seconds{10})) {
-    ::close(fd_);
+  if (!send_raw(req, std::chrono::seconds{10}))
     throw std::runtime_error("sending the upgrade request failed");
-  }
-  std::size_t end;
-  while ((end = in_.find("\r\n\r\n")) == std::string::npos)
-    if (!fill(deadline)) {
-      ::close(fd_);
-      throw std::runtime_error("no upgrade response");
-    }
-  auto head = in_.substr(0, end);
-  in_.erase(0, end + 4);
+  // Frames the server sent right behind its answer stay in in_.
+  auto head = read_response(false, std::chrono::seconds{10});
   if (head.rfind("HTTP/1.1 101", 0) != 0
-      || head.find(handshake_accept) == std::string::npos) {
-    ::close(fd_);
+      || header_value(head, "Sec-WebSocket-Accept") != handshake_accept)
     throw std::runtime_error("upgrade refused: " + head);
-  }
-}
-
-raw_ws::~raw_ws() {
-  if (fd_ >= 0)
-    ::close(fd_);
-}
-
-bool raw_ws::send_raw(std::string_view bytes, ms timeout) {
-  auto deadline = clock_type::now() + timeout;
-  while (!bytes.empty()) {
-    auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_for(fd_, POLLOUT, deadline))
-        return false;
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
-
-long raw_ws::try_send(std::string_view bytes) {
-  auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  if (n >= 0)
-    return static_cast<long>(n);
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-    return 0;
-  return -1;
-}
-
-bool raw_ws::fill(clock_type::time_point deadline) {
-  if (eof_)
-    return false;
-  for (;;) {
-    char buf[65536];
-    auto n = ::recv(fd_, buf, sizeof(buf), 0);
-    if (n > 0) {
-      in_.append(buf, static_cast<std::size_t>(n));
-      return true;
-    }
-    if (n == 0) {
-      eof_ = true;
-      return false;
-    }
-    if (errno == EINTR)
-      continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      eof_ = true; // reset: the server is gone just the same
-      return false;
-    }
-    if (!wait_for(fd_, POLLIN, deadline))
-      return false;
-  }
 }
 
 std::optional<raw_frame> raw_ws::read_frame(ms timeout) {
@@ -270,16 +147,6 @@ std::optional<std::uint16_t> raw_ws::read_close(ms timeout, int* skipped) {
     if (skipped)
       ++*skipped;
   }
-}
-
-bool raw_ws::wait_eof(ms timeout) {
-  auto deadline = clock_type::now() + timeout;
-  while (!eof_) {
-    in_.clear();
-    if (!fill(deadline) && !eof_)
-      return false;
-  }
-  return true;
 }
 
 } // namespace h2h::test

@@ -1,13 +1,14 @@
-// A raw WebSocket client for conformance tests: writes any bytes (unmasked,
-// reserved bits, bad opcodes, split frames) and reads the server's frames as
-// they are. Every call is bounded in time.
+// A raw WebSocket client for conformance tests, on raw_conn: writes any
+// bytes (unmasked, reserved bits, bad opcodes, split frames) and reads the
+// server's frames as they are. Every call is bounded in time.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "raw_conn.hpp"
 
 namespace h2h::test {
 
@@ -53,30 +54,18 @@ struct raw_ws_options {
   int receive_buffer_bytes = 0;
 };
 
-class raw_ws {
+/// A raw connection after a completed WebSocket upgrade: frames go out as
+/// any bytes (send_raw, try_send) and come back as the server sent them.
+class raw_ws : public raw_conn {
 public:
-  using ms = std::chrono::milliseconds;
-
   /// Connects and completes the handshake; throws on failure.
   explicit raw_ws(std::uint16_t port, raw_ws_options options = {});
-  ~raw_ws();
-
-  raw_ws(const raw_ws&) = delete;
-  raw_ws& operator=(const raw_ws&) = delete;
-
-  /// Writes `bytes` completely; false when the connection is gone or the
-  /// timeout passed.
-  bool send_raw(std::string_view bytes, ms timeout = ms{5000});
 
   /// Writes one frame (see make_frame).
   bool send_frame(std::uint8_t opcode, std::string_view payload,
                   bool fin = true, std::uint8_t rsv = 0, bool masked = true) {
     return send_raw(make_frame(opcode, payload, fin, rsv, masked));
   }
-
-  /// Writes what fits without waiting: the bytes taken, 0 when the socket
-  /// is full, -1 when the connection is gone (reset, closed).
-  long try_send(std::string_view bytes);
 
   /// The next frame, or nullopt on timeout or when the server closed TCP.
   std::optional<raw_frame> read_frame(ms timeout = ms{5000});
@@ -85,22 +74,6 @@ public:
   /// timeout or end of stream. `skipped` counts the other frames.
   std::optional<std::uint16_t> read_close(ms timeout = ms{5000},
                                           int* skipped = nullptr);
-
-  /// True when the server closes TCP within `timeout` (frames that arrive
-  /// meanwhile are dropped).
-  bool wait_eof(ms timeout = ms{5000});
-
-  /// True once the server closed TCP (seen by a read).
-  bool eof() const {
-    return eof_;
-  }
-
-private:
-  bool fill(std::chrono::steady_clock::time_point deadline);
-
-  int fd_ = -1;
-  std::string in_;
-  bool eof_ = false;
 };
 
 } // namespace h2h::test

@@ -156,6 +156,24 @@ nlohmann::json ws_client::recv_json(ms timeout) {
   return nlohmann::json::parse(*text);
 }
 
+std::optional<nlohmann::json>
+ws_client::recv_where(const std::function<bool(const nlohmann::json&)>& pred,
+                      ms timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto left = std::chrono::duration_cast<ms>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::nullopt;
+    auto text = recv(left);
+    if (!text)
+      return std::nullopt;
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_discarded() && pred(j))
+      return j;
+  }
+}
+
 std::optional<std::uint16_t> ws_client::wait_closed(ms timeout) {
   impl_->start_read();
   impl_->run_until(
@@ -179,6 +197,25 @@ void ws_client::close(std::uint16_t code) {
 
 bool ws_client::closed() const {
   return impl_->is_closed;
+}
+
+ws_options with_query_token(const std::string& token) {
+  ws_options o;
+  o.target = "/message?access_token=" + token;
+  return o;
+}
+
+ws_options with_header_token(const std::string& token) {
+  ws_options o;
+  o.headers["Authorization"] = "Bearer " + token;
+  return o;
+}
+
+std::optional<nlohmann::json> next_error(ws_client& c,
+                                         std::chrono::milliseconds timeout) {
+  return c.recv_where(
+    [](const nlohmann::json& j) { return j.value("type", "") == "ERROR"; },
+    timeout);
 }
 
 nlohmann::json enter_frame(const std::string& room, const std::string& sender,

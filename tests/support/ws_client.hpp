@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -48,6 +49,12 @@ public:
   /// The next message as JSON; throws on timeout or close.
   nlohmann::json recv_json(ms timeout = ms{5000});
 
+  /// The next JSON message that satisfies `pred`; the messages before it
+  /// (also any that is not JSON) are dropped. nullopt on timeout or close.
+  std::optional<nlohmann::json>
+  recv_where(const std::function<bool(const nlohmann::json&)>& pred,
+             ms timeout = ms{5000});
+
   /// Waits until the server closes; returns its close code (nullopt on
   /// timeout). Messages that arrive meanwhile are dropped.
   std::optional<std::uint16_t> wait_closed(ms timeout = ms{5000});
@@ -61,6 +68,16 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
+
+/// Options that carry an access token in the URL (`?access_token=`, as
+/// browsers must) or in an `Authorization: Bearer` header.
+ws_options with_query_token(const std::string& token);
+ws_options with_header_token(const std::string& token);
+
+/// The next ERROR frame (see ws_client::recv_where).
+std::optional<nlohmann::json> next_error(ws_client& c,
+                                         std::chrono::milliseconds timeout
+                                         = std::chrono::milliseconds{5000});
 
 /// Frame builders for the raw JSON protocol.
 nlohmann::json enter_frame(const std::string& room, const std::string& sender,
