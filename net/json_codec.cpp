@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "net/display_name.hpp"
 #include "net/utf8.hpp"
 
 namespace h2h::net {
@@ -118,6 +119,9 @@ decode_result decode_client_frame(std::string_view text,
                   "sender is longer than " + std::to_string(limits.max_sender)
                     + " characters",
                   cmid);
+  if (auto problem = display_name_problem(cmd.sender);
+      !cmd.sender.empty() && !problem.empty())
+    return refuse(errc::bad_frame, "sender " + problem, cmid);
   if (!optional_string(doc, "message", cmd.text))
     return refuse(errc::bad_frame, "message must be a string", cmid);
   if (cmd.kind == command_kind::message) {

@@ -215,6 +215,19 @@ TEST(json_refuse, sender_over_64_chars_is_chat_004) {
   EXPECT_EQ(refused(frame(65)).code, errc::bad_frame);
 }
 
+// The name rule of join and profile (docs/security.md) holds for the
+// names trusted-mode frames carry too: they reach every member's screen.
+TEST(json_refuse, sender_with_control_or_bidi_characters_is_chat_004) {
+  for (std::string name : {R"(al\u0007ice)", R"(al\nice)", R"(al\u202eice)",
+                           R"(al\u2028ice)", R"(al\u0085ice)"}) {
+    auto r
+      = refused(R"({"type":"ENTER","roomId":"r1","sender":")" + name + "\"}");
+    EXPECT_EQ(r.code, errc::bad_frame) << name;
+    EXPECT_NE(r.message.find("sender"), std::string::npos) << r.message;
+  }
+  ok(R"({"type":"ENTER","roomId":"r1","sender":"\u00e9l\u00e8ve \u200f"})");
+}
+
 TEST(json_refuse, invalid_room_ids_are_chat_004) {
   std::vector<std::string> rooms = {
     "a b", "a/b", std::string(65, 'r'), "r\xc3\xa9", "r.1", "../x", "r\\u0000"};
