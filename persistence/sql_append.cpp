@@ -1,5 +1,6 @@
 // The store over an SQL connection: appending room events, with one outcome
 // per event (committed, duplicate, conflict, room deleted, unstorable).
+#include <string_view>
 #include <unordered_set>
 
 #include <spdlog/spdlog.h>
@@ -47,6 +48,25 @@ constexpr std::size_t statement_bytes_max = 4 * 1024 * 1024;
 std::size_t bytes_of(const room_event& ev) {
   return ev.room_id.size() + ev.sender.size() * 2 + ev.text.size()
          + ev.client_msg_id.size() + 64;
+}
+
+/// Characters of UTF-8 text (what MySQL's VARCHAR lengths count).
+std::size_t chars(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+/// Whether every value fits its column (the MySQL schema: VARCHAR(64) in
+/// characters, TEXT in 65,535 bytes). Both stores check it here, before
+/// the insert, so that they refuse the same events; MySQL's strict mode
+/// stays behind it.
+bool fits_columns(const room_event& ev) {
+  constexpr std::size_t id_chars = 64;
+  constexpr std::size_t body_bytes = 65535;
+  return chars(ev.room_id) <= id_chars && chars(ev.sender) <= id_chars
+         && chars(ev.client_msg_id) <= id_chars && ev.text.size() <= body_bytes;
 }
 
 /// "(?,?)" groups for an IN list of `n` values.
@@ -108,7 +128,12 @@ void sql_store::append_range(const std::vector<room_event>& batch,
   for (auto i = first; i < last; ++i) {
     if (gone.count(batch[i].room_id) > 0)
       out[i].status = append_status::room_deleted;
-    else
+    else if (!fits_columns(batch[i])) {
+      spdlog::warn("store: seq {} of room {} cannot be stored: a value is "
+                   "longer than its column",
+                   batch[i].seq, batch[i].room_id);
+      out[i].status = append_status::unstorable;
+    } else
       rows.push_back(i);
   }
   if (rows.empty())
