@@ -10,7 +10,7 @@
 #include <string_view>
 #include <utility>
 
-#include "net/ws_frame.hpp"
+#include "net/ws/ws_frame.hpp"
 
 namespace h2h::bench {
 

@@ -14,9 +14,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/persistence_actor.hpp"
-#include "actors/types.hpp"
-#include "persistence/sql_store.hpp"
+#include "actors/store/persistence_actor.hpp"
+#include "actors/vocabulary/types.hpp"
+#include "persistence/sql/sql_store.hpp"
 
 namespace h2h::bench {
 

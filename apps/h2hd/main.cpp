@@ -10,7 +10,7 @@
 #include "config/loader.hpp"
 #include "config/log.hpp"
 #include "h2h_version.hpp"
-#include "net/node.hpp"
+#include "apps/h2hd/node.hpp"
 
 int main(int argc, char** argv) {
   using namespace h2h;

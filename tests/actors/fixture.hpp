@@ -14,16 +14,16 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "actors/client_link.hpp"
-#include "actors/interfaces.hpp"
-#include "actors/persistence_actor.hpp"
-#include "persistence/sql.hpp"
-#include "persistence/sql_store.hpp"
+#include "actors/chat/client_link.hpp"
+#include "actors/vocabulary/interfaces.hpp"
+#include "actors/store/persistence_actor.hpp"
+#include "persistence/sql/sql.hpp"
+#include "persistence/sql/sql_store.hpp"
 #include "forwarding_store.hpp"
-#include "actors/room_actor.hpp"
-#include "actors/room_directory.hpp"
-#include "actors/session_actor.hpp"
-#include "actors/types.hpp"
+#include "actors/chat/room_actor.hpp"
+#include "actors/chat/room_directory.hpp"
+#include "actors/chat/session_actor.hpp"
+#include "actors/vocabulary/types.hpp"
 
 namespace h2h::test {
 

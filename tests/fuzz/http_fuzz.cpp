@@ -29,16 +29,16 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <nlohmann/json.hpp>
 
-#include "actors/metrics.hpp"
-#include "net/api.hpp"
-#include "net/crypto.hpp"
-#include "net/jwt.hpp"
-#include "net/ops_routes.hpp"
-#include "net/password.hpp"
-#include "net/registry.hpp"
-#include "net/router.hpp"
-#include "persistence/sql.hpp"
-#include "persistence/sql_store.hpp"
+#include "actors/vocabulary/metrics.hpp"
+#include "net/rest/api.hpp"
+#include "net/security/crypto.hpp"
+#include "net/security/jwt.hpp"
+#include "net/rest/ops_routes.hpp"
+#include "net/security/password.hpp"
+#include "net/server/registry.hpp"
+#include "net/http/router.hpp"
+#include "persistence/sql/sql.hpp"
+#include "persistence/sql/sql_store.hpp"
 #include "invariant.hpp"
 
 namespace net = h2h::net;

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "net/json_codec.hpp"
-#include "net/utf8.hpp"
+#include "net/protocol/raw_json/json_codec.hpp"
+#include "net/protocol/utf8.hpp"
 #include "invariant.hpp"
 
 namespace net = h2h::net;

@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "net/crypto.hpp"
-#include "net/jwt.hpp"
+#include "net/security/crypto.hpp"
+#include "net/security/jwt.hpp"
 #include "invariant.hpp"
 
 namespace net = h2h::net;

@@ -15,8 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "net/utf8.hpp"
-#include "net/ws_frame.hpp"
+#include "net/protocol/utf8.hpp"
+#include "net/ws/ws_frame.hpp"
 #include "invariant.hpp"
 
 namespace ws = h2h::net::ws;

@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "net/json_codec.hpp"
-#include "net/utf8.hpp"
+#include "net/protocol/raw_json/json_codec.hpp"
+#include "net/protocol/utf8.hpp"
 
 using h2h::net::codec_limits;
 using h2h::net::decode_client_frame;

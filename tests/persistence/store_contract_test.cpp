@@ -9,9 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "persistence/migrations.hpp"
-#include "persistence/sql.hpp"
-#include "persistence/sql_store.hpp"
+#include "persistence/sql/migrations.hpp"
+#include "persistence/sql/sql.hpp"
+#include "persistence/sql/sql_store.hpp"
 
 using namespace h2h;
 

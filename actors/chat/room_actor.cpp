@@ -1,0 +1,435 @@
+// The room actor: one per active room; assigns seqs, dedupes, has every
+// event committed before anyone sees it, replays, and fans out.
+#include "actors/chat/room_actor.hpp"
+
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/chat/fan_out.hpp"
+#include "actors/chat/room_admission.hpp"
+#include "actors/chat/room_fence.hpp"
+#include "actors/chat/room_replay.hpp"
+
+namespace h2h {
+
+// -- room behaviour
+// -------------------------------------------------------------
+
+namespace {
+
+using ack_promise = caf::typed_response_promise<publish_ack>;
+using namespace room_internal;
+
+/// Builds the next event of the room (seq and time assigned here, once).
+room_event next_event(room_state& st, event_kind kind, std::string sender,
+                      std::int64_t sender_id, std::string text,
+                      std::string client_msg_id) {
+  room_event ev;
+  ev.room_id = st.id;
+  ev.seq = ++st.last_seq;
+  ev.kind = kind;
+  ev.sender = std::move(sender);
+  ev.sender_id = sender_id;
+  ev.text = std::move(text);
+  ev.ts_ms = st.env->now_ms ? st.env->now_ms() : 0;
+  ev.client_msg_id = std::move(client_msg_id);
+  return ev;
+}
+
+void arm_idle_timer(room_pointer self) {
+  auto& st = self->state;
+  auto gen = ++st.idle_generation;
+  self->delayed_send(self, st.env->idle_timeout, idle_chk_atom_v, gen);
+}
+
+void maybe_idle(room_pointer self) {
+  auto& st = self->state;
+  if (st.members.empty() && st.pending.empty())
+    arm_idle_timer(self);
+}
+
+void remember_committed(room_state& st, const room_event& ev) {
+  if (st.env->replay_ring > 0) {
+    st.ring.push_back(ev);
+    if (st.ring.size() > st.env->replay_ring)
+      st.ring.pop_front();
+  }
+}
+
+/// Sends a committed event to every member, encoded once and shared by all;
+/// members whose replay is still being read get it afterwards. A member
+/// never gets a seq at or below one it had (a few integers per member, no
+/// allocation per delivery).
+void fan_out(room_pointer self, room_event ev) {
+  auto& st = self->state;
+  if (st.env->encode)
+    ev.wire = st.env->encode(ev);
+  remember_committed(st, ev);
+  event_batch batch;
+  batch.events.push_back(std::move(ev));
+  const auto& sent = batch.events.front();
+  std::optional<caf::message> msg; // built once, for members without sinks
+  std::size_t receivers = 0;
+  for (auto& [addr, m] : st.members) {
+    if (sent.seq <= m.delivered)
+      continue;
+    if (m.replay != 0) {
+      room_detail::hold(st, m, sent);
+      continue;
+    }
+    m.delivered = sent.seq;
+    if (m.sink) {
+      m.sink->deliver(batch);
+      ++receivers;
+    } else {
+      if (!msg)
+        msg = caf::make_message(batch);
+      send_shared(self, m.handle, *msg);
+      ++receivers;
+    }
+  }
+  auto& metrics = *st.env->metrics;
+  metrics.events.fetch_add(1, std::memory_order_relaxed);
+  metrics.deliveries.fetch_add(receivers, std::memory_order_relaxed);
+}
+
+/// Removes the oldest uncommitted event, which must be `seq` (the store
+/// answers in order).
+uncommitted take_pending(room_state& st, std::uint64_t seq) {
+  auto i = st.pending.begin();
+  if (i == st.pending.end() || i->event.seq != seq) {
+    spdlog::error("room {}: commit of seq {} arrived out of order", st.id, seq);
+    while (i != st.pending.end() && i->event.seq != seq)
+      ++i;
+    if (i == st.pending.end())
+      return {};
+  }
+  auto u = std::move(*i);
+  st.pending.erase(i);
+  if (!u.event.client_msg_id.empty())
+    st.pending_ids.erase(dedupe_window::key(u.event.sender_id, u.event.sender,
+                                            u.event.client_msg_id));
+  return u;
+}
+
+void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
+  auto& st = self->state;
+  auto u = take_pending(st, seq);
+  if (!u.event.client_msg_id.empty())
+    st.recent.remember(u.event.sender_id, u.event.sender, u.event.client_msg_id,
+                       ack);
+  if (ack.status != append_status::duplicate) {
+    st.committed_seq = seq;
+    fan_out(self, std::move(u.event));
+  } else {
+    // Stored long ago (older than the window): nothing new to broadcast.
+    st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (std::size_t i = 0; i < u.waiters.size(); ++i) {
+    auto a = ack;
+    if (i > 0)
+      a.status = append_status::duplicate;
+    u.waiters[i].deliver(a);
+  }
+  maybe_idle(self);
+}
+
+void on_commit_failed(room_pointer self, std::uint64_t seq,
+                      const caf::error& err) {
+  auto& st = self->state;
+  spdlog::error("room {}: seq {} not committed: {}", st.id, seq,
+                self->system().render(err));
+  auto u = take_pending(st, seq);
+  for (auto& w : u.waiters)
+    w.deliver(err);
+  switch (to_errc(err)) {
+    case errc::seq_conflict: // another writer: where does the room stand?
+      reload_seq(self);
+      break;
+    case errc::no_such_room: // deleted (the store refused it for good)
+      end_deleted(self);
+      return;
+    default:
+      break;
+  }
+  maybe_idle(self);
+}
+
+/// Hands a new event to the store; it goes out once committed. While the
+/// room reloads its last seq, the event waits (its seq is then replaced).
+void submit(room_pointer self, room_event ev, ack_promise* promise) {
+  auto& st = self->state;
+  if (st.seq_stale)
+    reload_seq(self);
+  if (st.reloading && st.unsent >= unsent_max) {
+    spdlog::warn("room {}: {} events wait for a seq reload; refused one", st.id,
+                 st.unsent);
+    if (promise)
+      promise->deliver(
+        caf::make_error(errc::unavailable, "room unavailable, retry"));
+    return;
+  }
+  auto seq = ev.seq;
+  if (!ev.client_msg_id.empty())
+    st.pending_ids.emplace(
+      dedupe_window::key(ev.sender_id, ev.sender, ev.client_msg_id), seq);
+  uncommitted u;
+  u.event = ev;
+  if (promise)
+    u.waiters.push_back(*promise);
+  st.pending.push_back(std::move(u));
+  if (st.reloading)
+    ++st.unsent;
+  else
+    send_append(self, std::move(ev));
+}
+
+void remove_member(room_pointer self, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto i = st.members.find(who);
+  if (i == st.members.end())
+    return;
+  if (i->second.replay != 0) {
+    // Not in the room yet (its replay is read): it leaves without a notice.
+    room_detail::drop_entering(
+      self, who, caf::make_error(errc::unavailable, "left while entering"));
+    return;
+  }
+  auto sender = std::move(i->second.sender);
+  auto sender_id = i->second.sender_id;
+  self->demonitor(who);
+  st.members.erase(i);
+  if (persist_queue_full(st)) {
+    // The member leaves anyway; only its notice is skipped (no seq used).
+    maybe_idle(self);
+    return;
+  }
+  submit(
+    self,
+    next_event(st, event_kind::exit, sender, sender_id, sender + " left.", {}),
+    nullptr);
+}
+
+/// Drops every session of `member` (or all, for 0) from the room, telling
+/// each why.
+void drop_sessions(room_pointer self, std::int64_t member, errc why) {
+  auto& st = self->state;
+  std::vector<caf::actor_addr> gone;
+  std::vector<caf::actor_addr> entering; // refused instead
+  for (auto& [addr, m] : st.members)
+    if (member == 0 || m.sender_id == member) {
+      if (m.replay != 0) {
+        entering.push_back(addr);
+        continue;
+      }
+      self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
+      gone.push_back(addr);
+    }
+  for (auto& addr : entering)
+    room_detail::drop_entering(self, addr, caf::make_error(why));
+  for (auto& addr : gone)
+    remove_member(self, addr);
+}
+
+void apply_change(room_pointer self, const room_change& change) {
+  auto& st = self->state;
+  switch (change.kind) {
+    case room_change_kind::member_added:
+      st.allowed.insert(change.member_id);
+      st.recorded.insert(change.member_id);
+      break;
+    case room_change_kind::member_removed:
+      st.allowed.erase(change.member_id);
+      st.recorded.erase(change.member_id);
+      drop_sessions(self, change.member_id, errc::not_member);
+      break;
+    case room_change_kind::deleted:
+      room_detail::drop_all_entering(
+        self,
+        caf::make_error(errc::no_such_room, "room " + st.id + " was deleted"));
+      for (auto& [addr, m] : st.members) {
+        self->send(m.handle, removed_atom_v, st.id,
+                   caf::make_error(errc::no_such_room));
+        self->demonitor(addr);
+      }
+      st.members.clear();
+      refuse_pending(self, caf::make_error(errc::no_such_room,
+                                           "room " + st.id + " was deleted"));
+      spdlog::info("room {} deleted", st.id);
+      self->quit();
+      break;
+  }
+}
+
+void apply_snapshot(room_pointer self, room_snapshot& snap) {
+  auto& st = self->state;
+  st.last_seq = st.committed_seq = snap.last_seq;
+  st.is_private = snap.is_private;
+  st.allowed.insert(snap.members.begin(), snap.members.end());
+  auto ring_from = snap.recent.size() > st.env->replay_ring
+                     ? snap.recent.size() - st.env->replay_ring
+                     : 0;
+  for (std::size_t i = 0; i < snap.recent.size(); ++i) {
+    auto& ev = snap.recent[i];
+    if (!ev.client_msg_id.empty())
+      st.recent.remember(
+        ev.sender_id, ev.sender, ev.client_msg_id,
+        publish_ack{ev.seq, ev.ts_ms, append_status::duplicate});
+    if (i >= ring_from) {
+      if (st.env->encode)
+        ev.wire = st.env->encode(ev);
+      st.ring.push_back(std::move(ev));
+    }
+  }
+}
+
+} // namespace
+
+namespace room_detail {
+
+void announce(room_pointer self, event_kind kind, const std::string& sender,
+              std::int64_t sender_id) {
+  auto& st = self->state;
+  auto text = sender + (kind == event_kind::enter ? " entered." : " left.");
+  submit(self, next_event(st, kind, sender, sender_id, std::move(text), {}),
+         nullptr);
+}
+
+void settle(room_pointer self) {
+  maybe_idle(self);
+}
+
+} // namespace room_detail
+
+room_actor::behavior_type room(room_pointer self, std::string id,
+                               room_env_ptr env, directory_actor directory,
+                               room_creator creator) {
+  auto& st = self->state;
+  st.id = std::move(id);
+  st.env = std::move(env);
+  st.directory = std::move(directory);
+  st.recent = dedupe_window{st.env->dedupe_window};
+  st.env->metrics->rooms_active.fetch_add(1, std::memory_order_relaxed);
+  st.env->metrics->rooms_started.fetch_add(1, std::memory_order_relaxed);
+  self->attach_functor([metrics = st.env->metrics] {
+    metrics->rooms_active.fetch_sub(1, std::memory_order_relaxed);
+  });
+  self->set_down_handler(
+    [self](const caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->set_error_handler([self](caf::error& err) {
+    spdlog::warn("room {}: {}", self->state.id, self->system().render(err));
+  });
+  // Seqs continue where the store left off: nothing else is handled before
+  // the room knows its last seq. The directory spawns a room only to forward
+  // an ENTER, so no idle timer is armed yet.
+  load_or_create(self, std::move(creator), [self](room_snapshot& snap) {
+    if (snap.deleted) {
+      become_deleted(self);
+      return;
+    }
+    apply_snapshot(self, snap);
+  });
+  return {
+    [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
+      if (auto refusal = refuse_enter(self, req)) {
+        ++self->state.enters_seen;
+        return std::move(*refusal);
+      }
+      return room_detail::enter(self, req);
+    },
+    [self](caf::publish_atom,
+           publish_request& req) -> caf::result<publish_ack> {
+      auto& st = self->state;
+      auto& metrics = *st.env->metrics;
+      if (!req.client_msg_id.empty()) {
+        if (auto* ack
+            = st.recent.find(req.sender_id, req.sender, req.client_msg_id)) {
+          metrics.duplicates.fetch_add(1, std::memory_order_relaxed);
+          return *ack;
+        }
+        auto key
+          = dedupe_window::key(req.sender_id, req.sender, req.client_msg_id);
+        if (auto i = st.pending_ids.find(key); i != st.pending_ids.end()) {
+          // A retry while the original is being committed: same answer.
+          for (auto& u : st.pending)
+            if (u.event.seq == i->second) {
+              auto promise = self->make_response_promise<publish_ack>();
+              u.waiters.push_back(promise);
+              return promise;
+            }
+        }
+      }
+      if (metrics.persist_queue.load(std::memory_order_relaxed)
+          >= st.env->persist_queue_max) {
+        metrics.refused_full.fetch_add(1, std::memory_order_relaxed);
+        return caf::make_error(errc::unavailable,
+                               "store unavailable, retry later");
+      }
+      metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+      auto promise = self->make_response_promise<publish_ack>();
+      submit(self,
+             next_event(st, event_kind::message, std::move(req.sender),
+                        req.sender_id, std::move(req.text),
+                        std::move(req.client_msg_id)),
+             &promise);
+      return promise;
+    },
+    [self](exit_atom, const session_actor& who) {
+      remove_member(self, who.address());
+    },
+    [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
+    [self](change_atom, room_change& change) { apply_change(self, change); },
+    [self](stop_atom) {
+      room_detail::drop_all_entering(
+        self, caf::make_error(errc::unavailable, "room stopping, retry"));
+      self->quit();
+    },
+    [self](replay_chk_atom) { room_detail::on_replay_tick(self); },
+  };
+}
+
+// -- what the room's other files use (room_fence.hpp) -------------------------
+
+namespace room_internal {
+
+void send_append(room_pointer self, room_event ev) {
+  auto seq = ev.seq;
+  self
+    ->request(self->state.env->persistence, caf::infinite, append_atom_v,
+              std::move(ev))
+    .then([self, seq](publish_ack& ack) { on_committed(self, seq, ack); },
+          [self, seq](caf::error& err) { on_commit_failed(self, seq, err); });
+}
+
+void idle_if_unused(room_pointer self) {
+  maybe_idle(self);
+}
+
+void end_deleted(room_pointer self) {
+  apply_change(self, room_change{self->state.id, room_change_kind::deleted, 0});
+}
+
+void check_idle(room_pointer self, std::uint64_t gen) {
+  auto& st = self->state;
+  if (gen != st.idle_generation || !st.members.empty() || !st.pending.empty())
+    return;
+  self
+    ->request(st.directory, std::chrono::seconds(10), idle_atom_v, st.id,
+              st.enters_seen)
+    .then(
+      [self](bool stop) {
+        if (stop) {
+          spdlog::debug("room {} stops after idle timeout", self->state.id);
+          self->quit();
+        }
+      },
+      [self](caf::error&) {
+        // The directory is gone (shutdown): nothing routes here any more.
+        self->quit();
+      });
+}
+
+} // namespace room_internal
+
+} // namespace h2h

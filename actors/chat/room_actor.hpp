@@ -1,0 +1,163 @@
+// The room actor: one per active room; assigns seqs, dedupes, has every
+// event committed before anyone sees it, replays, and fans out.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/chat/client_link.hpp"
+#include "actors/chat/dedupe_window.hpp"
+#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/metrics.hpp"
+#include "actors/chat/room_creation.hpp"
+
+namespace h2h {
+
+/// Encodes an event once into the bytes every raw-JSON receiver gets.
+using event_encoder
+  = std::function<std::shared_ptr<const std::string>(const room_event&)>;
+
+/// What every room on a node shares: settings and injected functions.
+struct room_env {
+  std::chrono::milliseconds idle_timeout{60000};
+  std::size_t replay_ring = 256;
+  std::size_t dedupe_window = 4096;
+  /// Appends waiting for the store on this node beyond which publishes get
+  /// CHAT_006 instead of a seq.
+  std::int64_t persist_queue_max = 100000;
+  /// Events read from the store per replay step.
+  std::size_t replay_chunk = 1000;
+  /// An ENTER of a room nobody created creates it (DESIGN.md §2.1), at most
+  /// `rooms_created_per_hour` per creator; the directory tracks at most
+  /// `creators_tracked` creators.
+  bool create_on_enter = true;
+  std::size_t rooms_created_per_hour = 60;
+  std::size_t creators_tracked = 10000;
+  /// Longest wait for the store when the room loads, and for the whole
+  /// replay of one ENTER (then CHAT_006). Sessions wait longer for an ENTER
+  /// (see session_env::request_timeout), so the room's answer comes first.
+  std::chrono::milliseconds read_timeout{10000};
+  /// Bytes of live events one replay may hold back while it reads the
+  /// store; past this it drops them and reads them from the store later.
+  std::size_t replay_hold_bytes = 262144;
+  /// Wall-clock milliseconds since the epoch (injected so tests control it).
+  std::function<std::int64_t()> now_ms;
+  /// May be empty: receivers then encode themselves.
+  event_encoder encode;
+  persistence_actor persistence;
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
+};
+
+using room_env_ptr = std::shared_ptr<const room_env>;
+
+/// A session present in the room, or entering it while its replay is read.
+struct room_member {
+  session_actor handle;
+  /// Where broadcasts go (see enter_request::sink); may be null.
+  std::shared_ptr<client_link> sink;
+  std::string sender;
+  std::int64_t sender_id = 0;
+  /// The highest seq handed to this member. The room never hands it a seq
+  /// at or below this again: a second ENTER, a replay meeting live events
+  /// and a stale replay answer cannot repeat anything.
+  std::uint64_t delivered = 0;
+  /// Non-zero while its ENTER waits for a replay from the store: the key of
+  /// that replay in room_state::replays. Such a member is not in the room
+  /// yet: live events wait in the replay, no ENTER notice has gone out, and
+  /// it leaves without an EXIT notice.
+  std::uint64_t replay = 0;
+};
+
+/// An ENTER whose replay is being read from the store. The ENTER is
+/// answered only when the replay is complete, or refused (CHAT_006).
+struct replay_job {
+  caf::actor_addr member;
+  /// The member's lastSeq: it had every event up to here.
+  std::uint64_t from = 0;
+  /// The store is read up to here (the committed seq when reading began).
+  std::uint64_t upto = 0;
+  /// The whole replay (every chunk) must be done by then.
+  caf::actor_clock::time_point deadline;
+  /// Live events committed meanwhile, in seq order, at most
+  /// room_env::replay_hold_bytes of them.
+  std::vector<room_event> held;
+  std::size_t held_bytes = 0;
+  /// Events went past the byte bound and were dropped: the replay reads
+  /// them from the store (or the ring) before it ends.
+  bool overflowed = false;
+  /// The ENTER, and any repeat of it, waiting for the answer.
+  std::vector<caf::typed_response_promise<enter_reply>> waiters;
+};
+
+/// An event sent to the store and not committed yet.
+struct uncommitted {
+  room_event event;
+  /// The publisher and anyone who retried the same clientMsgId meanwhile.
+  std::vector<caf::typed_response_promise<publish_ack>> waiters;
+};
+
+struct room_state {
+  std::string id;
+  room_env_ptr env;
+  directory_actor directory;
+  /// Highest seq handed out; seqs above `committed_seq` are in the store's
+  /// hands and seen by no one yet.
+  std::uint64_t last_seq = 0;
+  std::uint64_t committed_seq = 0;
+  std::deque<uncommitted> pending;
+  /// clientMsgId key -> seq, for events in `pending`.
+  std::unordered_map<std::string, std::uint64_t> pending_ids;
+  /// After a seq conflict the room asks the store for its last seq before
+  /// it hands out more: meanwhile the last `unsent` events of `pending`
+  /// wait and get their seqs afterwards. `seq_stale`: a reload failed, the
+  /// next event tries again.
+  bool reloading = false;
+  bool seq_stale = false;
+  std::size_t unsent = 0;
+  std::unordered_map<caf::actor_addr, room_member> members;
+  /// Replays being read, by epoch (ascending = oldest deadline first). A
+  /// fresh epoch per replay: an answer for an epoch that is gone is stale.
+  std::map<std::uint64_t, replay_job> replays;
+  std::uint64_t last_replay_epoch = 0;
+  /// One timer watches the oldest replay's deadline (CAF 0.17 never
+  /// cancels request timeouts; they would pile up per store read).
+  bool replay_timer_armed = false;
+  caf::actor_clock::time_point replay_timer_due;
+  /// Recent committed events for replay, oldest first.
+  std::deque<room_event> ring;
+  dedupe_window recent{0};
+  /// Who may enter: everyone (public) or the members listed (private).
+  bool is_private = false;
+  std::unordered_set<std::int64_t> allowed;
+  /// Members recorded as members of this public room already.
+  std::unordered_set<std::int64_t> recorded;
+  /// ENTERs received through the directory (see directory's idle protocol).
+  std::uint64_t enters_seen = 0;
+  /// Bumped whenever the room stops being idle; stale idle checks ignore.
+  std::uint64_t idle_generation = 0;
+  /// Set when the room does not exist and may not be created: every ENTER
+  /// gets this error until the room stops (room_admission.hpp).
+  caf::error refused;
+
+  static inline const char* name = "h2h.room";
+};
+
+using room_pointer = room_actor::stateful_pointer<room_state>;
+
+/// Spawnable behaviour of a room. It loads its last seq and recent events
+/// from the store before it handles anything else; a room nobody created
+/// yet is created for `creator` when the directory allows it.
+room_actor::behavior_type room(room_pointer self, std::string id,
+                               room_env_ptr env, directory_actor directory,
+                               room_creator creator);
+
+} // namespace h2h

@@ -1,0 +1,31 @@
+// What an ENTER costs a room: the room's start-up loads it, or creates it
+// when the directory allows; ENTERs a room cannot take are refused early.
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "actors/chat/room_actor.hpp"
+
+namespace h2h {
+
+/// Loads the room's state before the room handles anything else. A room
+/// nobody created is created (public, owned by `creator`'s member) only when
+/// the directory allows it (rooms.create_on_enter, the creator's hourly
+/// limit); otherwise the room refuses every ENTER with the directory's error
+/// and stops as soon as no ENTER is on its way to it. `apply` receives the
+/// loaded state.
+void load_or_create(room_pointer self, room_creator creator,
+                    std::function<void(room_snapshot&)> apply);
+
+/// The error for an ENTER that the room refuses before anything else: the
+/// room may not be created, or the ENTER would add a member (and a notice)
+/// while the persistence queue is full (CHAT_006, retry). Nullopt admits it.
+std::optional<caf::error> refuse_enter(room_pointer self,
+                                       const enter_request& req);
+
+/// True when appends waiting for the store on this node reached
+/// `persist_queue_max`: no new event (message or notice) may join them.
+bool persist_queue_full(const room_state& st);
+
+} // namespace h2h

@@ -1,0 +1,36 @@
+// The room directory: the only owner of the map room id -> room actor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "actors/vocabulary/interfaces.hpp"
+#include "actors/chat/room_actor.hpp"
+
+namespace h2h {
+
+struct directory_entry {
+  room_actor room;
+  /// ENTERs forwarded to the room; a room may stop only when it has seen all.
+  std::uint64_t enters_forwarded = 0;
+};
+
+struct directory_state {
+  room_env_ptr env;
+  std::unordered_map<std::string, directory_entry> rooms;
+  /// Rooms created by ENTER, per creator (room_creation.hpp).
+  creation_limiter creators{0, 1};
+
+  static inline const char* name = "h2h.directory";
+};
+
+using directory_pointer = directory_actor::stateful_pointer<directory_state>;
+
+/// Spawnable behaviour of the directory. Rooms spawn on the first ENTER and
+/// stop after an idle timeout (they ask the directory first, which says yes
+/// only when no ENTER is still on its way to them).
+directory_actor::behavior_type room_directory(directory_pointer self,
+                                              room_env_ptr env);
+
+} // namespace h2h

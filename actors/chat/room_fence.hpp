@@ -1,0 +1,48 @@
+// The room's defences around the store's per-event outcomes: the seq reload
+// after a conflict, the refusal of what waits when a room is deleted, and
+// the behaviour of a room whose id was deleted. Private to the room's files.
+#pragma once
+
+#include <cstdint>
+
+#include "actors/chat/room_actor.hpp"
+
+namespace h2h::room_internal {
+
+/// Events that may wait for a seq reload; beyond, publishes get CHAT_006.
+constexpr std::size_t unsent_max = 1024;
+
+// -- provided by room_actor.cpp -----------------------------------------------
+
+/// Sends one event to the persistence actor; its outcome comes back to the
+/// room (on_committed / on_commit_failed).
+void send_append(room_pointer self, room_event ev);
+
+/// Arms the idle timer when the room has no members and nothing pending.
+void idle_if_unused(room_pointer self);
+
+/// Ends the room as a deletion does: sessions are told (CHAT_001), what
+/// waits is refused.
+void end_deleted(room_pointer self);
+
+/// Asks the directory whether the room may stop (idle protocol).
+void check_idle(room_pointer self, std::uint64_t gen);
+
+// -- provided by room_fence.cpp -----------------------------------------------
+
+/// A seq of this room is taken by another writer: asks the store for the
+/// room's last seq; events submitted meanwhile wait unsent and get seqs
+/// above everything used once it answers. Nothing is reused or skipped
+/// silently: what cannot wait is refused (CHAT_006).
+void reload_seq(room_pointer self);
+
+/// Answers every waiter of every uncommitted event with `err` and forgets
+/// the events (the room is going away).
+void refuse_pending(room_pointer self, const caf::error& err);
+
+/// Makes the room refuse everything with CHAT_001: its id was deleted and is
+/// never used again. It stops through the directory's idle protocol, so no
+/// ENTER forwarded to it goes unanswered.
+void become_deleted(room_pointer self);
+
+} // namespace h2h::room_internal

@@ -1,0 +1,425 @@
+// The session actor: one per client connection, the only user of its link.
+#include "actors/chat/session_actor.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+namespace h2h {
+
+bool token_bucket::take(caf::actor_clock::time_point now, double rate,
+                        double burst) {
+  if (last != caf::actor_clock::time_point{}) {
+    auto dt = std::chrono::duration<double>(now - last).count();
+    tokens = std::min(burst, tokens + dt * rate);
+  }
+  last = now;
+  if (tokens < 1.0)
+    return false;
+  tokens -= 1.0;
+  return true;
+}
+
+namespace {
+
+/// The sender name a frame may use, or an error for the client.
+caf::expected<std::string> sender_of(const session_state& st,
+                                     const client_command& cmd) {
+  if (st.identity.authenticated) {
+    if (!cmd.sender.empty() && cmd.sender != st.identity.name)
+      return caf::make_error(errc::forbidden,
+                             "sender does not match the authenticated member");
+    return st.identity.name;
+  }
+  if (cmd.sender.empty())
+    return caf::make_error(errc::bad_frame, "sender is required");
+  return cmd.sender;
+}
+
+/// The text of an error for a client (its context, or a generic line).
+std::string error_text(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  switch (to_errc(err)) {
+    case errc::unavailable:
+      return "room unavailable, retry";
+    default:
+      return std::string{describe(to_errc(err)).code};
+  }
+}
+
+void refuse(session_pointer self, const caf::error& err,
+            const std::string& client_msg_id) {
+  self->state.link->send_error(to_errc(err), error_text(err), client_msg_id);
+}
+
+void entered(session_pointer self);
+void on_entered(session_pointer self, std::uint64_t id,
+                const std::string& room_id, room_actor room);
+void on_enter_failed(session_pointer self, std::uint64_t id,
+                     const caf::error& err);
+void on_message(session_pointer self, client_command& cmd);
+std::optional<pending_publish> take_publish(session_state& st,
+                                            std::uint64_t id);
+void publish_failed(session_pointer self, const pending_publish& p,
+                    const caf::error& err);
+void arm_deadline_timer(session_pointer self);
+void on_exit(session_pointer self, client_command& cmd);
+
+/// What an ENTER or EXIT costs the connection: a token of its send bucket,
+/// and an ENTER of a new room a place among its `rooms_per_session`. False
+/// when the command was refused (and is complete).
+bool charge(session_pointer self, const client_command& cmd) {
+  auto& st = self->state;
+  if (cmd.kind == command_kind::enter && !st.rooms.find(cmd.room_id)
+      && st.rooms.size() >= st.env->rooms_per_session) {
+    // Not GLOBAL_429: waiting does not help, only an EXIT does.
+    st.link->send_error(errc::bad_frame,
+                        "too many rooms on this connection (at most "
+                          + std::to_string(st.env->rooms_per_session)
+                          + "): EXIT one first",
+                        {});
+    st.link->command_done();
+    return false;
+  }
+  if (!st.sends.take(self->clock().now(), st.env->message_rate,
+                     st.env->message_burst)) {
+    st.link->send_error(errc::rate_limited, "sending too fast, slow down", {});
+    st.link->command_done();
+    return false;
+  }
+  return true;
+}
+
+void on_enter(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  auto sender = sender_of(st, cmd);
+  if (!sender) {
+    refuse(self, sender.error(), {});
+    st.link->command_done();
+    return;
+  }
+  if (!charge(self, cmd))
+    return;
+  enter_request req{caf::actor_cast<session_actor>(self), *sender,
+                    st.identity.member_id, cmd.last_seq, st.link};
+  auto room_id = cmd.room_id;
+  // Later frames of this client (e.g. a MESSAGE right after the ENTER) wait
+  // in `backlog` until the room answers, so they find the room entered.
+  // (Not `await`: that keeps a deque chunk in every session actor.)
+  st.entering = true;
+  auto id = ++st.last_publish;
+  st.enters.push_back(
+    {id, self->clock().now() + st.env->request_timeout, room_id, false});
+  arm_deadline_timer(self);
+  // No request timeout: CAF 0.17 would drop an answer that comes after it
+  // (the room would keep a member the session does not know) and keep the
+  // timeout for its whole span. The deadline tick gives the ENTER up.
+  self
+    ->request(st.directory, caf::infinite, enter_atom_v, room_id,
+              std::move(req))
+    .then(
+      [self, id, room_id](enter_reply& reply) {
+        on_entered(self, id, room_id, std::move(reply.room));
+      },
+      [self, id](caf::error& err) { on_enter_failed(self, id, err); });
+}
+
+/// The ENTER `id` in flight or given up; nullptr when it is not kept.
+pending_enter* find_enter(session_state& st, std::uint64_t id) {
+  for (auto& e : st.enters)
+    if (e.id == id)
+      return &e;
+  return nullptr;
+}
+
+void forget_enter(session_state& st, std::uint64_t id) {
+  st.enters.erase(
+    std::remove_if(st.enters.begin(), st.enters.end(),
+                   [id](const pending_enter& e) { return e.id == id; }),
+    st.enters.end());
+  if (st.enters.empty())
+    std::vector<pending_enter>{}.swap(st.enters);
+}
+
+bool is_current(const session_state& st, std::uint64_t id) {
+  return st.entering && !st.enters.empty() && st.enters.back().id == id;
+}
+
+/// The answer to an ENTER given up at its deadline: the room has the member
+/// now. Session and room must agree, so the session adopts it (a retried
+/// ENTER then repeats nothing, and the client sees its own ENTER notice) or,
+/// when the client left the room meanwhile, tells the room so.
+void late_entered(session_pointer self, const std::string& room_id,
+                  const room_actor& room, bool exit_wanted) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<session_actor>(self);
+  if (auto* known = st.rooms.find(room_id)) {
+    if (*known != room)
+      self->send(room, exit_atom_v, me); // an older instance of the room
+    return;
+  }
+  if (st.entering && !st.enters.empty() && st.enters.back().room_id == room_id)
+    return; // the ENTER in flight reaches the same member and settles it
+  // Adopting must not take the connection past its room cap either.
+  if (exit_wanted || st.rooms.size() >= st.env->rooms_per_session)
+    self->send(room, exit_atom_v, me);
+  else
+    st.rooms.set(room_id, room);
+}
+
+void on_entered(session_pointer self, std::uint64_t id,
+                const std::string& room_id, room_actor room) {
+  auto& st = self->state;
+  auto* e = find_enter(st, id);
+  // Not kept any more (too many given up): undo, the side that is safe.
+  bool exit_wanted = e == nullptr || e->exit_wanted;
+  bool current = is_current(st, id);
+  forget_enter(st, id);
+  if (!current) {
+    late_entered(self, room_id, room, exit_wanted);
+    return;
+  }
+  st.rooms.set(room_id, std::move(room));
+  st.link->command_done();
+  entered(self);
+}
+
+void on_enter_failed(session_pointer self, std::uint64_t id,
+                     const caf::error& err) {
+  auto& st = self->state;
+  bool current = is_current(st, id);
+  forget_enter(st, id);
+  if (!current)
+    return; // given up already, and the room did not add the member
+  refuse(self, err, {});
+  st.link->command_done();
+  entered(self);
+}
+
+/// Gives up the ENTER in flight at its deadline: the client hears CHAT_006
+/// and what waited behind the ENTER runs. Its answer may still come.
+void expire_enter(session_pointer self, caf::actor_clock::time_point now) {
+  auto& st = self->state;
+  if (!st.entering || st.enters.empty() || st.enters.back().deadline > now)
+    return;
+  if (st.enters.size() > session_state::max_late_enters)
+    st.enters.erase(st.enters.begin());
+  refuse(self, caf::make_error(caf::sec::request_timeout), {});
+  st.link->command_done();
+  entered(self);
+}
+
+void dispatch(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  if (st.entering) {
+    st.backlog.push_back(std::move(cmd));
+    return;
+  }
+  switch (cmd.kind) {
+    case command_kind::enter:
+      on_enter(self, cmd);
+      break;
+    case command_kind::message:
+      on_message(self, cmd);
+      break;
+    case command_kind::exit:
+      on_exit(self, cmd);
+      break;
+  }
+}
+
+/// The ENTER in flight is answered: what arrived meanwhile runs now, in
+/// order, until the next ENTER.
+void entered(session_pointer self) {
+  auto& st = self->state;
+  st.entering = false;
+  std::size_t i = 0;
+  for (; i < st.backlog.size() && !st.entering; ++i)
+    dispatch(self, st.backlog[i]);
+  st.backlog.erase(st.backlog.begin(),
+                   st.backlog.begin() + static_cast<long>(i));
+  if (st.backlog.empty())
+    std::vector<client_command>{}.swap(st.backlog);
+}
+
+void on_message(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  auto* room = st.rooms.find(cmd.room_id);
+  if (!room) {
+    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
+                        cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
+  auto sender = sender_of(st, cmd);
+  if (!sender) {
+    refuse(self, sender.error(), cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
+  if (!st.sends.take(self->clock().now(), st.env->message_rate,
+                     st.env->message_burst)) {
+    st.link->send_error(errc::rate_limited, "sending too fast, slow down",
+                        cmd.client_msg_id);
+    st.link->command_done();
+    return;
+  }
+  publish_request req{*sender, st.identity.member_id, std::move(cmd.text),
+                      cmd.client_msg_id};
+  // The connection reads on only when earlier sends are answered, which
+  // bounds the sends in flight per connection.
+  auto id = ++st.last_publish;
+  st.publishing.push_back({id, self->clock().now() + st.env->publish_timeout,
+                           cmd.room_id, cmd.client_msg_id});
+  arm_deadline_timer(self);
+  self->request(*room, caf::infinite, caf::publish_atom_v, std::move(req))
+    .then(
+      [self, id](const publish_ack& ack) {
+        auto p = take_publish(self->state, id);
+        if (!p)
+          return; // too late: the client was told to retry already
+        if (!p->client_msg_id.empty())
+          self->state.link->send_ack(p->room_id, p->client_msg_id, ack.seq);
+        self->state.link->command_done();
+      },
+      [self, id](caf::error& err) {
+        if (auto p = take_publish(self->state, id))
+          publish_failed(self, *p, err);
+      });
+}
+
+std::optional<pending_publish> take_publish(session_state& st,
+                                            std::uint64_t id) {
+  auto i = std::lower_bound(
+    st.publishing.begin(), st.publishing.end(), id,
+    [](const pending_publish& p, std::uint64_t x) { return p.id < x; });
+  if (i == st.publishing.end() || i->id != id)
+    return std::nullopt;
+  auto p = std::move(*i);
+  st.publishing.erase(i);
+  return p;
+}
+
+void publish_failed(session_pointer self, const pending_publish& p,
+                    const caf::error& err) {
+  auto& st = self->state;
+  if (to_errc(err) == errc::unavailable && !is_h2h_error(err)) {
+    // The room is gone (the request bounced): the client must ENTER again.
+    // Should it live after all, it drops the member too: both agree.
+    if (auto* room = st.rooms.find(p.room_id)) {
+      self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
+      st.rooms.erase(p.room_id);
+    }
+  }
+  refuse(self, err, p.client_msg_id);
+  st.link->command_done();
+}
+
+/// Makes sure a tick comes when the oldest publish or the ENTER in flight
+/// reaches its deadline.
+void arm_deadline_timer(session_pointer self) {
+  auto& st = self->state;
+  std::optional<caf::actor_clock::time_point> due;
+  if (!st.publishing.empty())
+    due = st.publishing.front().deadline;
+  if (st.entering && !st.enters.empty()
+      && (!due || st.enters.back().deadline < *due))
+    due = st.enters.back().deadline;
+  if (!due || (st.deadline_timer_armed && st.deadline_timer_due <= *due))
+    return;
+  st.deadline_timer_armed = true;
+  st.deadline_timer_due = *due;
+  auto wait = *due - self->clock().now();
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+}
+
+/// Refuses every publish past its deadline (CHAT_006, retry) and gives up
+/// an ENTER past its own.
+void on_deadline_tick(session_pointer self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (now >= st.deadline_timer_due)
+    st.deadline_timer_armed = false;
+  while (!st.publishing.empty() && st.publishing.front().deadline <= now) {
+    auto p = std::move(st.publishing.front());
+    st.publishing.erase(st.publishing.begin());
+    // The room may only be waiting for a slow store: it keeps the member,
+    // and so does the session (a late commit still reaches the client).
+    refuse(self, caf::make_error(caf::sec::request_timeout), p.client_msg_id);
+    st.link->command_done();
+  }
+  if (st.publishing.empty())
+    std::vector<pending_publish>{}.swap(st.publishing);
+  expire_enter(self, now);
+  arm_deadline_timer(self);
+}
+
+void on_exit(session_pointer self, client_command& cmd) {
+  auto& st = self->state;
+  // An ENTER of this room given up before is undone if it is answered.
+  for (auto& e : st.enters)
+    if (e.room_id == cmd.room_id)
+      e.exit_wanted = true;
+  if (auto* room = st.rooms.find(cmd.room_id)) {
+    if (!charge(self, cmd))
+      return; // still in the room: the client may try again
+    self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
+    st.rooms.erase(cmd.room_id);
+  } else {
+    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
+                        cmd.client_msg_id);
+  }
+  st.link->command_done();
+}
+
+} // namespace
+
+session_state::~session_state() {
+  if (env)
+    env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
+  if (link && !disconnected)
+    link->close(close_code::internal_error, "session ended");
+}
+
+session_actor::behavior_type session(session_pointer self, client_link_ptr link,
+                                     directory_actor directory,
+                                     session_identity identity,
+                                     std::shared_ptr<const session_env> env) {
+  auto& st = self->state;
+  st.link = std::move(link);
+  st.directory = std::move(directory);
+  st.identity = std::move(identity);
+  st.env = std::move(env);
+  st.sends.tokens = st.env->message_burst;
+  st.env->metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
+  self->set_error_handler(
+    [](caf::error& err) { spdlog::warn("session: {}", caf::to_string(err)); });
+  return {
+    [self](client_command& cmd) { dispatch(self, cmd); },
+    [self](const event_batch& batch) { self->state.link->deliver(batch); },
+    [self](removed_atom, const std::string& room_id, const caf::error& err) {
+      auto why = to_errc(err);
+      if (!self->state.rooms.erase(room_id))
+        return;
+      self->state.link->send_error(why,
+                                   why == errc::no_such_room
+                                     ? "room " + room_id + " was deleted"
+                                     : "no longer a member of room " + room_id,
+                                   {});
+    },
+    [self](tick_atom) { on_deadline_tick(self); },
+    [self](disconn_atom) {
+      self->state.disconnected = true;
+      auto me = caf::actor_cast<session_actor>(self);
+      for (auto& [id, room] : self->state.rooms)
+        self->send(room, exit_atom_v, me);
+      self->state.rooms.clear();
+      self->quit();
+    },
+  };
+}
+
+} // namespace h2h

@@ -1,0 +1,161 @@
+// The session actor: one per client connection, the only user of its link.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/chat/client_link.hpp"
+#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/metrics.hpp"
+
+namespace h2h {
+
+/// Who is on the other end of a connection.
+struct session_identity {
+  /// True when a token proved the identity; frames may then not name others.
+  bool authenticated = false;
+  std::int64_t member_id = 0;
+  std::string name;
+};
+
+/// A token bucket: `rate` tokens per second, at most `burst` saved up.
+struct token_bucket {
+  double tokens = 40;
+  caf::actor_clock::time_point last{};
+
+  /// Takes one token if there is one; `rate` tokens come back per second,
+  /// up to `burst`.
+  bool take(caf::actor_clock::time_point now, double rate, double burst);
+};
+
+/// Settings every session shares.
+struct session_env {
+  /// Longest wait for the answer to an ENTER. Longer than a new room's
+  /// load, creation permit and creation, or a room's load plus its replay
+  /// deadline (room_env::read_timeout each), so the room's own answer or
+  /// refusal comes first; an answer after it is adopted.
+  std::chrono::milliseconds request_timeout{35000};
+  /// Longest wait for a publish to be committed (the store may be down).
+  std::chrono::milliseconds publish_timeout{60000};
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
+  /// Messages per second and burst a connection may send; ENTER and EXIT
+  /// take from the same bucket.
+  double message_rate = 20;
+  double message_burst = 40;
+  /// Rooms a connection may be in at once.
+  std::size_t rooms_per_session = 100;
+};
+
+/// The rooms a session entered, sorted by id. A flat vector: a session is
+/// in few rooms, and a hash map costs ~130 bytes more per idle connection.
+class entered_rooms {
+public:
+  using value_type = std::pair<std::string, room_actor>;
+  using iterator = std::vector<value_type>::iterator;
+
+  /// The room's actor, or null when the session is not in it.
+  room_actor* find(const std::string& id);
+
+  /// Enters `id`, or replaces the actor of a room already entered.
+  void set(const std::string& id, room_actor room);
+
+  /// Leaves `id`; false when the session was not in it.
+  bool erase(const std::string& id);
+
+  /// Leaves every room and gives the memory back.
+  void clear();
+
+  iterator begin() {
+    return rooms_.begin();
+  }
+  iterator end() {
+    return rooms_.end();
+  }
+  std::size_t size() const {
+    return rooms_.size();
+  }
+
+private:
+  iterator lower_bound(const std::string& id);
+
+  std::vector<value_type> rooms_;
+};
+
+/// An ENTER sent to the directory: the one in flight (while `entering`) or
+/// one given up at its deadline whose answer may still come.
+struct pending_enter {
+  std::uint64_t id = 0;
+  caf::actor_clock::time_point deadline;
+  std::string room_id;
+  /// Given up, and the client sent EXIT for the room since: a late
+  /// admission is undone instead of adopted.
+  bool exit_wanted = false;
+};
+
+/// A publish waiting for its room's answer.
+struct pending_publish {
+  std::uint64_t id = 0;
+  caf::actor_clock::time_point deadline;
+  std::string room_id;
+  std::string client_msg_id;
+};
+
+struct session_state {
+  client_link_ptr link;
+  directory_actor directory;
+  session_identity identity;
+  /// Shared by every session of the node; never null.
+  std::shared_ptr<const session_env> env;
+  /// Rooms this connection entered.
+  entered_rooms rooms;
+  /// Messages, ENTERs and EXITs of this connection.
+  token_bucket sends;
+  /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
+  bool entering = false;
+  std::vector<client_command> backlog;
+  /// The ENTER in flight (last, while `entering`) and those given up before
+  /// it, oldest first; at most `max_late_enters` given up ones are kept.
+  std::vector<pending_enter> enters;
+  static constexpr std::size_t max_late_enters = 4;
+  /// Publishes not answered yet, oldest first (ids and deadlines ascend;
+  /// the connection's read window bounds how many). One timer per session
+  /// checks their deadline instead of a CAF request timeout per publish:
+  /// CAF 0.17 never cancels those, so each held ~150 bytes and the session
+  /// for the whole publish timeout, and fired for nothing.
+  std::vector<pending_publish> publishing;
+  /// The last id given to a publish or an ENTER (one counter for both).
+  std::uint64_t last_publish = 0;
+  /// One tick watches the earliest deadline (publishes and the ENTER).
+  bool deadline_timer_armed = false;
+  /// The connection went away (disconn): nothing to close at the end.
+  bool disconnected = false;
+  caf::actor_clock::time_point deadline_timer_due;
+
+  session_state() = default;
+  session_state(const session_state&) = delete;
+  session_state& operator=(const session_state&) = delete;
+
+  /// CAF 0.17 destroys the state when the actor terminates: the session
+  /// stops counting here (an attached functor would cost a heap node), and
+  /// a session that ends for any other reason than its connection going
+  /// away (an error, an exception, a kill) closes that connection with 1011
+  /// instead of leaving the client talking to no one.
+  ~session_state();
+
+  static inline const char* name = "h2h.session";
+};
+
+using session_pointer = session_actor::stateful_pointer<session_state>;
+
+/// Spawnable behaviour of a session.
+session_actor::behavior_type session(session_pointer self, client_link_ptr link,
+                                     directory_actor directory,
+                                     session_identity identity,
+                                     std::shared_ptr<const session_env> env);
+
+} // namespace h2h

@@ -1,0 +1,336 @@
+// The persistence actor: batches appends (up to N messages or T ms) into one
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, never drops what it accepted, and
+// spreads reads over a few reader workers.
+#include "actors/store/persistence_actor.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/store/store_worker.hpp"
+
+namespace h2h {
+
+namespace {
+
+void flush(persistence_pointer self);
+bool is_current(const persistence_state& st, std::uint64_t gen);
+void arm_watchdog(persistence_pointer self);
+
+void notify_flushed(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.queue.empty() && !st.committing) {
+    for (auto& p : st.flush_waiters)
+      p.deliver(true);
+    st.flush_waiters.clear();
+  }
+}
+
+void arm_window(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.timer_armed)
+    return;
+  st.timer_armed = true;
+  self->delayed_send(self, st.cfg.batch_window, tick_atom_v, ++st.timer_gen);
+}
+
+/// Starts a commit when one is due: the batch is full, the window is zero,
+/// or the window closed (`force`).
+void maybe_flush(persistence_pointer self, bool force) {
+  auto& st = self->state;
+  if (st.committing || st.retry_armed || st.queue.empty())
+    return;
+  if (force || st.queue.size() >= st.cfg.batch_max
+      || st.cfg.batch_window.count() == 0)
+    flush(self);
+  else
+    arm_window(self);
+}
+
+/// Why the store did not take an event, as the error its room (and the
+/// client) gets. Each event has its own outcome: the others of the batch
+/// are not affected.
+caf::error refusal(const room_event& ev, const append_outcome& outcome) {
+  switch (outcome.status) {
+    case append_status::conflict:
+      return caf::make_error(errc::seq_conflict,
+                             "seq " + std::to_string(ev.seq) + " of room "
+                               + ev.room_id + " is taken by another message");
+    case append_status::room_deleted:
+      return caf::make_error(errc::no_such_room,
+                             "room " + ev.room_id + " was deleted");
+    case append_status::unstorable:
+      return caf::make_error(errc::bad_frame,
+                             "message cannot be stored (a value is longer "
+                             "than the store allows); do not retry it");
+    case append_status::committed:
+    case append_status::duplicate:
+      break;
+  }
+  return caf::make_error(errc::internal, "not a refusal");
+}
+
+void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
+                  std::chrono::steady_clock::time_point started) {
+  auto& st = self->state;
+  auto& m = *st.cfg.metrics;
+  auto n = st.in_flight.size();
+  if (acks.size() != n) {
+    spdlog::error("store answered {} outcomes for {} messages", acks.size(), n);
+    for (auto& p : st.in_flight)
+      p.promise.deliver(
+        caf::make_error(errc::internal, "store reply mismatch"));
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      auto& p = st.in_flight[i];
+      if (acks[i].stored())
+        p.promise.deliver(acks[i]);
+      else
+        p.promise.deliver(refusal(p.event, acks[i]));
+    }
+  }
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - started)
+              .count();
+  m.batches.fetch_add(1, std::memory_order_relaxed);
+  m.batched_messages.fetch_add(n, std::memory_order_relaxed);
+  m.commit_us_total.fetch_add(static_cast<std::uint64_t>(us),
+                              std::memory_order_relaxed);
+  m.persist_queue.fetch_sub(static_cast<std::int64_t>(n),
+                            std::memory_order_relaxed);
+  if (!m.store_ok.exchange(true))
+    spdlog::info("store reachable again; {} message(s) waiting",
+                 st.queue.size());
+  st.in_flight.clear();
+  st.committing = false;
+  st.backoff = std::chrono::milliseconds{0};
+  // Whatever queued up meanwhile has waited a whole commit: go at once.
+  maybe_flush(self, true);
+  notify_flushed(self);
+}
+
+void on_commit_failed(persistence_pointer self, const caf::error& err) {
+  auto& st = self->state;
+  auto& m = *st.cfg.metrics;
+  st.committing = false;
+  if (to_errc(err) == errc::seq_conflict) {
+    // Another writer owns these seqs: retrying cannot help.
+    spdlog::error("commit refused: {}", self->system().render(err));
+    auto n = static_cast<std::int64_t>(st.in_flight.size());
+    for (auto& p : st.in_flight)
+      p.promise.deliver(err);
+    st.in_flight.clear();
+    m.persist_queue.fetch_sub(n, std::memory_order_relaxed);
+    maybe_flush(self, true);
+    notify_flushed(self);
+    return;
+  }
+  // Put the batch back in front and try again later, with back-off. The
+  // store's keys make a repeated commit harmless.
+  for (auto i = st.in_flight.rbegin(); i != st.in_flight.rend(); ++i)
+    st.queue.push_front(std::move(*i));
+  st.in_flight.clear();
+  st.backoff = st.backoff.count() == 0
+                 ? st.cfg.retry_min
+                 : std::min(st.backoff * 2, st.cfg.retry_max);
+  m.commit_retries.fetch_add(1, std::memory_order_relaxed);
+  if (m.store_ok.exchange(false))
+    spdlog::error("store unavailable ({}); {} message(s) wait, retrying",
+                  self->system().render(err), st.queue.size());
+  st.retry_armed = true;
+  self->delayed_send(self, st.backoff, retry_atom_v);
+}
+
+void flush(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.committing || st.queue.empty())
+    return;
+  st.timer_armed = false;
+  ++st.timer_gen; // a pending window tick is stale now
+  auto n = std::min(st.queue.size(), st.cfg.batch_max);
+  event_batch batch;
+  batch.events.reserve(n);
+  st.in_flight.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    batch.events.push_back(st.queue.front().event);
+    st.in_flight.push_back(std::move(st.queue.front()));
+    st.queue.pop_front();
+  }
+  st.committing = true;
+  auto gen = ++st.commit_gen;
+  st.commit_deadline = self->clock().now() + st.cfg.commit_timeout;
+  arm_watchdog(self);
+  auto started = std::chrono::steady_clock::now();
+  self->request(st.writer, caf::infinite, commit_atom_v, std::move(batch))
+    .then(
+      [self, gen, started](std::vector<publish_ack>& acks) {
+        if (is_current(self->state, gen))
+          on_committed(self, acks, started);
+      },
+      [self, gen](caf::error& err) {
+        if (is_current(self->state, gen))
+          on_commit_failed(self, err);
+      });
+}
+
+/// False for the late answer of a commit given up at its deadline (its
+/// messages are being retried; the store's keys make that harmless).
+bool is_current(const persistence_state& st, std::uint64_t gen) {
+  return st.committing && st.commit_gen == gen;
+}
+
+/// Makes sure a tick comes by the deadline of the commit in flight. Later
+/// commits have later deadlines: the tick re-arms itself for them.
+void arm_watchdog(persistence_pointer self) {
+  auto& st = self->state;
+  if (!st.committing
+      || (st.watchdog_armed && st.watchdog_due <= st.commit_deadline))
+    return;
+  st.watchdog_armed = true;
+  st.watchdog_due = st.commit_deadline;
+  auto wait = st.commit_deadline - self->clock().now();
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+}
+
+void on_watchdog(persistence_pointer self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (now >= st.watchdog_due)
+    st.watchdog_armed = false;
+  if (st.committing && st.commit_deadline <= now)
+    on_commit_failed(self, caf::make_error(caf::sec::request_timeout));
+  arm_watchdog(self);
+}
+
+/// The reader for a read: the least busy one. Long reads (history, replay
+/// chunks) skip the first reader when there are others, so that short ones
+/// (room loads, pings) never wait behind them there.
+std::size_t pick_reader(const std::vector<std::size_t>& reads_out,
+                        bool long_read) {
+  std::size_t best = long_read && reads_out.size() > 1 ? 1 : 0;
+  for (auto i = best + 1; i < reads_out.size(); ++i)
+    if (reads_out[i] < reads_out[best])
+      best = i;
+  return best;
+}
+
+/// Sends a read to a reader and answers the caller with its result; the
+/// count of reads in flight per reader steers the next ones.
+template <class Result, class... Ts>
+caf::result<Result> read(persistence_pointer self, bool long_read, Ts&&... xs) {
+  auto& st = self->state;
+  if (st.reads_total >= st.cfg.read_queue_max)
+    return caf::make_error(errc::unavailable, "store busy, retry later");
+  auto i = pick_reader(st.reads_out, long_read);
+  ++st.reads_out[i];
+  ++st.reads_total;
+  auto done = [self, i] {
+    --self->state.reads_out[i];
+    --self->state.reads_total;
+  };
+  auto promise = self->template make_response_promise<Result>();
+  // No timeout: the callers have theirs (a CAF 0.17 timeout would stay in
+  // the clock for its whole span, whatever the answer).
+  self->request(st.readers[i], caf::infinite, std::forward<Ts>(xs)...)
+    .then(
+      [done, promise](Result& r) mutable {
+        done();
+        promise.deliver(std::move(r));
+      },
+      [done, promise](caf::error& err) mutable {
+        done();
+        promise.deliver(std::move(err));
+      });
+  return promise;
+}
+
+template <class Behavior>
+store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
+                                store_factory open, bool detached) {
+  if (detached)
+    return self->template spawn<caf::detached + caf::linked>(fn,
+                                                             std::move(open));
+  return self->template spawn<caf::linked>(fn, std::move(open));
+}
+
+} // namespace
+
+persistence_actor::behavior_type persistence(persistence_pointer self,
+                                             store_factory open,
+                                             persistence_settings cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
+  for (std::size_t i = 0; i < std::max<std::size_t>(st.cfg.read_workers, 1);
+       ++i)
+    st.readers.push_back(
+      spawn_worker(self, store_worker, open, st.cfg.detached_workers));
+  st.reads_out.assign(st.readers.size(), 0);
+  self->set_error_handler([](caf::error& err) {
+    spdlog::warn("persistence: {}", caf::to_string(err));
+  });
+  return {
+    [self](append_atom, room_event& ev) -> caf::result<publish_ack> {
+      auto& st = self->state;
+      auto promise = self->make_response_promise<publish_ack>();
+      st.queue.push_back({std::move(ev), promise});
+      st.cfg.metrics->persist_queue.fetch_add(1, std::memory_order_relaxed);
+      maybe_flush(self, false);
+      return promise;
+    },
+    [self](load_atom, std::string& room_id,
+           std::uint64_t recent) -> caf::result<room_snapshot> {
+      return read<room_snapshot>(self, false, load_atom_v, std::move(room_id),
+                                 recent);
+    },
+    [self](create_atom, std::string& room_id, std::int64_t owner,
+           std::uint64_t recent) -> caf::delegated<room_snapshot> {
+      // A write: the writer's connection, behind at most one commit.
+      return self->delegate(self->state.writer, create_atom_v,
+                            std::move(room_id), owner, recent);
+    },
+    [self](history_atom, history_query& q) -> caf::result<history_page> {
+      return read<history_page>(self, true, history_atom_v, std::move(q));
+    },
+    [self](caf::join_atom, std::string& room_id, std::int64_t member) {
+      // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock
+      // for its whole span even after the answer; a hung store shows in the
+      // commits' own timeout.
+      self
+        ->request(self->state.writer, caf::infinite, caf::join_atom_v,
+                  std::move(room_id), member)
+        .then([](bool) {},
+              [](caf::error& err) {
+                spdlog::warn("membership not recorded: {}",
+                             caf::to_string(err));
+              });
+    },
+    [self](ping_atom) -> caf::result<bool> {
+      return read<bool>(self, false, ping_atom_v);
+    },
+    [self](flush_atom) -> caf::result<bool> {
+      auto& st = self->state;
+      if (st.queue.empty() && !st.committing)
+        return true;
+      auto promise = self->make_response_promise<bool>();
+      st.flush_waiters.push_back(promise);
+      maybe_flush(self, true);
+      return promise;
+    },
+    [self](tick_atom) { on_watchdog(self); },
+    [self](tick_atom, std::uint64_t gen) {
+      auto& st = self->state;
+      if (gen != st.timer_gen)
+        return;
+      st.timer_armed = false;
+      maybe_flush(self, true);
+    },
+    [self](retry_atom) {
+      self->state.retry_armed = false;
+      maybe_flush(self, true);
+    },
+  };
+}
+
+} // namespace h2h

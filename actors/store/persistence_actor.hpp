@@ -1,0 +1,79 @@
+// The persistence actor: batches appends (up to N messages or T ms) into one
+// transaction each, answers each append with its own outcome, retries with
+// back-off while the store is down, never drops what it accepted, and
+// spreads reads over a few reader workers.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/metrics.hpp"
+#include "persistence/store.hpp"
+
+namespace h2h {
+
+struct persistence_settings {
+  std::size_t batch_max = 512;
+  std::chrono::milliseconds batch_window{2};
+  std::chrono::milliseconds retry_min{50};
+  std::chrono::milliseconds retry_max{5000};
+  /// Longest wait for one commit before it counts as failed (and retried).
+  std::chrono::milliseconds commit_timeout{60000};
+  /// Reader workers (room loads, replays, history, pings). With two or
+  /// more, history reads never use the first: a load or a /readyz ping
+  /// always finds a reader that no long replay holds.
+  std::size_t read_workers = 3;
+  /// Reads sent to readers and not answered yet beyond which more reads are
+  /// refused (CHAT_006) instead of queued.
+  std::size_t read_queue_max = 10000;
+  /// Workers run detached (own threads) unless a test wants them scheduled.
+  bool detached_workers = true;
+  /// Never null.
+  std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
+};
+
+struct pending_append {
+  room_event event;
+  caf::typed_response_promise<publish_ack> promise;
+};
+
+struct persistence_state {
+  persistence_settings cfg;
+  store_worker_actor writer;
+  std::vector<store_worker_actor> readers;
+  /// Reads sent to each reader and not answered yet, and their sum.
+  std::vector<std::size_t> reads_out;
+  std::size_t reads_total = 0;
+  std::deque<pending_append> queue;
+  std::vector<pending_append> in_flight;
+  bool committing = false;
+  /// The commit in flight (its answer counts only while it is current) and
+  /// when it is given up. One timer watches it instead of a CAF request
+  /// timeout per commit: CAF 0.17 keeps those for their whole span even
+  /// after the answer (~150 bytes each, and a wake-up of the clock thread).
+  std::uint64_t commit_gen = 0;
+  caf::actor_clock::time_point commit_deadline;
+  bool watchdog_armed = false;
+  caf::actor_clock::time_point watchdog_due;
+  bool timer_armed = false;
+  std::uint64_t timer_gen = 0;
+  bool retry_armed = false;
+  std::chrono::milliseconds backoff{0};
+  std::vector<caf::typed_response_promise<bool>> flush_waiters;
+
+  static inline const char* name = "h2h.persistence";
+};
+
+using persistence_pointer
+  = persistence_actor::stateful_pointer<persistence_state>;
+
+/// Spawnable behaviour; spawns its writer and reader workers.
+persistence_actor::behavior_type persistence(persistence_pointer self,
+                                             store_factory open,
+                                             persistence_settings cfg);
+
+} // namespace h2h

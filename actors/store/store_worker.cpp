@@ -1,0 +1,126 @@
+// A store worker: the only place a blocking database call happens. Runs as
+// a detached actor (its own thread) in production.
+#include "actors/store/store_worker.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+namespace h2h {
+
+caf::error to_error(const store_error& e) {
+  switch (e.kind()) {
+    case store_failure::conflict:
+      return caf::make_error(errc::seq_conflict, std::string{e.what()});
+    case store_failure::unavailable:
+      return caf::make_error(errc::unavailable, std::string{e.what()});
+    case store_failure::permanent: // appends isolate these per event
+    case store_failure::fatal:
+      break;
+  }
+  return caf::make_error(errc::internal, std::string{e.what()});
+}
+
+namespace {
+
+/// Runs `f` on the worker's store, opening it first when needed.
+template <class F>
+auto with_store(store_worker_pointer self, F f)
+  -> caf::result<decltype(f(std::declval<store&>()))> {
+  auto& st = self->state;
+  try {
+    if (!st.db)
+      st.db = st.open();
+    return f(*st.db);
+  } catch (const store_error& e) {
+    if (e.kind() != store_failure::conflict)
+      spdlog::warn("store: {}", e.what());
+    return to_error(e);
+  } catch (const std::exception& e) {
+    spdlog::error("store: unexpected failure: {}", e.what());
+    return caf::make_error(errc::internal, std::string{e.what()});
+  }
+}
+
+/// A room created by ENTER: public, named after its id, owned by the
+/// member who entered (who thus may delete it), or by nobody in trusted
+/// mode. Someone may have created it meanwhile: then it stays theirs.
+room_snapshot create_and_load(store& db, const std::string& room_id,
+                              std::int64_t owner, std::size_t recent) {
+  room_record r;
+  r.id = room_id;
+  r.name = room_id;
+  r.owner_id = owner;
+  r.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  db.create_room(r);
+  if (auto snap = db.find_room(room_id, recent))
+    return std::move(*snap);
+  throw store_error(store_failure::unavailable,
+                    "room " + room_id + " was deleted while it was created");
+}
+
+} // namespace
+
+store_worker_actor::behavior_type store_worker(store_worker_pointer self,
+                                               store_factory open) {
+  self->state.open = std::move(open);
+  return {
+    [self](commit_atom, const event_batch& batch) {
+      return with_store(self,
+                        [&](store& db) { return db.append(batch.events); });
+    },
+    [self](load_atom, const std::string& room_id, std::uint64_t recent) {
+      return with_store(self, [&](store& db) {
+        auto snap = db.find_room(room_id, static_cast<std::size_t>(recent));
+        if (snap)
+          return std::move(*snap);
+        room_snapshot none;
+        none.exists = false;
+        return none;
+      });
+    },
+    [self](create_atom, const std::string& room_id, std::int64_t owner,
+           std::uint64_t recent) {
+      return with_store(self, [&](store& db) {
+        return create_and_load(db, room_id, owner,
+                               static_cast<std::size_t>(recent));
+      });
+    },
+    [self](history_atom, const history_query& q) {
+      return with_store(self, [&](store& db) {
+        history_page out;
+        out.room_exists = db.room_exists(q.room_id);
+        if (!out.room_exists)
+          return out;
+        auto limit = static_cast<std::size_t>(q.limit);
+        switch (q.mode) {
+          case history_mode::after:
+            out.events = db.after(q.room_id, q.cursor, limit);
+            break;
+          case history_mode::before:
+            out.events = db.before(q.room_id, q.cursor, limit);
+            break;
+          case history_mode::page:
+            out.events
+              = db.page(q.room_id, static_cast<std::size_t>(q.cursor), limit);
+            break;
+        }
+        return out;
+      });
+    },
+    [self](caf::join_atom, const std::string& room_id, std::int64_t member) {
+      return with_store(
+        self, [&](store& db) { return db.add_room_member(room_id, member); });
+    },
+    [self](ping_atom) {
+      return with_store(self, [](store& db) {
+        db.ping();
+        return true;
+      });
+    },
+  };
+}
+
+} // namespace h2h

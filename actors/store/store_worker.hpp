@@ -1,0 +1,30 @@
+// A store worker: the only place a blocking database call happens. Runs as
+// a detached actor (its own thread) in production.
+#pragma once
+
+#include <memory>
+
+#include "actors/vocabulary/interfaces.hpp"
+#include "persistence/store.hpp"
+
+namespace h2h {
+
+struct store_worker_state {
+  store_factory open;
+  std::unique_ptr<store> db;
+
+  static inline const char* name = "h2h.store_worker";
+};
+
+using store_worker_pointer
+  = store_worker_actor::stateful_pointer<store_worker_state>;
+
+/// Spawnable behaviour; opens its connection lazily and again after a
+/// failure.
+store_worker_actor::behavior_type store_worker(store_worker_pointer self,
+                                               store_factory open);
+
+/// Turns a store failure into the error an actor sends back.
+caf::error to_error(const store_error& e);
+
+} // namespace h2h

@@ -1,0 +1,135 @@
+// The typed interfaces of h2h's actors and the messages that carry handles.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/vocabulary/messages.hpp"
+
+namespace h2h {
+
+struct enter_request;
+struct enter_reply;
+class client_link;
+
+// clang-format off
+
+/// One client connection, whatever its transport.
+using session_actor = caf::typed_actor<
+  caf::reacts_to<client_command>, // a decoded frame from the connection
+  caf::reacts_to<event_batch>,    // events from a room
+  caf::reacts_to<disconn_atom>,   // the connection is gone
+  // The room (id) dropped this session, for the reason given.
+  caf::reacts_to<removed_atom, std::string, caf::error>,
+  caf::reacts_to<tick_atom>>; // time to check publishes for their deadline
+
+/// One active room on its owner node.
+using room_actor = caf::typed_actor<
+  caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
+  caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
+  caf::reacts_to<exit_atom, session_actor>,
+  caf::reacts_to<idle_chk_atom, std::uint64_t>,
+  caf::reacts_to<change_atom, room_change>,
+  caf::reacts_to<stop_atom>,
+  caf::reacts_to<replay_chk_atom>>; // check replays for their deadline
+
+/// The only owner of the map room id -> room actor on a node.
+using directory_actor = caf::typed_actor<
+  caf::replies_to<enter_atom, std::string, enter_request>::with<enter_reply>,
+  caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
+  caf::replies_to<info_atom>::with<std::vector<std::string>>,
+  caf::reacts_to<change_atom, room_change>,
+  // May (member id, sender) create the room (id) that an ENTER named? True,
+  // or the error for the ENTER (CHAT_001 off, GLOBAL_429 too many).
+  caf::replies_to<create_atom, std::string, std::int64_t, std::string>
+    ::with<bool>>;
+
+/// Owns one store connection; blocking calls happen only here (detached).
+using store_worker_actor = caf::typed_actor<
+  caf::replies_to<commit_atom, event_batch>::with<std::vector<publish_ack>>,
+  caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  caf::replies_to<ping_atom>::with<bool>,
+  caf::replies_to<caf::join_atom, std::string, std::int64_t>::with<bool>,
+  // Creates a public room (id) owned by a member (0: nobody), then loads it.
+  caf::replies_to<create_atom, std::string, std::int64_t, std::uint64_t>
+    ::with<room_snapshot>>;
+
+/// Batches appends into transactions; serves reads through its workers.
+using persistence_actor = caf::typed_actor<
+  caf::replies_to<append_atom, room_event>::with<publish_ack>,
+  // A room's state (recent events); `exists` is false when nobody created it.
+  caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
+  // Creates a public room (id) owned by a member (0: nobody), then loads it.
+  caf::replies_to<create_atom, std::string, std::int64_t, std::uint64_t>
+    ::with<room_snapshot>,
+  caf::replies_to<history_atom, history_query>::with<history_page>,
+  // A round trip to the store (for /readyz).
+  caf::replies_to<ping_atom>::with<bool>,
+  // Records that a member entered a public room (makes them a member).
+  caf::reacts_to<caf::join_atom, std::string, std::int64_t>,
+  // Answers true once everything queued is committed (shutdown).
+  caf::replies_to<flush_atom>::with<bool>,
+  caf::reacts_to<tick_atom, std::uint64_t>, // the batch window closed
+  caf::reacts_to<tick_atom>,                // check the commit's deadline
+  caf::reacts_to<retry_atom>>;              // retry after a store failure
+
+// clang-format on
+
+/// A session asks to enter a room.
+struct enter_request {
+  session_actor session;
+  std::string sender;
+  std::int64_t sender_id = 0;
+  /// Replay every event after this seq first; -1 = no replay.
+  std::int64_t last_seq = -1;
+  /// The session's connection on this node: the room hands broadcasts to
+  /// it directly (one shared frame, no extra actor hop per receiver). Not
+  /// serialized; without it the room sends events to the session actor.
+  std::shared_ptr<client_link> sink;
+};
+
+inline bool operator==(const enter_request& x, const enter_request& y) {
+  return x.session == y.session && x.sender == y.sender
+         && x.sender_id == y.sender_id && x.last_seq == y.last_seq;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, enter_request& x) {
+  return f(caf::meta::type_name("enter_request"), x.session, x.sender,
+           x.sender_id, x.last_seq);
+}
+
+/// The room answers an ENTER with its handle and its latest committed seq,
+/// once the replay asked for is delivered (or refuses it: CHAT_006).
+struct enter_reply {
+  room_actor room;
+  std::uint64_t last_seq = 0;
+};
+
+inline bool operator==(const enter_reply& x, const enter_reply& y) {
+  return x.room == y.room && x.last_seq == y.last_seq;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
+  return f(caf::meta::type_name("enter_reply"), x.room, x.last_seq);
+}
+
+} // namespace h2h
+
+CAF_BEGIN_TYPE_ID_BLOCK(h2h_handles, caf::id_block::h2h::end)
+
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::store_worker_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::persistence_actor))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
+CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
+CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))
+
+CAF_END_TYPE_ID_BLOCK(h2h_handles)

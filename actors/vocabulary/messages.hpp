@@ -1,0 +1,238 @@
+// Every message type, atom and actor interface of h2h, in one type-ID block.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/vocabulary/errors.hpp"
+#include "persistence/record.hpp"
+#include "persistence/store.hpp"
+
+namespace h2h {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_event& x) {
+  return f(caf::meta::type_name("room_event"), x.room_id, x.seq, x.kind,
+           x.sender, x.sender_id, x.text, x.ts_ms, x.client_msg_id);
+}
+
+/// Events of one room for one receiver, in seq order. A room sends the same
+/// batch (one shared message) to all its receivers.
+struct event_batch {
+  std::vector<room_event> events;
+};
+
+inline bool operator==(const event_batch& x, const event_batch& y) {
+  return x.events == y.events;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_batch& x) {
+  return f(caf::meta::type_name("event_batch"), x.events);
+}
+
+/// What a client asked for in one frame, after decoding and validation.
+enum class command_kind : std::uint8_t { enter = 0, message = 1, exit = 2 };
+
+/// One decoded client frame.
+struct client_command {
+  command_kind kind = command_kind::message;
+  std::string room_id;
+  std::string sender;
+  std::string text;
+  std::string client_msg_id;
+  /// Replay every message after this seq on ENTER; -1 = no replay.
+  std::int64_t last_seq = -1;
+};
+
+inline bool operator==(const client_command& x, const client_command& y) {
+  return x.kind == y.kind && x.room_id == y.room_id && x.sender == y.sender
+         && x.text == y.text && x.client_msg_id == y.client_msg_id
+         && x.last_seq == y.last_seq;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, client_command& x) {
+  return f(caf::meta::type_name("client_command"), x.kind, x.room_id, x.sender,
+           x.text, x.client_msg_id, x.last_seq);
+}
+
+/// The answer to a publish: the seq the message has in history.
+using publish_ack = append_outcome;
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, append_outcome& x) {
+  return f(caf::meta::type_name("append_outcome"), x.seq, x.ts_ms, x.status);
+}
+
+inline bool operator==(const append_outcome& x, const append_outcome& y) {
+  return x.seq == y.seq && x.ts_ms == y.ts_ms && x.status == y.status;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_snapshot& x) {
+  return f(caf::meta::type_name("room_snapshot"), x.last_seq, x.recent,
+           x.is_private, x.owner_id, x.members, x.exists, x.deleted);
+}
+
+inline bool operator==(const room_snapshot& x, const room_snapshot& y) {
+  return x.last_seq == y.last_seq && x.recent == y.recent
+         && x.is_private == y.is_private && x.owner_id == y.owner_id
+         && x.members == y.members && x.exists == y.exists
+         && x.deleted == y.deleted;
+}
+
+/// Which slice of a room's history to read.
+enum class history_mode : std::uint8_t {
+  after = 0,  // seq > cursor, oldest first
+  before = 1, // seq < cursor, newest first
+  page = 2,   // page `cursor` of `limit`, oldest first
+};
+
+struct history_query {
+  std::string room_id;
+  history_mode mode = history_mode::after;
+  std::uint64_t cursor = 0;
+  std::uint64_t limit = 50;
+};
+
+inline bool operator==(const history_query& x, const history_query& y) {
+  return x.room_id == y.room_id && x.mode == y.mode && x.cursor == y.cursor
+         && x.limit == y.limit;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_query& x) {
+  return f(caf::meta::type_name("history_query"), x.room_id, x.mode, x.cursor,
+           x.limit);
+}
+
+/// A slice of history; `room_exists` is false for an unknown room.
+struct history_page {
+  bool room_exists = false;
+  std::vector<room_event> events;
+};
+
+inline bool operator==(const history_page& x, const history_page& y) {
+  return x.room_exists == y.room_exists && x.events == y.events;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, history_page& x) {
+  return f(caf::meta::type_name("history_page"), x.room_exists, x.events);
+}
+
+/// A message to publish into a room.
+struct publish_request {
+  std::string sender;
+  std::int64_t sender_id = 0;
+  std::string text;
+  std::string client_msg_id;
+};
+
+inline bool operator==(const publish_request& x, const publish_request& y) {
+  return x.sender == y.sender && x.sender_id == y.sender_id && x.text == y.text
+         && x.client_msg_id == y.client_msg_id;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
+  return f(caf::meta::type_name("publish_request"), x.sender, x.sender_id,
+           x.text, x.client_msg_id);
+}
+
+/// A change the REST API made to a room, for the room if it is running.
+enum class room_change_kind : std::uint8_t {
+  member_added = 0,
+  member_removed = 1,
+  deleted = 2,
+};
+
+struct room_change {
+  std::string room_id;
+  room_change_kind kind = room_change_kind::member_added;
+  std::int64_t member_id = 0;
+};
+
+inline bool operator==(const room_change& x, const room_change& y) {
+  return x.room_id == y.room_id && x.kind == y.kind
+         && x.member_id == y.member_id;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, room_change& x) {
+  return f(caf::meta::type_name("room_change"), x.room_id, x.kind, x.member_id);
+}
+
+} // namespace h2h
+
+// -- type ids and atoms -------------------------------------------------------
+
+// clang-format off
+CAF_BEGIN_TYPE_ID_BLOCK(h2h, caf::first_custom_type_id)
+
+CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
+CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
+CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
+CAF_ADD_TYPE_ID(h2h, (h2h::append_outcome))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::append_outcome>))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_snapshot))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_mode))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_query))
+CAF_ADD_TYPE_ID(h2h, (h2h::history_page))
+CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
+CAF_ADD_TYPE_ID(h2h, (h2h::errc))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_change_kind))
+CAF_ADD_TYPE_ID(h2h, (h2h::room_change))
+CAF_ADD_TYPE_ID(h2h, (h2h::append_status))
+
+CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
+CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")
+CAF_ADD_ATOM(h2h, h2h, deliver_atom, "deliver")
+CAF_ADD_ATOM(h2h, h2h, disconn_atom, "disconn")
+CAF_ADD_ATOM(h2h, h2h, idle_atom, "idle")
+CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")
+CAF_ADD_ATOM(h2h, h2h, stop_atom, "stop")
+CAF_ADD_ATOM(h2h, h2h, info_atom, "info")
+CAF_ADD_ATOM(h2h, h2h, append_atom, "append")
+CAF_ADD_ATOM(h2h, h2h, commit_atom, "commit")
+CAF_ADD_ATOM(h2h, h2h, load_atom, "load")
+CAF_ADD_ATOM(h2h, h2h, history_atom, "history")
+CAF_ADD_ATOM(h2h, h2h, flush_atom, "flush")
+CAF_ADD_ATOM(h2h, h2h, tick_atom, "tick")
+CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
+CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
+CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
+CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
+CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
+CAF_ADD_ATOM(h2h, h2h, replay_chk_atom, "replaychk")
+
+CAF_END_TYPE_ID_BLOCK(h2h)
+// clang-format on
+
+CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")
+
+namespace h2h {
+
+/// The error category atom of `errc` inside a `caf::error`.
+inline bool is_h2h_error(const caf::error& e) {
+  return e.category() == caf::atom("h2h");
+}
+
+/// Maps any error to the client-visible `errc` (`unavailable` when it did not
+/// come from h2h, e.g. a dead room or a timed-out request).
+inline errc to_errc(const caf::error& e) {
+  if (!e)
+    return errc::none;
+  if (is_h2h_error(e))
+    return static_cast<errc>(e.code());
+  return errc::unavailable;
+}
+
+} // namespace h2h

@@ -1,0 +1,60 @@
+// One HTTP/1.1 connection of the public port: requests go to the handler,
+// a WebSocket upgrade of /message becomes a ws_connection.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "net/http/http_types.hpp"
+#include "net/server/io_worker.hpp"
+#include "net/server/registry.hpp"
+#include "net/server/server.hpp"
+
+namespace h2h::net {
+
+class http_connection final
+  : public closable,
+    public std::enable_shared_from_this<http_connection> {
+public:
+  http_connection(boost::asio::ip::tcp::socket socket, server_context& ctx,
+                  io_worker& worker);
+
+  void start();
+
+  void shutdown() override;
+  void abort_now() override;
+
+private:
+  void do_read();
+  void on_read(boost::system::error_code ec);
+  void respond(http_response res);
+  void upgrade(http_request req);
+  void complete_upgrade(std::string accept, ws_auth auth);
+  void finish();
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+    boost::beast::http::request_parser<boost::beast::http::string_body>>
+    parser_;
+  server_context& ctx_;
+  io_worker& worker_;
+  std::uint64_t registry_id_ = 0;
+  /// The socket's peer, and the client of the current request (the peer,
+  /// or the address a trusted proxy forwarded).
+  ip_bytes peer_ip_{};
+  ip_bytes client_ip_{};
+  request_meta meta_;
+  /// The request being answered is a HEAD: its response has no body.
+  bool head_ = false;
+  bool busy_ = false;
+  bool stopping_ = false;
+  bool finished_ = false;
+};
+
+} // namespace h2h::net

@@ -1,0 +1,162 @@
+// The REST API's shared context and the helpers every endpoint uses: JSON
+// bodies, bearer tokens, running store work off the I/O threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/vocabulary/errors.hpp"
+#include "actors/vocabulary/messages.hpp"
+#include "actors/store/store_pool.hpp"
+#include "net/http/http_types.hpp"
+#include "net/security/jwt.hpp"
+#include "net/outbound/mailer.hpp"
+#include "net/security/password.hpp"
+#include "net/security/rate_limit.hpp"
+#include "net/http/router.hpp"
+
+namespace h2h::net {
+
+struct api_settings {
+  bool auth_required = true;
+  std::string jwt_secret;
+  std::int64_t access_ttl_s = 86400;
+  std::int64_t refresh_ttl_s = 604800;
+  std::int64_t code_ttl_s = 300;
+  int code_max_attempts = 5;
+  bool require_verification = true;
+  /// How long a confirmed code allows joining.
+  std::int64_t verified_join_window_s = 1800;
+  password_cost cost;
+  int login_attempts = 10;
+  std::int64_t login_window_s = 300;
+  int code_requests = 5;
+  std::int64_t code_window_s = 3600;
+  /// Keys each limiter remembers (its table's bound).
+  std::size_t rate_limit_keys = 65536;
+  /// Rooms one member may create with POST /chat/room per hour (ENTER
+  /// creations have a bucket of the same size in the room directory).
+  int rooms_created_per_hour = 60;
+};
+
+/// Where a REST job runs: password hashing and mail have pools of their
+/// own, so that a login flood or a slow mail server cannot stall the store
+/// work of upgrades and other REST calls.
+enum class job_lane { store, password, mail };
+
+/// Runs a job on a bounded pool; false when the pool is full (the job will
+/// never run).
+using bounded_runner = std::function<bool(store_job, store_job_failed)>;
+
+/// Everything the endpoints share. Thread-safe.
+struct api_context {
+  explicit api_context(api_settings s);
+
+  api_settings cfg;
+  /// Milliseconds since the epoch (tests set their own clock).
+  std::function<std::int64_t()> now_ms;
+  /// Runs blocking store work on the store pool (inline in tests).
+  std::function<void(store_job, store_job_failed)> run;
+  /// Job lanes of their own (see job_lane); empty: on `run`.
+  bounded_runner run_password;
+  bounded_runner run_mail;
+  /// Called when a login session ended (logout, a reused refresh token):
+  /// closes its WebSockets on this node at once. May be empty.
+  std::function<void(const std::string& session_id)> end_session;
+  std::shared_ptr<mailer> mail;
+  /// Tells running rooms what changed (may be empty).
+  std::function<void(const room_change&)> notify_rooms;
+  window_limiter login_by_email;
+  window_limiter login_by_peer;
+  window_limiter code_by_email;
+  window_limiter code_by_peer;
+  /// Code confirmations per address (guessing is limited per code too).
+  window_limiter confirm_by_peer;
+  /// POST /chat/room per member.
+  window_limiter rooms_by_member;
+};
+
+/// Who is calling, after the token was checked.
+struct caller {
+  bool authenticated = false;
+  std::int64_t member_id = 0;
+  std::string session_id;
+};
+
+/// An error answer for the client.
+struct api_error {
+  errc code;
+  std::string message;
+};
+
+/// Reads the JSON object body (Content-Type application/json required).
+std::variant<nlohmann::json, http_response>
+read_json_body(const http_request& req);
+
+/// Reads `Authorization: Bearer <token>` or `?access_token=`; checks the
+/// token (signature, HS256, expiry). No token is an error when `required`.
+std::variant<caller, api_error>
+check_bearer(const http_request& req, const api_context& ctx, bool required);
+
+/// The token of a request (header or query), empty when there is none.
+std::string bearer_token(const http_request& req);
+
+/// Answers from a store pool: runs `fn` there (on the pool of `lane`) and
+/// sends what it returns; a store failure, or a full pool, answers 503
+/// CHAT_006.
+void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
+             std::function<http_response(store&)> fn,
+             job_lane lane = job_lane::store);
+
+/// Answers the token error (and returns true) when the request has no valid
+/// token; lets protected endpoints refuse strangers before reading input.
+bool deny_anonymous(const api_context& ctx, const http_request& req,
+                    http_responder& respond, bool required);
+
+/// Like run_job for a caller whose token passed check_bearer: the session
+/// must still be active (not logged out, member not deleted).
+void run_as(api_context& ctx, const http_request& req, http_responder respond,
+            bool required,
+            std::function<http_response(store&, const caller&)> fn);
+
+/// Lower-cased, trimmed; empty when it is not an email address.
+std::string normalize_email(std::string_view in);
+
+/// A string field: nullopt when absent; an error when present but not a
+/// string of 1..max characters.
+std::variant<std::optional<std::string>, api_error>
+string_field(const nlohmann::json& body, const char* key, std::size_t max);
+
+/// Like string_field for a member's name or nickname, which also must not
+/// contain control, bidi override or line separator characters
+/// (display_name.hpp).
+std::variant<std::optional<std::string>, api_error>
+name_field(const nlohmann::json& body, const char* key, std::size_t max);
+
+/// A member id given as a number or a string of digits.
+std::optional<std::int64_t> member_id_of(const nlohmann::json& v);
+
+/// Seconds since the epoch.
+inline std::int64_t seconds(std::int64_t ms) {
+  return ms / 1000;
+}
+
+/// The JSON text of an error body, for an already-built reply.
+http_response error_reply(const reply_shape& to, const api_error& e);
+
+/// Registers every REST endpoint of §3.1 and §3.2.
+void add_api_routes(router& r, std::shared_ptr<api_context> ctx);
+
+// Per area (each file adds its own routes).
+void add_auth_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_member_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_room_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_history_routes(router& r, std::shared_ptr<api_context> ctx);
+
+} // namespace h2h::net

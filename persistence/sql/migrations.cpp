@@ -1,0 +1,279 @@
+// Versioned schema migrations, applied at start-up and recorded in
+// schema_migrations. Never edit a released migration: add a new one.
+#include "persistence/sql/migrations.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace h2h::sql {
+
+namespace {
+
+struct migration {
+  int version;
+  std::vector<std::string> sqlite;
+  std::vector<std::string> mysql;
+};
+
+const std::vector<migration>& all() {
+  static const std::vector<migration> list{
+    {1,
+     {
+       "CREATE TABLE rooms ("
+       " id TEXT PRIMARY KEY,"
+       " name TEXT NOT NULL,"
+       " owner_id INTEGER,"
+       " is_private INTEGER NOT NULL DEFAULT 0,"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE TABLE room_members ("
+       " room_id TEXT NOT NULL,"
+       " member_id INTEGER NOT NULL,"
+       " joined_ms INTEGER NOT NULL,"
+       " PRIMARY KEY (room_id, member_id)) WITHOUT ROWID",
+       "CREATE INDEX room_members_by_member ON room_members (member_id)",
+       // (room_id, seq) is the clustered key: "latest N before S" and
+       // "everything after S" are range scans of it.
+       "CREATE TABLE messages ("
+       " room_id TEXT NOT NULL,"
+       " seq INTEGER NOT NULL,"
+       " kind INTEGER NOT NULL,"
+       " sender TEXT NOT NULL,"
+       " sender_id INTEGER NOT NULL,"
+       " body TEXT NOT NULL,"
+       " ts_ms INTEGER NOT NULL,"
+       " client_msg_id TEXT,"
+       " PRIMARY KEY (room_id, seq)) WITHOUT ROWID",
+       "CREATE UNIQUE INDEX messages_client_id"
+       " ON messages (room_id, sender, client_msg_id)",
+     },
+     {
+       "CREATE TABLE rooms ("
+       " id VARCHAR(64) NOT NULL PRIMARY KEY,"
+       " name VARCHAR(255) NOT NULL,"
+       " owner_id BIGINT NULL,"
+       " is_private TINYINT NOT NULL DEFAULT 0,"
+       " created_ms BIGINT NOT NULL"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE room_members ("
+       " room_id VARCHAR(64) NOT NULL,"
+       " member_id BIGINT NOT NULL,"
+       " joined_ms BIGINT NOT NULL,"
+       " PRIMARY KEY (room_id, member_id),"
+       " KEY room_members_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE messages ("
+       " room_id VARCHAR(64) NOT NULL,"
+       " seq BIGINT UNSIGNED NOT NULL,"
+       " kind TINYINT NOT NULL,"
+       " sender VARCHAR(64) NOT NULL,"
+       " sender_id BIGINT NOT NULL,"
+       " body TEXT NOT NULL,"
+       " ts_ms BIGINT NOT NULL,"
+       " client_msg_id VARCHAR(64) NULL,"
+       " PRIMARY KEY (room_id, seq),"
+       " UNIQUE KEY messages_client_id (room_id, sender, client_msg_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
+    {2,
+     {
+       "CREATE TABLE members ("
+       " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+       " email TEXT NOT NULL UNIQUE,"
+       " name TEXT NOT NULL,"
+       " nickname TEXT NOT NULL,"
+       " password_hash TEXT NOT NULL,"
+       " avatar_url TEXT NOT NULL DEFAULT '',"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE TABLE sessions ("
+       " id TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " created_ms INTEGER NOT NULL,"
+       " revoked INTEGER NOT NULL DEFAULT 0)",
+       "CREATE INDEX sessions_by_member ON sessions (member_id)",
+       "CREATE TABLE refresh_tokens ("
+       " token_hash TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " session_id TEXT NOT NULL,"
+       " expires_ms INTEGER NOT NULL,"
+       " used INTEGER NOT NULL DEFAULT 0)",
+       "CREATE INDEX refresh_by_session ON refresh_tokens (session_id)",
+       "CREATE TABLE verification_codes ("
+       " email TEXT PRIMARY KEY,"
+       " code_hash TEXT NOT NULL,"
+       " expires_ms INTEGER NOT NULL,"
+       " attempts INTEGER NOT NULL DEFAULT 0,"
+       " confirmed_ms INTEGER NOT NULL DEFAULT 0)",
+       "CREATE TABLE devices ("
+       " token TEXT PRIMARY KEY,"
+       " member_id INTEGER NOT NULL,"
+       " platform TEXT NOT NULL,"
+       " created_ms INTEGER NOT NULL)",
+       "CREATE INDEX devices_by_member ON devices (member_id)",
+     },
+     {
+       "CREATE TABLE members ("
+       " id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+       " email VARCHAR(255) NOT NULL,"
+       " name VARCHAR(255) NOT NULL,"
+       " nickname VARCHAR(255) NOT NULL,"
+       " password_hash VARCHAR(255) NOT NULL,"
+       " avatar_url VARCHAR(1024) NOT NULL DEFAULT '',"
+       " created_ms BIGINT NOT NULL,"
+       " UNIQUE KEY members_email (email)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE sessions ("
+       " id VARCHAR(64) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " created_ms BIGINT NOT NULL,"
+       " revoked TINYINT NOT NULL DEFAULT 0,"
+       " KEY sessions_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE refresh_tokens ("
+       " token_hash VARCHAR(128) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " session_id VARCHAR(64) NOT NULL,"
+       " expires_ms BIGINT NOT NULL,"
+       " used TINYINT NOT NULL DEFAULT 0,"
+       " KEY refresh_by_session (session_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE verification_codes ("
+       " email VARCHAR(255) NOT NULL PRIMARY KEY,"
+       " code_hash VARCHAR(128) NOT NULL,"
+       " expires_ms BIGINT NOT NULL,"
+       " attempts INT NOT NULL DEFAULT 0,"
+       " confirmed_ms BIGINT NOT NULL DEFAULT 0"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "CREATE TABLE devices ("
+       " token VARCHAR(512) NOT NULL PRIMARY KEY,"
+       " member_id BIGINT NOT NULL,"
+       " platform VARCHAR(32) NOT NULL,"
+       " created_ms BIGINT NOT NULL,"
+       " KEY devices_by_member (member_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
+    // 3: a clientMsgId belongs to the member id, the name counts only
+    // without one (trusted mode): display names are not unique. sender_key
+    // is the name when sender_id = 0, else ''. Rows stored before whose
+    // (member, clientMsgId) repeats (a member renamed itself) keep their id
+    // under the key 'dup:<seq>'; the oldest keeps the plain key. Deleted
+    // rooms keep their row as a tombstone (deleted_ms). SQLite checks the
+    // lengths MySQL's columns enforce, so that both refuse the same events.
+    {3,
+     {
+       "ALTER TABLE messages ADD COLUMN sender_key TEXT NOT NULL DEFAULT ''",
+       "UPDATE messages SET sender_key = sender WHERE sender_id = 0",
+       "CREATE INDEX messages_v3_repeats"
+       " ON messages (room_id, sender_id, client_msg_id, seq)",
+       "UPDATE messages SET sender_key = 'dup:' || seq"
+       " WHERE sender_id <> 0 AND client_msg_id IS NOT NULL AND EXISTS"
+       " (SELECT 1 FROM messages o WHERE o.room_id = messages.room_id"
+       " AND o.sender_id = messages.sender_id"
+       " AND o.client_msg_id = messages.client_msg_id"
+       " AND o.seq < messages.seq)",
+       "DROP INDEX messages_v3_repeats",
+       "DROP INDEX messages_client_id",
+       "CREATE UNIQUE INDEX messages_client_key"
+       " ON messages (room_id, sender_id, sender_key, client_msg_id)",
+       "ALTER TABLE rooms ADD COLUMN deleted_ms INTEGER",
+       "CREATE TRIGGER messages_fit BEFORE INSERT ON messages"
+       " WHEN length(NEW.room_id) > 64 OR length(NEW.sender) > 64"
+       " OR length(NEW.sender_key) > 64 OR length(NEW.client_msg_id) > 64"
+       " OR length(CAST(NEW.body AS BLOB)) > 65535"
+       " BEGIN SELECT RAISE(ABORT, 'a value is too long for its column'); END",
+     },
+     {
+       "ALTER TABLE messages"
+       " ADD COLUMN sender_key VARCHAR(64) NOT NULL DEFAULT '' AFTER sender_id",
+       "UPDATE messages SET sender_key = sender WHERE sender_id = 0",
+       // The derived table is materialized (GROUP BY), so MySQL lets the
+       // UPDATE read the table it changes.
+       "UPDATE messages m JOIN"
+       " (SELECT room_id, sender_id, client_msg_id, MIN(seq) AS first_seq"
+       " FROM messages WHERE sender_id <> 0 AND client_msg_id IS NOT NULL"
+       " GROUP BY room_id, sender_id, client_msg_id HAVING COUNT(*) > 1) d"
+       " ON m.room_id = d.room_id AND m.sender_id = d.sender_id"
+       " AND m.client_msg_id = d.client_msg_id"
+       " SET m.sender_key = CONCAT('dup:', m.seq) WHERE m.seq > d.first_seq",
+       "ALTER TABLE messages DROP INDEX messages_client_id,"
+       " ADD UNIQUE KEY messages_client_key"
+       " (room_id, sender_id, sender_key, client_msg_id)",
+       "ALTER TABLE rooms ADD COLUMN deleted_ms BIGINT NULL",
+     }},
+    // 4: the store checks the column lengths itself before it inserts
+    // (sql_append.cpp); SQLite's trigger for them copied every new row
+    // once more and made an insert ~65% dearer.
+    {4, {"DROP TRIGGER IF EXISTS messages_fit"}, {}},
+  };
+  return list;
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+int current_version(connection& conn) {
+  auto r = conn.prepare("SELECT MAX(version) FROM schema_migrations").query({});
+  if (r->next() && !r->is_null(0))
+    return static_cast<int>(r->get_int(0));
+  return 0;
+}
+
+} // namespace
+
+int schema_version() {
+  return all().back().version;
+}
+
+int migrate(connection& conn) {
+  return migrate(conn, schema_version());
+}
+
+int migrate(connection& conn, int target) {
+  bool mysql = conn.dialect() == dialect::mysql;
+  conn.exec(mysql ? "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INT NOT NULL PRIMARY KEY,"
+                    " applied_ms BIGINT NOT NULL) ENGINE=InnoDB"
+                  : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    " version INTEGER PRIMARY KEY,"
+                    " applied_ms INTEGER NOT NULL)");
+  // Several nodes may start at once: one migrates, the others wait.
+  if (mysql) {
+    auto r = conn.prepare("SELECT GET_LOCK('h2h_migrate', 60)").query({});
+    if (!r->next() || r->is_null(0) || r->get_int(0) != 1)
+      throw store_error(store_failure::unavailable,
+                        "could not take the migration lock");
+  }
+  int ran = 0;
+  try {
+    auto have = current_version(conn);
+    for (auto& m : all()) {
+      if (m.version <= have || m.version > target)
+        continue;
+      conn.begin();
+      for (auto& stmt : mysql ? m.mysql : m.sqlite)
+        conn.exec(stmt);
+      conn
+        .prepare("INSERT INTO schema_migrations (version, applied_ms)"
+                 " VALUES (?, ?)")
+        .execute({std::int64_t{m.version}, now_ms()});
+      conn.commit();
+      ++ran;
+    }
+    if (current_version(conn) > schema_version())
+      throw store_error(store_failure::fatal,
+                        "the database schema is newer than this build");
+  } catch (...) {
+    conn.rollback();
+    if (mysql)
+      conn.exec("DO RELEASE_LOCK('h2h_migrate')");
+    throw;
+  }
+  if (mysql)
+    conn.exec("DO RELEASE_LOCK('h2h_migrate')");
+  return ran;
+}
+
+} // namespace h2h::sql
