@@ -23,7 +23,7 @@
 #include "net/rest/ops_routes.hpp"
 #include "net/http/router.hpp"
 #include "net/server/server.hpp"
-#include "net/security/upgrade_auth.hpp"
+#include "net/rest/upgrade_auth.hpp"
 #include "persistence/sql/sql_store.hpp"
 
 namespace h2h::net {
@@ -230,19 +230,27 @@ struct node::impl {
       caf::anon_send(directory, change_atom_v, change);
     };
     start_purger(s);
+    upgrade_table table;
+    upgrade_entry message;
+    message.path = "/message";
+    message.transport = transport_kind::websocket;
+    message.protocol.name = "raw-json";
+    message.protocol.make_session = [this](client_link_ptr link,
+                                           session_identity id) {
+      return system->spawn(session, std::move(link), directory, std::move(id),
+                           sessions);
+    };
+    message.authenticate = [this](const http_request& req,
+                                  const request_meta&,
+                                  std::function<void(ws_auth)> done) {
+      upgrades->check(req, std::move(done));
+    };
+    table.add(std::move(message));
     srv = std::make_unique<server>(
-      to_server_settings(s),
-      [this](client_link_ptr link, session_identity id) {
-        return system->spawn(session, std::move(link), directory, std::move(id),
-                             sessions);
-      },
+      to_server_settings(s), std::move(table),
       [this](http_request&& req, const request_meta& meta,
              http_responder respond) {
         routes.dispatch(std::move(req), meta, std::move(respond));
-      },
-      [this](const http_request& req, const request_meta&,
-             std::function<void(ws_auth)> done) {
-        upgrades->check(req, std::move(done));
       });
     ops_sources ops;
     ops.draining = [this] { return srv->draining(); };
