@@ -1,5 +1,6 @@
 // One h2h node: the actor system, the room directory, the metrics port and
-// the public port, started in order and stopped in reverse.
+// the public port. Each start registers its stop at once; the stops run in
+// reverse order of the starts.
 #include "apps/h2hd/node.hpp"
 
 #include <thread>
@@ -7,23 +8,24 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/store/periodic_job.hpp"
-#include "actors/store/persistence_actor.hpp"
 #include "actors/chat/room_directory.hpp"
 #include "actors/chat/session_actor.hpp"
-#include "actors/vocabulary/types.hpp"
+#include "actors/store/periodic_job.hpp"
+#include "actors/store/persistence_actor.hpp"
 #include "actors/store/store_pool.hpp"
-#include "net/rest/account_purge.hpp"
-#include "config/cidr.hpp"
-#include "net/server/actor_bridge.hpp"
-#include "net/rest/api.hpp"
-#include "net/security/crypto.hpp"
-#include "net/protocol/raw_json/json_codec.hpp"
-#include "net/server/metrics_listener.hpp"
-#include "net/rest/ops_routes.hpp"
+#include "actors/vocabulary/types.hpp"
+#include "apps/h2hd/live_count.hpp"
+#include "apps/h2hd/settings_map.hpp"
+#include "apps/h2hd/stop_stack.hpp"
 #include "net/http/router.hpp"
+#include "net/protocol/raw_json/json_codec.hpp"
+#include "net/rest/account_purge.hpp"
+#include "net/rest/api.hpp"
+#include "net/rest/ops_routes.hpp"
+#include "net/rest/upgrade_auth.hpp"
+#include "net/server/actor_bridge.hpp"
+#include "net/server/metrics_listener.hpp"
 #include "net/server/server.hpp"
-#include "net/security/upgrade_auth.hpp"
 #include "persistence/sql/sql_store.hpp"
 
 namespace h2h::net {
@@ -34,38 +36,6 @@ std::int64_t wall_clock_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
     .count();
-}
-
-server_settings to_server_settings(const config::settings& s) {
-  server_settings out;
-  out.bind = s.server.bind;
-  out.port = s.server.port;
-  out.io_threads = s.server.io_threads;
-  out.shutdown_timeout
-    = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
-  out.max_http_body_bytes = s.limits.max_http_body_bytes;
-  out.max_connections = static_cast<std::size_t>(s.limits.max_connections);
-  out.connections_per_address
-    = static_cast<std::size_t>(s.limits.connections_per_address);
-  std::vector<std::string> problems; // validated at start-up already
-  out.proxies.proxies
-    = config::parse_cidr_list(s.server.trusted_proxies, problems);
-  out.proxies.header = s.server.forwarded_header == "forwarded"
-                         ? forwarded_from::forwarded
-                         : forwarded_from::x_forwarded_for;
-  out.ws.max_frame_bytes = s.limits.max_frame_bytes;
-  out.ws.outbound_queue_bytes = s.limits.outbound_queue_bytes;
-  out.ws.codec.max_message_chars = s.limits.max_message_chars;
-  return out;
-}
-
-std::size_t scheduler_threads(const config::settings& s) {
-  if (s.actors.scheduler_threads > 0)
-    return static_cast<std::size_t>(s.actors.scheduler_threads);
-  // One core stays for the network threads (measured on 2 cores: 1 worker
-  // gave 323k deliveries per CPU-second saturated, 2 workers 290k).
-  auto n = std::thread::hardware_concurrency();
-  return n <= 2 ? 1 : n - 1;
 }
 
 /// Opens the store and applies migrations, retrying while the database is
@@ -89,76 +59,49 @@ void prepare_store(const store_factory& open,
   }
 }
 
-api_settings to_api_settings(const config::settings& s) {
-  api_settings a;
-  a.auth_required = s.auth.required;
-  a.jwt_secret = s.auth.jwt_secret;
-  if (a.jwt_secret.empty()) {
-    a.jwt_secret = crypto::random_token(32);
-    spdlog::warn("auth.jwt_secret is not set: using a random key, so tokens "
-                 "die with this process and other nodes cannot check them "
-                 "(fine for development only)");
-  }
-  a.access_ttl_s = s.auth.access_token_ttl_s;
-  a.refresh_ttl_s = s.auth.refresh_token_ttl_s;
-  a.code_ttl_s = s.auth.code_ttl_s;
-  a.code_max_attempts = s.auth.code_max_attempts;
-  a.require_verification = s.auth.require_email_verification;
-  a.cost.ops = static_cast<unsigned long long>(s.auth.password_ops);
-  a.cost.memory_kib = static_cast<std::size_t>(s.auth.password_memory_kib);
-  a.login_attempts = s.limits.login_attempts;
-  a.login_window_s = s.limits.login_window_s;
-  a.code_requests = s.limits.code_requests;
-  a.code_window_s = s.limits.code_window_s;
-  a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
-  a.rooms_created_per_hour = s.limits.rooms_created_per_hour;
-  return a;
-}
-
-metrics_settings to_metrics_settings(const config::settings& s) {
-  metrics_settings out;
-  out.bind = s.metrics.bind;
-  out.port = s.metrics.port;
-  return out;
-}
-
-persistence_settings to_persistence_settings(const config::settings& s) {
-  persistence_settings out;
-  out.batch_max = static_cast<std::size_t>(s.persistence.batch_max);
-  out.batch_window = std::chrono::milliseconds{s.persistence.batch_window_ms};
-  out.read_workers = static_cast<std::size_t>(s.persistence.read_workers);
-  out.read_queue_max = static_cast<std::size_t>(s.persistence.read_queue_max);
-  return out;
-}
-
 } // namespace
 
 struct node::impl {
-  // Declared first, destroyed last: connections and session actors refer to
-  // the server's context until the very end.
-  std::unique_ptr<server> srv;
   config::settings settings;
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
   router routes;
   actor_config actor_cfg;
+  std::unique_ptr<server> srv;
   std::unique_ptr<caf::actor_system> system;
   persistence_actor persistence;
   directory_actor directory;
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
+  /// Session actors alive; the last to end wakes the shutdown.
+  live_count live_sessions;
   std::unique_ptr<store_pool> pool;
   // Password hashing and mail have workers of their own: a login flood or
   // a slow mail server must not stall upgrades and REST on `pool`.
   std::unique_ptr<store_pool> password_pool;
   std::unique_ptr<store_pool> mail_pool;
   std::shared_ptr<api_context> api;
-  // After srv: scrapes read the server's counters, so this stops first.
   std::unique_ptr<metrics_listener> metrics_port;
   /// Deletes expired sessions, refresh tokens and codes now and then.
   caf::actor purger;
   std::unique_ptr<upgrade_auth> upgrades;
+  /// The stop of everything started, registered right after its start.
+  stop_stack stops;
 
   explicit impl(const config::settings& s)
     : settings(s) {
+    try {
+      start();
+    } catch (...) {
+      stops.run_all(); // what did start stops again, in reverse
+      throw;
+    }
+  }
+
+  ~impl() {
+    stops.run_all();
+  }
+
+  void start() {
+    const auto& s = settings;
     auto open_store = make_store_factory(s.store.kind, s.store.sqlite_path,
                                          s.store.mysql_url);
     prepare_store(open_store,
@@ -166,15 +109,111 @@ struct node::impl {
     spdlog::info("store ready: {}", s.store.kind == "sqlite"
                                       ? s.store.sqlite_path
                                       : std::string{"mysql"});
-    actor_cfg.set("scheduler.max-threads", scheduler_threads(s));
-    actor_cfg.set("scheduler.policy", s.actors.scheduler_policy == "stealing"
-                                        ? caf::atom("stealing")
-                                        : caf::atom("sharing"));
+    start_server();
+    start_actor_system();
+    start_mail_workers(open_store);
+    start_persistence(open_store);
+    start_directory();
+    start_store_pool(open_store);
+    start_password_workers(open_store);
+    start_api();
+    start_purger();
+    start_metrics_port();
+  }
+
+  /// The public port's object (it listens in run()). Connections and
+  /// session actors use its context until the very end: its stop, the
+  /// destruction, is registered first and so runs last.
+  void start_server() {
+    upgrade_table table;
+    table.add(message_endpoint());
+    srv = std::make_unique<server>(
+      to_server_settings(settings), std::move(table),
+      [this](http_request&& req, const request_meta& meta,
+             http_responder respond) {
+        routes.dispatch(std::move(req), meta, std::move(respond));
+      });
+    stops.push("public port", [this] { srv.reset(); });
+  }
+
+  /// `/message`: raw JSON over WebSocket, no subprotocol, the upgrade's
+  /// token checked by `upgrades`.
+  upgrade_entry message_endpoint() {
+    upgrade_entry e;
+    e.path = "/message";
+    e.transport = transport_kind::websocket;
+    e.protocol.name = "raw-json";
+    e.protocol.make_session = [this](client_link_ptr link,
+                                     session_identity id) {
+      return spawn_session(std::move(link), std::move(id));
+    };
+    e.authenticate = [this](const http_request& req, const request_meta&,
+                            std::function<void(ws_auth)> done) {
+      upgrades->check(req, std::move(done));
+    };
+    return e;
+  }
+
+  session_actor spawn_session(client_link_ptr link, session_identity id) {
+    auto actor = system->spawn(session, std::move(link), directory,
+                               std::move(id), sessions);
+    live_sessions.add();
+    actor->attach_functor([this] { live_sessions.remove(); });
+    return actor;
+  }
+
+  void start_actor_system() {
+    actor_cfg.set("scheduler.max-threads", scheduler_threads(settings));
+    actor_cfg.set("scheduler.policy",
+                  settings.actors.scheduler_policy == "stealing"
+                    ? caf::atom("stealing")
+                    : caf::atom("sharing"));
     actor_cfg.set("logger.verbosity", caf::atom("quiet"));
     system = std::make_unique<caf::actor_system>(actor_cfg);
-    auto pcfg = to_persistence_settings(s);
+    // Waits for every actor to end.
+    stops.push("actor system", [this] { system.reset(); });
+  }
+
+  /// Mail has its own pool. It stops after the persistence flush (a
+  /// running mail can hang for up to smtp.timeout_ms), before `api` dies
+  /// (its jobs use it).
+  void start_mail_workers(const store_factory& open_store) {
+    mail_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(settings.smtp.workers),
+      static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
+    stops.push("mail workers", [this] { mail_pool->stop(); });
+  }
+
+  void start_persistence(const store_factory& open_store) {
+    auto pcfg = to_persistence_settings(settings);
     pcfg.metrics = metrics;
     persistence = system->spawn(h2h::persistence, open_store, pcfg);
+    stops.push("persistence", [this] { stop_persistence(); });
+  }
+
+  /// Commits everything queued (bounded), then ends the actor.
+  void stop_persistence() {
+    auto budget
+      = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
+    caf::scoped_actor self{*system};
+    bool flushed = false;
+    self->request(persistence, budget, flush_atom_v)
+      .receive([&](bool ok) { flushed = ok; },
+               [&](caf::error& err) {
+                 spdlog::error("flush at shutdown failed: {}",
+                               system->render(err));
+               });
+    if (flushed)
+      spdlog::info("persistence flushed");
+    else
+      spdlog::error("{} message(s) could not be committed before exit",
+                    metrics->persist_queue.load());
+    self->send_exit(persistence, caf::exit_reason::user_shutdown);
+    persistence = nullptr;
+  }
+
+  void start_directory() {
+    const auto& s = settings;
     auto env = std::make_shared<room_env>();
     env->idle_timeout = std::chrono::milliseconds{s.rooms.idle_timeout_ms};
     env->replay_ring = static_cast<std::size_t>(s.rooms.replay_ring);
@@ -192,6 +231,10 @@ struct node::impl {
     env->rooms_created_per_hour
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
     directory = system->spawn(room_directory, env);
+    stops.push("room directory", [this] {
+      caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+      directory = nullptr;
+    });
     sessions->metrics = metrics;
     // A room may load and then replay, or load, get a creation permit and
     // be created (one read_timeout each) before it answers an ENTER: the
@@ -201,8 +244,26 @@ struct node::impl {
     sessions->message_burst = s.limits.message_burst;
     sessions->rooms_per_session
       = static_cast<std::size_t>(s.limits.rooms_per_session);
+  }
+
+  /// REST jobs tell rooms about changes: the pools stop (waiting for
+  /// running jobs, short ones) while the directory lives.
+  void start_store_pool(const store_factory& open_store) {
     pool = std::make_unique<store_pool>(open_store, 4);
-    start_auth_workers(open_store);
+    stops.push("store pool", [this] { pool->stop(); });
+  }
+
+  void start_password_workers(const store_factory& open_store) {
+    const auto& a = settings.auth;
+    password_pool = std::make_unique<store_pool>(
+      open_store, static_cast<std::size_t>(a.password_workers),
+      static_cast<std::size_t>(a.password_queue_max), "h2h-password");
+    stops.push("password workers", [this] { password_pool->stop(); });
+  }
+
+  /// The REST API, the upgrade's token checks and the routes.
+  void start_api() {
+    const auto& s = settings;
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
     api->run = [this](store_job job, store_job_failed failed) {
@@ -229,42 +290,13 @@ struct node::impl {
     api->notify_rooms = [this](const room_change& change) {
       caf::anon_send(directory, change_atom_v, change);
     };
-    start_purger(s);
-    srv = std::make_unique<server>(
-      to_server_settings(s),
-      [this](client_link_ptr link, session_identity id) {
-        return system->spawn(session, std::move(link), directory, std::move(id),
-                             sessions);
-      },
-      [this](http_request&& req, const request_meta& meta,
-             http_responder respond) {
-        routes.dispatch(std::move(req), meta, std::move(respond));
-      },
-      [this](const http_request& req, const request_meta&,
-             std::function<void(ws_auth)> done) {
-        upgrades->check(req, std::move(done));
-      });
-    ops_sources ops;
-    ops.draining = [this] { return srv->draining(); };
-    ops.actors = metrics;
-    ops.network = &srv->counters();
-    ops.open_connections = [this] { return srv->connections(); };
-    ops.check_store = [this](std::function<void(bool)> done) {
-      ask<bool>(
-        *system, persistence, std::chrono::seconds{2},
-        [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
-    };
-    metrics_port = std::make_unique<metrics_listener>(
-      to_metrics_settings(s), [src = std::make_shared<const ops_sources>(ops)] {
-        return metrics_text(*src);
-      });
-    add_ops_routes(routes, std::move(ops));
     add_api_routes(routes, api);
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store
-  /// pool, a batch at a time.
-  void start_purger(const config::settings& s) {
+  /// pool, a batch at a time. It submits jobs to `pool`: it ends first.
+  void start_purger() {
+    const auto& s = settings;
     periodic_settings p;
     p.interval = std::chrono::seconds{s.auth.purge_interval_s};
     p.first_delay = std::min(p.interval, std::chrono::milliseconds{60000});
@@ -279,78 +311,43 @@ struct node::impl {
                        done(false);
                      });
       }});
-  }
-
-  /// The pools of password hashing and of mail, apart from `pool`.
-  void start_auth_workers(const store_factory& open_store) {
-    const auto& a = settings.auth;
-    password_pool = std::make_unique<store_pool>(
-      open_store, static_cast<std::size_t>(a.password_workers),
-      static_cast<std::size_t>(a.password_queue_max), "h2h-password");
-    mail_pool = std::make_unique<store_pool>(
-      open_store, static_cast<std::size_t>(settings.smtp.workers),
-      static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
-  }
-
-  /// Waits (bounded) until `done()` holds; only used while shutting down.
-  template <class Pred>
-  static bool wait_until(Pred done, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() >= deadline)
-        return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds{5});
-    }
-    return true;
-  }
-
-  /// Stops the actors in reverse order of start: sessions (their rooms see
-  /// them leave), rooms, then the persistence actor once everything queued
-  /// is committed.
-  void stop_actors() {
-    auto budget
-      = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
-    wait_until([this] { return metrics->sessions_active.load() == 0; }, budget);
-    // The purge submits jobs to `pool`: it ends first.
-    if (purger) {
+    stops.push("account purge", [this] {
       caf::anon_send_exit(purger, caf::exit_reason::user_shutdown);
       purger = nullptr;
-    }
-    // REST jobs tell rooms about changes: they end while the directory
-    // lives. Stopping waits for running jobs (short ones on these pools).
-    for (auto* p : {pool.get(), password_pool.get()})
-      if (p)
-        p->stop();
-    if (directory) {
-      caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
-      directory = nullptr;
-    }
-    if (persistence) {
-      caf::scoped_actor self{*system};
-      bool flushed = false;
-      self->request(persistence, budget, flush_atom_v)
-        .receive([&](bool ok) { flushed = ok; },
-                 [&](caf::error& err) {
-                   spdlog::error("flush at shutdown failed: {}",
-                                 system->render(err));
-                 });
-      if (flushed)
-        spdlog::info("persistence flushed");
-      else
-        spdlog::error("{} message(s) could not be committed before exit",
-                      metrics->persist_queue.load());
-      self->send_exit(persistence, caf::exit_reason::user_shutdown);
-      persistence = nullptr;
-    }
-    // After the flush: a running mail can hang for up to smtp.timeout_ms.
-    // Its job uses `api`, so this must end before `api` dies.
-    if (mail_pool)
-      mail_pool->stop();
+    });
   }
 
-  ~impl() {
-    stop_actors();
-    system.reset();
+  /// The ops routes and the metrics port's object (it listens in run()).
+  void start_metrics_port() {
+    ops_sources ops;
+    ops.draining = [this] { return srv->draining(); };
+    ops.actors = metrics;
+    ops.network = &srv->counters();
+    ops.open_connections = [this] { return srv->connections(); };
+    ops.check_store = [this](std::function<void(bool)> done) {
+      ask<bool>(
+        *system, persistence, std::chrono::seconds{2},
+        [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
+    };
+    metrics_port = std::make_unique<metrics_listener>(
+      to_metrics_settings(settings),
+      [src = std::make_shared<const ops_sources>(ops)] {
+        return metrics_text(*src);
+      });
+    add_ops_routes(routes, std::move(ops));
+  }
+
+  /// Once the public port listens, sessions come and go; at shutdown the
+  /// stop waits (bounded) for the last one to end, so that rooms see them
+  /// leave before the rooms stop.
+  void sessions_started() {
+    stops.push("sessions", [this] {
+      auto budget
+        = std::chrono::milliseconds{settings.server.shutdown_timeout_ms};
+      if (!live_sessions.wait_zero(budget))
+        spdlog::warn("{} session(s) still running after {} ms",
+                     live_sessions.size(), budget.count());
+    });
   }
 };
 
@@ -372,6 +369,8 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening,
     return 1;
   }
   impl_->metrics_port->start();
+  // Scrapes read the server's counters: the server object outlives this.
+  impl_->stops.push("metrics port", [this] { impl_->metrics_port->stop(); });
   spdlog::info("metrics listening on {}:{}", impl_->settings.metrics.bind,
                metrics_port);
   if (on_metrics_listening)
@@ -384,12 +383,12 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening,
                   impl_->settings.server.port, e.what());
     return 1;
   }
+  impl_->sessions_started();
   spdlog::info("listening on {}:{}", impl_->settings.server.bind, port);
   if (on_listening)
     on_listening(port);
   impl_->srv->run();
-  impl_->metrics_port->stop();
-  spdlog::info("public port closed; stopping actors");
+  spdlog::info("public port closed; stopping");
   return 0;
 }
 

@@ -15,8 +15,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <spdlog/spdlog.h>
 
-#include "net/http/http_connection.hpp"
+#include "net/server/http_connection.hpp"
 #include "net/server/io_worker.hpp"
+#include "net/server/server_context.hpp"
 
 namespace h2h::net {
 
@@ -155,13 +156,12 @@ struct server::impl {
   }
 };
 
-server::server(server_settings settings, session_factory make_session,
-               http_handler handle_http, ws_authenticator authenticate)
+server::server(server_settings settings, upgrade_table upgrades,
+               http_handler handle_http)
   : impl_(std::make_unique<impl>(settings.io_threads)) {
   impl_->ctx.settings = std::move(settings);
-  impl_->ctx.make_session = std::move(make_session);
+  impl_->ctx.upgrades = std::move(upgrades);
   impl_->ctx.handle_http = std::move(handle_http);
-  impl_->ctx.authenticate = std::move(authenticate);
 }
 
 server::~server() = default;

@@ -22,23 +22,11 @@
 #include "net/protocol/raw_json/json_codec.hpp"
 #include "net/server/outbound_queue.hpp"
 #include "net/server/registry.hpp"
+#include "net/server/session_factory.hpp"
 #include "net/ws/ws_frame.hpp"
+#include "net/ws/ws_settings.hpp"
 
 namespace h2h::net {
-
-/// Spawns the session actor of a new connection.
-using session_factory
-  = std::function<session_actor(client_link_ptr, session_identity)>;
-
-/// Limits of one WebSocket connection.
-struct ws_settings {
-  std::size_t max_frame_bytes = 65536;
-  std::size_t outbound_queue_bytes = 1048576;
-  /// Decoded frames that may wait for the session actor before reading stops.
-  int inbound_window = 32;
-  std::chrono::milliseconds close_timeout{2000};
-  codec_limits codec;
-};
 
 class ws_connection final : public client_link,
                             public closable,

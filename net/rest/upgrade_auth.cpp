@@ -1,7 +1,7 @@
 // Checks the token of a WebSocket upgrade: its signature at once, its login
 // session in the store or, for auth.session_cache_ms after such a check, in
 // a bounded cache (no database round trip per connection).
-#include "net/security/upgrade_auth.hpp"
+#include "net/rest/upgrade_auth.hpp"
 
 #include <algorithm>
 #include <chrono>

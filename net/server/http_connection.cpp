@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection of the public port: requests go to the handler,
-// a WebSocket upgrade of /message becomes a ws_connection.
-#include "net/http/http_connection.hpp"
+// a WebSocket upgrade of a path in the upgrade table becomes a connection of
+// that entry's transport and protocol.
+#include "net/server/http_connection.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -32,6 +33,29 @@ ip_bytes to_ip_bytes(const asio::ip::address& a) {
     out = a.to_v6().to_bytes();
   }
   return out;
+}
+
+/// A connection started on an upgraded socket.
+struct opened_connection {
+  std::shared_ptr<closable> connection;
+  std::uint64_t registry_id = 0;
+};
+
+/// The one place that starts the transport and protocol of `entry` on an
+/// upgraded socket: a session when `auth` accepted the client, otherwise
+/// only the refusal. `leftover`: bytes that arrived behind the request.
+opened_connection open_connection(asio::ip::tcp::socket socket,
+                                  io_worker& worker, server_context& ctx,
+                                  const upgrade_entry& entry, ws_auth auth,
+                                  std::string leftover) {
+  auto conn = std::make_shared<ws_connection>(
+    std::move(socket), worker, ctx.settings.ws, ctx.connections, ctx.counters);
+  if (auth.ok)
+    conn->start(entry.protocol.make_session, std::move(auth.identity),
+                std::move(leftover));
+  else
+    conn->start_rejected(auth.code, auth.message, std::move(leftover));
+  return {conn, conn->registry_id()};
 }
 
 } // namespace
@@ -153,10 +177,9 @@ void http_connection::respond(http_response res) {
 }
 
 void http_connection::upgrade(http_request req) {
-  auto path = target_path(req.target());
-  if (path != "/message") {
-    respond(error_response(req, errc::unknown_path,
-                           "no WebSocket endpoint at this path"));
+  auto match = ctx_.upgrades.negotiate(req);
+  if (!match && match.code == errc::unknown_path) {
+    respond(error_response(req, match.code, match.message));
     return;
   }
   if (req.method() != http::verb::get) {
@@ -172,6 +195,10 @@ void http_connection::upgrade(http_request req) {
     res.set(http::field::sec_websocket_version, "13");
     res.keep_alive(false);
     respond(std::move(res));
+    return;
+  }
+  if (!match) { // no subprotocol the entry speaks
+    respond(error_response(req, match.code, match.message));
     return;
   }
   if (ctx_.connections.size() > ctx_.settings.max_connections) {
@@ -192,39 +219,41 @@ void http_connection::upgrade(http_request req) {
     return;
   }
   auto accept = ws::accept_key(std::string_view{key.data(), key.size()});
-  if (!ctx_.authenticate) {
-    complete_upgrade(std::move(accept), ws_auth{});
-    return;
-  }
-  // Checking the token may need the store: the answer comes back later.
+  // Checking the token may need the store: the answer may come later, from
+  // another thread.
   busy_ = true;
   auto exec = stream_.get_executor();
-  ctx_.authenticate(req, meta_,
-                    [self = shared_from_this(), exec,
-                     accept = std::move(accept)](ws_auth auth) mutable {
-                      asio::post(exec, [self, accept = std::move(accept),
-                                        auth = std::move(auth)]() mutable {
-                        self->busy_ = false;
-                        self->complete_upgrade(std::move(accept),
-                                               std::move(auth));
-                      });
-                    });
+  upgrade_table::authenticate(
+    match, req, meta_,
+    [self = shared_from_this(), exec, accept = std::move(accept),
+     match](ws_auth auth) mutable {
+      asio::post(exec, [self, accept = std::move(accept),
+                        match = std::move(match),
+                        auth = std::move(auth)]() mutable {
+        self->busy_ = false;
+        self->complete_upgrade(std::move(accept), match, std::move(auth));
+      });
+    });
 }
 
-void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
+void http_connection::complete_upgrade(std::string accept,
+                                       const upgrade_match& match,
+                                       ws_auth auth) {
   if (finished_)
     return;
-  auto reply
-    = std::make_shared<std::string>("HTTP/1.1 101 Switching Protocols\r\n"
-                                    "Upgrade: websocket\r\n"
-                                    "Connection: Upgrade\r\n"
-                                    "Server: h2h\r\n"
-                                    "Sec-WebSocket-Accept: "
-                                    + accept + "\r\n\r\n");
+  auto head = std::string{"HTTP/1.1 101 Switching Protocols\r\n"
+                          "Upgrade: websocket\r\n"
+                          "Connection: Upgrade\r\n"
+                          "Server: h2h\r\n"
+                          "Sec-WebSocket-Accept: "}
+              + accept + "\r\n";
+  if (!match.subprotocol.empty())
+    head += "Sec-WebSocket-Protocol: " + match.subprotocol + "\r\n";
+  auto reply = std::make_shared<std::string>(head + "\r\n");
   stream_.expires_after(ctx_.settings.http_timeout);
   asio::async_write(
     stream_, asio::buffer(*reply),
-    [self = shared_from_this(), reply,
+    [self = shared_from_this(), reply, entry = match.entry,
      auth = std::move(auth)](error_code ec, std::size_t) mutable {
       if (ec) {
         self->finish();
@@ -236,27 +265,22 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
       self->buffer_.consume(self->buffer_.size());
       self->buffer_.shrink_to_fit();
       self->stream_.expires_never();
-      auto socket = self->stream_.release_socket();
-      auto conn = std::make_shared<ws_connection>(
-        std::move(socket), self->worker_, self->ctx_.settings.ws,
-        self->ctx_.connections, self->ctx_.counters);
       self->finished_ = true;
-      auto session_id = std::move(auth.session_id);
-      if (auth.ok) {
-        auto expires_in = auth.expires_in;
-        conn->start(self->ctx_.make_session, std::move(auth.identity),
-                    std::move(leftover));
-        if (expires_in.count() > 0)
-          self->ctx_.connections.expire_at(
-            std::chrono::steady_clock::now() + expires_in, conn->registry_id());
-      } else
-        conn->start_rejected(auth.code, auth.message, std::move(leftover));
-      // The WebSocket keeps this connection's address slot.
-      self->ctx_.connections.hand_over(self->registry_id_, conn->registry_id());
-      if (auth.ok && !session_id.empty()
-          && !self->ctx_.connections.bind_session(conn->registry_id(),
+      auto session_id = auth.session_id;
+      auto expires_in = auth.expires_in;
+      auto ok = auth.ok;
+      auto conn = open_connection(self->stream_.release_socket(), self->worker_,
+                                  self->ctx_, *entry, std::move(auth),
+                                  std::move(leftover));
+      if (ok && expires_in.count() > 0)
+        self->ctx_.connections.expire_at(
+          std::chrono::steady_clock::now() + expires_in, conn.registry_id);
+      // The new connection keeps this connection's address slot.
+      self->ctx_.connections.hand_over(self->registry_id_, conn.registry_id);
+      if (ok && !session_id.empty()
+          && !self->ctx_.connections.bind_session(conn.registry_id,
                                                   session_id))
-        conn->end_session(); // logged out while the upgrade completed
+        conn.connection->end_session(); // logged out while upgrading
     });
 }
 

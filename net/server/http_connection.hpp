@@ -1,5 +1,6 @@
 // One HTTP/1.1 connection of the public port: requests go to the handler,
-// a WebSocket upgrade of /message becomes a ws_connection.
+// a WebSocket upgrade of a path in the upgrade table becomes a connection of
+// that entry's transport and protocol.
 #pragma once
 
 #include <memory>
@@ -13,7 +14,8 @@
 #include "net/http/http_types.hpp"
 #include "net/server/io_worker.hpp"
 #include "net/server/registry.hpp"
-#include "net/server/server.hpp"
+#include "net/server/server_context.hpp"
+#include "net/server/upgrade_table.hpp"
 
 namespace h2h::net {
 
@@ -34,7 +36,8 @@ private:
   void on_read(boost::system::error_code ec);
   void respond(http_response res);
   void upgrade(http_request req);
-  void complete_upgrade(std::string accept, ws_auth auth);
+  void complete_upgrade(std::string accept, const upgrade_match& match,
+                        ws_auth auth);
   void finish();
 
   boost::beast::tcp_stream stream_;

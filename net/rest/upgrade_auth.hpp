@@ -10,7 +10,7 @@
 
 #include "actors/store/store_pool.hpp"
 #include "net/rest/api.hpp"
-#include "net/server/server.hpp"
+#include "net/security/authenticator.hpp"
 #include "net/security/session_cache.hpp"
 
 namespace h2h::net {

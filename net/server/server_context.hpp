@@ -1,0 +1,22 @@
+// What the connections of the public port share with its listener.
+#pragma once
+
+#include "net/http/http_types.hpp"
+#include "net/server/registry.hpp"
+#include "net/server/server_settings.hpp"
+#include "net/server/upgrade_table.hpp"
+
+namespace h2h::net {
+
+/// Everything connections share with the server. Outlives every connection
+/// and every session actor (the node destroys the server last).
+struct server_context {
+  server_settings settings;
+  /// The paths that upgrade, and to what.
+  upgrade_table upgrades;
+  http_handler handle_http;
+  registry connections;
+  net_counters counters;
+};
+
+} // namespace h2h::net

@@ -1,0 +1,31 @@
+// Settings of the public port, mapped from the configuration by the node.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "net/server/client_address.hpp"
+#include "net/ws/ws_settings.hpp"
+
+namespace h2h::net {
+
+struct server_settings {
+  std::string bind = "0.0.0.0";
+  std::uint16_t port = 8080;
+  int io_threads = 1;
+  std::chrono::milliseconds shutdown_timeout{5000};
+  std::size_t max_http_body_bytes = 1048576;
+  std::size_t max_connections = 100000;
+  /// Open connections per client address (IPv6: per /64). Trusted proxies
+  /// are not counted themselves; the clients they forward are, per upgrade.
+  std::size_t connections_per_address = 256;
+  /// Whose forwarding headers name the client (see client_address.hpp).
+  proxy_trust proxies;
+  /// Longest wait for a complete HTTP request.
+  std::chrono::seconds http_timeout{30};
+  ws_settings ws;
+};
+
+} // namespace h2h::net
