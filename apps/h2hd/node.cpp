@@ -19,6 +19,7 @@
 #include "net/rest/api.hpp"
 #include "net/security/crypto.hpp"
 #include "net/protocol/raw_json/json_codec.hpp"
+#include "net/outbound/mail_worker.hpp"
 #include "net/server/metrics_listener.hpp"
 #include "net/rest/ops_routes.hpp"
 #include "net/http/router.hpp"
@@ -149,7 +150,7 @@ struct node::impl {
   // Password hashing and mail have workers of their own: a login flood or
   // a slow mail server must not stall upgrades and REST on `pool`.
   std::unique_ptr<store_pool> password_pool;
-  std::unique_ptr<store_pool> mail_pool;
+  std::unique_ptr<mail_worker> mail_pool;
   std::shared_ptr<api_context> api;
   // After srv: scrapes read the server's counters, so this stops first.
   std::unique_ptr<metrics_listener> metrics_port;
@@ -205,15 +206,9 @@ struct node::impl {
     start_auth_workers(open_store);
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
-    api->run = [this](store_job job, store_job_failed failed) {
-      pool->submit(std::move(job), std::move(failed));
-    };
-    api->run_password = [this](store_job job, store_job_failed failed) {
-      return password_pool->try_submit(std::move(job), std::move(failed));
-    };
-    api->run_mail = [this](store_job job, store_job_failed failed) {
-      return mail_pool->try_submit(std::move(job), std::move(failed));
-    };
+    api->store_jobs = pool.get();
+    api->password_jobs = password_pool.get();
+    api->reserve_mail = [this] { return mail_pool->reserve(); };
     api->end_session = [this](const std::string& session_id) {
       upgrades->session_ended(session_id);
       srv->end_session(session_id);
@@ -273,22 +268,26 @@ struct node::impl {
     purger = system->spawn(
       periodic_job, p, periodic_task{[this, batch](auto done) {
         auto cut = purge_cutoffs_at(wall_clock_ms(), api->cfg, batch);
-        pool->submit([cut, done](store& db) { done(purge_accounts(db, cut)); },
-                     [done](const store_error& e) {
-                       spdlog::warn("account purge: {}", e.what());
-                       done(false);
-                     });
+        std::function<bool(store&)> work
+          = [cut](store& db) { return purge_accounts(db, cut); };
+        std::function<void(store_result<bool>)> purged
+          = [done](store_result<bool> r) {
+              if (!r)
+                spdlog::warn("account purge: {}", r.error().detail);
+              done(r && *r);
+            };
+        pool->run(std::move(work), std::move(purged));
       }});
   }
 
-  /// The pools of password hashing and of mail, apart from `pool`.
+  /// The workers of password hashing and of mail, apart from `pool`.
   void start_auth_workers(const store_factory& open_store) {
     const auto& a = settings.auth;
     password_pool = std::make_unique<store_pool>(
       open_store, static_cast<std::size_t>(a.password_workers),
       static_cast<std::size_t>(a.password_queue_max), "h2h-password");
-    mail_pool = std::make_unique<store_pool>(
-      open_store, static_cast<std::size_t>(settings.smtp.workers),
+    mail_pool = std::make_unique<mail_worker>(
+      static_cast<std::size_t>(settings.smtp.workers),
       static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
   }
 
