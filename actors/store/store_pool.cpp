@@ -1,5 +1,5 @@
 // A small pool of threads that run blocking store jobs (account and room
-// operations of the REST API, password hashing, mail) on connections of
+// operations of the REST API, password hashing) on connections of
 // their own: one shared queue, bounded, so a slow job never holds up
 // another while a worker is free.
 #include "actors/store/store_pool.hpp"
@@ -16,15 +16,6 @@
 
 namespace h2h {
 
-namespace {
-
-struct job_msg {
-  store_job run;
-  store_job_failed failed;
-};
-
-} // namespace
-
 struct store_pool::impl {
   store_factory open;
   std::size_t workers = 1;
@@ -32,44 +23,36 @@ struct store_pool::impl {
   std::string name;
   mutable std::mutex mtx;
   std::condition_variable wake;
-  std::deque<job_msg> queue;
+  std::deque<std::unique_ptr<store_job>> queue;
   std::size_t running = 0;
   bool stopping = false;
   std::vector<std::thread> threads;
 
   void work();
-  static void run_one(job_msg& job, std::unique_ptr<store>& db,
+  static void run_one(store_job& job, std::unique_ptr<store>& db,
                       const store_factory& open);
 };
 
-void store_pool::impl::run_one(job_msg& job, std::unique_ptr<store>& db,
+void store_pool::impl::run_one(store_job& job, std::unique_ptr<store>& db,
                                const store_factory& open) {
-  try {
-    if (!db)
-      db = open();
-  } catch (const store_error& e) {
-    spdlog::warn("store pool: {}", e.what());
-    job.failed(e);
-    return;
+  if (!db) {
+    auto fault = attempt_void([&] { db = open(); });
+    if (fault) {
+      spdlog::warn("store pool: {}", fault->detail);
+      job.fail(std::move(*fault));
+      return;
+    }
   }
-  try {
-    job.run(*db);
-  } catch (const store_error& e) {
-    // The job reports store errors itself; a connection that broke is
-    // reopened for the next job.
-    if (e.kind() == store_failure::unavailable)
-      db.reset();
-    job.failed(e);
-  } catch (const std::exception& e) {
-    spdlog::error("store pool job failed: {}", e.what());
-    job.failed(store_error(store_failure::fatal, e.what()));
-  }
+  auto fault = run_job_on(job, *db);
+  // A connection that broke is reopened for the next job.
+  if (fault && fault->kind == store_failure::unavailable)
+    db.reset();
 }
 
 void store_pool::impl::work() {
   std::unique_ptr<store> db;
   for (;;) {
-    job_msg job;
+    std::unique_ptr<store_job> job;
     {
       std::unique_lock<std::mutex> lock{mtx};
       wake.wait(lock, [this] { return stopping || !queue.empty(); });
@@ -79,8 +62,8 @@ void store_pool::impl::work() {
       queue.pop_front();
       ++running;
     }
-    run_one(job, db, open);
-    job = {}; // what the job holds dies before it counts as done
+    run_one(*job, db, open);
+    job.reset(); // what the job holds dies before it counts as done
     std::lock_guard<std::mutex> guard{mtx};
     --running;
   }
@@ -105,7 +88,7 @@ store_pool::~store_pool() {
   stop();
 }
 
-bool store_pool::try_submit(store_job job, store_job_failed failed) {
+bool store_pool::enqueue(std::unique_ptr<store_job>& job) {
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
     if (!impl_->stopping) {
@@ -115,19 +98,14 @@ bool store_pool::try_submit(store_job job, store_job_failed failed) {
           && impl_->queue.size() + impl_->running
                >= impl_->workers + impl_->max_waiting)
         return false;
-      impl_->queue.push_back({std::move(job), std::move(failed)});
+      impl_->queue.push_back(std::move(job));
       impl_->wake.notify_one();
       return true;
     }
   }
-  failed(store_error(store_failure::unavailable, "shutting down"));
+  auto mine = std::move(job);
+  mine->fail(make_fault(store_failure::unavailable, "shutting down"));
   return true;
-}
-
-void store_pool::submit(store_job job, store_job_failed failed) {
-  auto on_full = failed;
-  if (!try_submit(std::move(job), std::move(failed)))
-    on_full(store_error(store_failure::unavailable, "too busy, retry"));
 }
 
 std::size_t store_pool::in_flight() const {
@@ -136,7 +114,7 @@ std::size_t store_pool::in_flight() const {
 }
 
 void store_pool::stop() {
-  std::deque<job_msg> dropped;
+  std::deque<std::unique_ptr<store_job>> dropped;
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
     if (impl_->stopping)
@@ -146,7 +124,7 @@ void store_pool::stop() {
   }
   impl_->wake.notify_all();
   for (auto& job : dropped)
-    job.failed(store_error(store_failure::unavailable, "shutting down"));
+    job->fail(make_fault(store_failure::unavailable, "shutting down"));
   for (auto& t : impl_->threads)
     t.join();
   impl_->threads.clear();

@@ -1,5 +1,5 @@
 // A small pool of threads that run blocking store jobs (account and room
-// operations of the REST API, password hashing, mail) on connections of
+// operations of the REST API, password hashing) on connections of
 // their own: one shared queue, bounded, so a slow job never holds up
 // another while a worker is free.
 #pragma once
@@ -9,19 +9,11 @@
 #include <memory>
 #include <string>
 
-#include "persistence/store.hpp"
+#include "actors/store/store_runner.hpp"
 
 namespace h2h {
 
-/// Work that needs the store; runs on a worker thread and reports its result
-/// itself (e.g. by calling an HTTP responder).
-using store_job = std::function<void(store&)>;
-
-/// Called with a job when the store could not be opened for it (or the pool
-/// stopped before the job started).
-using store_job_failed = std::function<void(const store_error&)>;
-
-class store_pool {
+class store_pool final : public store_runner {
 public:
   /// Starts `workers` threads named `name` (at most 15 characters show),
   /// each opening its own store connection when its first job comes. At
@@ -34,12 +26,9 @@ public:
   store_pool(const store_pool&) = delete;
   store_pool& operator=(const store_pool&) = delete;
 
-  /// Queues a job for the next free worker. Thread-safe. False when the
-  /// pool is full: then neither callback is ever called.
-  bool try_submit(store_job job, store_job_failed failed);
-
-  /// Like try_submit; a full pool calls `failed` (unavailable) at once.
-  void submit(store_job job, store_job_failed failed);
+  /// Queues a job for the next free worker (see store_runner::try_run).
+  /// A stopped pool takes the job and fails it (unavailable) at once.
+  bool enqueue(std::unique_ptr<store_job>& job) override;
 
   /// Jobs waiting or running.
   std::size_t in_flight() const;

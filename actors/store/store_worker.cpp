@@ -8,19 +8,6 @@
 
 namespace h2h {
 
-caf::error to_error(const store_error& e) {
-  switch (e.kind()) {
-    case store_failure::conflict:
-      return caf::make_error(errc::seq_conflict, std::string{e.what()});
-    case store_failure::unavailable:
-      return caf::make_error(errc::unavailable, std::string{e.what()});
-    case store_failure::permanent: // appends isolate these per event
-    case store_failure::fatal:
-      break;
-  }
-  return caf::make_error(errc::internal, std::string{e.what()});
-}
-
 namespace {
 
 /// Runs `f` on the worker's store, opening it first when needed.
@@ -28,18 +15,17 @@ template <class F>
 auto with_store(store_worker_pointer self, F f)
   -> caf::result<decltype(f(std::declval<store&>()))> {
   auto& st = self->state;
-  try {
+  auto r = attempt([&] {
     if (!st.db)
       st.db = st.open();
     return f(*st.db);
-  } catch (const store_error& e) {
-    if (e.kind() != store_failure::conflict)
-      spdlog::warn("store: {}", e.what());
-    return to_error(e);
-  } catch (const std::exception& e) {
-    spdlog::error("store: unexpected failure: {}", e.what());
-    return caf::make_error(errc::internal, std::string{e.what()});
-  }
+  });
+  if (r)
+    return std::move(*r);
+  const auto& fault = r.error();
+  if (fault.kind != store_failure::conflict)
+    spdlog::warn("store: {}", fault.detail);
+  return to_error(fault);
 }
 
 /// A room created by ENTER: public, named after its id, owned by the

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "actors/store/store_errors.hpp"
 #include "actors/vocabulary/interfaces.hpp"
 #include "persistence/store.hpp"
 
@@ -23,8 +24,5 @@ using store_worker_pointer
 /// failure.
 store_worker_actor::behavior_type store_worker(store_worker_pointer self,
                                                store_factory open);
-
-/// Turns a store failure into the error an actor sends back.
-caf::error to_error(const store_error& e);
 
 } // namespace h2h

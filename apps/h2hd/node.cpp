@@ -17,6 +17,7 @@
 #include "apps/h2hd/live_count.hpp"
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
+#include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
 #include "net/protocol/raw_json/json_codec.hpp"
 #include "net/rest/account_purge.hpp"
@@ -77,7 +78,7 @@ struct node::impl {
   // Password hashing and mail have workers of their own: a login flood or
   // a slow mail server must not stall upgrades and REST on `pool`.
   std::unique_ptr<store_pool> password_pool;
-  std::unique_ptr<store_pool> mail_pool;
+  std::unique_ptr<mail_worker> mail_pool;
   std::shared_ptr<api_context> api;
   std::unique_ptr<metrics_listener> metrics_port;
   /// Deletes expired sessions, refresh tokens and codes now and then.
@@ -111,7 +112,7 @@ struct node::impl {
                                       : std::string{"mysql"});
     start_server();
     start_actor_system();
-    start_mail_workers(open_store);
+    start_mail_workers();
     start_persistence(open_store);
     start_directory();
     start_store_pool(open_store);
@@ -177,9 +178,9 @@ struct node::impl {
   /// Mail has its own pool. It stops after the persistence flush (a
   /// running mail can hang for up to smtp.timeout_ms), before `api` dies
   /// (its jobs use it).
-  void start_mail_workers(const store_factory& open_store) {
-    mail_pool = std::make_unique<store_pool>(
-      open_store, static_cast<std::size_t>(settings.smtp.workers),
+  void start_mail_workers() {
+    mail_pool = std::make_unique<mail_worker>(
+      static_cast<std::size_t>(settings.smtp.workers),
       static_cast<std::size_t>(settings.smtp.queue_max), "h2h-mail");
     stops.push("mail workers", [this] { mail_pool->stop(); });
   }
@@ -266,15 +267,9 @@ struct node::impl {
     const auto& s = settings;
     api = std::make_shared<api_context>(to_api_settings(s));
     api->now_ms = wall_clock_ms;
-    api->run = [this](store_job job, store_job_failed failed) {
-      pool->submit(std::move(job), std::move(failed));
-    };
-    api->run_password = [this](store_job job, store_job_failed failed) {
-      return password_pool->try_submit(std::move(job), std::move(failed));
-    };
-    api->run_mail = [this](store_job job, store_job_failed failed) {
-      return mail_pool->try_submit(std::move(job), std::move(failed));
-    };
+    api->store_jobs = pool.get();
+    api->password_jobs = password_pool.get();
+    api->reserve_mail = [this] { return mail_pool->reserve(); };
     api->end_session = [this](const std::string& session_id) {
       upgrades->session_ended(session_id);
       srv->end_session(session_id);
@@ -305,11 +300,15 @@ struct node::impl {
     purger = system->spawn(
       periodic_job, p, periodic_task{[this, batch](auto done) {
         auto cut = purge_cutoffs_at(wall_clock_ms(), api->cfg, batch);
-        pool->submit([cut, done](store& db) { done(purge_accounts(db, cut)); },
-                     [done](const store_error& e) {
-                       spdlog::warn("account purge: {}", e.what());
-                       done(false);
-                     });
+        std::function<bool(store&)> work
+          = [cut](store& db) { return purge_accounts(db, cut); };
+        std::function<void(store_result<bool>)> purged
+          = [done](store_result<bool> r) {
+              if (!r)
+                spdlog::warn("account purge: {}", r.error().detail);
+              done(r && *r);
+            };
+        pool->run(std::move(work), std::move(purged));
       }});
     stops.push("account purge", [this] {
       caf::anon_send_exit(purger, caf::exit_reason::user_shutdown);

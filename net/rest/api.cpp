@@ -91,37 +91,30 @@ check_bearer(const http_request& req, const api_context& ctx, bool required) {
   return caller{true, check.claims.member_id, check.claims.session_id};
 }
 
+http_response store_failed(const reply_shape& to, const store_fault& why) {
+  spdlog::warn("request failed on the store: {}", why.detail);
+  return error_response(to, errc::unavailable, "store unavailable, retry");
+}
+
+http_response busy_reply(const reply_shape& to, const std::string& text) {
+  auto res = error_response(to, errc::unavailable, text);
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
              std::function<http_response(store&)> fn, job_lane lane) {
-  store_job job = [to, respond, fn = std::move(fn)](store& db) {
-    http_response res;
-    try {
-      res = fn(db);
-    } catch (const store_error& e) {
-      spdlog::warn("request failed on the store: {}", e.what());
-      res = error_response(to, errc::unavailable, "store unavailable, retry");
-    }
-    respond(std::move(res));
-  };
-  store_job_failed failed = [to, respond](const store_error&) {
-    respond(error_response(to, errc::unavailable, "store unavailable, retry"));
-  };
-  auto* lane_runner = lane == job_lane::password ? &ctx.run_password
-                      : lane == job_lane::mail   ? &ctx.run_mail
-                                                 : nullptr;
-  if (lane_runner == nullptr || !*lane_runner) {
-    ctx.run(std::move(job), std::move(failed));
+  std::function<void(store_result<http_response>)> done
+    = [to, respond](store_result<http_response> r) {
+        respond(r ? std::move(*r) : store_failed(to, r.error()));
+      };
+  auto* lane_runner = lane == job_lane::password ? ctx.password_jobs : nullptr;
+  if (lane_runner == nullptr) {
+    ctx.store_jobs->run(std::move(fn), std::move(done));
     return;
   }
-  if ((*lane_runner)(std::move(job), std::move(failed)))
-    return;
-  // The pool is full: a quick, clear answer instead of a growing queue.
-  auto res = error_response(to, errc::unavailable,
-                            lane == job_lane::mail
-                              ? "too many mails waiting, retry"
-                              : "too many password checks waiting, retry");
-  res.set(http::field::retry_after, "1");
-  respond(std::move(res));
+  if (!lane_runner->try_run(std::move(fn), std::move(done)))
+    respond(busy_reply(to, "too many password checks waiting, retry"));
 }
 
 bool deny_anonymous(const api_context& ctx, const http_request& req,

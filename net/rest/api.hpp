@@ -13,9 +13,10 @@
 
 #include "actors/vocabulary/errors.hpp"
 #include "actors/vocabulary/messages.hpp"
-#include "actors/store/store_pool.hpp"
+#include "actors/store/store_runner.hpp"
 #include "net/http/http_types.hpp"
 #include "net/security/jwt.hpp"
+#include "net/outbound/mail_worker.hpp"
 #include "net/outbound/mailer.hpp"
 #include "net/security/password.hpp"
 #include "net/security/rate_limit.hpp"
@@ -45,14 +46,10 @@ struct api_settings {
   int rooms_created_per_hour = 60;
 };
 
-/// Where a REST job runs: password hashing and mail have pools of their
-/// own, so that a login flood or a slow mail server cannot stall the store
-/// work of upgrades and other REST calls.
-enum class job_lane { store, password, mail };
-
-/// Runs a job on a bounded pool; false when the pool is full (the job will
-/// never run).
-using bounded_runner = std::function<bool(store_job, store_job_failed)>;
+/// Where a REST job runs: password hashing has a pool of its own (and mail
+/// a worker of its own), so that a login flood or a slow mail server cannot
+/// stall the store work of upgrades and other REST calls.
+enum class job_lane { store, password };
 
 /// Everything the endpoints share. Thread-safe.
 struct api_context {
@@ -61,11 +58,14 @@ struct api_context {
   api_settings cfg;
   /// Milliseconds since the epoch (tests set their own clock).
   std::function<std::int64_t()> now_ms;
-  /// Runs blocking store work on the store pool (inline in tests).
-  std::function<void(store_job, store_job_failed)> run;
-  /// Job lanes of their own (see job_lane); empty: on `run`.
-  bounded_runner run_password;
-  bounded_runner run_mail;
+  /// Runs blocking store work: the store pool (inline in tests). Not
+  /// owned; outlives every job.
+  store_runner* store_jobs = nullptr;
+  /// The password lane (bounded, see job_lane); null: on `store_jobs`.
+  store_runner* password_jobs = nullptr;
+  /// Reserves a place for one mail on the mail worker (an empty ticket
+  /// when it is full); empty: mail goes out on the store job's thread.
+  std::function<mail_ticket()> reserve_mail;
   /// Called when a login session ended (logout, a reused refresh token):
   /// closes its WebSockets on this node at once. May be empty.
   std::function<void(const std::string& session_id)> end_session;
@@ -108,11 +108,20 @@ check_bearer(const http_request& req, const api_context& ctx, bool required);
 std::string bearer_token(const http_request& req);
 
 /// Answers from a store pool: runs `fn` there (on the pool of `lane`) and
-/// sends what it returns; a store failure, or a full pool, answers 503
-/// CHAT_006.
+/// sends what it returns; a store failure answers store_failed, a full
+/// password lane busy_reply.
 void run_job(api_context& ctx, const reply_shape& to, http_responder respond,
              std::function<http_response(store&)> fn,
              job_lane lane = job_lane::store);
+
+/// The answer to a store fault: 503 CHAT_006 "store unavailable, retry"
+/// whatever the kind (clients learn nothing of the store's internals); the
+/// detail goes to the log.
+http_response store_failed(const reply_shape& to, const store_fault& why);
+
+/// 503 CHAT_006 with `text` and Retry-After: 1, for a full lane: a quick,
+/// clear answer instead of a growing queue.
+http_response busy_reply(const reply_shape& to, const std::string& text);
 
 /// Answers the token error (and returns true) when the request has no valid
 /// token; lets protected endpoints refuse strangers before reading input.

@@ -52,6 +52,38 @@ std::variant<std::string, http_response> email_field(const http_request& req,
   return email;
 }
 
+/// What the store part of a code request decided: an answer now, or a
+/// code to mail.
+struct code_outcome {
+  std::optional<http_response> answer;
+  std::string code;
+};
+
+/// Mails `code` (on the mail lane when there is a ticket) and answers.
+void mail_code(api_context& ctx, const reply_shape& to, const std::string& addr,
+               const std::string& code, const http_responder& respond,
+               mail_ticket* ticket) {
+  auto send = [&ctx, to, addr, code, respond] {
+    try {
+      ctx.mail->send(addr, "Your Heart to Heart verification code",
+                     "Your verification code is " + code + ". It is valid for "
+                       + std::to_string(ctx.cfg.code_ttl_s / 60) + " minutes.");
+    } catch (const std::exception& e) {
+      spdlog::error("verification mail to {} failed: {}", addr, e.what());
+      return respond(error_response(to, errc::unavailable,
+                                    "the code could not be mailed, retry"));
+    }
+    respond(json_response(to, 202, R"({"message":"verification code sent"})"));
+  };
+  if (!ticket)
+    return send();
+  ticket->submit({send, [to, respond] {
+                    respond(
+                      error_response(to, errc::unavailable,
+                                     "the code could not be mailed, retry"));
+                  }});
+}
+
 void send_code(api_context& ctx, http_request& req, const request_meta& meta,
                http_responder respond) {
   auto parsed = read_json_body(req);
@@ -67,31 +99,38 @@ void send_code(api_context& ctx, http_request& req, const request_meta& meta,
     return respond(error_response(req, errc::rate_limited,
                                   "too many codes requested, try later"));
   auto to = shape_of(req);
-  run_job(
-    ctx, to, std::move(respond),
-    [&ctx, to, addr](store& db) {
-      if (db.member_by_email(addr))
-        return error_response(to, errc::member_exists,
-                              "a member with this email exists");
-      auto code = crypto::random_digits(6);
-      code_record c;
-      c.email = addr;
-      c.code_hash = code_hash(addr, code);
-      c.expires_ms = ctx.now_ms() + ctx.cfg.code_ttl_s * 1000;
-      db.put_code(c);
-      try {
-        ctx.mail->send(
-          addr, "Your Heart to Heart verification code",
-          "Your verification code is " + code + ". It is valid for "
-            + std::to_string(ctx.cfg.code_ttl_s / 60) + " minutes.");
-      } catch (const std::exception& e) {
-        spdlog::error("verification mail to {} failed: {}", addr, e.what());
-        return error_response(to, errc::unavailable,
-                              "the code could not be mailed, retry");
-      }
-      return json_response(to, 202, R"({"message":"verification code sent"})");
-    },
-    job_lane::mail);
+  // The mail's place is taken first: a full mail lane answers at once and
+  // leaves the code stored before (and mailed) valid.
+  std::shared_ptr<mail_ticket> ticket;
+  if (ctx.reserve_mail) {
+    ticket = std::make_shared<mail_ticket>(ctx.reserve_mail());
+    if (!*ticket)
+      return respond(busy_reply(to, "too many mails waiting, retry"));
+  }
+  std::function<code_outcome(store&)> work = [&ctx, to, addr](store& db) {
+    code_outcome out;
+    if (db.member_by_email(addr)) {
+      out.answer = error_response(to, errc::member_exists,
+                                  "a member with this email exists");
+      return out;
+    }
+    out.code = crypto::random_digits(6);
+    code_record c;
+    c.email = addr;
+    c.code_hash = code_hash(addr, out.code);
+    c.expires_ms = ctx.now_ms() + ctx.cfg.code_ttl_s * 1000;
+    db.put_code(c);
+    return out;
+  };
+  std::function<void(store_result<code_outcome>)> done
+    = [&ctx, to, addr, respond, ticket](store_result<code_outcome> r) {
+        if (!r)
+          return respond(store_failed(to, r.error()));
+        if (r->answer)
+          return respond(std::move(*r->answer));
+        mail_code(ctx, to, addr, r->code, respond, ticket.get());
+      };
+  ctx.store_jobs->run(std::move(work), std::move(done));
 }
 
 void confirm_code(api_context& ctx, http_request& req, const request_meta& meta,

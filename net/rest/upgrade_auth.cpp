@@ -35,7 +35,7 @@ ws_auth answer(const caller& c, const session_facts& facts,
 
 } // namespace
 
-upgrade_auth::upgrade_auth(std::shared_ptr<api_context> api, store_pool& pool,
+upgrade_auth::upgrade_auth(std::shared_ptr<api_context> api, store_runner& pool,
                            std::size_t cache_max, std::int64_t cache_ms)
   : api_(std::move(api))
   , pool_(pool)
@@ -63,22 +63,27 @@ void upgrade_auth::check(const http_request& req,
   }
   // Logged out sessions and deleted members fail here.
   auto generation = cache_.generation();
-  pool_.submit(
-    [this, c, done, expires_at, generation](store& db) {
-      auto m = db.session_active(c.session_id, c.member_id)
-                 ? db.member_by_id(c.member_id)
-                 : std::nullopt;
-      session_facts facts;
-      facts.member_id = c.member_id;
-      facts.active = m.has_value();
-      if (m)
-        facts.nickname = m->nickname;
-      cache_.put(c.session_id, facts, steady_ms(), generation);
-      done(answer(c, facts, expires_at, api_->now_ms()));
-    },
-    [done](const store_error&) {
-      done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
-    });
+  std::function<session_facts(store&)> work = [c](store& db) {
+    auto m = db.session_active(c.session_id, c.member_id)
+               ? db.member_by_id(c.member_id)
+               : std::nullopt;
+    session_facts facts;
+    facts.member_id = c.member_id;
+    facts.active = m.has_value();
+    if (m)
+      facts.nickname = m->nickname;
+    return facts;
+  };
+  std::function<void(store_result<session_facts>)> answered
+    = [this, c, done, expires_at, generation](store_result<session_facts> r) {
+        if (!r) {
+          done(ws_auth::refused(errc::unavailable, "store unavailable, retry"));
+          return;
+        }
+        cache_.put(c.session_id, *r, steady_ms(), generation);
+        done(answer(c, *r, expires_at, api_->now_ms()));
+      };
+  pool_.run(std::move(work), std::move(answered));
 }
 
 void upgrade_auth::session_ended(const std::string& session_id) {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/store/store_pool.hpp"
+#include "actors/store/store_runner.hpp"
 #include "net/rest/api.hpp"
 #include "net/security/authenticator.hpp"
 #include "net/security/session_cache.hpp"
@@ -19,7 +19,7 @@ class upgrade_auth {
 public:
   /// Session checks run on `pool` (which must outlive their jobs); their
   /// answers are kept `cache_ms` for at most `cache_max` sessions.
-  upgrade_auth(std::shared_ptr<api_context> api, store_pool& pool,
+  upgrade_auth(std::shared_ptr<api_context> api, store_runner& pool,
                std::size_t cache_max, std::int64_t cache_ms);
 
   /// Checks the token of an upgrade request and calls back, at once or
@@ -32,7 +32,7 @@ public:
 
 private:
   std::shared_ptr<api_context> api_;
-  store_pool& pool_;
+  store_runner& pool_;
   session_cache cache_;
 };
 

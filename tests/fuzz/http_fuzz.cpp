@@ -179,6 +179,7 @@ std::string token_of(std::int64_t member, const char* sid, std::int64_t exp) {
 /// The router with every route over a fresh store, as the node wires it.
 struct world {
   std::unique_ptr<h2h::store> db;
+  std::unique_ptr<h2h::inline_store_runner> runner;
   std::shared_ptr<net::api_context> api;
   net::router routes;
   net::net_counters counters;
@@ -192,13 +193,8 @@ struct world {
     cfg.cost.memory_kib = 8;
     api = std::make_shared<net::api_context>(cfg);
     api->now_ms = [] { return kNowMs; };
-    api->run = [this](h2h::store_job job, h2h::store_job_failed failed) {
-      try {
-        job(*db);
-      } catch (const h2h::store_error& e) {
-        failed(e);
-      }
-    };
+    runner = std::make_unique<h2h::inline_store_runner>(*db);
+    api->store_jobs = runner.get();
     api->mail = std::make_shared<null_mailer>();
     api->notify_rooms = [this](const h2h::room_change&) { ++changes; };
     net::ops_sources ops;

@@ -49,6 +49,16 @@ struct gated_store : forwarding_store {
 /// The store of the calling thread (each thread has its own connection).
 thread_local h2h::store* thread_store = nullptr;
 
+/// Runs store jobs at once on the calling thread's `thread_store`.
+class thread_store_runner final : public h2h::store_runner {
+public:
+  bool enqueue(std::unique_ptr<h2h::store_job>& job) override {
+    auto mine = std::move(job);
+    h2h::run_job_on(*mine, *thread_store);
+    return true;
+  }
+};
+
 class account_hardening : public api_test {
 protected:
   api_response confirm(const std::string& email, const std::string& code,
@@ -99,13 +109,8 @@ TEST_P(account_hardening,
     peers.push_back(fresh_peer());
   }
   // Store jobs run on the calling thread, on that thread's connection.
-  ctx_->run = [](h2h::store_job job, h2h::store_job_failed failed) {
-    try {
-      job(*thread_store);
-    } catch (const h2h::store_error& e) {
-      failed(e);
-    }
-  };
+  static thread_store_runner per_thread;
+  ctx_->store_jobs = &per_thread;
   std::vector<api_response> answers(guesses);
   std::vector<std::thread> threads;
   for (int i = 0; i < guesses; ++i)

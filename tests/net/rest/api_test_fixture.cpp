@@ -78,13 +78,8 @@ void api_test::SetUp() {
   adjust(settings_);
   ctx_ = std::make_shared<net::api_context>(settings_);
   ctx_->now_ms = [this] { return now_ms_; };
-  ctx_->run = [this](store_job job, store_job_failed failed) {
-    try {
-      job(*db_);
-    } catch (const store_error& e) {
-      failed(e);
-    }
-  };
+  runner_ = std::make_unique<inline_store_runner>(*db_);
+  ctx_->store_jobs = runner_.get();
   mail_ = std::make_shared<recording_mailer>();
   ctx_->mail = mail_;
   ctx_->notify_rooms = [this](const room_change& c) { changes_.push_back(c); };

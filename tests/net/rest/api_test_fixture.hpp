@@ -146,6 +146,8 @@ protected:
   std::shared_ptr<net::api_context> ctx_;
   std::shared_ptr<recording_mailer> mail_;
   std::unique_ptr<store> db_;
+  /// Store jobs run at once on `db_` (the context's store_jobs).
+  std::unique_ptr<inline_store_runner> runner_;
   net::router router_;
   std::vector<room_change> changes_;
 

@@ -24,23 +24,33 @@ protected:
     return token_payload(token).value("sid", "");
   }
 
-  /// Lanes that run inline like the store (the fixture's `run`) and count.
+  /// A lane that counts its jobs and runs them like the store (the
+  /// fixture's inline runner), or refuses them all when `full`.
+  struct lane_runner final : h2h::store_runner {
+    h2h::store_runner* inner = nullptr;
+    int jobs = 0;
+    bool full = false;
+    bool enqueue(std::unique_ptr<h2h::store_job>& job) override {
+      if (full)
+        return false;
+      ++jobs;
+      return inner->enqueue(job);
+    }
+  };
+
+  /// Lanes that run inline like the store and count.
   void count_lanes() {
-    ctx_->run_password
-      = [this](h2h::store_job job, h2h::store_job_failed failed) {
-          ++password_jobs_;
-          ctx_->run(std::move(job), std::move(failed));
-          return true;
-        };
-    ctx_->run_mail = [this](h2h::store_job job, h2h::store_job_failed failed) {
+    password_lane_.inner = ctx_->store_jobs;
+    ctx_->password_jobs = &password_lane_;
+    ctx_->reserve_mail = [this] {
       ++mail_jobs_;
-      ctx_->run(std::move(job), std::move(failed));
-      return true;
+      return h2h::net::mail_ticket{[](h2h::net::mail_job m) { m.send(); },
+                                   [] {}};
     };
   }
 
   std::vector<std::string> ended_;
-  int password_jobs_ = 0;
+  lane_runner password_lane_;
   int mail_jobs_ = 0;
 };
 
@@ -70,22 +80,22 @@ TEST_P(auth_edges, password_and_mail_work_run_on_their_own_lanes) {
   count_lanes();
   auto a = sign_up("alice"); // a code mail, a join and a login
   EXPECT_EQ(mail_jobs_, 1);
-  EXPECT_EQ(password_jobs_, 2);
+  EXPECT_EQ(password_lane_.jobs, 2);
   log_in(a);
-  EXPECT_EQ(password_jobs_, 3);
+  EXPECT_EQ(password_lane_.jobs, 3);
   // Other calls stay on the store workers.
   auto res
     = call(verb::get, "/auth/verifyAccessToken", std::nullopt, a.access_token);
   EXPECT_EQ(res.status, 200u);
-  EXPECT_EQ(password_jobs_, 3);
+  EXPECT_EQ(password_lane_.jobs, 3);
   EXPECT_EQ(mail_jobs_, 1);
 }
 
 TEST_P(auth_edges, a_full_lane_answers_503_with_retry_after_at_once) {
   auto a = sign_up("alice");
-  ctx_->run_password
-    = [](h2h::store_job, h2h::store_job_failed) { return false; };
-  ctx_->run_mail = [](h2h::store_job, h2h::store_job_failed) { return false; };
+  password_lane_.full = true;
+  ctx_->password_jobs = &password_lane_;
+  ctx_->reserve_mail = [] { return h2h::net::mail_ticket{}; };
   auto login = call(verb::post, "/auth/login",
                     json{{"email", a.email}, {"password", a.password}}, {},
                     fresh_peer());
