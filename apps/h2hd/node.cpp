@@ -182,9 +182,6 @@ struct node::impl {
     env->read_timeout = std::chrono::milliseconds{s.rooms.read_timeout_ms};
     env->replay_hold_bytes = s.rooms.replay_hold_bytes;
     env->now_ms = wall_clock_ms;
-    env->encode = [](const room_event& ev) {
-      return std::make_shared<const std::string>(encode_event(ev));
-    };
     env->metrics = metrics;
     env->persistence = persistence;
     env->persist_queue_max = s.persistence.queue_max;

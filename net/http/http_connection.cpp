@@ -1,8 +1,10 @@
 // One HTTP/1.1 connection of the public port: requests go to the handler,
-// a WebSocket upgrade of /message becomes a ws_connection.
+// a WebSocket upgrade of /message becomes a link (WebSocket transport +
+// raw JSON protocol).
 #include "net/http/http_connection.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -10,7 +12,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
-#include "net/ws/ws_connection.hpp"
+#include "net/protocol/raw_json/raw_json_protocol.hpp"
+#include "net/server/link.hpp"
+#include "net/ws/ws_transport.hpp"
 #include "net/ws/ws_frame.hpp"
 
 namespace h2h::net {
@@ -237,20 +241,33 @@ void http_connection::complete_upgrade(std::string accept, ws_auth auth) {
       self->buffer_.shrink_to_fit();
       self->stream_.expires_never();
       auto socket = self->stream_.release_socket();
-      auto conn = std::make_shared<ws_connection>(
-        std::move(socket), self->worker_, self->ctx_.settings.ws,
-        self->ctx_.connections, self->ctx_.counters);
+      auto& ws = self->ctx_.settings.ws;
+      auto transport = std::make_shared<ws_transport>(
+        std::move(socket), self->worker_, ws, self->ctx_.counters);
+      auto conn = std::make_shared<link>(
+        transport, std::make_unique<raw_json_protocol>(ws.codec),
+        self->ctx_.connections);
       self->finished_ = true;
       auto session_id = std::move(auth.session_id);
       if (auth.ok) {
         auto expires_in = auth.expires_in;
         conn->start(self->ctx_.make_session, std::move(auth.identity),
-                    std::move(leftover));
+                    [&](std::shared_ptr<transport_user> user) {
+                      transport->start(std::move(user), std::move(leftover));
+                    });
         if (expires_in.count() > 0)
           self->ctx_.connections.expire_at(
             std::chrono::steady_clock::now() + expires_in, conn->registry_id());
-      } else
-        conn->start_rejected(auth.code, auth.message, std::move(leftover));
+      } else {
+        // Browsers cannot read a refused upgrade's status: the WebSocket
+        // opens only to say why (an ERROR), then closes with 1008.
+        conn->start_rejected(
+          auth.code, auth.message, [&](std::shared_ptr<transport_user> user) {
+            transport->start(std::move(user), std::move(leftover),
+                             end_reason::refused,
+                             std::string{describe(auth.code).code});
+          });
+      }
       // The WebSocket keeps this connection's address slot.
       self->ctx_.connections.hand_over(self->registry_id_, conn->registry_id());
       if (auth.ok && !session_id.empty()

@@ -1,5 +1,5 @@
 // One HTTP/1.1 connection of the public port: requests go to the handler,
-// a WebSocket upgrade of /message becomes a ws_connection.
+// a WebSocket upgrade of /message becomes a link (transport + protocol).
 #pragma once
 
 #include <memory>

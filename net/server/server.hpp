@@ -11,7 +11,8 @@
 #include "net/server/client_address.hpp"
 #include "net/http/http_types.hpp"
 #include "net/server/registry.hpp"
-#include "net/ws/ws_connection.hpp"
+#include "net/server/link.hpp"
+#include "net/ws/ws_transport.hpp"
 
 namespace h2h::net {
 
