@@ -75,7 +75,7 @@ struct link_fixture : node_fixture {
     int handed = 0;
   };
 
-  conn open(session_identity id = {}, directory_actor d = nullptr) {
+  conn open(session_identity id = {}, directory_actor d = {}) {
     conn c;
     c.wire = std::make_shared<fake_transport>();
     c.lnk = std::make_shared<link>(
@@ -250,7 +250,7 @@ CAF_TEST(the transport going away ends the session and the registration) {
   CAF_CHECK(!text(c, message("late", "c-1")));
 }
 
-CAF_TEST(the server's reasons to end reach the client in its protocol) {
+CAF_TEST(the reasons of the server to end reach the client in its protocol) {
   auto c = open();
   c.lnk->expire();
   c.lnk->end_session();
