@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <string>
 
 namespace h2h {
@@ -24,9 +23,6 @@ struct room_event {
   std::int64_t ts_ms = 0;
   /// Empty when the client gave none.
   std::string client_msg_id;
-  /// The raw-JSON wire form, encoded once for all receivers. Neither stored
-  /// nor serialized: whoever needs it again encodes it again.
-  std::shared_ptr<const std::string> wire;
 };
 
 inline bool operator==(const room_event& x, const room_event& y) {

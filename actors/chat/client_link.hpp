@@ -1,8 +1,11 @@
-// The session actor's only door to its connection, whatever the transport.
+// The session actor's only door to its connection, whatever the transport
+// and the wire protocol: events, the completion of each command, notices
+// and the end of the session, in protocol-neutral terms.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "actors/vocabulary/errors.hpp"
@@ -10,30 +13,64 @@
 
 namespace h2h {
 
-/// Implemented by the network layer for each connection. Every member is
-/// thread-safe and never blocks: it posts to the connection's strand.
+/// What a command's answer refers to, as the protocol needs it echoed back:
+/// raw JSON echoes the room id and clientMsgId in ACK/ERROR; STOMP (later)
+/// the receipt id; an HTTP send (later) its request.
+struct reply_to {
+  command_kind kind = command_kind::message;
+  std::string room_id;
+  std::string client_msg_id;
+  /// Empty for raw JSON.
+  std::string receipt;
+};
+
+/// Why the server ends a session; transport and protocol choose the bytes
+/// (a WebSocket close code, a STOMP ERROR, the end of an SSE stream).
+enum class end_reason : std::uint8_t {
+  normal,
+  going_away,     ///< the server stops
+  slow_consumer,  ///< the client does not read its events
+  token_expired,  ///< the access token behind the connection expired
+  session_ended,  ///< the login session ended (logout)
+  refused,        ///< authentication failed at the upgrade
+  internal_error, ///< the session actor ended for another reason
+};
+
+/// Implemented by the network layer for each connection (a transport joined
+/// with a wire protocol). Every member is thread-safe and never blocks.
+///
+/// Contract:
+/// - Every command the link hands to the session is completed by exactly
+///   one acknowledge() or refuse(). The link releases its inbound window on
+///   each, so reading goes on; no other call does (a path that completes
+///   nothing stops the connection's reading, one that completes twice
+///   widens its window).
+/// - Ordering: everything a link is told is queued in one FIFO, in call
+///   order. A room delivers a committed event to its members' links during
+///   fan-out, before it answers the publish, so a sender sees its own
+///   broadcast before its acknowledgement.
+/// - After end() nothing more reaches the client except what was queued.
 class client_link {
 public:
   virtual ~client_link() = default;
 
-  /// Queues room events for the client, in order.
+  /// Room events for the client, in seq order.
   virtual void deliver(const event_batch& batch) = 0;
 
-  /// Tells the sender that a message is committed.
-  virtual void send_ack(std::string_view room_id,
-                        std::string_view client_msg_id, std::uint64_t seq)
+  /// Command `to` succeeded (`seq`: the message's seq; 0 for ENTER and
+  /// EXIT). Completes the command: the connection may read one more.
+  virtual void acknowledge(const reply_to& to, std::uint64_t seq) = 0;
+
+  /// Command `to` was refused. Completes the command.
+  virtual void refuse(const reply_to& to, errc code, std::string_view text)
     = 0;
 
-  /// Tells the client that one of its frames was refused.
-  virtual void send_error(errc code, std::string_view message,
-                          std::string_view client_msg_id)
-    = 0;
+  /// Something the client must hear that answers no command (e.g. a room
+  /// dropped it). Completes nothing.
+  virtual void notify(errc code, std::string_view text) = 0;
 
-  /// Closes the connection with a WebSocket close code and reason.
-  virtual void close(std::uint16_t code, std::string_view reason) = 0;
-
-  /// The session finished one command; the connection may read more.
-  virtual void command_done() = 0;
+  /// Ends the session: the transport closes after what is queued.
+  virtual void end(end_reason why) = 0;
 };
 
 using client_link_ptr = std::shared_ptr<client_link>;

@@ -49,7 +49,7 @@ void maybe_idle(room_pointer self) {
     arm_idle_timer(self);
 }
 
-void remember_committed(room_state& st, const room_event& ev) {
+void remember_committed(room_state& st, const event_ptr& ev) {
   if (st.env->replay_ring > 0) {
     st.ring.push_back(ev);
     if (st.ring.size() > st.env->replay_ring)
@@ -57,25 +57,26 @@ void remember_committed(room_state& st, const room_event& ev) {
   }
 }
 
-/// Sends a committed event to every member, encoded once and shared by all;
-/// members whose replay is still being read get it afterwards. A member
-/// never gets a seq at or below one it had (a few integers per member, no
-/// allocation per delivery).
-void fan_out(room_pointer self, room_event ev) {
+/// Sends a committed event to every member: one shared event (the ring holds
+/// it too), encoded once per wire protocol by the links; members whose
+/// replay is still being read get it afterwards. A member never gets a seq
+/// at or below one it had (a few integers per member, no allocation per
+/// delivery).
+void fan_out(room_pointer self, room_event data) {
   auto& st = self->state;
-  if (st.env->encode)
-    ev.wire = st.env->encode(ev);
+  auto ev = make_event(std::move(data));
   remember_committed(st, ev);
   event_batch batch;
   batch.events.push_back(std::move(ev));
-  const auto& sent = batch.events.front();
+  const auto& shared = batch.events.front();
+  const auto& sent = shared->data();
   std::optional<caf::message> msg; // built once, for members without sinks
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
     if (sent.seq <= m.delivered)
       continue;
     if (m.replay != 0) {
-      room_detail::hold(st, m, sent);
+      room_detail::hold(st, m, shared);
       continue;
     }
     m.delivered = sent.seq;
@@ -276,11 +277,8 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
       st.recent.remember(
         ev.sender_id, ev.sender, ev.client_msg_id,
         publish_ack{ev.seq, ev.ts_ms, append_status::duplicate});
-    if (i >= ring_from) {
-      if (st.env->encode)
-        ev.wire = st.env->encode(ev);
-      st.ring.push_back(std::move(ev));
-    }
+    if (i >= ring_from)
+      st.ring.push_back(make_event(std::move(ev)));
   }
 }
 

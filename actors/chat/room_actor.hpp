@@ -21,10 +21,6 @@
 
 namespace h2h {
 
-/// Encodes an event once into the bytes every raw-JSON receiver gets.
-using event_encoder
-  = std::function<std::shared_ptr<const std::string>(const room_event&)>;
-
 /// What every room on a node shares: settings and injected functions.
 struct room_env {
   std::chrono::milliseconds idle_timeout{60000};
@@ -50,8 +46,6 @@ struct room_env {
   std::size_t replay_hold_bytes = 262144;
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
-  /// May be empty: receivers then encode themselves.
-  event_encoder encode;
   persistence_actor persistence;
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
@@ -89,7 +83,7 @@ struct replay_job {
   caf::actor_clock::time_point deadline;
   /// Live events committed meanwhile, in seq order, at most
   /// room_env::replay_hold_bytes of them.
-  std::vector<room_event> held;
+  std::vector<event_ptr> held;
   std::size_t held_bytes = 0;
   /// Events went past the byte bound and were dropped: the replay reads
   /// them from the store (or the ring) before it ends.
@@ -133,7 +127,7 @@ struct room_state {
   bool replay_timer_armed = false;
   caf::actor_clock::time_point replay_timer_due;
   /// Recent committed events for replay, oldest first.
-  std::deque<room_event> ring;
+  std::deque<event_ptr> ring;
   dedupe_window recent{0};
   /// Who may enter: everyone (public) or the members listed (private).
   bool is_private = false;

@@ -16,7 +16,7 @@ namespace {
 void deliver(room_pointer self, room_member& m, event_batch batch) {
   if (batch.events.empty())
     return;
-  m.delivered = batch.events.back().seq;
+  m.delivered = batch.events.back()->data().seq;
   if (m.sink)
     m.sink->deliver(batch);
   else
@@ -28,7 +28,8 @@ enter_reply reply_of(room_pointer self) {
                      self->state.committed_seq};
 }
 
-/// What a held copy of `ev` costs (its encoded bytes are shared).
+/// What holding `ev` costs, counted as a copy would (the bound stays what
+/// it was, though the event itself is shared now).
 std::size_t held_size(const room_event& ev) {
   return sizeof(room_event) + ev.room_id.size() + ev.sender.size()
          + ev.text.size() + ev.client_msg_id.size();
@@ -50,11 +51,11 @@ bool replay_from_ring(room_pointer self, room_member& m) {
   auto& st = self->state;
   if (m.delivered >= st.committed_seq)
     return true;
-  if (st.ring.empty() || st.ring.front().seq > m.delivered + 1)
+  if (st.ring.empty() || st.ring.front()->data().seq > m.delivered + 1)
     return false;
   event_batch batch;
   for (auto& ev : st.ring)
-    if (ev.seq > m.delivered)
+    if (ev->data().seq > m.delivered)
       batch.events.push_back(ev);
   deliver(self, m, std::move(batch));
   return true;
@@ -157,7 +158,7 @@ void on_chunk(room_pointer self, std::uint64_t epoch, history_page& page) {
       break;
     }
     if (ev.seq > m->delivered)
-      batch.events.push_back(std::move(ev));
+      batch.events.push_back(make_event(std::move(ev)));
   }
   deliver(self, *m, std::move(batch));
   if (!past_upto && page.events.size() >= st.env->replay_chunk
@@ -264,18 +265,18 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req) {
   return reply_of(self);
 }
 
-void hold(room_state& st, const room_member& m, const room_event& ev) {
+void hold(room_state& st, const room_member& m, const event_ptr& ev) {
   auto j = st.replays.find(m.replay);
   if (j == st.replays.end() || j->second.overflowed)
     return;
   auto& job = j->second;
-  auto bytes = held_size(ev);
+  auto bytes = held_size(ev->data());
   if (job.held_bytes + bytes > st.env->replay_hold_bytes) {
     // Beyond the bound the replay reads these from the ring or the store
     // once it gets there: memory stays bounded, order and exactly-once too.
     job.overflowed = true;
     job.held_bytes = 0;
-    std::vector<room_event>{}.swap(job.held);
+    std::vector<event_ptr>{}.swap(job.held);
     return;
   }
   job.held.push_back(ev);

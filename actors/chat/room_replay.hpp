@@ -19,7 +19,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req);
 
 /// Keeps a live event for a member whose replay is still read (bounded by
 /// room_env::replay_hold_bytes; beyond, the replay reads it later).
-void hold(room_state& st, const room_member& m, const room_event& ev);
+void hold(room_state& st, const room_member& m, const event_ptr& ev);
 
 /// Ends the ENTER of a member that is not in yet (`who` left, or the room
 /// refuses it): answers the ENTER with `why`, sends no notice.

@@ -50,9 +50,22 @@ std::string error_text(const caf::error& err) {
   }
 }
 
-void refuse(session_pointer self, const caf::error& err,
-            const std::string& client_msg_id) {
-  self->state.link->send_error(to_errc(err), error_text(err), client_msg_id);
+/// What a command's answer refers to.
+reply_to reply_of(const client_command& cmd) {
+  return reply_to{cmd.kind, cmd.room_id, cmd.client_msg_id, {}};
+}
+
+/// Completes command `to`: acknowledged with its seq (0 for ENTER/EXIT) or
+/// refused with the error for the client. The only caller of acknowledge()
+/// and refuse(): each command comes here exactly once, and the link then
+/// reads one more.
+void complete(session_pointer self, const reply_to& to,
+              const caf::expected<std::uint64_t>& result) {
+  auto& link = *self->state.link;
+  if (result)
+    link.acknowledge(to, *result);
+  else
+    link.refuse(to, to_errc(result.error()), error_text(result.error()));
 }
 
 void entered(session_pointer self);
@@ -70,24 +83,26 @@ void on_exit(session_pointer self, client_command& cmd);
 
 /// What an ENTER or EXIT costs the connection: a token of its send bucket,
 /// and an ENTER of a new room a place among its `rooms_per_session`. False
-/// when the command was refused (and is complete).
+/// when the command was refused (and is complete). These refusals are about
+/// the connection's budget, not about the frame: they name no clientMsgId.
 bool charge(session_pointer self, const client_command& cmd) {
   auto& st = self->state;
+  reply_to budget{cmd.kind, cmd.room_id, {}, {}};
   if (cmd.kind == command_kind::enter && !st.rooms.find(cmd.room_id)
       && st.rooms.size() >= st.env->rooms_per_session) {
     // Not GLOBAL_429: waiting does not help, only an EXIT does.
-    st.link->send_error(errc::bad_frame,
-                        "too many rooms on this connection (at most "
-                          + std::to_string(st.env->rooms_per_session)
-                          + "): EXIT one first",
-                        {});
-    st.link->command_done();
+    complete(self, budget,
+             caf::make_error(errc::bad_frame,
+                             "too many rooms on this connection (at most "
+                               + std::to_string(st.env->rooms_per_session)
+                               + "): EXIT one first"));
     return false;
   }
   if (!st.sends.take(self->clock().now(), st.env->message_rate,
                      st.env->message_burst)) {
-    st.link->send_error(errc::rate_limited, "sending too fast, slow down", {});
-    st.link->command_done();
+    complete(self, budget,
+             caf::make_error(errc::rate_limited,
+                             "sending too fast, slow down"));
     return false;
   }
   return true;
@@ -97,8 +112,7 @@ void on_enter(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   auto sender = sender_of(st, cmd);
   if (!sender) {
-    refuse(self, sender.error(), {});
-    st.link->command_done();
+    complete(self, reply_of(cmd), sender.error());
     return;
   }
   if (!charge(self, cmd))
@@ -111,8 +125,8 @@ void on_enter(session_pointer self, client_command& cmd) {
   // (Not `await`: that keeps a deque chunk in every session actor.)
   st.entering = true;
   auto id = ++st.last_publish;
-  st.enters.push_back(
-    {id, self->clock().now() + st.env->request_timeout, room_id, false});
+  st.enters.push_back({id, self->clock().now() + st.env->request_timeout,
+                       reply_of(cmd), false});
   arm_deadline_timer(self);
   // No request timeout: CAF 0.17 would drop an answer that comes after it
   // (the room would keep a member the session does not know) and keep the
@@ -161,7 +175,8 @@ void late_entered(session_pointer self, const std::string& room_id,
       self->send(room, exit_atom_v, me); // an older instance of the room
     return;
   }
-  if (st.entering && !st.enters.empty() && st.enters.back().room_id == room_id)
+  if (st.entering && !st.enters.empty()
+      && st.enters.back().to.room_id == room_id)
     return; // the ENTER in flight reaches the same member and settles it
   // Adopting must not take the connection past its room cap either.
   if (exit_wanted || st.rooms.size() >= st.env->rooms_per_session)
@@ -177,25 +192,28 @@ void on_entered(session_pointer self, std::uint64_t id,
   // Not kept any more (too many given up): undo, the side that is safe.
   bool exit_wanted = e == nullptr || e->exit_wanted;
   bool current = is_current(st, id);
-  forget_enter(st, id);
   if (!current) {
+    forget_enter(st, id);
     late_entered(self, room_id, room, exit_wanted);
     return;
   }
+  auto to = std::move(e->to);
+  forget_enter(st, id);
   st.rooms.set(room_id, std::move(room));
-  st.link->command_done();
+  complete(self, to, std::uint64_t{0});
   entered(self);
 }
 
 void on_enter_failed(session_pointer self, std::uint64_t id,
                      const caf::error& err) {
   auto& st = self->state;
-  bool current = is_current(st, id);
-  forget_enter(st, id);
-  if (!current)
+  if (!is_current(st, id)) {
+    forget_enter(st, id);
     return; // given up already, and the room did not add the member
-  refuse(self, err, {});
-  st.link->command_done();
+  }
+  auto to = std::move(st.enters.back().to);
+  forget_enter(st, id);
+  complete(self, to, err);
   entered(self);
 }
 
@@ -205,10 +223,10 @@ void expire_enter(session_pointer self, caf::actor_clock::time_point now) {
   auto& st = self->state;
   if (!st.entering || st.enters.empty() || st.enters.back().deadline > now)
     return;
+  auto to = st.enters.back().to; // the ENTER stays kept for a late answer
   if (st.enters.size() > session_state::max_late_enters)
     st.enters.erase(st.enters.begin());
-  refuse(self, caf::make_error(caf::sec::request_timeout), {});
-  st.link->command_done();
+  complete(self, to, caf::make_error(caf::sec::request_timeout));
   entered(self);
 }
 
@@ -249,22 +267,19 @@ void on_message(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   auto* room = st.rooms.find(cmd.room_id);
   if (!room) {
-    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
-                        cmd.client_msg_id);
-    st.link->command_done();
+    complete(self, reply_of(cmd),
+             caf::make_error(errc::not_in_room, "not in room " + cmd.room_id));
     return;
   }
   auto sender = sender_of(st, cmd);
   if (!sender) {
-    refuse(self, sender.error(), cmd.client_msg_id);
-    st.link->command_done();
+    complete(self, reply_of(cmd), sender.error());
     return;
   }
   if (!st.sends.take(self->clock().now(), st.env->message_rate,
                      st.env->message_burst)) {
-    st.link->send_error(errc::rate_limited, "sending too fast, slow down",
-                        cmd.client_msg_id);
-    st.link->command_done();
+    complete(self, reply_of(cmd),
+             caf::make_error(errc::rate_limited, "sending too fast, slow down"));
     return;
   }
   publish_request req{*sender, st.identity.member_id, std::move(cmd.text),
@@ -272,8 +287,8 @@ void on_message(session_pointer self, client_command& cmd) {
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
   auto id = ++st.last_publish;
-  st.publishing.push_back({id, self->clock().now() + st.env->publish_timeout,
-                           cmd.room_id, cmd.client_msg_id});
+  st.publishing.push_back(
+    {id, self->clock().now() + st.env->publish_timeout, reply_of(cmd)});
   arm_deadline_timer(self);
   self->request(*room, caf::infinite, caf::publish_atom_v, std::move(req))
     .then(
@@ -281,9 +296,7 @@ void on_message(session_pointer self, client_command& cmd) {
         auto p = take_publish(self->state, id);
         if (!p)
           return; // too late: the client was told to retry already
-        if (!p->client_msg_id.empty())
-          self->state.link->send_ack(p->room_id, p->client_msg_id, ack.seq);
-        self->state.link->command_done();
+        complete(self, p->to, ack.seq);
       },
       [self, id](caf::error& err) {
         if (auto p = take_publish(self->state, id))
@@ -309,13 +322,12 @@ void publish_failed(session_pointer self, const pending_publish& p,
   if (to_errc(err) == errc::unavailable && !is_h2h_error(err)) {
     // The room is gone (the request bounced): the client must ENTER again.
     // Should it live after all, it drops the member too: both agree.
-    if (auto* room = st.rooms.find(p.room_id)) {
+    if (auto* room = st.rooms.find(p.to.room_id)) {
       self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
-      st.rooms.erase(p.room_id);
+      st.rooms.erase(p.to.room_id);
     }
   }
-  refuse(self, err, p.client_msg_id);
-  st.link->command_done();
+  complete(self, p.to, err);
 }
 
 /// Makes sure a tick comes when the oldest publish or the ENTER in flight
@@ -348,8 +360,7 @@ void on_deadline_tick(session_pointer self) {
     st.publishing.erase(st.publishing.begin());
     // The room may only be waiting for a slow store: it keeps the member,
     // and so does the session (a late commit still reaches the client).
-    refuse(self, caf::make_error(caf::sec::request_timeout), p.client_msg_id);
-    st.link->command_done();
+    complete(self, p.to, caf::make_error(caf::sec::request_timeout));
   }
   if (st.publishing.empty())
     std::vector<pending_publish>{}.swap(st.publishing);
@@ -361,18 +372,19 @@ void on_exit(session_pointer self, client_command& cmd) {
   auto& st = self->state;
   // An ENTER of this room given up before is undone if it is answered.
   for (auto& e : st.enters)
-    if (e.room_id == cmd.room_id)
+    if (e.to.room_id == cmd.room_id)
       e.exit_wanted = true;
-  if (auto* room = st.rooms.find(cmd.room_id)) {
-    if (!charge(self, cmd))
-      return; // still in the room: the client may try again
-    self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
-    st.rooms.erase(cmd.room_id);
-  } else {
-    st.link->send_error(errc::not_in_room, "not in room " + cmd.room_id,
-                        cmd.client_msg_id);
+  auto* room = st.rooms.find(cmd.room_id);
+  if (!room) {
+    complete(self, reply_of(cmd),
+             caf::make_error(errc::not_in_room, "not in room " + cmd.room_id));
+    return;
   }
-  st.link->command_done();
+  if (!charge(self, cmd))
+    return; // still in the room: the client may try again
+  self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
+  st.rooms.erase(cmd.room_id);
+  complete(self, reply_of(cmd), std::uint64_t{0});
 }
 
 } // namespace
@@ -381,7 +393,7 @@ session_state::~session_state() {
   if (env)
     env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
   if (link && !disconnected)
-    link->close(close_code::internal_error, "session ended");
+    link->end(end_reason::internal_error);
 }
 
 session_actor::behavior_type session(session_pointer self, client_link_ptr link,
@@ -404,11 +416,10 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
       auto why = to_errc(err);
       if (!self->state.rooms.erase(room_id))
         return;
-      self->state.link->send_error(why,
-                                   why == errc::no_such_room
-                                     ? "room " + room_id + " was deleted"
-                                     : "no longer a member of room " + room_id,
-                                   {});
+      self->state.link->notify(why, why == errc::no_such_room
+                                      ? "room " + room_id + " was deleted"
+                                      : "no longer a member of room "
+                                          + room_id);
     },
     [self](tick_atom) { on_deadline_tick(self); },
     [self](disconn_atom) {

@@ -91,7 +91,8 @@ private:
 struct pending_enter {
   std::uint64_t id = 0;
   caf::actor_clock::time_point deadline;
-  std::string room_id;
+  /// The ENTER, for its answer.
+  reply_to to;
   /// Given up, and the client sent EXIT for the room since: a late
   /// admission is undone instead of adopted.
   bool exit_wanted = false;
@@ -101,8 +102,8 @@ struct pending_enter {
 struct pending_publish {
   std::uint64_t id = 0;
   caf::actor_clock::time_point deadline;
-  std::string room_id;
-  std::string client_msg_id;
+  /// The MESSAGE, for its answer.
+  reply_to to;
 };
 
 struct session_state {

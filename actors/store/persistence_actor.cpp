@@ -149,11 +149,11 @@ void flush(persistence_pointer self) {
   st.timer_armed = false;
   ++st.timer_gen; // a pending window tick is stale now
   auto n = std::min(st.queue.size(), st.cfg.batch_max);
-  event_batch batch;
-  batch.events.reserve(n);
+  stored_events batch;
+  batch.reserve(n);
   st.in_flight.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    batch.events.push_back(st.queue.front().event);
+    batch.push_back(st.queue.front().event);
     st.in_flight.push_back(std::move(st.queue.front()));
     st.queue.pop_front();
   }

@@ -53,9 +53,8 @@ store_worker_actor::behavior_type store_worker(store_worker_pointer self,
                                                store_factory open) {
   self->state.open = std::move(open);
   return {
-    [self](commit_atom, const event_batch& batch) {
-      return with_store(self,
-                        [&](store& db) { return db.append(batch.events); });
+    [self](commit_atom, const stored_events& batch) {
+      return with_store(self, [&](store& db) { return db.append(batch); });
     },
     [self](load_atom, const std::string& room_id, std::uint64_t recent) {
       return with_store(self, [&](store& db) {

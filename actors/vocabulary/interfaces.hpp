@@ -49,7 +49,7 @@ using directory_actor = caf::typed_actor<
 
 /// Owns one store connection; blocking calls happen only here (detached).
 using store_worker_actor = caf::typed_actor<
-  caf::replies_to<commit_atom, event_batch>::with<std::vector<publish_ack>>,
+  caf::replies_to<commit_atom, stored_events>::with<std::vector<publish_ack>>,
   caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::replies_to<ping_atom>::with<bool>,

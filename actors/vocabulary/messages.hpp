@@ -1,6 +1,7 @@
 // Every message type, atom and actor interface of h2h, in one type-ID block.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/vocabulary/errors.hpp"
+#include "actors/vocabulary/event.hpp"
 #include "persistence/record.hpp"
 #include "persistence/store.hpp"
 
@@ -21,19 +23,39 @@ typename Inspector::result_type inspect(Inspector& f, room_event& x) {
 }
 
 /// Events of one room for one receiver, in seq order. A room sends the same
-/// batch (one shared message) to all its receivers.
+/// batch (one shared message) to all its receivers; the events are shared
+/// too. Serialized as the events' values, so it stays comparable in tests.
 struct event_batch {
-  std::vector<room_event> events;
+  std::vector<event_ptr> events;
 };
 
 inline bool operator==(const event_batch& x, const event_batch& y) {
-  return x.events == y.events;
+  return std::equal(x.events.begin(), x.events.end(), y.events.begin(),
+                    y.events.end(), [](const event_ptr& a, const event_ptr& b) {
+                      return a == b || (a && b && a->data() == b->data());
+                    });
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_batch& x) {
-  return f(caf::meta::type_name("event_batch"), x.events);
+  std::vector<room_event> values;
+  if constexpr (Inspector::reads_state) {
+    values.reserve(x.events.size());
+    for (auto& ev : x.events)
+      values.push_back(ev ? ev->data() : room_event{});
+  }
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.events.clear();
+    x.events.reserve(values.size());
+    for (auto& v : values)
+      x.events.push_back(make_event(std::move(v)));
+    return caf::none;
+  });
+  return f(caf::meta::type_name("event_batch"), values, load);
 }
+
+/// Events as the store keeps them: what a room's commit hands the writer.
+using stored_events = std::vector<room_event>;
 
 /// What a client asked for in one frame, after decoding and validation.
 enum class command_kind : std::uint8_t { enter = 0, message = 1, exit = 2 };
@@ -178,6 +200,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(h2h, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
 CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
 CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::room_event>))
 CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
 CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
 CAF_ADD_TYPE_ID(h2h, (h2h::append_outcome))

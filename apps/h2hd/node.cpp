@@ -19,7 +19,7 @@
 #include "apps/h2hd/stop_stack.hpp"
 #include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
-#include "net/protocol/raw_json/json_codec.hpp"
+#include "net/protocol/raw_json/raw_json_protocol.hpp"
 #include "net/rest/account_purge.hpp"
 #include "net/rest/api.hpp"
 #include "net/rest/ops_routes.hpp"
@@ -144,6 +144,10 @@ struct node::impl {
     e.path = "/message";
     e.transport = transport_kind::websocket;
     e.protocol.name = "raw-json";
+    e.protocol.make_protocol
+      = [codec = to_server_settings(settings).ws.codec] {
+          return std::make_unique<raw_json_protocol>(codec);
+        };
     e.protocol.make_session = [this](client_link_ptr link,
                                      session_identity id) {
       return spawn_session(std::move(link), std::move(id));
@@ -222,9 +226,6 @@ struct node::impl {
     env->read_timeout = std::chrono::milliseconds{s.rooms.read_timeout_ms};
     env->replay_hold_bytes = s.rooms.replay_hold_bytes;
     env->now_ms = wall_clock_ms;
-    env->encode = [](const room_event& ev) {
-      return std::make_shared<const std::string>(encode_event(ev));
-    };
     env->metrics = metrics;
     env->persistence = persistence;
     env->persist_queue_max = s.persistence.queue_max;

@@ -4,6 +4,7 @@
 #include "net/server/http_connection.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
@@ -11,7 +12,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
-#include "net/ws/ws_connection.hpp"
+#include "net/server/link.hpp"
+#include "net/ws/ws_transport.hpp"
 #include "net/ws/ws_frame.hpp"
 
 namespace h2h::net {
@@ -48,13 +50,25 @@ opened_connection open_connection(asio::ip::tcp::socket socket,
                                   io_worker& worker, server_context& ctx,
                                   const upgrade_entry& entry, ws_auth auth,
                                   std::string leftover) {
-  auto conn = std::make_shared<ws_connection>(
-    std::move(socket), worker, ctx.settings.ws, ctx.connections, ctx.counters);
+  auto transport = std::make_shared<ws_transport>(
+    std::move(socket), worker, ctx.settings.ws, ctx.counters);
+  auto conn = std::make_shared<link>(transport, entry.protocol.make_protocol(),
+                                     ctx.connections);
+  auto start_transport = [&](std::shared_ptr<transport_user> user) {
+    if (auth.ok)
+      transport->start(std::move(user), std::move(leftover));
+    else
+      transport->start(std::move(user), std::move(leftover),
+                       end_reason::refused,
+                       std::string{describe(auth.code).code});
+  };
   if (auth.ok)
     conn->start(entry.protocol.make_session, std::move(auth.identity),
-                std::move(leftover));
+                start_transport);
   else
-    conn->start_rejected(auth.code, auth.message, std::move(leftover));
+    // Browsers cannot read a refused upgrade's status: the WebSocket opens
+    // only to say why (an ERROR), then closes with 1008.
+    conn->start_rejected(auth.code, auth.message, start_transport);
   return {conn, conn->registry_id()};
 }
 

@@ -12,7 +12,13 @@
 
 namespace h2h::net {
 
-class ws_connection;
+/// Something with queued bytes to write on its I/O thread (a transport).
+class flushable {
+public:
+  virtual ~flushable() = default;
+  /// Writes what is queued (I/O thread).
+  virtual void flush() = 0;
+};
 
 /// Collects connections that have frames to write; one post to the I/O
 /// thread writes them all (instead of one post per connection and send).
@@ -24,15 +30,15 @@ public:
 
   /// Asks for `c->flush()` on the I/O thread. Thread-safe; cheap when a
   /// drain is already on its way.
-  void schedule(std::shared_ptr<ws_connection> c);
+  void schedule(std::shared_ptr<flushable> c);
 
 private:
   void drain();
 
   boost::asio::io_context& io_;
   std::mutex mtx_;
-  std::vector<std::shared_ptr<ws_connection>> pending_;
-  std::vector<std::shared_ptr<ws_connection>> draining_;
+  std::vector<std::shared_ptr<flushable>> pending_;
+  std::vector<std::shared_ptr<flushable>> draining_;
   bool posted_ = false;
 };
 

@@ -5,12 +5,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "actors/vocabulary/errors.hpp"
 #include "net/http/http_types.hpp"
+#include "net/protocol/wire_protocol.hpp"
 #include "net/security/authenticator.hpp"
 #include "net/server/session_factory.hpp"
 
@@ -26,6 +28,8 @@ enum class transport_kind : std::uint8_t {
 struct protocol_spec {
   /// For logs ("raw-json").
   std::string name;
+  /// Makes the pure wire protocol of one connection.
+  std::function<std::unique_ptr<wire_protocol>()> make_protocol;
   session_factory make_session;
 };
 

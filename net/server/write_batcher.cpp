@@ -2,11 +2,10 @@
 #include <boost/asio/post.hpp>
 
 #include "net/server/io_worker.hpp"
-#include "net/ws/ws_connection.hpp"
 
 namespace h2h::net {
 
-void write_batcher::schedule(std::shared_ptr<ws_connection> c) {
+void write_batcher::schedule(std::shared_ptr<flushable> c) {
   bool post = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -31,7 +30,7 @@ void write_batcher::drain() {
   draining_.clear();
   // A burst may have grown the vectors; idle servers give the memory back.
   if (draining_.capacity() > 4096)
-    std::vector<std::shared_ptr<ws_connection>>{}.swap(draining_);
+    std::vector<std::shared_ptr<flushable>>{}.swap(draining_);
 }
 
 } // namespace h2h::net

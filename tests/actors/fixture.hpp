@@ -27,7 +27,9 @@
 
 namespace h2h::test {
 
-/// Records what a session actor asks its connection to do.
+/// Records what a session actor asks its connection to do, as a raw-JSON
+/// client would see it: ACKs only for messages with a clientMsgId, refusals
+/// and notices as errors, the end of the session as its close code.
 struct recording_link : client_link {
   struct ack {
     std::string room_id;
@@ -43,9 +45,12 @@ struct recording_link : client_link {
   };
 
   std::vector<room_event> events;
+  /// The shared events as delivered (same objects as the room's).
+  std::vector<event_ptr> shared;
   std::vector<ack> acks;
   std::vector<refusal> errors;
   std::vector<std::uint16_t> closes;
+  /// Commands completed (acknowledged or refused).
   int done = 0;
   /// Bytes "queued"; past `capacity` the link closes with 4008 like a real
   /// connection does for a slow consumer.
@@ -56,28 +61,32 @@ struct recording_link : client_link {
     for (auto& ev : batch.events) {
       if (!closes.empty())
         return;
-      queued += ev.text.size() + 64;
+      queued += ev->data().text.size() + 64;
       if (queued > capacity) {
-        close(close_code::slow_consumer, "slow consumer");
+        end(end_reason::slow_consumer);
         return;
       }
-      events.push_back(ev);
+      events.push_back(ev->data());
+      shared.push_back(ev);
     }
   }
-  void send_ack(std::string_view room_id, std::string_view cmid,
-                std::uint64_t seq) override {
-    acks.push_back(
-      {std::string{room_id}, std::string{cmid}, seq, events.size()});
-  }
-  void send_error(errc code, std::string_view message,
-                  std::string_view cmid) override {
-    errors.push_back({code, std::string{message}, std::string{cmid}});
-  }
-  void close(std::uint16_t code, std::string_view) override {
-    closes.push_back(code);
-  }
-  void command_done() override {
+  void acknowledge(const reply_to& to, std::uint64_t seq) override {
     ++done;
+    if (to.kind == command_kind::message && !to.client_msg_id.empty())
+      acks.push_back({to.room_id, to.client_msg_id, seq, events.size()});
+  }
+  void refuse(const reply_to& to, errc code, std::string_view text) override {
+    ++done;
+    errors.push_back({code, std::string{text},
+                      to.kind == command_kind::enter ? std::string{}
+                                                     : to.client_msg_id});
+  }
+  void notify(errc code, std::string_view text) override {
+    errors.push_back({code, std::string{text}, {}});
+  }
+  void end(end_reason why) override {
+    closes.push_back(why == end_reason::slow_consumer ? close_code::slow_consumer
+                                                      : close_code::internal_error);
   }
 
   /// Seqs of the events of one room, in the order they arrived.

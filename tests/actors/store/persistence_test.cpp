@@ -37,10 +37,10 @@ CAF_TEST(a batch closes when it holds batch_max messages) {
   expect((append_atom, room_event), to(persist));
   expect((append_atom, room_event), to(persist));
   // Two are waiting for the window: nothing goes to the store yet.
-  disallow((commit_atom, event_batch), to(w));
+  disallow((commit_atom, stored_events), to(w));
   self->send(persist, append_atom_v, ev(3));
   expect((append_atom, room_event), to(persist));
-  expect((commit_atom, event_batch), to(w));
+  expect((commit_atom, stored_events), to(w));
   expect((std::vector<publish_ack>), from(w).to(persist));
   consume_messages();
   CAF_CHECK_EQUAL(env->metrics->batches.load(), 1u);
@@ -62,7 +62,7 @@ CAF_TEST(a batch closes when its window ends) {
   CAF_CHECK_EQUAL(env->metrics->batches.load(), 0u);
   advance_time(1ms);
   expect((tick_atom, std::uint64_t), to(persist));
-  expect((commit_atom, event_batch), to(w));
+  expect((commit_atom, stored_events), to(w));
   consume_messages();
   CAF_CHECK_EQUAL(env->metrics->batches.load(), 1u);
   CAF_CHECK_EQUAL(env->metrics->batched_messages.load(), 2u);

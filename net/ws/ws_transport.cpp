@@ -1,11 +1,11 @@
-// A WebSocket connection of /message: reads client frames, writes queued
-// frames coalesced into as few socket writes as possible, and is the
-// client_link of its session actor.
-#include "net/ws/ws_connection.hpp"
+// The WebSocket transport of a client connection: framing, the outbound
+// queue, the inbound window and the close handshake.
+#include "net/ws/ws_transport.hpp"
 
 #include <array>
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
@@ -16,10 +16,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-
-std::shared_ptr<const std::string> share(std::string s) {
-  return std::make_shared<const std::string>(std::move(s));
-}
 
 std::string endpoint_text(const asio::ip::tcp::socket& s) {
   error_code ec;
@@ -47,14 +43,32 @@ void shrink_if_large(std::vector<T>& v) {
 
 } // namespace
 
-ws_connection::ws_connection(tcp::socket socket, io_worker& worker,
-                             const ws_settings& settings, registry& reg,
-                             net_counters& counters)
+ws_close close_of(end_reason why) {
+  switch (why) {
+    case end_reason::normal:
+      return {close_code::normal, ""};
+    case end_reason::going_away:
+      return {close_code::going_away, "server shutting down"};
+    case end_reason::slow_consumer:
+      return {close_code::slow_consumer, "slow consumer"};
+    case end_reason::token_expired:
+      return {close_code::policy, "token expired"};
+    case end_reason::session_ended:
+      return {close_code::policy, "session ended"};
+    case end_reason::refused:
+      return {close_code::policy, "refused"};
+    case end_reason::internal_error:
+      break;
+  }
+  return {close_code::internal_error, "session ended"};
+}
+
+ws_transport::ws_transport(tcp::socket socket, io_worker& worker,
+                           const ws_settings& settings, net_counters& counters)
   : socket_(std::move(socket))
   , strand_(worker.io.get_executor())
   , batcher_(worker.batcher)
   , settings_(settings)
-  , registry_(reg)
   , counters_(counters)
   , parser_(settings.max_frame_bytes)
   , out_(settings.outbound_queue_bytes)
@@ -63,54 +77,47 @@ ws_connection::ws_connection(tcp::socket socket, io_worker& worker,
   remote_ = endpoint_text(socket_);
 }
 
-ws_connection::~ws_connection() = default;
+ws_transport::~ws_transport() = default;
 
-void ws_connection::start(const session_factory& make_session,
-                          session_identity identity, std::string leftover) {
-  registry_id_ = registry_.add(weak_from_this());
+void ws_transport::start(std::shared_ptr<transport_user> user,
+                         std::string leftover,
+                         std::optional<end_reason> closing,
+                         std::string detail) {
+  user_ = std::move(user);
   counters_.ws_opened.fetch_add(1, std::memory_order_relaxed);
   error_code ec;
   socket_.non_blocking(true, ec);
-  socket_.set_option(tcp::no_delay{true}, ec);
-  spdlog::info("ws {} open{}{}", remote_, identity.authenticated ? " as " : "",
-               identity.authenticated ? identity.name : "");
-  session_ = make_session(shared_from_this(), std::move(identity));
-  asio::dispatch(
-    strand_, [self = shared_from_this(), bytes = std::move(leftover)] {
-      // Bytes behind the request are read like any others: a violation
-      // among them ends reading just the same.
-      if (!bytes.empty()
-          && !self->consume(reinterpret_cast<const std::uint8_t*>(bytes.data()),
-                            bytes.size()))
-        return;
-      if (self->close_sent_ || !self->gate_.pause_if_full())
-        self->wait_readable();
-    });
-}
-
-void ws_connection::start_rejected(errc code, std::string message,
-                                   std::string leftover) {
-  registry_id_ = registry_.add(weak_from_this());
-  counters_.ws_opened.fetch_add(1, std::memory_order_relaxed);
-  error_code ec;
-  socket_.non_blocking(true, ec);
-  spdlog::info("ws {} refused: {}", remote_, message);
-  send_error(code, message, {});
-  asio::dispatch(
-    strand_, [self = shared_from_this(), code, bytes = std::move(leftover)] {
-      self->begin_close(close_code::policy, std::string{describe(code).code});
-      // The parser must see the stream from its start, or the client's close
-      // would be misread.
+  if (!closing)
+    socket_.set_option(tcp::no_delay{true}, ec);
+  asio::dispatch(strand_, [self = shared_from_this(), closing,
+                           detail = std::move(detail),
+                           bytes = std::move(leftover)]() mutable {
+    if (closing) {
+      auto c = close_of(*closing);
+      self->begin_close(c.code, detail.empty() ? std::string{c.reason}
+                                               : std::move(detail));
+      // The parser must see the stream from its start, or the client's
+      // close would be misread.
       if (!bytes.empty())
         self->consume(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                       bytes.size());
-    });
+      return;
+    }
+    // Bytes behind the request are read like any others: a violation
+    // among them ends reading just the same.
+    if (!bytes.empty()
+        && !self->consume(reinterpret_cast<const std::uint8_t*>(bytes.data()),
+                          bytes.size()))
+      return;
+    if (self->close_sent_ || !self->gate_.pause_if_full())
+      self->wait_readable();
+  });
 }
 
 // -- outbound (any thread)
 // -------------------------------------------------------
 
-void ws_connection::after_push(outbound_queue::outcome r) {
+void ws_transport::after_push(outbound_queue::outcome r) {
   switch (r) {
     case outbound_queue::outcome::schedule:
       batcher_.schedule(shared_from_this());
@@ -127,58 +134,29 @@ void ws_connection::after_push(outbound_queue::outcome r) {
   }
 }
 
-void ws_connection::enqueue(ws::opcode op,
-                            std::shared_ptr<const std::string> payload) {
-  after_push(out_.push(op, std::move(payload)));
-}
-
-void ws_connection::deliver(const event_batch& batch) {
-  // One lock for the whole batch; the room encoded each event once.
+void ws_transport::send(const wire_bytes* msgs, std::size_t n) {
+  // One lock for the whole batch; the bytes are shared, not copied.
   after_push(out_.push_all([&](auto&& add) {
-    for (auto& ev : batch.events)
-      add(ws::opcode::text, ev.wire ? ev.wire : share(encode_event(ev)));
+    for (std::size_t i = 0; i < n; ++i)
+      add(ws::opcode::text, msgs[i]);
   }));
 }
 
-void ws_connection::send_ack(std::string_view room_id,
-                             std::string_view client_msg_id,
-                             std::uint64_t seq) {
-  enqueue(ws::opcode::text, share(encode_ack(room_id, client_msg_id, seq)));
-}
-
-void ws_connection::send_error(errc code, std::string_view message,
-                               std::string_view client_msg_id) {
-  enqueue(ws::opcode::text, share(encode_error(code, message, client_msg_id)));
-}
-
-void ws_connection::close(std::uint16_t code, std::string_view reason) {
-  asio::post(strand_, [self = shared_from_this(), code,
-                       r = std::string{reason}]() mutable {
+void ws_transport::end(end_reason why, std::string_view detail) {
+  auto c = close_of(why);
+  asio::post(strand_, [self = shared_from_this(), code = c.code,
+                       r = detail.empty() ? std::string{c.reason}
+                                          : std::string{detail}]() mutable {
     self->begin_close(code, std::move(r));
   });
 }
 
-void ws_connection::shutdown() {
-  close(close_code::going_away, "server shutting down");
-}
-
-void ws_connection::expire() {
-  send_error(errc::expired_token, "the access token has expired", {});
-  close(close_code::policy, "token expired");
-}
-
-void ws_connection::end_session() {
-  // Like an expired token: the client learns why before the close.
-  send_error(errc::invalid_token, "the session has ended", {});
-  close(close_code::policy, "session ended");
-}
-
-void ws_connection::abort_now() {
+void ws_transport::abort_now() {
   finish("server stopped");
 }
 
-void ws_connection::command_done() {
-  // Exactly one command_done() ends a pause (see inbound_gate).
+void ws_transport::release() {
+  // Exactly one release() ends a pause (see inbound_gate).
   if (gate_.done())
     asio::post(strand_, [self = shared_from_this()] { self->resume(); });
 }
@@ -186,7 +164,7 @@ void ws_connection::command_done() {
 // -- reading (strand)
 // ------------------------------------------------------------
 
-void ws_connection::wait_readable() {
+void ws_transport::wait_readable() {
   if (reading_ || finished_)
     return;
   reading_ = true;
@@ -197,7 +175,7 @@ void ws_connection::wait_readable() {
     }));
 }
 
-void ws_connection::on_readable(error_code ec) {
+void ws_transport::on_readable(error_code ec) {
   reading_ = false;
   if (finished_)
     return;
@@ -227,7 +205,7 @@ void ws_connection::on_readable(error_code ec) {
   wait_readable();
 }
 
-bool ws_connection::consume(const std::uint8_t* data, std::size_t size) {
+bool ws_transport::consume(const std::uint8_t* data, std::size_t size) {
   auto& inbox = thread_inbox();
   auto violation = parser_.feed(data, size, inbox);
   for (auto& m : inbox)
@@ -251,22 +229,20 @@ bool ws_connection::consume(const std::uint8_t* data, std::size_t size) {
   return !close_received_;
 }
 
-bool ws_connection::handle(ws::message& msg) {
+bool ws_transport::handle(ws::message& msg) {
   switch (msg.op) {
     case ws::opcode::text: {
       if (close_sent_)
         return true; // closing: data is ignored
       counters_.frames_in.fetch_add(1, std::memory_order_relaxed);
-      auto decoded = decode_client_frame(msg.payload, settings_.codec);
-      if (auto* err = std::get_if<frame_error>(&decoded)) {
-        send_error(err->code, err->message, err->client_msg_id);
+      if (!user_)
         return true;
-      }
-      if (!session_)
-        return true;
+      // Counted before the user hands it on: the session may complete it
+      // on another thread before on_text returns.
       gate_.add();
-      caf::anon_send(session_, std::move(std::get<client_command>(decoded)));
-      return true;
+      if (!user_->on_text(msg.payload) && gate_.done())
+        resume(); // not a command after all
+      return !finished_;
     }
     case ws::opcode::binary:
       // Later frames are still handled: the peer's close may be among them.
@@ -276,7 +252,7 @@ bool ws_connection::handle(ws::message& msg) {
     case ws::opcode::ping: {
       // A ping costs queue bytes like anything else; a client that pings
       // without reading ends as a slow consumer.
-      auto r = out_.push_pong(share(std::move(msg.payload)));
+      auto r = out_.push_pong(std::make_shared<const std::string>(std::move(msg.payload)));
       if (r == outbound_queue::outcome::overflow) {
         counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
         begin_close(close_code::slow_consumer, "slow consumer");
@@ -304,8 +280,8 @@ bool ws_connection::handle(ws::message& msg) {
   return true;
 }
 
-void ws_connection::resume() {
-  // The gate is open again (command_done decided); reading was stopped.
+void ws_transport::resume() {
+  // The gate is open again (release decided); reading was stopped.
   if (!finished_)
     wait_readable();
 }
@@ -313,11 +289,11 @@ void ws_connection::resume() {
 // -- writing (strand)
 // ------------------------------------------------------------
 
-void ws_connection::flush() {
+void ws_transport::flush() {
   do_write();
 }
 
-void ws_connection::do_write() {
+void ws_transport::do_write() {
   // A few rounds at most, then the batcher brings us back: one busy
   // connection must not starve the others on this thread.
   for (int round = 0; round < 16; ++round) {
@@ -377,7 +353,7 @@ void ws_connection::do_write() {
   batcher_.schedule(shared_from_this());
 }
 
-void ws_connection::drop_written(std::size_t n) {
+void ws_transport::drop_written(std::size_t n) {
   std::size_t i = 0;
   while (i < buffers_.size() && n >= buffers_[i].size())
     n -= buffers_[i++].size();
@@ -386,7 +362,7 @@ void ws_connection::drop_written(std::size_t n) {
     buffers_.front() += n;
 }
 
-bool ws_connection::complete_write(std::size_t bytes) {
+bool ws_transport::complete_write(std::size_t bytes) {
   bool close_flushed = false;
   for (auto& f : writing_)
     if (f.header[0] == close_header_byte)
@@ -407,7 +383,7 @@ bool ws_connection::complete_write(std::size_t bytes) {
 // -- closing (strand)
 // ------------------------------------------------------------
 
-void ws_connection::begin_close(std::uint16_t code, std::string reason) {
+void ws_transport::begin_close(std::uint16_t code, std::string reason) {
   if (close_sent_ || finished_)
     return;
   close_sent_ = true;
@@ -433,7 +409,7 @@ void ws_connection::begin_close(std::uint16_t code, std::string reason) {
     wait_readable();
 }
 
-void ws_connection::finish(const char* why) {
+void ws_transport::finish(const char* why) {
   if (finished_)
     return;
   finished_ = true;
@@ -443,11 +419,8 @@ void ws_connection::finish(const char* why) {
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
-  if (session_) {
-    caf::anon_send(session_, disconn_atom_v);
-    session_ = nullptr;
-  }
-  registry_.remove(registry_id_);
+  if (auto user = std::move(user_))
+    user->on_gone();
   counters_.ws_closed.fetch_add(1, std::memory_order_relaxed);
   spdlog::info("ws {} closed: {}", remote_, why);
 }

@@ -1,0 +1,58 @@
+// What a link needs of a transport (WebSocket now, an SSE stream next), and
+// what a transport hands its user: the seam between bytes and protocol.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "actors/chat/client_link.hpp"
+
+namespace h2h::net {
+
+/// Bytes for the client, shared (an event's encoding is shared by all).
+using wire_bytes = std::shared_ptr<const std::string>;
+
+/// One client connection's transport. Every member is thread-safe and
+/// never blocks.
+class transport {
+public:
+  virtual ~transport() = default;
+
+  /// Queues `n` messages for the client, in order, under one lock. Past the
+  /// outbound byte limit the transport ends the session (slow consumer).
+  virtual void send(const wire_bytes* msgs, std::size_t n) = 0;
+
+  void send(wire_bytes msg) {
+    send(&msg, 1);
+  }
+
+  /// A command handed to the user is complete: one more may be read.
+  virtual void release() = 0;
+
+  /// Ends the session after what is queued, for `why`; `detail` replaces
+  /// the default text of the close where the transport has one.
+  virtual void end(end_reason why, std::string_view detail = {}) = 0;
+
+  /// Closes at once; only while no I/O thread runs (end of shutdown).
+  virtual void abort_now() = 0;
+
+  /// The peer, for logs.
+  virtual const std::string& peer() const = 0;
+};
+
+/// What a transport hands to its user (the link), on its I/O thread.
+class transport_user {
+public:
+  virtual ~transport_user() = default;
+
+  /// A text message of the client. True when it became a command handed
+  /// to the session: it occupies the inbound window until release().
+  virtual bool on_text(std::string& text) = 0;
+
+  /// The transport is finished (closed or failed); called once.
+  virtual void on_gone() = 0;
+};
+
+} // namespace h2h::net

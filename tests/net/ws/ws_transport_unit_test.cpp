@@ -1,0 +1,168 @@
+// The WebSocket transport over a real loopback socket pair (127.0.0.1, port
+// 0): text reaches its user, the outbound byte limit closes with 4008, and
+// a peer that fails at any point of the stream ends it cleanly (the user
+// hears on_gone once, and the transport is freed).
+#include "net/ws/ws_transport.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+
+using namespace h2h;
+using namespace h2h::net;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+/// Records what the transport hands its user.
+struct recording_user : transport_user {
+  std::vector<std::string> texts;
+  int gone = 0;
+  bool hand_over = true;
+
+  bool on_text(std::string& text) override {
+    texts.push_back(text);
+    return hand_over;
+  }
+  void on_gone() override {
+    ++gone;
+  }
+};
+
+/// A connected pair: `server` for the transport, `client` blocking.
+struct socket_pair {
+  asio::io_context client_io;
+  tcp::socket client{client_io};
+  tcp::socket server;
+
+  explicit socket_pair(asio::io_context& server_io)
+    : server(server_io) {
+    tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+    client.connect(acc.local_endpoint());
+    acc.accept(server);
+  }
+};
+
+std::string client_text(const std::string& text) {
+  return ws::encode_client_frame(ws::opcode::text, text, 0x11223344);
+}
+
+struct ws_transport_test : ::testing::Test {
+  io_worker worker;
+  ws_settings settings;
+  net_counters counters;
+
+  std::shared_ptr<ws_transport> make(socket_pair& p) {
+    return std::make_shared<ws_transport>(std::move(p.server), worker,
+                                          settings, counters);
+  }
+
+  void run() {
+    worker.io.restart();
+    worker.io.run_for(std::chrono::seconds{5});
+  }
+};
+
+} // namespace
+
+TEST_F(ws_transport_test, text_reaches_the_user_and_sends_reach_the_peer) {
+  socket_pair p{worker.io};
+  auto t = make(p);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  auto frame = client_text("hello");
+  asio::write(p.client, asio::buffer(frame));
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{200});
+  ASSERT_EQ(user->texts, (std::vector<std::string>{"hello"}));
+  t->release();
+  t->send(std::make_shared<const std::string>("world"));
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{200});
+  char head[7];
+  asio::read(p.client, asio::buffer(head));
+  EXPECT_EQ(static_cast<unsigned char>(head[0]), 0x81);
+  EXPECT_EQ(head[1], 5);
+  EXPECT_EQ(std::string(head + 2, 5), "world");
+  p.client.close();
+  run();
+  EXPECT_EQ(user->gone, 1);
+  EXPECT_EQ(counters.ws_closed.load(), 1u);
+}
+
+TEST_F(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
+  settings.outbound_queue_bytes = 1000;
+  socket_pair p{worker.io};
+  auto t = make(p);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  // Queued faster than the I/O thread can write (it is not running).
+  auto chunk = std::make_shared<const std::string>(std::string(300, 'x'));
+  std::vector<wire_bytes> batch(5, chunk);
+  t->send(batch.data(), batch.size());
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{200});
+  EXPECT_EQ(counters.slow_consumers.load(), 1u);
+  // The unsent frames are dropped: the client reads the close, 4008.
+  unsigned char head[4];
+  asio::read(p.client, asio::buffer(head));
+  EXPECT_EQ(head[0], 0x88);
+  EXPECT_EQ(head[2] << 8 | head[3], 4008);
+  p.client.close();
+  run();
+  EXPECT_EQ(user->gone, 1);
+}
+
+TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
+  EXPECT_EQ(close_of(end_reason::normal).code, 1000);
+  EXPECT_EQ(close_of(end_reason::going_away).code, 1001);
+  EXPECT_EQ(close_of(end_reason::slow_consumer).code, 4008);
+  EXPECT_EQ(close_of(end_reason::token_expired).code, 1008);
+  EXPECT_EQ(close_of(end_reason::session_ended).code, 1008);
+  EXPECT_EQ(close_of(end_reason::refused).code, 1008);
+  EXPECT_EQ(close_of(end_reason::internal_error).code, 1011);
+}
+
+// A peer that fails after every prefix of its stream: the read side fails
+// at each point of a frame; the transport is closing or writing meanwhile.
+TEST_F(ws_transport_test, a_peer_failing_at_any_point_ends_it_cleanly) {
+  std::string stream = client_text("first") + client_text("second")
+                       + ws::encode_client_frame(ws::opcode::close,
+                                                 std::string("\x03\xe8", 2),
+                                                 0x01020304);
+  for (std::size_t fail_count = 0; fail_count <= stream.size(); ++fail_count) {
+    for (bool closing : {false, true}) {
+      std::weak_ptr<ws_transport> watch;
+      auto user = std::make_shared<recording_user>();
+      {
+        socket_pair p{worker.io};
+        auto t = make(p);
+        watch = t;
+        if (closing)
+          t->start(user, {}, end_reason::going_away);
+        else
+          t->start(user, {});
+        t->send(std::make_shared<const std::string>("out"));
+        if (fail_count > 0)
+          asio::write(p.client, asio::buffer(stream.data(), fail_count));
+        if (fail_count % 2 == 0) {
+          // A reset instead of an orderly close.
+          p.client.set_option(asio::socket_base::linger{true, 0});
+        }
+        p.client.close();
+        t.reset();
+        run();
+      }
+      EXPECT_EQ(user->gone, 1) << "fail_count " << fail_count;
+      EXPECT_TRUE(watch.expired()) << "fail_count " << fail_count;
+      EXPECT_LE(user->texts.size(), 2u);
+    }
+  }
+}
