@@ -302,9 +302,9 @@ void settle(room_pointer self) {
 
 } // namespace room_detail
 
-room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory,
-                               room_creator creator) {
+room_impl::behavior_type room(room_pointer self, std::string id,
+                              room_env_ptr env, directory_actor directory,
+                              room_creator creator) {
   auto& st = self->state;
   st.id = std::move(id);
   st.env = std::move(env);

@@ -15,7 +15,7 @@
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/dedupe_window.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "actors/chat/room_creation.hpp"
 
@@ -151,13 +151,18 @@ struct room_state {
   static inline const char* name = "h2h.room";
 };
 
-using room_pointer = room_actor::stateful_pointer<room_state>;
+/// The room's own interface: the public one and its timers.
+using room_impl = room_actor::extend<
+  caf::reacts_to<idle_chk_atom, std::uint64_t>, // may the room stop?
+  caf::reacts_to<replay_chk_atom>>;             // a replay's deadline
+
+using room_pointer = room_impl::stateful_pointer<room_state>;
 
 /// Spawnable behaviour of a room. It loads its last seq and recent events
 /// from the store before it handles anything else; a room nobody created
 /// yet is created for `creator` when the directory allows it.
-room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory,
-                               room_creator creator);
+room_impl::behavior_type room(room_pointer self, std::string id,
+                              room_env_ptr env, directory_actor directory,
+                              room_creator creator);
 
 } // namespace h2h

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "actors/chat/client_link.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 
 namespace h2h {
@@ -150,12 +150,15 @@ struct session_state {
   static inline const char* name = "h2h.session";
 };
 
-using session_pointer = session_actor::stateful_pointer<session_state>;
+/// The session's own interface: the public one and its deadline timer.
+using session_impl = session_actor::extend<caf::reacts_to<sess_due_atom>>;
+
+using session_pointer = session_impl::stateful_pointer<session_state>;
 
 /// Spawnable behaviour of a session.
-session_actor::behavior_type session(session_pointer self, client_link_ptr link,
-                                     directory_actor directory,
-                                     session_identity identity,
-                                     std::shared_ptr<const session_env> env);
+session_impl::behavior_type session(session_pointer self, client_link_ptr link,
+                                    directory_actor directory,
+                                    session_identity identity,
+                                    std::shared_ptr<const session_env> env);
 
 } // namespace h2h

@@ -32,7 +32,7 @@ void arm_window(persistence_pointer self) {
   if (st.timer_armed)
     return;
   st.timer_armed = true;
-  self->delayed_send(self, st.cfg.batch_window, tick_atom_v, ++st.timer_gen);
+  self->delayed_send(self, st.cfg.batch_window, window_atom_v, ++st.timer_gen);
 }
 
 /// Starts a commit when one is due: the batch is full, the window is zero,
@@ -190,7 +190,8 @@ void arm_watchdog(persistence_pointer self) {
   st.watchdog_armed = true;
   st.watchdog_due = st.commit_deadline;
   auto wait = st.commit_deadline - self->clock().now();
-  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+  self->delayed_send(self, std::max(wait, decltype(wait){0}),
+                     commit_due_atom_v);
 }
 
 void on_watchdog(persistence_pointer self) {
@@ -256,9 +257,9 @@ store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
 
 } // namespace
 
-persistence_actor::behavior_type persistence(persistence_pointer self,
-                                             store_factory open,
-                                             persistence_settings cfg) {
+persistence_impl::behavior_type persistence(persistence_pointer self,
+                                            store_factory open,
+                                            persistence_settings cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
@@ -318,8 +319,8 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
       maybe_flush(self, true);
       return promise;
     },
-    [self](tick_atom) { on_watchdog(self); },
-    [self](tick_atom, std::uint64_t gen) {
+    [self](commit_due_atom) { on_watchdog(self); },
+    [self](window_atom, std::uint64_t gen) {
       auto& st = self->state;
       if (gen != st.timer_gen)
         return;

@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "persistence/store.hpp"
 
@@ -68,12 +68,18 @@ struct persistence_state {
   static inline const char* name = "h2h.persistence";
 };
 
+/// The persistence actor's own interface: the public one and its timers.
+using persistence_impl = persistence_actor::extend<
+  caf::reacts_to<window_atom, std::uint64_t>, // the batch window closed
+  caf::reacts_to<commit_due_atom>,            // check the commit's deadline
+  caf::reacts_to<retry_atom>>;                // retry after a store failure
+
 using persistence_pointer
-  = persistence_actor::stateful_pointer<persistence_state>;
+  = persistence_impl::stateful_pointer<persistence_state>;
 
 /// Spawnable behaviour; spawns its writer and reader workers.
-persistence_actor::behavior_type persistence(persistence_pointer self,
-                                             store_factory open,
-                                             persistence_settings cfg);
+persistence_impl::behavior_type persistence(persistence_pointer self,
+                                            store_factory open,
+                                            persistence_settings cfg);
 
 } // namespace h2h

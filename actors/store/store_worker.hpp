@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "persistence/store.hpp"
 
 namespace h2h {

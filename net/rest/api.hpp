@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/vocabulary/errors.hpp"
-#include "actors/vocabulary/messages.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/store/store_pool.hpp"
 #include "net/http/http_types.hpp"
 #include "net/security/jwt.hpp"

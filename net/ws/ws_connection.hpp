@@ -15,7 +15,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "actors/chat/client_link.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/chat/session_actor.hpp"
 #include "net/server/inbound_gate.hpp"
 #include "net/server/io_worker.hpp"
