@@ -30,9 +30,6 @@ struct room_env {
   std::chrono::milliseconds idle_timeout{60000};
   std::size_t replay_ring = 256;
   std::size_t dedupe_window = 4096;
-  /// Appends waiting for the store on this node beyond which publishes get
-  /// CHAT_006 instead of a seq.
-  std::int64_t persist_queue_max = 100000;
   /// Events read from the store per replay step.
   std::size_t replay_chunk = 1000;
   /// An ENTER of a room nobody created creates it (DESIGN.md §2.1), at most
@@ -144,6 +141,12 @@ struct room_state {
   std::uint64_t enters_seen = 0;
   /// Bumped whenever the room stops being idle; stale idle checks ignore.
   std::uint64_t idle_generation = 0;
+  /// The persistence actor refused an append of this room because its
+  /// queue was full (persistence_settings::queue_max), and none of the
+  /// room's appends was committed since while some still wait: new members
+  /// are refused (CHAT_006) and EXIT notices skipped, as an append would be
+  /// refused too. The store's answers alone set and clear it.
+  bool store_full = false;
   /// Set when the room does not exist and may not be created: every ENTER
   /// gets this error until the room stops (room_admission.hpp).
   caf::error refused;

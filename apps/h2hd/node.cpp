@@ -128,6 +128,7 @@ persistence_settings to_persistence_settings(const config::settings& s) {
   out.batch_window = std::chrono::milliseconds{s.persistence.batch_window_ms};
   out.read_workers = static_cast<std::size_t>(s.persistence.read_workers);
   out.read_queue_max = static_cast<std::size_t>(s.persistence.read_queue_max);
+  out.queue_max = static_cast<std::size_t>(s.persistence.queue_max);
   return out;
 }
 
@@ -187,7 +188,6 @@ struct node::impl {
     };
     env->metrics = metrics;
     env->persistence = persistence;
-    env->persist_queue_max = s.persistence.queue_max;
     env->create_on_enter = s.rooms.create_on_enter;
     env->rooms_created_per_hour
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
