@@ -8,19 +8,6 @@
 
 namespace h2h {
 
-bool token_bucket::take(caf::actor_clock::time_point now, double rate,
-                        double burst) {
-  if (last != caf::actor_clock::time_point{}) {
-    auto dt = std::chrono::duration<double>(now - last).count();
-    tokens = std::min(burst, tokens + dt * rate);
-  }
-  last = now;
-  if (tokens < 1.0)
-    return false;
-  tokens -= 1.0;
-  return true;
-}
-
 namespace {
 
 /// The sender name a frame may use, or an error for the client.
