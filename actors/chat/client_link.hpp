@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "actors/vocabulary/errors.hpp"
-#include "actors/vocabulary/messages.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 
 namespace h2h {
 

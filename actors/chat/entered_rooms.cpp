@@ -1,5 +1,5 @@
-// The rooms a session entered: a sorted flat vector (see session_actor.hpp).
-#include "actors/chat/session_actor.hpp"
+// The rooms a session entered: a sorted flat vector (see entered_rooms.hpp).
+#include "actors/chat/entered_rooms.hpp"
 
 #include <algorithm>
 

@@ -95,12 +95,15 @@ void fan_out(room_pointer self, room_event data) {
   metrics.deliveries.fetch_add(receivers, std::memory_order_relaxed);
 }
 
-/// Removes the oldest uncommitted event, which must be `seq` (the store
-/// answers in order).
-uncommitted take_pending(room_state& st, std::uint64_t seq) {
+/// Removes the uncommitted event `seq`: the oldest one, as the store answers
+/// in order, unless the persistence actor refused it at once (`refused`).
+uncommitted take_pending(room_state& st, std::uint64_t seq,
+                         bool refused = false) {
   auto i = st.pending.begin();
   if (i == st.pending.end() || i->event.seq != seq) {
-    spdlog::error("room {}: commit of seq {} arrived out of order", st.id, seq);
+    if (!refused)
+      spdlog::error("room {}: commit of seq {} arrived out of order", st.id,
+                    seq);
     while (i != st.pending.end() && i->event.seq != seq)
       ++i;
     if (i == st.pending.end())
@@ -117,6 +120,7 @@ uncommitted take_pending(room_state& st, std::uint64_t seq) {
 void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
   auto& st = self->state;
   auto u = take_pending(st, seq);
+  st.store_full = false;
   if (!u.event.client_msg_id.empty())
     st.recent.remember(u.event.sender_id, u.event.sender, u.event.client_msg_id,
                        ack);
@@ -136,12 +140,32 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
   maybe_idle(self);
 }
 
+/// The persistence actor's queue is full: it refused the event at once.
+bool refused_full(const caf::error& err) {
+  return is_h2h_error(err) && to_errc(err) == errc::unavailable;
+}
+
 void on_commit_failed(room_pointer self, std::uint64_t seq,
                       const caf::error& err) {
   auto& st = self->state;
-  spdlog::error("room {}: seq {} not committed: {}", st.id, seq,
-                self->system().render(err));
-  auto u = take_pending(st, seq);
+  auto full = refused_full(err);
+  if (full)
+    spdlog::debug("room {}: seq {} refused: store queue full", st.id, seq);
+  else
+    spdlog::error("room {}: seq {} not committed: {}", st.id, seq,
+                  self->system().render(err));
+  auto u = take_pending(st, seq, full);
+  if (full) {
+    // Never stored and seen by no one: the seq is handed out again when
+    // it was the last one (a later one leaves a gap, as DESIGN.md allows).
+    if (seq == st.last_seq && !st.reloading)
+      --st.last_seq;
+    st.store_full = !st.pending.empty();
+    if (u.event.kind == event_kind::message) { // not accepted after all
+      st.env->metrics->messages_in.fetch_sub(1, std::memory_order_relaxed);
+      st.env->metrics->refused_full.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   for (auto& w : u.waiters)
     w.deliver(err);
   switch (to_errc(err)) {
@@ -201,7 +225,7 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto sender_id = i->second.sender_id;
   self->demonitor(who);
   st.members.erase(i);
-  if (persist_queue_full(st)) {
+  if (st.store_full) {
     // The member leaves anyway; only its notice is skipped (no seq used).
     maybe_idle(self);
     return;
@@ -300,9 +324,9 @@ void settle(room_pointer self) {
 
 } // namespace room_detail
 
-room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory,
-                               room_creator creator) {
+room_impl::behavior_type room(room_pointer self, std::string id,
+                              room_env_ptr env, directory_actor directory,
+                              room_creator creator) {
   auto& st = self->state;
   st.id = std::move(id);
   st.env = std::move(env);
@@ -357,12 +381,6 @@ room_actor::behavior_type room(room_pointer self, std::string id,
               return promise;
             }
         }
-      }
-      if (metrics.persist_queue.load(std::memory_order_relaxed)
-          >= st.env->persist_queue_max) {
-        metrics.refused_full.fetch_add(1, std::memory_order_relaxed);
-        return caf::make_error(errc::unavailable,
-                               "store unavailable, retry later");
       }
       metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
       auto promise = self->make_response_promise<publish_ack>();

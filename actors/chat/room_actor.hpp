@@ -15,7 +15,7 @@
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/dedupe_window.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "actors/chat/room_creation.hpp"
 
@@ -26,9 +26,6 @@ struct room_env {
   std::chrono::milliseconds idle_timeout{60000};
   std::size_t replay_ring = 256;
   std::size_t dedupe_window = 4096;
-  /// Appends waiting for the store on this node beyond which publishes get
-  /// CHAT_006 instead of a seq.
-  std::int64_t persist_queue_max = 100000;
   /// Events read from the store per replay step.
   std::size_t replay_chunk = 1000;
   /// An ENTER of a room nobody created creates it (DESIGN.md §2.1), at most
@@ -138,6 +135,12 @@ struct room_state {
   std::uint64_t enters_seen = 0;
   /// Bumped whenever the room stops being idle; stale idle checks ignore.
   std::uint64_t idle_generation = 0;
+  /// The persistence actor refused an append of this room because its
+  /// queue was full (persistence_settings::queue_max), and none of the
+  /// room's appends was committed since while some still wait: new members
+  /// are refused (CHAT_006) and EXIT notices skipped, as an append would be
+  /// refused too. The store's answers alone set and clear it.
+  bool store_full = false;
   /// Set when the room does not exist and may not be created: every ENTER
   /// gets this error until the room stops (room_admission.hpp).
   caf::error refused;
@@ -145,13 +148,18 @@ struct room_state {
   static inline const char* name = "h2h.room";
 };
 
-using room_pointer = room_actor::stateful_pointer<room_state>;
+/// The room's own interface: the public one and its timers.
+using room_impl = room_actor::extend<
+  caf::reacts_to<idle_chk_atom, std::uint64_t>, // may the room stop?
+  caf::reacts_to<replay_chk_atom>>;             // a replay's deadline
+
+using room_pointer = room_impl::stateful_pointer<room_state>;
 
 /// Spawnable behaviour of a room. It loads its last seq and recent events
 /// from the store before it handles anything else; a room nobody created
 /// yet is created for `creator` when the directory allows it.
-room_actor::behavior_type room(room_pointer self, std::string id,
-                               room_env_ptr env, directory_actor directory,
-                               room_creator creator);
+room_impl::behavior_type room(room_pointer self, std::string id,
+                              room_env_ptr env, directory_actor directory,
+                              room_creator creator);
 
 } // namespace h2h

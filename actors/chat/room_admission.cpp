@@ -80,11 +80,6 @@ void ask_to_create(room_pointer self, room_creator creator, apply_fn apply,
 
 } // namespace
 
-bool persist_queue_full(const room_state& st) {
-  return st.env->metrics->persist_queue.load(std::memory_order_relaxed)
-         >= st.env->persist_queue_max;
-}
-
 void load_or_create(room_pointer self, room_creator creator, apply_fn apply) {
   auto& st = self->state;
   auto window = static_cast<std::uint64_t>(
@@ -113,7 +108,7 @@ std::optional<caf::error> refuse_enter(room_pointer self,
     stop_soon(self);
     return st.refused;
   }
-  if (st.members.count(req.session.address()) == 0 && persist_queue_full(st)) {
+  if (st.members.count(req.session.address()) == 0 && st.store_full) {
     // A new member means an ENTER notice: refuse rather than grow the queue.
     st.env->metrics->refused_full.fetch_add(1, std::memory_order_relaxed);
     if (st.members.empty() && st.pending.empty())

@@ -20,12 +20,9 @@ void load_or_create(room_pointer self, room_creator creator,
 
 /// The error for an ENTER that the room refuses before anything else: the
 /// room may not be created, or the ENTER would add a member (and a notice)
-/// while the persistence queue is full (CHAT_006, retry). Nullopt admits it.
+/// while the persistence actor refuses the room's appends because its queue
+/// is full (room_state::store_full; CHAT_006, retry). Nullopt admits it.
 std::optional<caf::error> refuse_enter(room_pointer self,
                                        const enter_request& req);
-
-/// True when appends waiting for the store on this node reached
-/// `persist_queue_max`: no new event (message or notice) may join them.
-bool persist_queue_full(const room_state& st);
 
 } // namespace h2h

@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/chat/room_actor.hpp"
 
 namespace h2h {

@@ -8,19 +8,6 @@
 
 namespace h2h {
 
-bool token_bucket::take(caf::actor_clock::time_point now, double rate,
-                        double burst) {
-  if (last != caf::actor_clock::time_point{}) {
-    auto dt = std::chrono::duration<double>(now - last).count();
-    tokens = std::min(burst, tokens + dt * rate);
-  }
-  last = now;
-  if (tokens < 1.0)
-    return false;
-  tokens -= 1.0;
-  return true;
-}
-
 namespace {
 
 /// The sender name a frame may use, or an error for the client.
@@ -345,7 +332,7 @@ void arm_deadline_timer(session_pointer self) {
   st.deadline_timer_armed = true;
   st.deadline_timer_due = *due;
   auto wait = *due - self->clock().now();
-  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+  self->delayed_send(self, std::max(wait, decltype(wait){0}), sess_due_atom_v);
 }
 
 /// Refuses every publish past its deadline (CHAT_006, retry) and gives up
@@ -396,10 +383,10 @@ session_state::~session_state() {
     link->end(end_reason::internal_error);
 }
 
-session_actor::behavior_type session(session_pointer self, client_link_ptr link,
-                                     directory_actor directory,
-                                     session_identity identity,
-                                     std::shared_ptr<const session_env> env) {
+session_impl::behavior_type session(session_pointer self, client_link_ptr link,
+                                    directory_actor directory,
+                                    session_identity identity,
+                                    std::shared_ptr<const session_env> env) {
   auto& st = self->state;
   st.link = std::move(link);
   st.directory = std::move(directory);
@@ -421,7 +408,7 @@ session_actor::behavior_type session(session_pointer self, client_link_ptr link,
                                       : "no longer a member of room "
                                           + room_id);
     },
-    [self](tick_atom) { on_deadline_tick(self); },
+    [self](sess_due_atom) { on_deadline_tick(self); },
     [self](disconn_atom) {
       self->state.disconnected = true;
       auto me = caf::actor_cast<session_actor>(self);

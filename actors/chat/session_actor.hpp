@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "actors/chat/client_link.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/chat/entered_rooms.hpp"
+#include "actors/chat/token_bucket.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 
 namespace h2h {
@@ -20,16 +22,6 @@ struct session_identity {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string name;
-};
-
-/// A token bucket: `rate` tokens per second, at most `burst` saved up.
-struct token_bucket {
-  double tokens = 40;
-  caf::actor_clock::time_point last{};
-
-  /// Takes one token if there is one; `rate` tokens come back per second,
-  /// up to `burst`.
-  bool take(caf::actor_clock::time_point now, double rate, double burst);
 };
 
 /// Settings every session shares.
@@ -49,41 +41,6 @@ struct session_env {
   double message_burst = 40;
   /// Rooms a connection may be in at once.
   std::size_t rooms_per_session = 100;
-};
-
-/// The rooms a session entered, sorted by id. A flat vector: a session is
-/// in few rooms, and a hash map costs ~130 bytes more per idle connection.
-class entered_rooms {
-public:
-  using value_type = std::pair<std::string, room_actor>;
-  using iterator = std::vector<value_type>::iterator;
-
-  /// The room's actor, or null when the session is not in it.
-  room_actor* find(const std::string& id);
-
-  /// Enters `id`, or replaces the actor of a room already entered.
-  void set(const std::string& id, room_actor room);
-
-  /// Leaves `id`; false when the session was not in it.
-  bool erase(const std::string& id);
-
-  /// Leaves every room and gives the memory back.
-  void clear();
-
-  iterator begin() {
-    return rooms_.begin();
-  }
-  iterator end() {
-    return rooms_.end();
-  }
-  std::size_t size() const {
-    return rooms_.size();
-  }
-
-private:
-  iterator lower_bound(const std::string& id);
-
-  std::vector<value_type> rooms_;
 };
 
 /// An ENTER sent to the directory: the one in flight (while `entering`) or
@@ -151,12 +108,15 @@ struct session_state {
   static inline const char* name = "h2h.session";
 };
 
-using session_pointer = session_actor::stateful_pointer<session_state>;
+/// The session's own interface: the public one and its deadline timer.
+using session_impl = session_actor::extend<caf::reacts_to<sess_due_atom>>;
+
+using session_pointer = session_impl::stateful_pointer<session_state>;
 
 /// Spawnable behaviour of a session.
-session_actor::behavior_type session(session_pointer self, client_link_ptr link,
-                                     directory_actor directory,
-                                     session_identity identity,
-                                     std::shared_ptr<const session_env> env);
+session_impl::behavior_type session(session_pointer self, client_link_ptr link,
+                                    directory_actor directory,
+                                    session_identity identity,
+                                    std::shared_ptr<const session_env> env);
 
 } // namespace h2h

@@ -5,7 +5,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "actors/vocabulary/messages.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 
 namespace h2h {
 
@@ -13,7 +13,7 @@ namespace {
 
 using periodic_pointer = caf::stateful_actor<periodic_state>*;
 
-/// Starts a run; its end comes back as (tick_atom, more), which alone
+/// Starts a run; its end comes back as (run_end_atom, more), which alone
 /// schedules the next run, so runs never overlap.
 void start_run(periodic_pointer self) {
   auto& st = self->state;
@@ -22,11 +22,11 @@ void start_run(periodic_pointer self) {
   st.running = true;
   caf::actor me = caf::actor_cast<caf::actor>(self);
   try {
-    st.task([me](bool more) { caf::anon_send(me, tick_atom_v, more); });
+    st.task([me](bool more) { caf::anon_send(me, run_end_atom_v, more); });
   } catch (const std::exception& e) {
     spdlog::error("{}: {}", st.cfg.name, e.what());
     st.running = false;
-    self->delayed_send(self, st.cfg.interval, tick_atom_v);
+    self->delayed_send(self, st.cfg.interval, run_atom_v);
   }
 }
 
@@ -45,14 +45,14 @@ caf::behavior periodic_job(caf::stateful_actor<periodic_state>* self,
       spdlog::warn("{}: unexpected message dropped", self->state.cfg.name);
       return caf::message{};
     });
-  self->delayed_send(self, self->state.cfg.first_delay, tick_atom_v);
+  self->delayed_send(self, self->state.cfg.first_delay, run_atom_v);
   return {
-    [self](tick_atom) { start_run(self); },
-    [self](tick_atom, bool more) {
+    [self](run_atom) { start_run(self); },
+    [self](run_end_atom, bool more) {
       auto& st = self->state;
       st.running = false;
       self->delayed_send(self, more ? st.cfg.backlog_pause : st.cfg.interval,
-                         tick_atom_v);
+                         run_atom_v);
     },
   };
 }

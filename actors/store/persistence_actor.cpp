@@ -1,7 +1,8 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
 // transaction each, answers each append with its own outcome, retries with
-// back-off while the store is down, never drops what it accepted, and
-// spreads reads over a few reader workers.
+// back-off while the store is down, never drops what it accepted, refuses
+// appends (CHAT_006) while `queue_max` wait, and spreads reads over a few
+// reader workers. When to commit what is commit_schedule's decision.
 #include "actors/store/persistence_actor.hpp"
 
 #include <algorithm>
@@ -15,37 +16,32 @@ namespace h2h {
 namespace {
 
 void flush(persistence_pointer self);
-bool is_current(const persistence_state& st, std::uint64_t gen);
 void arm_watchdog(persistence_pointer self);
 
 void notify_flushed(persistence_pointer self) {
   auto& st = self->state;
-  if (st.queue.empty() && !st.committing) {
+  if (st.schedule.idle()) {
     for (auto& p : st.flush_waiters)
       p.deliver(true);
     st.flush_waiters.clear();
   }
 }
 
-void arm_window(persistence_pointer self) {
-  auto& st = self->state;
-  if (st.timer_armed)
-    return;
-  st.timer_armed = true;
-  self->delayed_send(self, st.cfg.batch_window, tick_atom_v, ++st.timer_gen);
-}
-
 /// Starts a commit when one is due: the batch is full, the window is zero,
-/// or the window closed (`force`).
+/// or the window closed (`force`); else makes sure the window closes.
 void maybe_flush(persistence_pointer self, bool force) {
   auto& st = self->state;
-  if (st.committing || st.retry_armed || st.queue.empty())
-    return;
-  if (force || st.queue.size() >= st.cfg.batch_max
-      || st.cfg.batch_window.count() == 0)
-    flush(self);
-  else
-    arm_window(self);
+  switch (st.schedule.next(force)) {
+    case commit_schedule::step::commit:
+      flush(self);
+      break;
+    case commit_schedule::step::arm_window:
+      self->delayed_send(self, st.cfg.batch_window, window_atom_v,
+                         st.schedule.window_gen());
+      break;
+    case commit_schedule::step::wait:
+      break;
+  }
 }
 
 /// Why the store did not take an event, as the error its room (and the
@@ -75,15 +71,16 @@ void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
                   std::chrono::steady_clock::time_point started) {
   auto& st = self->state;
   auto& m = *st.cfg.metrics;
-  auto n = st.in_flight.size();
+  auto& batch = st.schedule.batch();
+  auto n = batch.size();
   if (acks.size() != n) {
     spdlog::error("store answered {} outcomes for {} messages", acks.size(), n);
-    for (auto& p : st.in_flight)
+    for (auto& p : batch)
       p.promise.deliver(
         caf::make_error(errc::internal, "store reply mismatch"));
   } else {
     for (std::size_t i = 0; i < n; ++i) {
-      auto& p = st.in_flight[i];
+      auto& p = batch[i];
       if (acks[i].stored())
         p.promise.deliver(acks[i]);
       else
@@ -101,10 +98,8 @@ void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
                             std::memory_order_relaxed);
   if (!m.store_ok.exchange(true))
     spdlog::info("store reachable again; {} message(s) waiting",
-                 st.queue.size());
-  st.in_flight.clear();
-  st.committing = false;
-  st.backoff = std::chrono::milliseconds{0};
+                 st.schedule.queued());
+  st.schedule.committed();
   // Whatever queued up meanwhile has waited a whole commit: go at once.
   maybe_flush(self, true);
   notify_flushed(self);
@@ -113,84 +108,59 @@ void on_committed(persistence_pointer self, std::vector<publish_ack>& acks,
 void on_commit_failed(persistence_pointer self, const caf::error& err) {
   auto& st = self->state;
   auto& m = *st.cfg.metrics;
-  st.committing = false;
   if (to_errc(err) == errc::seq_conflict) {
     // Another writer owns these seqs: retrying cannot help.
     spdlog::error("commit refused: {}", self->system().render(err));
-    auto n = static_cast<std::int64_t>(st.in_flight.size());
-    for (auto& p : st.in_flight)
+    auto& batch = st.schedule.batch();
+    auto n = static_cast<std::int64_t>(batch.size());
+    for (auto& p : batch)
       p.promise.deliver(err);
-    st.in_flight.clear();
+    st.schedule.refused();
     m.persist_queue.fetch_sub(n, std::memory_order_relaxed);
     maybe_flush(self, true);
     notify_flushed(self);
     return;
   }
-  // Put the batch back in front and try again later, with back-off. The
-  // store's keys make a repeated commit harmless.
-  for (auto i = st.in_flight.rbegin(); i != st.in_flight.rend(); ++i)
-    st.queue.push_front(std::move(*i));
-  st.in_flight.clear();
-  st.backoff = st.backoff.count() == 0
-                 ? st.cfg.retry_min
-                 : std::min(st.backoff * 2, st.cfg.retry_max);
+  // Put the batch back in front and try again later, with back-off.
+  auto backoff = st.schedule.requeue_failed();
   m.commit_retries.fetch_add(1, std::memory_order_relaxed);
   if (m.store_ok.exchange(false))
     spdlog::error("store unavailable ({}); {} message(s) wait, retrying",
-                  self->system().render(err), st.queue.size());
-  st.retry_armed = true;
-  self->delayed_send(self, st.backoff, retry_atom_v);
+                  self->system().render(err), st.schedule.queued());
+  self->delayed_send(self, backoff, retry_atom_v);
 }
 
 void flush(persistence_pointer self) {
   auto& st = self->state;
-  if (st.committing || st.queue.empty())
-    return;
-  st.timer_armed = false;
-  ++st.timer_gen; // a pending window tick is stale now
-  auto n = std::min(st.queue.size(), st.cfg.batch_max);
-  stored_events batch;
-  batch.reserve(n);
-  st.in_flight.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    batch.push_back(st.queue.front().event);
-    st.in_flight.push_back(std::move(st.queue.front()));
-    st.queue.pop_front();
-  }
-  st.committing = true;
-  auto gen = ++st.commit_gen;
+  auto batch = st.schedule.start_commit();
+  auto gen = st.schedule.commit_gen();
   st.commit_deadline = self->clock().now() + st.cfg.commit_timeout;
   arm_watchdog(self);
   auto started = std::chrono::steady_clock::now();
   self->request(st.writer, caf::infinite, commit_atom_v, std::move(batch))
     .then(
       [self, gen, started](std::vector<publish_ack>& acks) {
-        if (is_current(self->state, gen))
+        if (self->state.schedule.is_current(gen))
           on_committed(self, acks, started);
       },
       [self, gen](caf::error& err) {
-        if (is_current(self->state, gen))
+        if (self->state.schedule.is_current(gen))
           on_commit_failed(self, err);
       });
-}
-
-/// False for the late answer of a commit given up at its deadline (its
-/// messages are being retried; the store's keys make that harmless).
-bool is_current(const persistence_state& st, std::uint64_t gen) {
-  return st.committing && st.commit_gen == gen;
 }
 
 /// Makes sure a tick comes by the deadline of the commit in flight. Later
 /// commits have later deadlines: the tick re-arms itself for them.
 void arm_watchdog(persistence_pointer self) {
   auto& st = self->state;
-  if (!st.committing
+  if (!st.schedule.committing()
       || (st.watchdog_armed && st.watchdog_due <= st.commit_deadline))
     return;
   st.watchdog_armed = true;
   st.watchdog_due = st.commit_deadline;
   auto wait = st.commit_deadline - self->clock().now();
-  self->delayed_send(self, std::max(wait, decltype(wait){0}), tick_atom_v);
+  self->delayed_send(self, std::max(wait, decltype(wait){0}),
+                     commit_due_atom_v);
 }
 
 void on_watchdog(persistence_pointer self) {
@@ -198,7 +168,7 @@ void on_watchdog(persistence_pointer self) {
   auto now = self->clock().now();
   if (now >= st.watchdog_due)
     st.watchdog_armed = false;
-  if (st.committing && st.commit_deadline <= now)
+  if (st.schedule.committing() && st.commit_deadline <= now)
     on_commit_failed(self, caf::make_error(caf::sec::request_timeout));
   arm_watchdog(self);
 }
@@ -256,11 +226,14 @@ store_worker_actor spawn_worker(persistence_pointer self, Behavior fn,
 
 } // namespace
 
-persistence_actor::behavior_type persistence(persistence_pointer self,
-                                             store_factory open,
-                                             persistence_settings cfg) {
+persistence_impl::behavior_type persistence(persistence_pointer self,
+                                            store_factory open,
+                                            persistence_settings cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  st.schedule = commit_schedule{
+    commit_limits{st.cfg.batch_max, st.cfg.batch_window, st.cfg.retry_min,
+                  st.cfg.retry_max, st.cfg.queue_max}};
   st.writer = spawn_worker(self, store_worker, open, st.cfg.detached_workers);
   for (std::size_t i = 0; i < std::max<std::size_t>(st.cfg.read_workers, 1);
        ++i)
@@ -273,8 +246,14 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
   return {
     [self](append_atom, room_event& ev) -> caf::result<publish_ack> {
       auto& st = self->state;
+      if (st.schedule.full()) {
+        // Refused, not queued: the room hands the seq back, and the
+        // publisher retries (the bound keeps an outage from eating memory).
+        return caf::make_error(errc::unavailable,
+                               "store unavailable, retry later");
+      }
       auto promise = self->make_response_promise<publish_ack>();
-      st.queue.push_back({std::move(ev), promise});
+      st.schedule.push({std::move(ev), promise});
       st.cfg.metrics->persist_queue.fetch_add(1, std::memory_order_relaxed);
       maybe_flush(self, false);
       return promise;
@@ -311,23 +290,20 @@ persistence_actor::behavior_type persistence(persistence_pointer self,
     },
     [self](flush_atom) -> caf::result<bool> {
       auto& st = self->state;
-      if (st.queue.empty() && !st.committing)
+      if (st.schedule.idle())
         return true;
       auto promise = self->make_response_promise<bool>();
       st.flush_waiters.push_back(promise);
       maybe_flush(self, true);
       return promise;
     },
-    [self](tick_atom) { on_watchdog(self); },
-    [self](tick_atom, std::uint64_t gen) {
-      auto& st = self->state;
-      if (gen != st.timer_gen)
-        return;
-      st.timer_armed = false;
-      maybe_flush(self, true);
+    [self](commit_due_atom) { on_watchdog(self); },
+    [self](window_atom, std::uint64_t gen) {
+      if (self->state.schedule.window_closed(gen))
+        maybe_flush(self, true);
     },
     [self](retry_atom) {
-      self->state.retry_armed = false;
+      self->state.schedule.retry_due();
       maybe_flush(self, true);
     },
   };

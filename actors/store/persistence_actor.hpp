@@ -1,16 +1,17 @@
 // The persistence actor: batches appends (up to N messages or T ms) into one
 // transaction each, answers each append with its own outcome, retries with
-// back-off while the store is down, never drops what it accepted, and
-// spreads reads over a few reader workers.
+// back-off while the store is down, never drops what it accepted, refuses
+// appends (CHAT_006) while `queue_max` wait, and spreads reads over a few
+// reader workers.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/store/commit_schedule.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "persistence/store.hpp"
 
@@ -21,6 +22,9 @@ struct persistence_settings {
   std::chrono::milliseconds batch_window{2};
   std::chrono::milliseconds retry_min{50};
   std::chrono::milliseconds retry_max{5000};
+  /// Appends accepted and not committed yet (node-wide: one persistence
+  /// actor per node) beyond which appends are refused with CHAT_006.
+  std::size_t queue_max = 100000;
   /// Longest wait for one commit before it counts as failed (and retried).
   std::chrono::milliseconds commit_timeout{60000};
   /// Reader workers (room loads, replays, history, pings). With two or
@@ -36,11 +40,6 @@ struct persistence_settings {
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };
 
-struct pending_append {
-  room_event event;
-  caf::typed_response_promise<publish_ack> promise;
-};
-
 struct persistence_state {
   persistence_settings cfg;
   store_worker_actor writer;
@@ -48,32 +47,32 @@ struct persistence_state {
   /// Reads sent to each reader and not answered yet, and their sum.
   std::vector<std::size_t> reads_out;
   std::size_t reads_total = 0;
-  std::deque<pending_append> queue;
-  std::vector<pending_append> in_flight;
-  bool committing = false;
-  /// The commit in flight (its answer counts only while it is current) and
-  /// when it is given up. One timer watches it instead of a CAF request
-  /// timeout per commit: CAF 0.17 keeps those for their whole span even
-  /// after the answer (~150 bytes each, and a wake-up of the clock thread).
-  std::uint64_t commit_gen = 0;
+  /// Queue, batch window, batch in flight and back-off.
+  commit_schedule schedule;
+  /// When the commit in flight is given up. One timer watches it instead of
+  /// a CAF request timeout per commit: CAF 0.17 keeps those for their whole
+  /// span even after the answer (~150 bytes each, and a wake-up of the clock
+  /// thread).
   caf::actor_clock::time_point commit_deadline;
   bool watchdog_armed = false;
   caf::actor_clock::time_point watchdog_due;
-  bool timer_armed = false;
-  std::uint64_t timer_gen = 0;
-  bool retry_armed = false;
-  std::chrono::milliseconds backoff{0};
   std::vector<caf::typed_response_promise<bool>> flush_waiters;
 
   static inline const char* name = "h2h.persistence";
 };
 
+/// The persistence actor's own interface: the public one and its timers.
+using persistence_impl = persistence_actor::extend<
+  caf::reacts_to<window_atom, std::uint64_t>, // the batch window closed
+  caf::reacts_to<commit_due_atom>,            // check the commit's deadline
+  caf::reacts_to<retry_atom>>;                // retry after a store failure
+
 using persistence_pointer
-  = persistence_actor::stateful_pointer<persistence_state>;
+  = persistence_impl::stateful_pointer<persistence_state>;
 
 /// Spawnable behaviour; spawns its writer and reader workers.
-persistence_actor::behavior_type persistence(persistence_pointer self,
-                                             store_factory open,
-                                             persistence_settings cfg);
+persistence_impl::behavior_type persistence(persistence_pointer self,
+                                            store_factory open,
+                                            persistence_settings cfg);
 
 } // namespace h2h

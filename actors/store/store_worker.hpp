@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "actors/store/store_errors.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "persistence/store.hpp"
 
 namespace h2h {

@@ -1,4 +1,6 @@
-// The typed interfaces of h2h's actors and the messages that carry handles.
+// The public typed interfaces of h2h's actors and the messages that carry
+// handles (their type IDs: type_ids.hpp). Timers an actor sends itself are
+// not part of these: see the `*_impl` interface in each actor's header.
 #pragma once
 
 #include <cstdint>
@@ -23,18 +25,15 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<event_batch>,    // events from a room
   caf::reacts_to<disconn_atom>,   // the connection is gone
   // The room (id) dropped this session, for the reason given.
-  caf::reacts_to<removed_atom, std::string, caf::error>,
-  caf::reacts_to<tick_atom>>; // time to check publishes for their deadline
+  caf::reacts_to<removed_atom, std::string, caf::error>>;
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
   caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
   caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
   caf::reacts_to<exit_atom, session_actor>,
-  caf::reacts_to<idle_chk_atom, std::uint64_t>,
   caf::reacts_to<change_atom, room_change>,
-  caf::reacts_to<stop_atom>,
-  caf::reacts_to<replay_chk_atom>>; // check replays for their deadline
+  caf::reacts_to<stop_atom>>;
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
@@ -72,10 +71,7 @@ using persistence_actor = caf::typed_actor<
   // Records that a member entered a public room (makes them a member).
   caf::reacts_to<caf::join_atom, std::string, std::int64_t>,
   // Answers true once everything queued is committed (shutdown).
-  caf::replies_to<flush_atom>::with<bool>,
-  caf::reacts_to<tick_atom, std::uint64_t>, // the batch window closed
-  caf::reacts_to<tick_atom>,                // check the commit's deadline
-  caf::reacts_to<retry_atom>>;              // retry after a store failure
+  caf::replies_to<flush_atom>::with<bool>>;
 
 // clang-format on
 
@@ -120,16 +116,3 @@ typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
 }
 
 } // namespace h2h
-
-CAF_BEGIN_TYPE_ID_BLOCK(h2h_handles, caf::id_block::h2h::end)
-
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::session_actor))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::room_actor))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::directory_actor))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::store_worker_actor))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::persistence_actor))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_request))
-CAF_ADD_TYPE_ID(h2h_handles, (h2h::enter_reply))
-CAF_ADD_TYPE_ID(h2h_handles, (std::vector<std::string>))
-
-CAF_END_TYPE_ID_BLOCK(h2h_handles)

@@ -1,4 +1,4 @@
-// Every message type, atom and actor interface of h2h, in one type-ID block.
+// The message types and atoms of h2h (their type IDs: type_ids.hpp).
 #pragma once
 
 #include <algorithm>
@@ -192,35 +192,18 @@ typename Inspector::result_type inspect(Inspector& f, room_change& x) {
 
 } // namespace h2h
 
-// -- type ids and atoms -------------------------------------------------------
+// -- atoms
+// --------------------------------------------------------------------- CAF
+// 0.17.6's CAF_ADD_ATOM only defines the atom constant (it assigns no type ID:
+// atom constants pass the type-ID check as they are), so the atoms come before
+// the interfaces that use them; the type-ID block is type_ids.hpp.
 
 // clang-format off
-CAF_BEGIN_TYPE_ID_BLOCK(h2h, caf::first_custom_type_id)
-
-CAF_ADD_TYPE_ID(h2h, (h2h::event_kind))
-CAF_ADD_TYPE_ID(h2h, (h2h::room_event))
-CAF_ADD_TYPE_ID(h2h, (h2h::event_batch))
-CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::room_event>))
-CAF_ADD_TYPE_ID(h2h, (h2h::command_kind))
-CAF_ADD_TYPE_ID(h2h, (h2h::client_command))
-CAF_ADD_TYPE_ID(h2h, (h2h::append_outcome))
-CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::append_outcome>))
-CAF_ADD_TYPE_ID(h2h, (h2h::room_snapshot))
-CAF_ADD_TYPE_ID(h2h, (h2h::history_mode))
-CAF_ADD_TYPE_ID(h2h, (h2h::history_query))
-CAF_ADD_TYPE_ID(h2h, (h2h::history_page))
-CAF_ADD_TYPE_ID(h2h, (h2h::publish_request))
-CAF_ADD_TYPE_ID(h2h, (h2h::errc))
-CAF_ADD_TYPE_ID(h2h, (h2h::room_change_kind))
-CAF_ADD_TYPE_ID(h2h, (h2h::room_change))
-CAF_ADD_TYPE_ID(h2h, (h2h::append_status))
-
 CAF_ADD_ATOM(h2h, h2h, enter_atom, "enter")
 CAF_ADD_ATOM(h2h, h2h, exit_atom, "exit")
 CAF_ADD_ATOM(h2h, h2h, deliver_atom, "deliver")
 CAF_ADD_ATOM(h2h, h2h, disconn_atom, "disconn")
 CAF_ADD_ATOM(h2h, h2h, idle_atom, "idle")
-CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")
 CAF_ADD_ATOM(h2h, h2h, stop_atom, "stop")
 CAF_ADD_ATOM(h2h, h2h, info_atom, "info")
 CAF_ADD_ATOM(h2h, h2h, append_atom, "append")
@@ -228,15 +211,21 @@ CAF_ADD_ATOM(h2h, h2h, commit_atom, "commit")
 CAF_ADD_ATOM(h2h, h2h, load_atom, "load")
 CAF_ADD_ATOM(h2h, h2h, history_atom, "history")
 CAF_ADD_ATOM(h2h, h2h, flush_atom, "flush")
-CAF_ADD_ATOM(h2h, h2h, tick_atom, "tick")
-CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")
 CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
 CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
 CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
-CAF_ADD_ATOM(h2h, h2h, replay_chk_atom, "replaychk")
 
-CAF_END_TYPE_ID_BLOCK(h2h)
+// Timers: each actor sends these to itself only. They are in no public
+// interface (see the `*_impl` interfaces of the actors' headers).
+CAF_ADD_ATOM(h2h, h2h, sess_due_atom, "sessdue")   // session: a deadline is due
+CAF_ADD_ATOM(h2h, h2h, idle_chk_atom, "idlechk")   // room: may it stop?
+CAF_ADD_ATOM(h2h, h2h, replay_chk_atom, "replaychk") // room: replay deadline
+CAF_ADD_ATOM(h2h, h2h, window_atom, "window")      // persistence: batch window
+CAF_ADD_ATOM(h2h, h2h, commit_due_atom, "commitdue") // persistence: commit deadline
+CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")        // persistence: back-off over
+CAF_ADD_ATOM(h2h, h2h, run_atom, "run")            // periodic job: start a run
+CAF_ADD_ATOM(h2h, h2h, run_end_atom, "runend")     // periodic job: a run ended
 // clang-format on
 
 CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")

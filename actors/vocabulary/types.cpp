@@ -1,13 +1,12 @@
 // Registration of h2h's message types with an actor system configuration.
 #include "actors/vocabulary/types.hpp"
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 
 namespace h2h {
 
 void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::h2h>();
-  cfg.add_message_types<caf::id_block::h2h_handles>();
 }
 
 } // namespace h2h

@@ -228,7 +228,6 @@ struct node::impl {
     env->now_ms = wall_clock_ms;
     env->metrics = metrics;
     env->persistence = persistence;
-    env->persist_queue_max = s.persistence.queue_max;
     env->create_on_enter = s.rooms.create_on_enter;
     env->rooms_created_per_hour
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);

@@ -83,6 +83,7 @@ persistence_settings to_persistence_settings(const config::settings& s) {
   out.batch_window = std::chrono::milliseconds{s.persistence.batch_window_ms};
   out.read_workers = static_cast<std::size_t>(s.persistence.read_workers);
   out.read_queue_max = static_cast<std::size_t>(s.persistence.read_queue_max);
+  out.queue_max = static_cast<std::size_t>(s.persistence.queue_max);
   return out;
 }
 

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/vocabulary/errors.hpp"
-#include "actors/vocabulary/messages.hpp"
 #include "actors/store/store_runner.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "net/http/http_types.hpp"
 #include "net/security/jwt.hpp"
 #include "net/outbound/mail_worker.hpp"

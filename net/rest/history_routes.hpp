@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "net/protocol/raw_json/json_codec.hpp"
 #include "net/http/router.hpp"
 

@@ -15,7 +15,7 @@
 #include <filesystem>
 
 #include "actors/chat/client_link.hpp"
-#include "actors/vocabulary/interfaces.hpp"
+#include "actors/vocabulary/type_ids.hpp"
 #include "actors/store/persistence_actor.hpp"
 #include "persistence/sql/sql.hpp"
 #include "persistence/sql/sql_store.hpp"
@@ -283,7 +283,7 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
 
   /// The persistence actor's writer worker.
   store_worker_actor writer() {
-    return deref<persistence_actor::stateful_base<persistence_state>>(persist)
+    return deref<persistence_impl::stateful_base<persistence_state>>(persist)
       .state.writer;
   }
 
@@ -292,7 +292,7 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   /// `pcfg.read_workers`; read_pool_test covers several.
   store_worker_actor reader() {
     auto& all
-      = deref<persistence_actor::stateful_base<persistence_state>>(persist)
+      = deref<persistence_impl::stateful_base<persistence_state>>(persist)
           .state.readers;
     CAF_REQUIRE_EQUAL(all.size(), 1u);
     return all.front();

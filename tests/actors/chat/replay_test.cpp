@@ -21,7 +21,7 @@ struct history_fixture : node_fixture {
   /// The most bytes any replay of `room` holds right now.
   std::size_t held_bytes(const room_actor& room) {
     std::size_t most = 0;
-    auto& st = deref<room_actor::stateful_base<room_state>>(room).state;
+    auto& st = deref<room_impl::stateful_base<room_state>>(room).state;
     for (auto& [epoch, job] : st.replays)
       most = std::max(most, job.held_bytes);
     return most;
@@ -135,7 +135,7 @@ CAF_TEST(live events past replay_hold_bytes are read from the store again) {
     run_except(rd);
     CAF_CHECK_LESS_OR_EQUAL(held_bytes(r1), env->replay_hold_bytes);
   }
-  auto& st = deref<room_actor::stateful_base<room_state>>(r1).state;
+  auto& st = deref<room_impl::stateful_base<room_state>>(r1).state;
   CAF_REQUIRE_EQUAL(st.replays.size(), 1u);
   CAF_CHECK(st.replays.begin()->second.overflowed);
   CAF_CHECK(st.replays.begin()->second.held.empty());
@@ -206,7 +206,7 @@ CAF_TEST(a late enter answer after the client said exit is undone) {
   auto c = connect();
   frame(c, cmd_enter("r2", "carol"));
   frame(c, cmd_message("r2", "carol", "alone?"));
-  auto& st = deref<room_actor::stateful_base<room_state>>(room_of("r2")).state;
+  auto& st = deref<room_impl::stateful_base<room_state>>(room_of("r2")).state;
   CAF_CHECK_EQUAL(st.members.size(), 1u);
   for (auto seq : b.link->seqs("r2"))
     CAF_CHECK_LESS_OR_EQUAL(seq, 2u); // his own ENTER and EXIT notices

@@ -139,7 +139,7 @@ CAF_TEST(sends that arrive while the room reloads wait and follow the store) {
   expect((caf::publish_atom, publish_request), to(r1));
   expect((append_atom, room_event), to(persist));
   advance_time(100ms);
-  expect((tick_atom, std::uint64_t), to(persist));
+  expect((window_atom, std::uint64_t), to(persist));
   expect((commit_atom, stored_events), to(writer()));
   expect((std::vector<publish_ack>), from(writer()).to(persist));
   expect((caf::error), from(persist).to(r1));

@@ -58,7 +58,7 @@ struct periodic_fixture : test_coordinator_fixture<h2h::actor_config> {
     auto done = std::move(rec->done);
     rec->done = nullptr;
     done(more);
-    expect((tick_atom, bool), to(job).with(tick_atom_v, more));
+    expect((run_end_atom, bool), to(job).with(run_end_atom_v, more));
   }
 };
 
@@ -70,7 +70,7 @@ CAF_TEST(the first run starts after the first delay) {
   pass(9s);
   CAF_CHECK_EQUAL(rec->runs, 0);
   sched.advance_time(1s);
-  expect((tick_atom), to(job));
+  expect((run_atom), to(job));
   CAF_CHECK_EQUAL(rec->runs, 1);
 }
 

@@ -61,7 +61,7 @@ CAF_TEST(a batch closes when its window ends) {
   consume_messages();
   CAF_CHECK_EQUAL(env->metrics->batches.load(), 0u);
   advance_time(1ms);
-  expect((tick_atom, std::uint64_t), to(persist));
+  expect((window_atom, std::uint64_t), to(persist));
   expect((commit_atom, stored_events), to(w));
   consume_messages();
   CAF_CHECK_EQUAL(env->metrics->batches.load(), 1u);
@@ -129,7 +129,9 @@ CAF_TEST(a failed commit is retried and nothing is acknowledged before) {
 }
 
 CAF_TEST(a full queue answers CHAT_006 instead of losing messages) {
-  env->persist_queue_max = 2;
+  pcfg.queue_max = 2; // the persistence actor refuses the third append
+  stop_node();
+  start_node();
   auto a = connect();
   frame(a, cmd_enter("r1", "alice")); // committed: queue empty again
   *failing_commits = 1000;
@@ -298,8 +300,8 @@ CAF_TEST(replay from the store then live events have no gap and no repeat) {
   expect((enter_atom, std::string, enter_request), to(dir));
   expect((enter_atom, enter_request), to(r1));
   // The room now reads the store; live messages commit meanwhile.
-  CAF_CHECK(
-    deref<room_actor::stateful_base<room_state>>(r1).state.members.size() == 2);
+  CAF_CHECK(deref<room_impl::stateful_base<room_state>>(r1).state.members.size()
+            == 2);
   frame(a, cmd_message("r1", "alice", "live1"));
   frame(a, cmd_message("r1", "alice", "live2"));
   consume_messages();
