@@ -12,7 +12,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "net/http/http_types.hpp"
-#include "net/server/io_worker.hpp"
+#include "net/transport/io_worker.hpp"
 #include "net/server/registry.hpp"
 #include "net/server/server_context.hpp"
 #include "net/server/upgrade_table.hpp"

@@ -12,7 +12,7 @@
 #include "net/protocol/wire_protocol.hpp"
 #include "net/server/registry.hpp"
 #include "net/server/session_factory.hpp"
-#include "net/server/transport.hpp"
+#include "net/transport/transport.hpp"
 
 namespace h2h::net {
 

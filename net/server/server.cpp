@@ -16,7 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/server/http_connection.hpp"
-#include "net/server/io_worker.hpp"
+#include "net/transport/io_worker.hpp"
 #include "net/server/server_context.hpp"
 
 namespace h2h::net {

@@ -14,11 +14,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/protocol/raw_json/json_codec.hpp"
-#include "net/server/inbound_gate.hpp"
-#include "net/server/io_worker.hpp"
-#include "net/server/outbound_queue.hpp"
-#include "net/server/registry.hpp"
-#include "net/server/transport.hpp"
+#include "net/transport/inbound_gate.hpp"
+#include "net/transport/io_worker.hpp"
+#include "net/ws/outbound_queue.hpp"
+#include "net/transport/net_counters.hpp"
+#include "net/transport/transport.hpp"
 #include "net/ws/ws_frame.hpp"
 #include "net/ws/ws_settings.hpp"
 

@@ -1,7 +1,7 @@
 // The inbound window between a connection's I/O thread and its session:
 // the pause/resume decision step by step, and under two real threads that
 // no wake-up is ever lost (run under ThreadSanitizer too: label tsan).
-#include "net/server/inbound_gate.hpp"
+#include "net/transport/inbound_gate.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,7 +1,7 @@
 // The outbound queue of a connection: every byte counts against the limit
 // (pongs and the close frame too), only the latest unsent pong is kept, and
 // many threads may push while the I/O thread writes (label tsan).
-#include "net/server/outbound_queue.hpp"
+#include "net/ws/outbound_queue.hpp"
 
 #include <atomic>
 #include <cstdint>

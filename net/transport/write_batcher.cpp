@@ -1,7 +1,7 @@
 // Turns many queued sends into one wake-up of the I/O thread.
 #include <boost/asio/post.hpp>
 
-#include "net/server/io_worker.hpp"
+#include "net/transport/io_worker.hpp"
 
 namespace h2h::net {
 

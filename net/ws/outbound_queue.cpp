@@ -1,7 +1,7 @@
 // The outbound queue of one WebSocket connection: any thread queues frames,
 // the connection's I/O thread takes them in batches to write. Every byte
 // queued (pongs and the close frame included) counts against one limit.
-#include "net/server/outbound_queue.hpp"
+#include "net/ws/outbound_queue.hpp"
 
 #include <cstdint>
 
