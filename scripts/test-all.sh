@@ -38,7 +38,7 @@ fi
 # nor the uninstrumented CAF runtime). It runs before the main build so that
 # the script's last lines stay the main suite's summary.
 tsan_dir=${H2H_TSAN_BUILD_DIR:-build-tsan}
-tsan_targets=(h2h_bridge_tests)
+tsan_targets=(h2h_bridge_tests h2h_event_cache_tests)
 tsan_start=$(date +%s)
 cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "${launcher[@]}" -DH2H_SANITIZERS=thread >/dev/null
