@@ -1,6 +1,6 @@
 // The client side of RFC 6455 for the load generator: an incremental reader
 // of the unmasked frames a server sends (the server's own parser in
-// net/ws_frame.hpp reads masked client frames; the encoder there writes
+// net/ws/ws_frame.hpp reads masked client frames; the encoder there writes
 // ours). No sockets, so it is tested without a server.
 #pragma once
 

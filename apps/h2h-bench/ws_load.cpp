@@ -1,6 +1,6 @@
 // Many WebSocket client connections on one io_context, behind a Beast-free
 // API. Beast does the HTTP upgrade; after that the pool frames by itself
-// (client_frames.hpp, net/ws_frame.hpp): one shared read buffer drained on
+// (client_frames.hpp, net/ws/ws_frame.hpp): one shared read buffer drained on
 // readiness, frames parsed in place, so receiving hundreds of thousands of
 // frames per second costs the generator little more than the system calls.
 #include "ws_load.hpp"

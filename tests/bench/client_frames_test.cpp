@@ -1,5 +1,5 @@
 // Unit tests of h2h-bench's reader of server frames, fed by the server's own
-// encoder (net/ws_frame.hpp) so that both sides of the wire agree.
+// encoder (net/ws/ws_frame.hpp) so that both sides of the wire agree.
 #include <gtest/gtest.h>
 
 #include <vector>

@@ -1,4 +1,4 @@
-// libFuzzer harness of access-token verification (net/jwt.hpp). Three uses
+// libFuzzer harness of access-token verification (net/security/jwt.hpp). Three uses
 // of one input:
 // 1. the input as a token: verify_token never crashes and what it accepts
 //    is consistent (a member id > 0, valid only before `exp`);

@@ -1,4 +1,4 @@
-// libFuzzer harness of the WebSocket frame parser (net/ws_frame.hpp): one
+// libFuzzer harness of the WebSocket frame parser (net/ws/ws_frame.hpp): one
 // byte stream fed at once, byte by byte and in pieces sized by the input
 // must give the same messages and the same violation, and every message
 // must keep the protocol's limits and survive a re-encoding.
