@@ -51,14 +51,14 @@ void maybe_idle(room_pointer self) {
 
 void remember_committed(room_state& st, const event_ptr& ev) {
   if (st.env->replay_ring > 0) {
-    st.ring.push_back(ev);
+    st.ring.push_back(ev->data());
     if (st.ring.size() > st.env->replay_ring)
       st.ring.pop_front();
   }
 }
 
-/// Sends a committed event to every member: one shared event (the ring holds
-/// it too), encoded once per wire protocol by the links; members whose
+/// Sends a committed event to every member: one shared event, encoded once
+/// per wire protocol by the links (the ring keeps a plain copy); members whose
 /// replay is still being read get it afterwards. A member never gets a seq
 /// at or below one it had (a few integers per member, no allocation per
 /// delivery).
@@ -302,7 +302,7 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
         ev.sender_id, ev.sender, ev.client_msg_id,
         publish_ack{ev.seq, ev.ts_ms, append_status::duplicate});
     if (i >= ring_from)
-      st.ring.push_back(make_event(std::move(ev)));
+      st.ring.push_back(std::move(ev));
   }
 }
 

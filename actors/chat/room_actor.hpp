@@ -123,8 +123,11 @@ struct room_state {
   /// cancels request timeouts; they would pile up per store read).
   bool replay_timer_armed = false;
   caf::actor_clock::time_point replay_timer_due;
-  /// Recent committed events for replay, oldest first.
-  std::deque<event_ptr> ring;
+  /// Recent committed events for replay, oldest first. Plain records, not
+  /// the shared events of the fan-out: those (and their encodings) are freed
+  /// once every member's connection wrote them, which halves what an idle
+  /// room holds per event; a replay from the ring wraps and encodes again.
+  std::deque<room_event> ring;
   dedupe_window recent{0};
   /// Who may enter: everyone (public) or the members listed (private).
   bool is_private = false;

@@ -51,12 +51,12 @@ bool replay_from_ring(room_pointer self, room_member& m) {
   auto& st = self->state;
   if (m.delivered >= st.committed_seq)
     return true;
-  if (st.ring.empty() || st.ring.front()->data().seq > m.delivered + 1)
+  if (st.ring.empty() || st.ring.front().seq > m.delivered + 1)
     return false;
   event_batch batch;
   for (auto& ev : st.ring)
-    if (ev->data().seq > m.delivered)
-      batch.events.push_back(ev);
+    if (ev.seq > m.delivered)
+      batch.events.push_back(make_event(ev));
   deliver(self, m, std::move(batch));
   return true;
 }

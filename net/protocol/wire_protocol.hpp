@@ -32,6 +32,10 @@ struct protocol_error {
 /// What one text frame of the client became.
 using decoded = std::variant<client_command, protocol_reply, protocol_error>;
 
+/// One object per connection. decode() runs on the connection's I/O thread,
+/// the encode_*() functions on whichever thread tells the link something
+/// (rooms, the session): concurrently. Raw JSON keeps no state; a protocol
+/// that does (STOMP subscriptions) guards it itself.
 class wire_protocol {
 public:
   virtual ~wire_protocol() = default;
