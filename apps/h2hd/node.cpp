@@ -144,14 +144,16 @@ struct node::impl {
     e.path = "/message";
     e.transport = transport_kind::websocket;
     e.protocol.name = "raw-json";
+    // The protocols refer to the limits: one copy at a stable address that
+    // every copy of this factory shares (the server outlives connections).
+    auto codec = std::make_shared<const codec_limits>(
+      to_server_settings(settings).ws.codec);
     e.protocol.make_protocol
-      = [codec = to_server_settings(settings).ws.codec] {
-          return std::make_unique<raw_json_protocol>(codec);
+      = [codec] { return std::make_unique<raw_json_protocol>(*codec); };
+    e.protocol.make_session
+      = [this](client_link_ptr link, session_identity id) {
+          return spawn_session(std::move(link), std::move(id));
         };
-    e.protocol.make_session = [this](client_link_ptr link,
-                                     session_identity id) {
-      return spawn_session(std::move(link), std::move(id));
-    };
     e.authenticate = [this](const http_request& req, const request_meta&,
                             std::function<void(ws_auth)> done) {
       upgrades->check(req, std::move(done));
@@ -329,10 +331,8 @@ struct node::impl {
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
     metrics_port = std::make_unique<metrics_listener>(
-      to_metrics_settings(settings),
-      [src = std::make_shared<const ops_sources>(ops)] {
-        return metrics_text(*src);
-      });
+      to_metrics_settings(settings), [src = std::make_shared<const ops_sources>(
+                                        ops)] { return metrics_text(*src); });
     add_ops_routes(routes, std::move(ops));
   }
 

@@ -9,13 +9,15 @@ namespace h2h::net {
 
 link::link(std::shared_ptr<transport> t, std::unique_ptr<wire_protocol> p,
            registry& reg)
-  : transport_(std::move(t)), protocol_(std::move(p)), registry_(reg) {
+  : transport_(std::move(t))
+  , protocol_(std::move(p))
+  , registry_(reg) {
 }
 
 link::~link() = default;
 
-void link::start(const session_factory& make_session,
-                 session_identity identity, const starter& start_transport) {
+void link::start(const session_factory& make_session, session_identity identity,
+                 const starter& start_transport) {
   registry_id_ = registry_.add(weak_from_this());
   spdlog::info("ws {} open{}{}", transport_->peer(),
                identity.authenticated ? " as " : "",

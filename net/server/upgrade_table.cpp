@@ -39,8 +39,7 @@ std::vector<std::string_view> split_subprotocols(std::string_view header) {
 
 void upgrade_table::add(upgrade_entry entry) {
   if (find(entry.path) != nullptr)
-    throw std::invalid_argument("upgrade path registered twice: "
-                                + entry.path);
+    throw std::invalid_argument("upgrade path registered twice: " + entry.path);
   if (entry.subprotocol_required && entry.subprotocols.empty())
     throw std::invalid_argument("upgrade path " + entry.path
                                 + " requires a subprotocol but lists none");
@@ -48,10 +47,9 @@ void upgrade_table::add(upgrade_entry entry) {
 }
 
 const upgrade_entry* upgrade_table::find(std::string_view path) const {
-  auto i = std::find_if(entries_.begin(), entries_.end(),
-                        [path](const upgrade_entry& e) {
-                          return e.path == path;
-                        });
+  auto i
+    = std::find_if(entries_.begin(), entries_.end(),
+                   [path](const upgrade_entry& e) { return e.path == path; });
   return i == entries_.end() ? nullptr : &*i;
 }
 
@@ -88,7 +86,8 @@ upgrade_match upgrade_table::negotiate(std::string_view path,
 upgrade_match upgrade_table::negotiate(const http_request& req) const {
   // The header may come as several lines: they form one list.
   std::string offered;
-  auto lines = req.equal_range(boost::beast::http::field::sec_websocket_protocol);
+  auto lines
+    = req.equal_range(boost::beast::http::field::sec_websocket_protocol);
   for (auto i = lines.first; i != lines.second; ++i) {
     auto v = i->value();
     offered.append(offered.empty() ? "" : ",").append(v.data(), v.size());

@@ -77,16 +77,17 @@ struct recording_link : client_link {
   }
   void refuse(const reply_to& to, errc code, std::string_view text) override {
     ++done;
-    errors.push_back({code, std::string{text},
-                      to.kind == command_kind::enter ? std::string{}
-                                                     : to.client_msg_id});
+    errors.push_back(
+      {code, std::string{text},
+       to.kind == command_kind::enter ? std::string{} : to.client_msg_id});
   }
   void notify(errc code, std::string_view text) override {
     errors.push_back({code, std::string{text}, {}});
   }
   void end(end_reason why) override {
-    closes.push_back(why == end_reason::slow_consumer ? close_code::slow_consumer
-                                                      : close_code::internal_error);
+    closes.push_back(why == end_reason::slow_consumer
+                       ? close_code::slow_consumer
+                       : close_code::internal_error);
   }
 
   /// Seqs of the events of one room, in the order they arrived.

@@ -1,7 +1,8 @@
-// libFuzzer harness of the raw JSON codec (net/protocol/raw_json/json_codec.hpp): any text
-// frame decodes without a crash; what decodes re-encodes (client frame,
-// event, ACK) to the same values, and every refusal encodes to an ERROR frame
-// that is valid UTF-8 and valid JSON carrying the same code and message.
+// libFuzzer harness of the raw JSON codec
+// (net/protocol/raw_json/json_codec.hpp): any text frame decodes without a
+// crash; what decodes re-encodes (client frame, event, ACK) to the same values,
+// and every refusal encodes to an ERROR frame that is valid UTF-8 and valid
+// JSON carrying the same code and message.
 //
 // Input: the text of one client frame, as it comes out of the frame parser.
 #include <cstddef>

@@ -1,5 +1,5 @@
-// libFuzzer harness of access-token verification (net/security/jwt.hpp). Three uses
-// of one input:
+// libFuzzer harness of access-token verification (net/security/jwt.hpp). Three
+// uses of one input:
 // 1. the input as a token: verify_token never crashes and what it accepts
 //    is consistent (a member id > 0, valid only before `exp`);
 // 2. the input as "<header JSON>\n<payload JSON>", signed with the key: the

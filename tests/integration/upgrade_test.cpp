@@ -29,12 +29,13 @@ std::string upgrade_request(const std::string& target,
 
 } // namespace
 
-TEST(upgrade, message_with_an_unknown_subprotocol_still_upgrades_and_echoes_none) {
+TEST(upgrade,
+     message_with_an_unknown_subprotocol_still_upgrades_and_echoes_none) {
   temp_dir dir;
   server_process srv{H2HD_PATH, trusted_mode(local_args(dir, {}))};
   raw_conn c{srv.port()};
-  c.send(upgrade_request("/message",
-                         "Sec-WebSocket-Protocol: v12.stomp, chat\r\n"));
+  c.send(
+    upgrade_request("/message", "Sec-WebSocket-Protocol: v12.stomp, chat\r\n"));
   auto head = c.read_response();
   EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
   EXPECT_EQ(header_value(head, "Sec-WebSocket-Accept"),

@@ -34,9 +34,8 @@ decoded raw_json_protocol::decode(std::string_view text) {
 }
 
 wire_bytes raw_json_protocol::encode_event(const event_ptr& ev) {
-  return ev->encoded(ev, slot(), [](const room_event& data) {
-    return net::encode_event(data);
-  });
+  return ev->encoded(
+    ev, slot(), [](const room_event& data) { return net::encode_event(data); });
 }
 
 wire_bytes raw_json_protocol::encode_ack(const reply_to& to,

@@ -55,8 +55,8 @@ TEST(stop_stack, a_start_that_throws_stops_what_did_start_in_reverse) {
       stops.run_all(); // as the node's constructor does
     }
   }
-  EXPECT_EQ(log, (std::vector<std::string>{"start a", "start b", "stop b",
-                                           "stop a"}));
+  EXPECT_EQ(
+    log, (std::vector<std::string>{"start a", "start b", "stop b", "stop a"}));
 }
 
 TEST(stop_stack, its_destructor_runs_the_stops_not_run_yet) {
@@ -66,8 +66,8 @@ TEST(stop_stack, its_destructor_runs_the_stops_not_run_yet) {
     start_all(stops, log, true);
   } catch (const std::runtime_error&) {
   }
-  EXPECT_EQ(log, (std::vector<std::string>{"start a", "start b", "stop b",
-                                           "stop a"}));
+  EXPECT_EQ(
+    log, (std::vector<std::string>{"start a", "start b", "stop b", "stop a"}));
 }
 
 TEST(stop_stack, a_stop_that_throws_does_not_keep_the_others_from_running) {

@@ -94,8 +94,9 @@ TEST_F(raw_json, a_refused_frame_is_an_error_that_keeps_the_connection) {
                           R"("message":"frame must be a JSON object"})");
   limits.max_message_chars = 3;
   e = error(R"({"type":"MESSAGE","roomId":"r1","message":"long"})");
-  EXPECT_EQ(str(e.bytes), R"({"type":"ERROR","code":"CHAT_005",)"
-                          R"("message":"message is longer than 3 characters"})");
+  EXPECT_EQ(str(e.bytes),
+            R"({"type":"ERROR","code":"CHAT_005",)"
+            R"("message":"message is longer than 3 characters"})");
 }
 
 TEST_F(raw_json, decode_results_match_the_codec_for_every_frame) {
@@ -153,11 +154,11 @@ TEST_F(raw_json, refusals_echo_the_id_of_a_message_or_exit_never_of_an_enter) {
                                      errc::not_in_room, "not in room r1")),
             R"({"type":"ERROR","code":"CHAT_003","message":"not in room r1",)"
             R"("clientMsgId":"c-3"})");
-  EXPECT_EQ(str(proto.encode_refusal(to(command_kind::enter, "r1", "c-4"),
-                                     errc::unavailable,
-                                     "room unavailable, retry")),
-            R"({"type":"ERROR","code":"CHAT_006",)"
-            R"("message":"room unavailable, retry"})");
+  EXPECT_EQ(
+    str(proto.encode_refusal(to(command_kind::enter, "r1", "c-4"),
+                             errc::unavailable, "room unavailable, retry")),
+    R"({"type":"ERROR","code":"CHAT_006",)"
+    R"("message":"room unavailable, retry"})");
   EXPECT_EQ(str(proto.encode_refusal(to(command_kind::message, "r1", ""),
                                      errc::rate_limited,
                                      "sending too fast, slow down")),
@@ -189,8 +190,8 @@ TEST_F(raw_json, the_end_of_a_session_says_why_only_for_tokens_and_logouts) {
   EXPECT_EQ(str(proto.encode_end(end_reason::session_ended)),
             R"({"type":"ERROR","code":"GLOBAL_103",)"
             R"("message":"the session has ended"})");
-  for (auto why : {end_reason::normal, end_reason::going_away,
-                   end_reason::slow_consumer, end_reason::refused,
-                   end_reason::internal_error})
+  for (auto why :
+       {end_reason::normal, end_reason::going_away, end_reason::slow_consumer,
+        end_reason::refused, end_reason::internal_error})
     EXPECT_EQ(proto.encode_end(why), nullptr);
 }
