@@ -62,8 +62,7 @@ public:
   virtual void acknowledge(const reply_to& to, std::uint64_t seq) = 0;
 
   /// Command `to` was refused. Completes the command.
-  virtual void refuse(const reply_to& to, errc code, std::string_view text)
-    = 0;
+  virtual void refuse(const reply_to& to, errc code, std::string_view text) = 0;
 
   /// Something the client must hear that answers no command (e.g. a room
   /// dropped it). Completes nothing.
