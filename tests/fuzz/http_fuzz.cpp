@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -138,9 +140,19 @@ public:
     dir_ = base / ("h2h-http-fuzz-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto db = h2h::make_sql_store(h2h::sql::open_sqlite(path("template.db")));
-    db->migrate();
-    seed_store(*db);
+    {
+      auto db
+        = h2h::make_sql_store(h2h::sql::open_sqlite(path("template.db")));
+      db->migrate();
+      seed_store(*db);
+    } // closed: the WAL is checkpointed into the file
+    std::ifstream in{path("template.db"), std::ios::binary};
+    bytes_.assign(std::istreambuf_iterator<char>{in},
+                  std::istreambuf_iterator<char>{});
+    if (bytes_.empty()) {
+      std::fprintf(stderr, "http_fuzz: empty store template\n");
+      std::abort();
+    }
   }
   ~store_template() {
     std::error_code ec;
@@ -151,8 +163,18 @@ public:
   std::unique_ptr<h2h::store> fresh() const {
     namespace fs = std::filesystem;
     auto work = path("work.db");
-    fs::copy_file(path("template.db"), work,
-                  fs::copy_options::overwrite_existing);
+    // Written from memory with a stream, which retries a write cut by a
+    // signal: libFuzzer's timer (SIGALRM) made copy_file's sendfile fail
+    // with EINTR and abort the run.
+    {
+      std::ofstream out{work, std::ios::binary | std::ios::trunc};
+      out.write(bytes_.data(), static_cast<std::streamsize>(bytes_.size()));
+      out.flush();
+      if (!out) {
+        std::fprintf(stderr, "http_fuzz: cannot write %s\n", work.c_str());
+        std::abort();
+      }
+    }
     fs::remove(work + "-wal");
     fs::remove(work + "-shm");
     auto db = h2h::make_sql_store(h2h::sql::open_sqlite(work));
@@ -165,6 +187,7 @@ private:
     return (dir_ / name).string();
   }
   std::filesystem::path dir_;
+  std::string bytes_; // the template database file
 };
 
 std::string token_of(std::int64_t member, const char* sid, std::int64_t exp) {
