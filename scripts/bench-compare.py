@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Runs h2h and the reference peer interleaved (RUNS times each) through
-scripts/bench.sh and prints the medians and ranges as a markdown table."""
+"""Runs h2h, the uWebSockets peer and the Node.js peer interleaved (RUNS
+times each) through scripts/bench.sh and prints the medians and ranges as a
+markdown table."""
 import json
 import statistics
 import subprocess
@@ -28,39 +29,40 @@ def cell(values, fmt="{:,.0f}"):
 
 
 rows = {}
+SERVERS = [("h2h", "h2h"), ("uws", "uws"), ("node", "peer")]
 for _ in range(runs):
-    for name, args in [("h2h", ("fanout-h2h", "500")),
-                       ("peer", ("fanout-peer", "500")),
-                       ("h2h-sat", ("fanout-h2h", "0")),
-                       ("peer-sat", ("fanout-peer", "0"))]:
-        rows.setdefault(name, []).append(run(*args))
-for name in ("h2h-idle", "peer-idle"):
-    for _ in range(runs):
-        rows.setdefault(name, []).append(
-            run("idle-h2h" if name == "h2h-idle" else "idle-peer", "10000"))
+    for rate, suffix in (("500", ""), ("0", "-sat")):
+        for name, mode in SERVERS:
+            rows.setdefault(name + suffix, []).append(run(f"fanout-{mode}", rate))
+for _ in range(runs):
+    for name, mode in SERVERS:
+        rows.setdefault(name + "-idle", []).append(run(f"idle-{mode}", "10000"))
 
 
-
-def print_rows(h2h, peer, specs):
-    """One markdown row per (label, key, format), h2h's runs then the peer's."""
+def print_rows(suffix, specs):
+    """One markdown row per (label, key, format): h2h, uWebSockets, Node.js."""
     for label, key, fmt in specs:
-        print(f"| {label} | {cell([r.get(key) for r in rows[h2h]], fmt)} | "
-              f"{cell([r.get(key) for r in rows[peer]], fmt)} |")
+        cells = " | ".join(cell([r.get(key) for r in rows[name + suffix]], fmt)
+                           for name, _ in SERVERS)
+        print(f"| {label} | {cells} |")
 
 
-print("| figure | h2h | reference peer (Node.js + ws) |")
-print("|---|---|---|")
-print_rows("h2h", "peer", [
+print(f"Medians of {runs} interleaved runs (min–max).")
+print()
+print("| figure | h2h (durable) | uWebSockets | Node.js + ws |")
+print("|---|---|---|---|")
+print_rows("", [
     ("deliveries per server CPU-second at 50,000/s", "deliveries_per_server_cpu_s", "{:,.0f}"),
     ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
     ("p90 latency at 50,000/s (ms)", "latency_p90_ms", "{:.2f}"),
-    ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.1f}"),
+    ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.2f}"),
     ("lost + duplicated + out of order at 50,000/s", "dup_or_reordered", "{:.0f}")])
-print_rows("h2h-sat", "peer-sat", [
+print_rows("-sat", [
     ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),
     ("deliveries/s, saturated", "deliveries_per_s", "{:,.0f}"),
     ("generator CPU share, saturated", "generator_cpu_share", "{:.2f}"),
     ("p99 latency, saturated (ms)", "latency_p99_ms", "{:.1f}"),
     ("lost + duplicated + out of order, saturated", "dup_or_reordered", "{:.0f}")])
-print_rows("h2h-idle", "peer-idle", [
-    ("server RSS per idle connection, 10,000 (KB)", "rss_per_conn_kb", "{:.2f}")])
+print_rows("-idle", [
+    ("server RSS per idle connection, 10,000 (KB)", "rss_per_conn_kb", "{:.2f}"),
+    ("10,000 connections opened (s)", "connect_s", "{:.2f}")])

@@ -5,8 +5,11 @@
 #
 #   scripts/bench.sh fanout-h2h  RATE [CONNS]   h2h, durable, 10 rooms/10 publishers
 #   scripts/bench.sh fanout-peer RATE [CONNS]   the reference peer (Node.js + ws)
+#   scripts/bench.sh fanout-uws  RATE [CONNS]   the uWebSockets peer (built once,
+#                                               outside the tree, from ../shared/peers/uws)
 #   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections
 #   scripts/bench.sh idle-peer   [CONNS]
+#   scripts/bench.sh idle-uws    [CONNS]
 #   scripts/bench.sh history     sqlite|mysql   durable messages/s, batched vs 1/tx
 #   scripts/bench.sh compare     [RUNS]         interleaved runs, medians (markdown)
 #
@@ -66,6 +69,22 @@ start_peer() {
   echo "peer did not start" >&2; return 1
 }
 
+# The uWebSockets peer: built by its own script into H2H_UWS_DIR (default
+# /tmp/h2h-peer-uws), never inside the project, and reused afterwards.
+start_uws() {
+  local uws_dir=${H2H_UWS_DIR:-/tmp/h2h-peer-uws}
+  local peer_src=$root/../shared/peers/uws
+  if [ ! -x "$uws_dir/uws_server" ]; then
+    [ -x "$peer_src/build.sh" ] || { echo "no uWebSockets peer at $peer_src" >&2; return 1; }
+    "$peer_src/build.sh" "$uws_dir/uws_server" >/dev/null
+  fi
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$uws_dir/uws_server" "$port" >"$work/uws.out" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && return 0; sleep 0.1; done
+  echo "uWebSockets peer did not start" >&2; return 1
+}
+
 stop_server() {
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
 }
@@ -88,6 +107,9 @@ case "$cmd" in
   fanout-peer)
     start_peer
     fanout plain "${1:?RATE}" "${2:-1000}"; stop_server ;;
+  fanout-uws)
+    start_uws
+    fanout plain "${1:?RATE}" "${2:-1000}"; stop_server ;;
   idle-h2h)
     start_h2h --auth.require_email_verification false \
       --auth.password_memory_kib 8 --auth.password_ops 1 \
@@ -100,6 +122,12 @@ case "$cmd" in
     stop_server ;;
   idle-peer)
     start_peer
+    "$build/apps/h2h-bench" idle --proto plain --url "ws://127.0.0.1:$port/" \
+      --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
+      --server-pid "$server_pid" --json
+    stop_server ;;
+  idle-uws)
+    start_uws
     "$build/apps/h2h-bench" idle --proto plain --url "ws://127.0.0.1:$port/" \
       --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
       --server-pid "$server_pid" --json
@@ -119,5 +147,5 @@ case "$cmd" in
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,14p' "$0"; exit 2 ;;
+    sed -n '2,17p' "$0"; exit 2 ;;
 esac
