@@ -27,6 +27,7 @@
 #include "net/server/actor_bridge.hpp"
 #include "net/server/metrics_listener.hpp"
 #include "net/server/server.hpp"
+#include "net/web/static_site.hpp"
 #include "persistence/sql/sql_store.hpp"
 
 namespace h2h::net {
@@ -118,6 +119,7 @@ struct node::impl {
     start_store_pool(open_store);
     start_password_workers(open_store);
     start_api();
+    start_web();
     start_purger();
     start_metrics_port();
   }
@@ -288,6 +290,17 @@ struct node::impl {
       caf::anon_send(directory, change_atom_v, change);
     };
     add_api_routes(routes, api);
+  }
+
+  /// The chat page at / (web.enabled), built in or from web.dir.
+  void start_web() {
+    const auto& w = settings.web;
+    if (!w.enabled)
+      return;
+    add_web_routes(routes, w.dir.empty() ? static_site::embedded()
+                                         : static_site::from_directory(w.dir));
+    spdlog::info("chat page at / ({})",
+                 w.dir.empty() ? std::string{"built in"} : w.dir);
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store
