@@ -4,6 +4,7 @@
 // Started by run.sh (ctest label `browser`); H2HD names the binary,
 // H2H_WEB_ARTIFACTS where screenshots and the server's log go.
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ const H2HD = process.env.H2HD;
 const ARTIFACTS = process.env.H2H_WEB_ARTIFACTS || join(process.cwd(), 'web-artifacts');
 const WAIT = 15000; // any one step
 const SEEDED = 60; // more than one history page (the page asks for 50)
+const SECRET = 'browser-test-secret-0123456789-abcdefgh';
 if (!H2HD) {
   console.error('FAILED: set H2HD to the h2hd binary');
   process.exit(1);
@@ -30,7 +32,7 @@ function startServer(port) {
     '--metrics.bind', '127.0.0.1', '--metrics.port', '0',
     '--store.sqlite_path', join(dir, 'h2h.db'),
     '--auth.password_memory_kib', '8', '--auth.password_ops', '1',
-    '--auth.jwt_secret', 'browser-test-secret-0123456789-abcdefgh',
+    '--auth.jwt_secret', SECRET,
     '--limits.messages_per_second', '1000', '--limits.message_burst', '1000',
   ];
   const proc = spawn(H2HD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -81,6 +83,17 @@ const loggedCode = (email) => poll(`the code for ${email} in the log`, () => {
   for (const m of log.matchAll(re)) code = m[1];
   return code;
 });
+
+/** `token` with the same claims, expired a minute ago, signed as h2hd does. */
+function expired(token) {
+  const [header, payload] = token.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  const now = Math.floor(Date.now() / 1000);
+  claims.iat = now - 120;
+  claims.exp = now - 60;
+  const body = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+}
 
 const step = (name) => console.log(`ok - ${name}`);
 
@@ -235,6 +248,23 @@ async function main() {
   if (seqs.some((s, i) => i > 0 && s <= seqs[i - 1])) throw new Error('messages are out of order or repeated');
   step(`scrolling up loaded the older history (${seqs.length} items, in order, once each)`);
   await shot(bob, 'history-bob');
+
+  // An expired access token: the page trades its refresh token for new ones.
+  const stored = () => bob.evaluate(() => JSON.parse(sessionStorage.getItem('h2h.auth')));
+  const old = await stored();
+  await bob.evaluate((token) => {
+    const auth = JSON.parse(sessionStorage.getItem('h2h.auth'));
+    auth.access_token = token;
+    sessionStorage.setItem('h2h.auth', JSON.stringify(auth));
+  }, expired(old.access_token));
+  await bob.reload();
+  await bob.waitForSelector('#view-chat', { state: 'visible' });
+  await connected(bob);
+  await seesMessage(bob, 'hello from alice');
+  const renewed = await stored();
+  if (renewed.refresh_token === old.refresh_token || renewed.access_token === old.access_token)
+    throw new Error('the expired token was not reissued');
+  step('an expired access token was reissued with the refresh token (GLOBAL_104)');
 
   // The server restarts: both pages reconnect and ENTER with lastSeq.
   await stopServer();
