@@ -173,11 +173,14 @@ http_response static_site::serve(const http_request& req,
   res.keep_alive(req.keep_alive());
   res.set(http::field::server, "h2h");
   res.set(http::field::etag, f.etag);
-  // The page must never be stale (it names the other files); the others
-  // are revalidated after a few minutes, at once when read from web.dir.
-  res.set(http::field::cache_control, name == "index.html" || !dir_.empty()
-                                        ? "no-cache"
-                                        : "public, max-age=300");
+  // The page and its modules are one program and must never be stale (a
+  // new page with an old module breaks); the rest (style, images) is
+  // revalidated after a few minutes, at once when read from web.dir.
+  auto type = web_content_type(name);
+  bool program
+    = type.rfind("text/html", 0) == 0 || type.rfind("text/javascript", 0) == 0;
+  res.set(http::field::cache_control,
+          program || !dir_.empty() ? "no-cache" : "public, max-age=300");
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Content-Security-Policy", page_policy);
   res.set("Referrer-Policy", "no-referrer");
@@ -186,7 +189,7 @@ http_response static_site::serve(const http_request& req,
     res.result(http::status::not_modified);
     return res; // no body, no Content-Length (RFC 9110 §15.4.5)
   }
-  res.set(http::field::content_type, web_content_type(name));
+  res.set(http::field::content_type, type);
   res.body() = std::move(f.body);
   res.prepare_payload();
   return res;

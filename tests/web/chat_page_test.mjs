@@ -112,8 +112,8 @@ const seesMessage = (page, text) => page.waitForFunction(
 const countMessages = (page, text) => page.$$eval('#message-list li .text',
   (els, t) => els.filter((e) => e.textContent === t).length, text);
 
-const connected = (page) => page.waitForFunction(
-  () => document.getElementById('conn-status').textContent === 'Connected', null, { timeout: WAIT });
+const connected = (page, timeout = WAIT) => page.waitForFunction(
+  () => document.getElementById('conn-status').textContent === 'Connected', null, { timeout });
 
 async function newPerson(base, problems, label) {
   const ctx = await browser.newContext({ viewport: { width: 1000, height: 700 } });
@@ -271,8 +271,9 @@ async function main() {
   await alice.waitForFunction(() => /reconnecting/.test(document.getElementById('conn-status').textContent),
     null, { timeout: WAIT });
   await startServer(port);
-  await connected(alice);
-  await connected(bob);
+  // The back-off may have grown while h2hd restarted (at most 15 s a try).
+  await connected(alice, 2 * WAIT);
+  await connected(bob, 2 * WAIT);
   await alice.fill('#message-input', 'after the restart');
   await alice.press('#message-input', 'Enter');
   await seesMessage(bob, 'after the restart');
