@@ -38,7 +38,7 @@ export function enterRoom(id, name) {
   loadNewest().then(connect, (e) => {
     showError(e);
     $('history-status').textContent = '';
-  });
+  }).catch(showError);
 }
 
 /** The newest page; ENTER then replays what came after it (no gap). */
@@ -147,7 +147,7 @@ function setStatus(text) {
 async function connect() {
   if (!state.room) return;
   const room = state.room;
-  if (tokenSecondsLeft(session.auth.access_token) < 30 && !(await reissue())) return;
+  if (tokenSecondsLeft(session.auth.access_token) < 30 && !(await renewed())) return;
   if (state.room !== room) return;
   const generation = ++state.wsGeneration;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -195,9 +195,17 @@ async function connect() {
       session.ended('Your session has ended. Please log in again.');
       return;
     }
-    if (authProblem === 'GLOBAL_104' && !(await reissue())) return;
+    if (authProblem === 'GLOBAL_104' && !(await renewed())) return;
     scheduleReconnect(ev.code);
   };
+}
+
+/** Reissues the access token; when that failed but the member is still
+ * signed in (the server was unreachable), tries again after the back-off. */
+async function renewed() {
+  if (await reissue()) return true;
+  if (session.auth && state.room) scheduleReconnect();
+  return false;
 }
 
 function scheduleReconnect(code) {
