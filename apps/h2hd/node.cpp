@@ -119,7 +119,6 @@ struct node::impl {
     start_store_pool(open_store);
     start_password_workers(open_store);
     start_api();
-    start_web();
     start_purger();
     start_metrics_port();
   }
@@ -266,7 +265,7 @@ struct node::impl {
     stops.push("password workers", [this] { password_pool->stop(); });
   }
 
-  /// The REST API, the upgrade's token checks and the routes.
+  /// The REST API, the upgrade's token checks, the routes and the chat page.
   void start_api() {
     const auto& s = settings;
     api = std::make_shared<api_context>(to_api_settings(s));
@@ -290,17 +289,7 @@ struct node::impl {
       caf::anon_send(directory, change_atom_v, change);
     };
     add_api_routes(routes, api);
-  }
-
-  /// The chat page at / (web.enabled), built in or from web.dir.
-  void start_web() {
-    const auto& w = settings.web;
-    if (!w.enabled)
-      return;
-    add_web_routes(routes, w.dir.empty() ? static_site::embedded()
-                                         : static_site::from_directory(w.dir));
-    spdlog::info("chat page at / ({})",
-                 w.dir.empty() ? std::string{"built in"} : w.dir);
+    add_chat_page(routes, s.web);
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store

@@ -206,4 +206,11 @@ void add_web_routes(router& r, std::shared_ptr<const static_site> site) {
     r.add(http::verb::get, "/" + name, route(name));
 }
 
+void add_chat_page(router& r, const config::web_section& web) {
+  if (!web.enabled)
+    return;
+  add_web_routes(r, web.dir.empty() ? static_site::embedded()
+                                    : static_site::from_directory(web.dir));
+}
+
 } // namespace h2h::net

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.hpp"
 #include "net/http/http_types.hpp"
 
 namespace h2h::net {
@@ -63,5 +64,9 @@ private:
 /// Routes `GET /` (index.html) and `GET /<name>` for each file of `site`;
 /// HEAD comes with GET (router).
 void add_web_routes(router& r, std::shared_ptr<const static_site> site);
+
+/// The chat page as `web` says: nothing unless `enabled`, the built-in
+/// files, or those of `dir` (throws std::runtime_error as from_directory).
+void add_chat_page(router& r, const config::web_section& web);
 
 } // namespace h2h::net

@@ -140,6 +140,22 @@ TEST(static_site, unknown_files_and_escapes_get_404_and_other_methods_405) {
   EXPECT_EQ(ask(r, get("/", http::verb::delete_)).result_int(), 405);
 }
 
+TEST(add_chat_page, follows_web_enabled_and_web_dir) {
+  h2h::config::web_section web;
+  router on;
+  add_chat_page(on, web);
+  EXPECT_EQ(ask(on, get("/")).result_int(), 200);
+  web.enabled = false;
+  router off;
+  add_chat_page(off, web);
+  EXPECT_EQ(ask(off, get("/")).result_int(), 404);
+  EXPECT_EQ(ask(off, get("/app.js")).result_int(), 404);
+  web.enabled = true;
+  web.dir = "/no/such/dir";
+  router bad;
+  EXPECT_THROW(add_chat_page(bad, web), std::runtime_error);
+}
+
 struct web_dir : ::testing::Test {
   std::filesystem::path dir;
   void SetUp() override {
