@@ -156,6 +156,15 @@ struct smtp_section {
   int queue_max = 64;
 };
 
+/// The chat page at / (DESIGN.md §2.4).
+struct web_section {
+  /// Serve the page on the public port.
+  bool enabled = true;
+  /// Serve the files of this directory instead of those built into the
+  /// binary (development, container images); empty: the built-in ones.
+  std::string dir;
+};
+
 /// Logging.
 struct log_section {
   std::string level = "info";
@@ -172,6 +181,7 @@ struct settings {
   limits_section limits;
   auth_section auth;
   smtp_section smtp;
+  web_section web;
   log_section log;
 };
 

@@ -278,6 +278,13 @@ std::vector<key_info> build_keys() {
     if (k.name() == "auth.jwt_secret" || k.name() == "store.mysql_url"
         || k.name() == "smtp.url")
       k.secret = true;
+  // web
+  add(make_key("web", "enabled", &s::web, &web_section::enabled,
+               "Serve the chat page (GET /) on the public port."));
+  add(make_key("web", "dir", &s::web, &web_section::dir,
+               "Serve the page's files from this directory instead of the "
+               "copy built into h2hd (development); empty: the built-in "
+               "copy."));
   // log
   add(make_key("log", "level", &s::log, &log_section::level,
                "trace, debug, info, warn, error or off."));

@@ -2,6 +2,7 @@
 #include "config/loader.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -311,6 +312,13 @@ std::vector<std::string> validate(const settings& s) {
   check(s.smtp.timeout_ms >= 100, "smtp.timeout_ms must be at least 100");
   check(s.smtp.workers >= 1 && s.smtp.workers <= 64 && s.smtp.queue_max >= 1,
         "smtp.workers must be between 1 and 64, smtp.queue_max at least 1");
+  if (s.web.enabled && !s.web.dir.empty()) {
+    std::error_code ec;
+    check(std::filesystem::is_regular_file(
+            std::filesystem::path{s.web.dir} / "index.html", ec),
+          "web.dir must be a directory with an index.html ('" + s.web.dir
+            + "' is not)");
+  }
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

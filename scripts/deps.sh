@@ -13,6 +13,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
   mariadb-server mariadb-client
   clang libclang-rt-14-dev
+  chromium nodejs npm
 )
 
 case "${1:-build}" in

@@ -27,6 +27,7 @@
 #include "net/server/actor_bridge.hpp"
 #include "net/server/metrics_listener.hpp"
 #include "net/server/server.hpp"
+#include "net/web/static_site.hpp"
 #include "persistence/sql/sql_store.hpp"
 
 namespace h2h::net {
@@ -264,7 +265,7 @@ struct node::impl {
     stops.push("password workers", [this] { password_pool->stop(); });
   }
 
-  /// The REST API, the upgrade's token checks and the routes.
+  /// The REST API, the upgrade's token checks, the routes and the chat page.
   void start_api() {
     const auto& s = settings;
     api = std::make_shared<api_context>(to_api_settings(s));
@@ -288,6 +289,7 @@ struct node::impl {
       caf::anon_send(directory, change_atom_v, change);
     };
     add_api_routes(routes, api);
+    add_chat_page(routes, s.web);
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store

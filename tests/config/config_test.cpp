@@ -332,6 +332,17 @@ TEST(config_validate, client_limits_and_worker_pools_are_bounded) {
   EXPECT_EQ(errs.size(), 6u) << joined(errs);
 }
 
+TEST(config_validate, web_dir_must_hold_an_index_html_while_the_page_is_on) {
+  cfg::settings s;
+  s.web.dir = H2H_SOURCE_DIR "/config"; // a directory without index.html
+  EXPECT_TRUE(has_error(cfg::validate(s), {"web.dir"}));
+  s.web.dir = H2H_SOURCE_DIR "/web";
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  s.web.dir = "/no/such/dir";
+  s.web.enabled = false; // not served: not checked
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+}
+
 // -- help and example file ----------------------------------------------------
 
 TEST(config_help, mentions_every_key_with_its_env_name_and_default) {
