@@ -156,6 +156,12 @@ struct smtp_section {
   int queue_max = 64;
 };
 
+/// Server-Sent Events streams (GET /chat/room/{roomId}/events).
+struct sse_section {
+  /// A keep-alive comment goes to every open stream this often.
+  int keepalive_s = 15;
+};
+
 /// Logging.
 struct log_section {
   std::string level = "info";
@@ -172,6 +178,7 @@ struct settings {
   limits_section limits;
   auth_section auth;
   smtp_section smtp;
+  sse_section sse;
   log_section log;
 };
 

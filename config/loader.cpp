@@ -311,6 +311,8 @@ std::vector<std::string> validate(const settings& s) {
   check(s.smtp.timeout_ms >= 100, "smtp.timeout_ms must be at least 100");
   check(s.smtp.workers >= 1 && s.smtp.workers <= 64 && s.smtp.queue_max >= 1,
         "smtp.workers must be between 1 and 64, smtp.queue_max at least 1");
+  check(s.sse.keepalive_s >= 1 && s.sse.keepalive_s <= 3600,
+        "sse.keepalive_s must be between 1 and 3600");
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",
