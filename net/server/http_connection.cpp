@@ -300,7 +300,8 @@ void http_connection::complete_upgrade(std::string accept,
       // The new connection keeps this connection's address slot.
       self->ctx_.connections.hand_over(self->registry_id_, conn.registry_id);
       if (ok && !session_id.empty()
-          && !self->ctx_.connections.bind_session(conn.registry_id, session_id))
+          && !self->ctx_.connections.bind_session(conn.registry_id,
+                                                  session_id))
         conn.connection->end_session(); // logged out while upgrading
     });
 }
