@@ -165,6 +165,12 @@ struct web_section {
   std::string dir;
 };
 
+/// Server-Sent Events streams (GET /chat/room/{roomId}/events).
+struct sse_section {
+  /// A keep-alive comment goes to every open stream this often.
+  int keepalive_s = 15;
+};
+
 /// Logging.
 struct log_section {
   std::string level = "info";
@@ -182,6 +188,7 @@ struct settings {
   auth_section auth;
   smtp_section smtp;
   web_section web;
+  sse_section sse;
   log_section log;
 };
 

@@ -274,6 +274,10 @@ std::vector<key_info> build_keys() {
                "Threads sending mail, apart from the store workers."));
   add(make_key("smtp", "queue_max", &s::smtp, &smtp_section::queue_max,
                "Mails that may wait for a mail thread; beyond, 503."));
+  // sse
+  add(make_key("sse", "keepalive_s", &s::sse, &sse_section::keepalive_s,
+               "Seconds between the keep-alive comments every open SSE "
+               "stream gets (one sweep for all streams)."));
   for (auto& k : keys)
     if (k.name() == "auth.jwt_secret" || k.name() == "store.mysql_url"
         || k.name() == "smtp.url")

@@ -319,6 +319,8 @@ std::vector<std::string> validate(const settings& s) {
           "web.dir must be a directory with an index.html ('" + s.web.dir
             + "' is not)");
   }
+  check(s.sse.keepalive_s >= 1 && s.sse.keepalive_s <= 3600,
+        "sse.keepalive_s must be between 1 and 3600");
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

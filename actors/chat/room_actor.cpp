@@ -210,6 +210,38 @@ void submit(room_pointer self, room_event ev, ack_promise* promise) {
     send_append(self, std::move(ev));
 }
 
+/// A message for the room: answered at once when its clientMsgId is known,
+/// else once committed.
+caf::result<publish_ack> on_publish(room_pointer self, publish_request& req) {
+  auto& st = self->state;
+  auto& metrics = *st.env->metrics;
+  if (!req.client_msg_id.empty()) {
+    if (auto* ack
+        = st.recent.find(req.sender_id, req.sender, req.client_msg_id)) {
+      metrics.duplicates.fetch_add(1, std::memory_order_relaxed);
+      return *ack;
+    }
+    auto key = dedupe_window::key(req.sender_id, req.sender, req.client_msg_id);
+    if (auto i = st.pending_ids.find(key); i != st.pending_ids.end()) {
+      // A retry while the original is being committed: same answer.
+      for (auto& u : st.pending)
+        if (u.event.seq == i->second) {
+          auto promise = self->make_response_promise<publish_ack>();
+          u.waiters.push_back(promise);
+          return promise;
+        }
+    }
+  }
+  metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
+  auto promise = self->make_response_promise<publish_ack>();
+  submit(self,
+         next_event(st, event_kind::message, std::move(req.sender),
+                    req.sender_id, std::move(req.text),
+                    std::move(req.client_msg_id)),
+         &promise);
+  return promise;
+}
+
 void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto& st = self->state;
   auto i = st.members.find(who);
@@ -360,36 +392,12 @@ room_impl::behavior_type room(room_pointer self, std::string id,
       }
       return room_detail::enter(self, req);
     },
-    [self](caf::publish_atom,
-           publish_request& req) -> caf::result<publish_ack> {
-      auto& st = self->state;
-      auto& metrics = *st.env->metrics;
-      if (!req.client_msg_id.empty()) {
-        if (auto* ack
-            = st.recent.find(req.sender_id, req.sender, req.client_msg_id)) {
-          metrics.duplicates.fetch_add(1, std::memory_order_relaxed);
-          return *ack;
-        }
-        auto key
-          = dedupe_window::key(req.sender_id, req.sender, req.client_msg_id);
-        if (auto i = st.pending_ids.find(key); i != st.pending_ids.end()) {
-          // A retry while the original is being committed: same answer.
-          for (auto& u : st.pending)
-            if (u.event.seq == i->second) {
-              auto promise = self->make_response_promise<publish_ack>();
-              u.waiters.push_back(promise);
-              return promise;
-            }
-        }
-      }
-      metrics.messages_in.fetch_add(1, std::memory_order_relaxed);
-      auto promise = self->make_response_promise<publish_ack>();
-      submit(self,
-             next_event(st, event_kind::message, std::move(req.sender),
-                        req.sender_id, std::move(req.text),
-                        std::move(req.client_msg_id)),
-             &promise);
-      return promise;
+    [self](caf::publish_atom, publish_request& req)
+      -> caf::result<publish_ack> { return on_publish(self, req); },
+    [self](post_atom, publish_request& req) -> caf::result<publish_ack> {
+      if (auto refusal = refuse_post(self, req))
+        return std::move(*refusal);
+      return on_publish(self, req);
     },
     [self](exit_atom, const session_actor& who) {
       remove_member(self, who.address());

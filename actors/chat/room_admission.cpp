@@ -7,6 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/chat/room_replay.hpp"
+
 namespace h2h {
 
 namespace {
@@ -93,6 +95,9 @@ void load_or_create(room_pointer self, room_creator creator, apply_fn apply) {
       [self, creator, apply, window](room_snapshot& snap) {
         if (snap.exists)
           apply(snap);
+        else if (!creator.may_create)
+          self->state.refused = caf::make_error(
+            errc::no_such_room, "no such room " + self->state.id);
         else
           ask_to_create(self, creator, apply, window);
       },
@@ -116,6 +121,25 @@ std::optional<caf::error> refuse_enter(room_pointer self,
                          ++st.idle_generation);
     return caf::make_error(errc::unavailable, "store busy, retry later");
   }
+  return std::nullopt;
+}
+
+std::optional<caf::error> refuse_post(room_pointer self,
+                                      const publish_request& req) {
+  auto& st = self->state;
+  ++st.enters_seen;
+  if (st.refused) {
+    stop_soon(self);
+    return st.refused;
+  }
+  if (st.is_private
+      && (req.sender_id == 0 || st.allowed.count(req.sender_id) == 0)) {
+    room_detail::settle(self);
+    return caf::make_error(errc::not_member, "not a member of room " + st.id);
+  }
+  if (!st.is_private && req.sender_id != 0
+      && st.recorded.insert(req.sender_id).second)
+    self->send(st.env->persistence, caf::join_atom_v, st.id, req.sender_id);
   return std::nullopt;
 }
 

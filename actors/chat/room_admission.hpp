@@ -25,4 +25,12 @@ void load_or_create(room_pointer self, room_creator creator,
 std::optional<caf::error> refuse_enter(room_pointer self,
                                        const enter_request& req);
 
+/// The error for a post (an HTTP send, forwarded by the directory like an
+/// ENTER and counted as one): the room does not exist (CHAT_001), or it is
+/// private and the sender is not a member (CHAT_002). A public room admits
+/// any authenticated sender and records them as a member, as an ENTER does.
+/// Nullopt admits it.
+std::optional<caf::error> refuse_post(room_pointer self,
+                                      const publish_request& req);
+
 } // namespace h2h

@@ -16,6 +16,9 @@ struct room_creator {
   /// 0 in trusted mode (no token): the room then has no owner.
   std::int64_t member_id = 0;
   std::string sender;
+  /// False when the room was started for an HTTP send: a room nobody
+  /// created is then refused (CHAT_001), never created.
+  bool may_create = true;
 
   /// The limiter's key: the member id when authenticated, else (trusted
   /// mode) the sender name.

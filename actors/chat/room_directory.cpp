@@ -48,6 +48,21 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       ++i->second.enters_forwarded;
       return self->delegate(i->second.room, enter_atom_v, std::move(req));
     },
+    [self](post_atom, const std::string& room_id,
+           publish_request& req) -> caf::delegated<publish_ack> {
+      // Counted like an ENTER: the room may not stop while it is on its way.
+      auto& st = self->state;
+      auto i = st.rooms.find(room_id);
+      if (i == st.rooms.end()) {
+        auto r = self->spawn(room, room_id, st.env,
+                             caf::actor_cast<directory_actor>(self),
+                             room_creator{req.sender_id, req.sender, false});
+        self->monitor(r);
+        i = st.rooms.emplace(room_id, directory_entry{r, 0}).first;
+      }
+      ++i->second.enters_forwarded;
+      return self->delegate(i->second.room, post_atom_v, std::move(req));
+    },
     [self](idle_atom, const std::string& room_id, std::uint64_t seen) {
       auto& st = self->state;
       auto i = st.rooms.find(room_id);

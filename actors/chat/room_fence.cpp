@@ -114,6 +114,11 @@ void become_deleted(room_pointer self) {
     [self](caf::publish_atom, publish_request&) -> caf::result<publish_ack> {
       return no_such_room(self->state);
     },
+    [self](post_atom, publish_request&) -> caf::result<publish_ack> {
+      ++self->state.enters_seen; // forwarded by the directory, as an ENTER
+      idle_if_unused(self);
+      return no_such_room(self->state);
+    },
     [](exit_atom, const session_actor&) {},
     [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
     [](change_atom, room_change&) {}, [self](stop_atom) { self->quit(); },

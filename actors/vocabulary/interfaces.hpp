@@ -31,6 +31,10 @@ using session_actor = caf::typed_actor<
 using room_actor = caf::typed_actor<
   caf::replies_to<enter_atom, enter_request>::with<enter_reply>,
   caf::replies_to<caf::publish_atom, publish_request>::with<publish_ack>,
+  // A publish without a session (HTTP send), forwarded by the directory:
+  // allowed to any member of the room (a public room's: anyone, who then
+  // becomes a member, as by ENTER).
+  caf::replies_to<post_atom, publish_request>::with<publish_ack>,
   caf::reacts_to<exit_atom, session_actor>,
   caf::reacts_to<change_atom, room_change>,
   caf::reacts_to<stop_atom>>;
@@ -40,6 +44,8 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<enter_atom, std::string, enter_request>::with<enter_reply>,
   caf::replies_to<idle_atom, std::string, std::uint64_t>::with<bool>,
   caf::replies_to<info_atom>::with<std::vector<std::string>>,
+  // Routes an HTTP send to room (id); never creates the room (CHAT_001).
+  caf::replies_to<post_atom, std::string, publish_request>::with<publish_ack>,
   caf::reacts_to<change_atom, room_change>,
   // May (member id, sender) create the room (id) that an ENTER named? True,
   // or the error for the ENTER (CHAT_001 off, GLOBAL_429 too many).

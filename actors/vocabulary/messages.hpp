@@ -215,6 +215,8 @@ CAF_ADD_ATOM(h2h, h2h, ping_atom, "ping")
 CAF_ADD_ATOM(h2h, h2h, change_atom, "change")
 CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
+// A message sent without a session (HTTP send), routed by the directory.
+CAF_ADD_ATOM(h2h, h2h, post_atom, "post")
 
 // Timers: each actor sends these to itself only. They are in no public
 // interface (see the `*_impl` interfaces of the actors' headers).

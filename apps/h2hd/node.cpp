@@ -14,6 +14,7 @@
 #include "actors/store/persistence_actor.hpp"
 #include "actors/store/store_pool.hpp"
 #include "actors/vocabulary/types.hpp"
+#include "apps/h2hd/chat_streams.hpp"
 #include "apps/h2hd/live_count.hpp"
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
@@ -23,6 +24,7 @@
 #include "net/rest/account_purge.hpp"
 #include "net/rest/api.hpp"
 #include "net/rest/ops_routes.hpp"
+#include "net/rest/send_route.hpp"
 #include "net/rest/upgrade_auth.hpp"
 #include "net/server/actor_bridge.hpp"
 #include "net/server/metrics_listener.hpp"
@@ -129,6 +131,7 @@ struct node::impl {
   void start_server() {
     upgrade_table table;
     table.add(message_endpoint());
+    table.add(events_endpoint(stream_deps()));
     srv = std::make_unique<server>(
       to_server_settings(settings), std::move(table),
       [this](http_request&& req, const request_meta& meta,
@@ -160,6 +163,50 @@ struct node::impl {
       upgrades->check(req, std::move(done));
     };
     return e;
+  }
+
+  /// `/chat/room/{roomId}/events`: SSE, one room per stream, the token
+  /// checked as for `/message`, the room in the store.
+  stream_wiring stream_deps() {
+    stream_wiring w;
+    w.limits = std::make_shared<const codec_limits>(
+      to_server_settings(settings).ws.codec);
+    w.make_session = [this](client_link_ptr link, session_identity id) {
+      return spawn_session(std::move(link), std::move(id));
+    };
+    w.check_token
+      = [this](const http_request& req, std::function<void(ws_auth)> done) {
+          upgrades->check(req, std::move(done));
+        };
+    w.store = [this]() -> store_runner& { return *pool; };
+    return w;
+  }
+
+  /// POST /chat/room/{roomId}/message: straight to the room, no session.
+  void add_http_send() {
+    auto deps = std::make_shared<send_route_deps>();
+    deps->limits = to_server_settings(settings).ws.codec;
+    deps->authenticate
+      = [this](const http_request& req, std::function<void(ws_auth)> done) {
+          upgrades->check(req, std::move(done));
+        };
+    // As a session waits for its publishes.
+    auto timeout = sessions->publish_timeout;
+    deps->post
+      = [this, timeout](const std::string& room_id, publish_request req,
+                        std::function<void(caf::expected<publish_ack>)> done) {
+          ask<publish_ack>(*system, directory, timeout, std::move(done),
+                           post_atom_v, room_id, std::move(req));
+        };
+    // The per-connection bucket's rate and burst, per member.
+    const auto& l = settings.limits;
+    deps->rate = std::make_shared<window_limiter>(
+      l.message_burst,
+      std::max<std::int64_t>(1, 1000LL * l.message_burst
+                                  / std::max(1, l.messages_per_second)),
+      static_cast<std::size_t>(l.rate_limit_keys));
+    deps->now_ms = wall_clock_ms;
+    add_send_route(routes, std::move(deps));
   }
 
   session_actor spawn_session(client_link_ptr link, session_identity id) {
@@ -290,6 +337,7 @@ struct node::impl {
     };
     add_api_routes(routes, api);
     add_chat_page(routes, s.web);
+    add_http_send();
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store

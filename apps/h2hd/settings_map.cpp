@@ -32,6 +32,10 @@ server_settings to_server_settings(const config::settings& s) {
   out.ws.max_frame_bytes = s.limits.max_frame_bytes;
   out.ws.outbound_queue_bytes = s.limits.outbound_queue_bytes;
   out.ws.codec.max_message_chars = s.limits.max_message_chars;
+  // A stream that does not read is cut at the WebSocket limit.
+  out.sse.keepalive = std::chrono::seconds{s.sse.keepalive_s};
+  out.sse.outbound_queue_bytes = s.limits.outbound_queue_bytes;
+  out.sse.close_timeout = out.ws.close_timeout;
   return out;
 }
 

@@ -62,6 +62,13 @@ public:
   /// What the client hears before the transport ends the session; null
   /// when the transport's own close says it all.
   virtual wire_bytes encode_end(end_reason why) = 0;
+
+  /// True once the session cannot go on in this protocol (an SSE stream
+  /// whose one room refused or dropped it): after a refusal or a notice the
+  /// link then ends the transport. Thread-safe.
+  virtual bool ended() const {
+    return false;
+  }
 };
 
 } // namespace h2h::net

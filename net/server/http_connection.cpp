@@ -158,6 +158,14 @@ void http_connection::on_read(error_code ec) {
     upgrade(std::move(req));
     return;
   }
+  // A stream (SSE) takes the connection over, as an upgrade does.
+  const auto* stream = req.method() == http::verb::get
+                         ? ctx_.upgrades.find_stream(target_path(req.target()))
+                         : nullptr;
+  if (stream != nullptr) {
+    open_stream(std::move(req), *stream);
+    return;
+  }
   busy_ = true;
   auto exec = stream_.get_executor();
   ctx_.handle_http(std::move(req), meta_,

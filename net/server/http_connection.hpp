@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection of the public port: requests go to the handler,
-// a WebSocket upgrade of a path in the upgrade table becomes a connection of
-// that entry's transport and protocol.
+// a WebSocket upgrade of a path in the upgrade table, or a GET of a stream
+// path in it (SSE), becomes a connection of that entry's transport and
+// protocol.
 #pragma once
 
 #include <memory>
@@ -38,6 +39,11 @@ private:
   void upgrade(http_request req);
   void complete_upgrade(std::string accept, const upgrade_match& match,
                         ws_auth auth);
+  // A GET of a stream path (SSE): the connection becomes the stream
+  // (http_stream.cpp).
+  void open_stream(http_request req, const upgrade_entry& entry);
+  void complete_stream(const http_request& req, const upgrade_entry& entry,
+                       ws_auth auth);
   void finish();
 
   boost::beast::tcp_stream stream_;

@@ -60,10 +60,14 @@ void link::acknowledge(const reply_to& to, std::uint64_t seq) {
 void link::refuse(const reply_to& to, errc code, std::string_view text) {
   send(protocol_->encode_refusal(to, code, text));
   transport_->release();
+  if (protocol_->ended())
+    transport_->end(end_reason::refused);
 }
 
 void link::notify(errc code, std::string_view text) {
   send(protocol_->encode_notice(code, text));
+  if (protocol_->ended())
+    transport_->end(end_reason::refused);
 }
 
 void link::end(end_reason why) {

@@ -39,6 +39,7 @@ struct server::impl {
   asio::steady_timer retry_timer;
   asio::steady_timer drain_timer;
   asio::steady_timer expiry_timer;
+  asio::steady_timer keepalive_timer;
   std::chrono::steady_clock::time_point drain_deadline;
   std::atomic<bool> draining{false};
 
@@ -48,7 +49,8 @@ struct server::impl {
     , signals(io(), SIGINT, SIGTERM)
     , retry_timer(io())
     , drain_timer(io())
-    , expiry_timer(io()) {
+    , expiry_timer(io())
+    , keepalive_timer(io()) {
   }
 
   /// Closes connections whose access token expired, once a second.
@@ -59,6 +61,18 @@ struct server::impl {
         return;
       ctx.connections.expire_due(std::chrono::steady_clock::now());
       sweep_expiries();
+    });
+  }
+
+  /// Sends every open SSE stream a keep-alive comment, once per
+  /// sse.keepalive_s: one timer for all streams.
+  void sweep_streams() {
+    keepalive_timer.expires_after(ctx.settings.sse.keepalive);
+    keepalive_timer.async_wait([this](error_code ec) {
+      if (ec || draining)
+        return;
+      ctx.streams.keep_alive_all();
+      sweep_streams();
     });
   }
 
@@ -148,6 +162,7 @@ struct server::impl {
       return;
     }
     expiry_timer.cancel();
+    keepalive_timer.cancel();
     drain_timer.expires_after(std::chrono::milliseconds{20});
     drain_timer.async_wait([this](error_code ec) {
       if (!ec)
@@ -182,6 +197,7 @@ void server::run() {
   impl_->wait_signal();
   impl_->do_accept();
   impl_->sweep_expiries();
+  impl_->sweep_streams();
   // Workers other than the first run on threads of their own; a guard keeps
   // an idle worker's run() from returning early.
   using guard_type = asio::executor_work_guard<asio::io_context::executor_type>;

@@ -5,6 +5,7 @@
 #include "net/server/registry.hpp"
 #include "net/server/server_settings.hpp"
 #include "net/server/upgrade_table.hpp"
+#include "net/sse/sse_transport.hpp"
 
 namespace h2h::net {
 
@@ -17,6 +18,8 @@ struct server_context {
   http_handler handle_http;
   registry connections;
   net_counters counters;
+  /// Open SSE streams, for the keep-alive sweep.
+  sse_streams streams;
 };
 
 } // namespace h2h::net

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/server/client_address.hpp"
+#include "net/sse/sse_settings.hpp"
 #include "net/ws/ws_settings.hpp"
 
 namespace h2h::net {
@@ -26,6 +27,7 @@ struct server_settings {
   /// Longest wait for a complete HTTP request.
   std::chrono::seconds http_timeout{30};
   ws_settings ws;
+  sse_settings sse;
 };
 
 } // namespace h2h::net

@@ -6,6 +6,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "net/http/router.hpp"
+
 namespace h2h::net {
 
 namespace {
@@ -38,7 +40,12 @@ std::vector<std::string_view> split_subprotocols(std::string_view header) {
 }
 
 void upgrade_table::add(upgrade_entry entry) {
-  if (find(entry.path) != nullptr)
+  auto taken = entry.transport == transport_kind::sse
+                 ? std::any_of(
+                   entries_.begin(), entries_.end(),
+                   [&](const upgrade_entry& e) { return e.path == entry.path; })
+                 : find(entry.path) != nullptr;
+  if (taken)
     throw std::invalid_argument("upgrade path registered twice: " + entry.path);
   if (entry.subprotocol_required && entry.subprotocols.empty())
     throw std::invalid_argument("upgrade path " + entry.path
@@ -47,10 +54,20 @@ void upgrade_table::add(upgrade_entry entry) {
 }
 
 const upgrade_entry* upgrade_table::find(std::string_view path) const {
-  auto i
-    = std::find_if(entries_.begin(), entries_.end(),
-                   [path](const upgrade_entry& e) { return e.path == path; });
+  auto i = std::find_if(
+    entries_.begin(), entries_.end(), [path](const upgrade_entry& e) {
+      return e.transport == transport_kind::websocket && e.path == path;
+    });
   return i == entries_.end() ? nullptr : &*i;
+}
+
+const upgrade_entry* upgrade_table::find_stream(std::string_view path) const {
+  path_params ignored;
+  for (const auto& e : entries_)
+    if (e.transport == transport_kind::sse
+        && router::match(e.path, path, ignored))
+      return &e;
+  return nullptr;
 }
 
 upgrade_match upgrade_table::negotiate(std::string_view path,

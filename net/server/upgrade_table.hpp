@@ -1,6 +1,7 @@
-// The upgrade table: which paths of the public port upgrade, to which
-// transport and protocol, negotiating which subprotocols, checked by which
-// authenticator. Pure lookup and negotiation, testable without sockets.
+// The upgrade table: which paths of the public port upgrade (WebSocket) or
+// become a stream (SSE), to which transport and protocol, negotiating which
+// subprotocols, checked by which authenticator. Pure lookup and
+// negotiation, testable without sockets.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,10 @@ namespace h2h::net {
 
 /// What carries the bytes after the upgrade.
 enum class transport_kind : std::uint8_t {
-  websocket, ///< RFC 6455 (an SSE stream comes later)
+  websocket, ///< RFC 6455
+  /// Server-Sent Events: a GET whose response is a stream (no upgrade
+  /// header; the path is a pattern such as /chat/room/{roomId}/events).
+  sse,
 };
 
 /// The wire protocol spoken on the connection, one object per connection.
@@ -30,6 +34,11 @@ struct protocol_spec {
   std::string name;
   /// Makes the pure wire protocol of one connection.
   std::function<std::unique_ptr<wire_protocol>()> make_protocol;
+  /// For streams (transport_kind::sse): the protocol of one stream made
+  /// from its request (the room and resume point are in it); null when the
+  /// request does not name a stream.
+  std::function<std::unique_ptr<wire_protocol>(const http_request&)>
+    make_stream_protocol;
   session_factory make_session;
 };
 
@@ -77,8 +86,12 @@ public:
   /// it requires a subprotocol without listing any (start-up config errors).
   void add(upgrade_entry entry);
 
-  /// The entry of `path`, or null.
+  /// The WebSocket entry of `path`, or null.
   const upgrade_entry* find(std::string_view path) const;
+
+  /// The stream entry (transport_kind::sse) whose pattern matches `path`,
+  /// or null: a GET of it becomes a stream instead of an HTTP answer.
+  const upgrade_entry* find_stream(std::string_view path) const;
 
   /// Looks up `path` and negotiates the subprotocol from the client's
   /// `Sec-WebSocket-Protocol` header value (`offered`, possibly empty): the

@@ -1,5 +1,5 @@
-// What a link needs of a transport (WebSocket now, an SSE stream next), and
-// what a transport hands its user: the seam between bytes and protocol.
+// What a link needs of a transport (WebSocket, an SSE stream), and what a
+// transport hands its user: the seam between bytes and protocol.
 #pragma once
 
 #include <cstddef>
