@@ -79,6 +79,21 @@ struct rooms_section {
   std::size_t replay_hold_bytes = 262144;
 };
 
+/// STOMP over WebSocket at /ws (DESIGN.md §2.2).
+struct stomp_section {
+  /// The server's heart-beat offer in both directions (0: none).
+  int heartbeat_ms = 10000;
+  /// Largest STOMP frame (command, headers, body and NUL); a frame may
+  /// span several WebSocket messages.
+  std::size_t max_frame_bytes = 65536;
+  /// Most headers in one frame.
+  int max_headers = 64;
+  /// Longest header line, in bytes.
+  int max_header_bytes = 8192;
+  /// Longest wait for the CONNECT frame after the upgrade.
+  int connect_timeout_ms = 10000;
+};
+
 /// The longest message text the store can hold: its column is MySQL TEXT
 /// (65,535 bytes; SQLite is held to the same by migration 3), so 16383
 /// characters of four UTF-8 bytes each.
@@ -169,6 +184,7 @@ struct settings {
   persistence_section persistence;
   actors_section actors;
   rooms_section rooms;
+  stomp_section stomp;
   limits_section limits;
   auth_section auth;
   smtp_section smtp;

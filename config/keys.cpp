@@ -164,6 +164,23 @@ std::vector<key_info> build_keys() {
                &rooms_section::replay_hold_bytes,
                "Bytes of live events one replay holds back while it reads the "
                "store; beyond, they are read from the store too."));
+  // stomp
+  add(make_key("stomp", "heartbeat_ms", &s::stomp, &stomp_section::heartbeat_ms,
+               "The server's STOMP heart-beat offer in both directions, in "
+               "ms (0: none); a client silent for 1.5x the negotiated "
+               "interval is closed."));
+  add(make_key("stomp", "max_frame_bytes", &s::stomp,
+               &stomp_section::max_frame_bytes,
+               "Largest STOMP frame (headers and body); larger gets ERROR "
+               "and a close."));
+  add(make_key("stomp", "max_headers", &s::stomp, &stomp_section::max_headers,
+               "Most headers in one STOMP frame."));
+  add(make_key("stomp", "max_header_bytes", &s::stomp,
+               &stomp_section::max_header_bytes,
+               "Longest STOMP header line, in bytes."));
+  add(make_key("stomp", "connect_timeout_ms", &s::stomp,
+               &stomp_section::connect_timeout_ms,
+               "Longest wait for the CONNECT frame after the /ws upgrade."));
   // limits
   add(make_key("limits", "max_frame_bytes", &s::limits,
                &limits_section::max_frame_bytes,

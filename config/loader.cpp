@@ -246,6 +246,19 @@ std::vector<std::string> validate(const settings& s) {
         "rooms.read_timeout_ms must be between 100 and 600000");
   check(s.rooms.replay_hold_bytes <= 1024 * 1024 * 1024,
         "rooms.replay_hold_bytes must be at most 1073741824");
+  check(s.stomp.heartbeat_ms >= 0 && s.stomp.heartbeat_ms <= 3600000,
+        "stomp.heartbeat_ms must be between 0 and 3600000");
+  check(s.stomp.max_frame_bytes >= 1024
+          && s.stomp.max_frame_bytes <= 64 * 1024 * 1024,
+        "stomp.max_frame_bytes must be between 1024 and 67108864");
+  check(s.stomp.max_headers >= 4 && s.stomp.max_headers <= 1024,
+        "stomp.max_headers must be between 4 and 1024");
+  check(s.stomp.max_header_bytes >= 256
+          && s.stomp.max_header_bytes <= 1024 * 1024,
+        "stomp.max_header_bytes must be between 256 and 1048576");
+  check(s.stomp.connect_timeout_ms >= 100
+          && s.stomp.connect_timeout_ms <= 600000,
+        "stomp.connect_timeout_ms must be between 100 and 600000");
   check(s.limits.max_frame_bytes >= 256
           && s.limits.max_frame_bytes <= 64 * 1024 * 1024,
         "limits.max_frame_bytes must be between 256 and 67108864");

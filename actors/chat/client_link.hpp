@@ -14,13 +14,14 @@
 namespace h2h {
 
 /// What a command's answer refers to, as the protocol needs it echoed back:
-/// raw JSON echoes the room id and clientMsgId in ACK/ERROR; STOMP (later)
-/// the receipt id; an HTTP send (later) its request.
+/// raw JSON echoes the room id and clientMsgId in ACK/ERROR; STOMP the
+/// receipt id; an HTTP send (later) its request.
 struct reply_to {
   command_kind kind = command_kind::message;
   std::string room_id;
   std::string client_msg_id;
-  /// Empty for raw JSON.
+  /// The client's STOMP receipt header (client_command::receipt); empty
+  /// for raw JSON.
   std::string receipt;
 };
 

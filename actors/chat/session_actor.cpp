@@ -39,7 +39,7 @@ std::string error_text(const caf::error& err) {
 
 /// What a command's answer refers to.
 reply_to reply_of(const client_command& cmd) {
-  return reply_to{cmd.kind, cmd.room_id, cmd.client_msg_id, {}};
+  return reply_to{cmd.kind, cmd.room_id, cmd.client_msg_id, cmd.receipt};
 }
 
 /// Completes command `to`: acknowledged with its seq (0 for ENTER/EXIT) or
@@ -74,7 +74,7 @@ void on_exit(session_pointer self, client_command& cmd);
 /// the connection's budget, not about the frame: they name no clientMsgId.
 bool charge(session_pointer self, const client_command& cmd) {
   auto& st = self->state;
-  reply_to budget{cmd.kind, cmd.room_id, {}, {}};
+  reply_to budget{cmd.kind, cmd.room_id, {}, cmd.receipt};
   if (cmd.kind == command_kind::enter && !st.rooms.find(cmd.room_id)
       && st.rooms.size() >= st.env->rooms_per_session) {
     // Not GLOBAL_429: waiting does not help, only an EXIT does.

@@ -69,18 +69,21 @@ struct client_command {
   std::string client_msg_id;
   /// Replay every message after this seq on ENTER; -1 = no replay.
   std::int64_t last_seq = -1;
+  /// Echoed when the command completes (STOMP's receipt header); empty
+  /// for raw JSON.
+  std::string receipt;
 };
 
 inline bool operator==(const client_command& x, const client_command& y) {
   return x.kind == y.kind && x.room_id == y.room_id && x.sender == y.sender
          && x.text == y.text && x.client_msg_id == y.client_msg_id
-         && x.last_seq == y.last_seq;
+         && x.last_seq == y.last_seq && x.receipt == y.receipt;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, client_command& x) {
   return f(caf::meta::type_name("client_command"), x.kind, x.room_id, x.sender,
-           x.text, x.client_msg_id, x.last_seq);
+           x.text, x.client_msg_id, x.last_seq, x.receipt);
 }
 
 /// The answer to a publish: the seq the message has in history.

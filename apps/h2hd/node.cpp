@@ -20,6 +20,7 @@
 #include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
 #include "net/protocol/raw_json/raw_json_protocol.hpp"
+#include "net/protocol/stomp/stomp_protocol.hpp"
 #include "net/rest/account_purge.hpp"
 #include "net/rest/api.hpp"
 #include "net/rest/ops_routes.hpp"
@@ -28,6 +29,7 @@
 #include "net/server/metrics_listener.hpp"
 #include "net/server/server.hpp"
 #include "persistence/sql/sql_store.hpp"
+#include "h2h_version.hpp"
 
 namespace h2h::net {
 
@@ -128,6 +130,7 @@ struct node::impl {
   void start_server() {
     upgrade_table table;
     table.add(message_endpoint());
+    table.add(stomp_endpoint());
     srv = std::make_unique<server>(
       to_server_settings(settings), std::move(table),
       [this](http_request&& req, const request_meta& meta,
@@ -158,6 +161,36 @@ struct node::impl {
                             std::function<void(ws_auth)> done) {
       upgrades->check(req, std::move(done));
     };
+    return e;
+  }
+
+  /// `/ws`: STOMP over WebSocket (subprotocols v12/v11/v10.stomp or
+  /// none). The upgrade needs no token: CONNECT carries it, checked by
+  /// `upgrades` as /message's upgrade is.
+  upgrade_entry stomp_endpoint() {
+    upgrade_entry e;
+    e.path = "/ws";
+    e.transport = transport_kind::websocket;
+    e.protocol.name = "stomp";
+    auto stomp = std::make_shared<const stomp_settings>(
+      to_stomp_settings(settings, std::string{"h2h/"} + H2H_VERSION));
+    e.protocol.make_protocol
+      = [stomp] { return std::make_unique<stomp_protocol>(*stomp); };
+    e.protocol.make_session
+      = [this](client_link_ptr link, session_identity id) {
+          return spawn_session(std::move(link), std::move(id));
+        };
+    e.subprotocols = {"v12.stomp", "v11.stomp", "v10.stomp"};
+    e.authenticate_connect = [this](const std::string& token,
+                                    std::function<void(ws_auth)> done) {
+      // The same check as an upgrade's, on the CONNECT frame's token.
+      http_request req{boost::beast::http::verb::get, "/ws", 11};
+      if (!token.empty())
+        req.set(boost::beast::http::field::authorization, "Bearer " + token);
+      upgrades->check(req, std::move(done));
+    };
+    e.connect_timeout
+      = std::chrono::milliseconds{settings.stomp.connect_timeout_ms};
     return e;
   }
 

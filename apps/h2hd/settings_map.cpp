@@ -1,6 +1,7 @@
 // The configuration mapped onto the settings of each component of a node.
 #include "apps/h2hd/settings_map.hpp"
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,26 @@ server_settings to_server_settings(const config::settings& s) {
   out.ws.max_frame_bytes = s.limits.max_frame_bytes;
   out.ws.outbound_queue_bytes = s.limits.outbound_queue_bytes;
   out.ws.codec.max_message_chars = s.limits.max_message_chars;
+  // STOMP heart-beats are swept: a few sweeps per interval keep them on
+  // time.
+  if (s.stomp.heartbeat_ms > 0)
+    out.tick_interval = std::chrono::milliseconds{
+      std::clamp(s.stomp.heartbeat_ms / 4, 20, 1000)};
+  return out;
+}
+
+stomp_settings to_stomp_settings(const config::settings& s,
+                                 std::string server) {
+  stomp_settings out;
+  out.heartbeat = std::chrono::milliseconds{s.stomp.heartbeat_ms};
+  out.frame.max_frame_bytes = s.stomp.max_frame_bytes;
+  out.frame.max_body_bytes = s.stomp.max_frame_bytes;
+  out.frame.max_headers = static_cast<std::size_t>(s.stomp.max_headers);
+  out.frame.max_header_bytes
+    = static_cast<std::size_t>(s.stomp.max_header_bytes);
+  out.max_subscriptions = static_cast<std::size_t>(s.limits.rooms_per_session);
+  out.codec.max_message_chars = s.limits.max_message_chars;
+  out.server = std::move(server);
   return out;
 }
 

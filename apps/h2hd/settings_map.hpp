@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "actors/store/persistence_actor.hpp"
 #include "config/config.hpp"
+#include "net/protocol/stomp/stomp_protocol.hpp"
 #include "net/rest/api.hpp"
 #include "net/server/metrics_listener.hpp"
 #include "net/server/server_settings.hpp"
@@ -12,6 +14,9 @@
 namespace h2h::net {
 
 server_settings to_server_settings(const config::settings& s);
+
+/// STOMP at /ws; `server` is CONNECTED's server header ("h2h/<version>").
+stomp_settings to_stomp_settings(const config::settings& s, std::string server);
 
 /// With a random JWT key (and a warning) when auth.jwt_secret is not set.
 api_settings to_api_settings(const config::settings& s);

@@ -3,13 +3,16 @@
 // no actors: one object per connection, fuzzable on its own.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "actors/chat/client_link.hpp"
+#include "actors/chat/session_actor.hpp"
 
 namespace h2h::net {
 
@@ -29,8 +32,25 @@ struct protocol_error {
   bool fatal = false;
 };
 
-/// What one text frame of the client became.
-using decoded = std::variant<client_command, protocol_reply, protocol_error>;
+/// A frame that authenticates the connection inside its stream (STOMP's
+/// CONNECT): the link checks `token` (empty: none) with its entry's
+/// connect authenticator, then calls accept_connect() or sends a notice
+/// and closes.
+struct connect_request {
+  std::string token;
+};
+
+/// What one frame of the client became.
+using decoded = std::variant<client_command, protocol_reply, protocol_error,
+                             connect_request>;
+
+/// Heart-beats negotiated in the stream (STOMP); zero: none that way.
+struct heartbeat_plan {
+  /// The server sends something at least this often.
+  std::chrono::milliseconds send{0};
+  /// The client must: silent for 1.5x this, it is closed.
+  std::chrono::milliseconds receive{0};
+};
 
 /// One object per connection. decode() runs on the connection's I/O thread,
 /// the encode_*() functions on whichever thread tells the link something
@@ -62,6 +82,52 @@ public:
   /// What the client hears before the transport ends the session; null
   /// when the transport's own close says it all.
   virtual wire_bytes encode_end(end_reason why) = 0;
+
+  // -- protocols that frame their own stream (STOMP); defaults fit raw JSON
+
+  /// Decodes one text message that may hold several frames, or part of
+  /// one, appending each result in order.
+  virtual void decode_all(std::string_view text, std::vector<decoded>& out) {
+    out.push_back(decode(text));
+  }
+
+  /// The WebSocket subprotocol chosen at the upgrade (empty: none); called
+  /// once before the first decode.
+  virtual void negotiated(std::string_view subprotocol) {
+    (void)subprotocol;
+  }
+
+  /// The connect_request was accepted for `who`: the bytes that say so
+  /// (CONNECTED); frames the protocol held back meanwhile are decoded into
+  /// `held`. Called once, under the same lock as decode_all().
+  virtual wire_bytes accept_connect(const session_identity& who,
+                                    std::vector<decoded>& held) {
+    (void)who;
+    (void)held;
+    return nullptr;
+  }
+
+  /// Heart-beats agreed by accept_connect().
+  virtual heartbeat_plan heartbeats() const {
+    return {};
+  }
+
+  /// One heart-beat for the client.
+  virtual wire_bytes encode_heartbeat() {
+    return nullptr;
+  }
+
+  /// True when every refusal and notice ends the session after its bytes
+  /// (STOMP 1.2: the server closes after an ERROR frame).
+  virtual bool ends_after_error() const {
+    return false;
+  }
+
+  /// True once the client said goodbye and every command is answered: the
+  /// session ends normally. Thread-safe.
+  virtual bool finished() const {
+    return false;
+  }
 };
 
 } // namespace h2h::net

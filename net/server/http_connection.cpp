@@ -48,12 +48,15 @@ struct opened_connection {
 /// only the refusal. `leftover`: bytes that arrived behind the request.
 opened_connection open_connection(asio::ip::tcp::socket socket,
                                   io_worker& worker, server_context& ctx,
-                                  const upgrade_entry& entry, ws_auth auth,
+                                  const upgrade_entry& entry,
+                                  std::string_view subprotocol, ws_auth auth,
                                   std::string leftover) {
   auto transport = std::make_shared<ws_transport>(
     std::move(socket), worker, ctx.settings.ws, ctx.counters);
-  auto conn = std::make_shared<link>(transport, entry.protocol.make_protocol(),
-                                     ctx.connections);
+  auto protocol = entry.protocol.make_protocol();
+  protocol->negotiated(subprotocol);
+  auto conn
+    = std::make_shared<link>(transport, std::move(protocol), ctx.connections);
   auto start_transport = [&](std::shared_ptr<transport_user> user) {
     if (auth.ok)
       transport->start(std::move(user), std::move(leftover));
@@ -62,7 +65,12 @@ opened_connection open_connection(asio::ip::tcp::socket socket,
                        end_reason::refused,
                        std::string{describe(auth.code).code});
   };
-  if (auth.ok)
+  if (auth.ok && entry.authenticate_connect)
+    // Authenticated in the stream (STOMP CONNECT): no session yet.
+    conn->start_deferred(entry.protocol.make_session,
+                         entry.authenticate_connect, entry.connect_timeout,
+                         start_transport);
+  else if (auth.ok)
     conn->start(entry.protocol.make_session, std::move(auth.identity),
                 start_transport);
   else
@@ -268,6 +276,7 @@ void http_connection::complete_upgrade(std::string accept,
   asio::async_write(
     stream_, asio::buffer(*reply),
     [self = shared_from_this(), reply, entry = match.entry,
+     subprotocol = match.subprotocol,
      auth = std::move(auth)](error_code ec, std::size_t) mutable {
       if (ec) {
         self->finish();
@@ -284,8 +293,8 @@ void http_connection::complete_upgrade(std::string accept,
       auto expires_in = auth.expires_in;
       auto ok = auth.ok;
       auto conn = open_connection(self->stream_.release_socket(), self->worker_,
-                                  self->ctx_, *entry, std::move(auth),
-                                  std::move(leftover));
+                                  self->ctx_, *entry, subprotocol,
+                                  std::move(auth), std::move(leftover));
       if (ok && expires_in.count() > 0)
         self->ctx_.connections.expire_at(
           std::chrono::steady_clock::now() + expires_in, conn.registry_id);

@@ -1,6 +1,7 @@
 // A client connection as the actor layer sees it: transport + protocol.
 #include "net/server/link.hpp"
 
+#include <string>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -26,6 +27,20 @@ void link::start(const session_factory& make_session, session_identity identity,
   start_transport(shared_from_this());
 }
 
+void link::start_deferred(const session_factory& make_session,
+                          connect_authenticator authenticate,
+                          std::chrono::milliseconds timeout,
+                          const starter& start_transport) {
+  deferred_ = true;
+  make_session_ = make_session;
+  authenticate_ = std::move(authenticate);
+  connect_deadline_ = std::chrono::steady_clock::now() + timeout;
+  registry_id_ = registry_.add(weak_from_this());
+  // The wait for CONNECT, then heart-beats: one sweep, no timer each.
+  registry_.tick_each_sweep(registry_id_);
+  start_transport(shared_from_this());
+}
+
 void link::start_rejected(errc code, std::string_view message,
                           const starter& start_transport) {
   registry_id_ = registry_.add(weak_from_this());
@@ -37,16 +52,23 @@ void link::start_rejected(errc code, std::string_view message,
 void link::deliver(const event_batch& batch) {
   // One queue lock per batch. A batch of one (every live event) needs no
   // list; longer ones (replays) reuse one list per thread.
+  // An event may encode to nothing (STOMP: a room unsubscribed a moment
+  // ago).
+  if (deferred_)
+    sent_.store(true, std::memory_order_relaxed);
   if (batch.events.size() == 1) {
     auto bytes = protocol_->encode_event(batch.events.front());
-    transport_->send(&bytes, 1);
+    if (bytes)
+      transport_->send(&bytes, 1);
     return;
   }
   static thread_local std::vector<wire_bytes> scratch;
   scratch.clear();
   for (auto& ev : batch.events)
-    scratch.push_back(protocol_->encode_event(ev));
-  transport_->send(scratch.data(), scratch.size());
+    if (auto bytes = protocol_->encode_event(ev))
+      scratch.push_back(std::move(bytes));
+  if (!scratch.empty())
+    transport_->send(scratch.data(), scratch.size());
   scratch.clear();
   if (scratch.capacity() > 1024)
     std::vector<wire_bytes>{}.swap(scratch);
@@ -55,15 +77,29 @@ void link::deliver(const event_batch& batch) {
 void link::acknowledge(const reply_to& to, std::uint64_t seq) {
   send(protocol_->encode_ack(to, seq));
   transport_->release();
+  end_if_finished();
 }
 
 void link::refuse(const reply_to& to, errc code, std::string_view text) {
   send(protocol_->encode_refusal(to, code, text));
   transport_->release();
+  end_if_error_ends();
+  end_if_finished();
 }
 
 void link::notify(errc code, std::string_view text) {
   send(protocol_->encode_notice(code, text));
+  end_if_error_ends();
+}
+
+void link::end_if_finished() {
+  if (protocol_->finished())
+    transport_->end(end_reason::normal);
+}
+
+void link::end_if_error_ends() {
+  if (protocol_->ends_after_error())
+    transport_->end(end_reason::refused, "protocol error");
 }
 
 void link::end(end_reason why) {
@@ -72,6 +108,23 @@ void link::end(end_reason why) {
 }
 
 bool link::on_text(std::string& text) {
+  if (deferred_) {
+    received_.store(true, std::memory_order_relaxed);
+    std::unique_ptr<std::string> connect;
+    bool used = false;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      inbox_.clear();
+      protocol_->decode_all(text, inbox_);
+      used = hand_on(inbox_, true, connect);
+      inbox_.clear();
+    }
+    // Outside the lock: the answer may come at once, on this thread.
+    if (connect)
+      check_connect(std::move(*connect));
+    end_if_finished();
+    return used;
+  }
   auto result = protocol_->decode(text);
   if (auto* cmd = std::get_if<client_command>(&result)) {
     if (!session_)
@@ -83,14 +136,134 @@ bool link::on_text(std::string& text) {
     send(std::move(reply->bytes));
     return false;
   }
-  auto& err = std::get<protocol_error>(result);
-  send(std::move(err.bytes));
-  if (err.fatal)
-    transport_->end(end_reason::refused);
-  return false;
+  if (auto* err = std::get_if<protocol_error>(&result)) {
+    send(std::move(err->bytes));
+    if (err->fatal)
+      transport_->end(end_reason::refused);
+  }
+  return false; // a connect_request needs a deferred link: ignored
+}
+
+bool link::hand_on(std::vector<decoded>& results, bool counted,
+                   std::unique_ptr<std::string>& connect) {
+  bool used = false;
+  auto take_count = [&] {
+    if (counted && !used)
+      used = true;
+    else
+      transport_->hold();
+  };
+  for (auto& r : results) {
+    if (auto* cmd = std::get_if<client_command>(&r)) {
+      if (!session_)
+        continue; // a deferred protocol holds commands until connected
+      take_count();
+      caf::anon_send(session_, std::move(*cmd));
+    } else if (auto* c = std::get_if<connect_request>(&r)) {
+      // The connect occupies the inbound window until it is answered.
+      take_count();
+      connect_seen_ = true;
+      connect = std::make_unique<std::string>(std::move(c->token));
+    } else if (auto* reply = std::get_if<protocol_reply>(&r)) {
+      send(std::move(reply->bytes));
+    } else {
+      auto& err = std::get<protocol_error>(r);
+      send(std::move(err.bytes));
+      if (err.fatal) {
+        transport_->end(end_reason::refused, "protocol error");
+        connect.reset(); // closing: no session to start
+        break;
+      }
+    }
+  }
+  return used;
+}
+
+void link::check_connect(std::string token) {
+  authenticate_(token, [self = shared_from_this()](ws_auth auth) {
+    self->on_connect_checked(std::move(auth));
+  });
+}
+
+void link::on_connect_checked(ws_auth auth) {
+  std::vector<decoded> held;
+  std::string session_id;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (gone_)
+      return;
+    if (!auth.ok) {
+      spdlog::info("ws {} CONNECT refused: {}", transport_->peer(),
+                   auth.message);
+      send(protocol_->encode_notice(auth.code, auth.message));
+      transport_->end(end_reason::refused, describe(auth.code).code);
+      return;
+    }
+    spdlog::info("ws {} connected{}{}", transport_->peer(),
+                 auth.identity.authenticated ? " as " : "",
+                 auth.identity.authenticated ? auth.identity.name : "");
+    auto now = std::chrono::steady_clock::now();
+    send(protocol_->accept_connect(auth.identity, held));
+    session_ = make_session_(shared_from_this(), std::move(auth.identity));
+    connected_ = true;
+    beats_ = protocol_->heartbeats();
+    last_sent_ = last_received_ = now;
+    if (auth.expires_in.count() > 0)
+      registry_.expire_at(now + auth.expires_in, registry_id_);
+    std::unique_ptr<std::string> again; // a second CONNECT is an error frame
+    hand_on(held, false, again);
+    session_id = std::move(auth.session_id);
+  }
+  transport_->release(); // the CONNECT is answered
+  if (!session_id.empty() && !registry_.bind_session(registry_id_, session_id))
+    end_session(); // logged out while connecting
+  end_if_finished();
+}
+
+void link::give_up(errc code, const std::string& text) {
+  spdlog::info("ws {} closed: {}", transport_->peer(), text);
+  send(protocol_->encode_notice(code, text));
+  transport_->end(end_reason::refused, "protocol error");
+  registry_.stop_ticking(registry_id_);
+}
+
+void link::tick(std::chrono::steady_clock::time_point now) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (gone_ || !deferred_)
+    return;
+  if (!connected_) {
+    if (!connect_seen_ && now >= connect_deadline_)
+      give_up(errc::bad_frame, "no CONNECT frame in time");
+    return;
+  }
+  if (beats_.send.count() > 0) {
+    if (sent_.exchange(false, std::memory_order_relaxed)) {
+      last_sent_ = now;
+    } else if (now - last_sent_ >= beats_.send) {
+      if (auto beat = protocol_->encode_heartbeat())
+        transport_->send(std::move(beat));
+      last_sent_ = now;
+    }
+  }
+  if (beats_.receive.count() > 0) {
+    if (received_.exchange(false, std::memory_order_relaxed))
+      last_received_ = now;
+    else if (now - last_received_ > beats_.receive * 3 / 2)
+      give_up(errc::bad_frame,
+              "no heart-beat from the client for "
+                + std::to_string(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                    now - last_received_)
+                    .count())
+                + " ms");
+  }
 }
 
 void link::on_gone() {
+  std::unique_lock<std::mutex> guard{mtx_, std::defer_lock};
+  if (deferred_)
+    guard.lock();
+  gone_ = true;
   if (session_) {
     caf::anon_send(session_, disconn_atom_v);
     session_ = nullptr;

@@ -2,14 +2,19 @@
 // wire protocol, owning the handle of its session actor.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/session_actor.hpp"
 #include "net/protocol/wire_protocol.hpp"
+#include "net/security/auth_result.hpp"
 #include "net/server/registry.hpp"
 #include "net/server/session_factory.hpp"
 #include "net/transport/transport.hpp"
@@ -39,6 +44,15 @@ public:
   void start(const session_factory& make_session, session_identity identity,
              const starter& start_transport);
 
+  /// Registers the link and starts the transport without a session: the
+  /// protocol authenticates in its stream (STOMP CONNECT) with
+  /// `authenticate`, and the session starts once it accepted. Without a
+  /// connect frame within `timeout` the client hears why and is closed.
+  void start_deferred(const session_factory& make_session,
+                      connect_authenticator authenticate,
+                      std::chrono::milliseconds timeout,
+                      const starter& start_transport);
+
   /// Registers the link and tells the client why it cannot stay (a notice
   /// in its protocol); `start_transport(self)` must then close with
   /// end_reason::refused.
@@ -66,19 +80,61 @@ public:
   void abort_now() override;
   void expire() override;
   void end_session() override;
+  void tick(std::chrono::steady_clock::time_point now) override;
 
 private:
+  using time_point = std::chrono::steady_clock::time_point;
+
   void send(wire_bytes bytes) {
-    if (bytes)
+    if (bytes) {
+      sent_.store(true, std::memory_order_relaxed);
       transport_->send(std::move(bytes));
+    }
   }
+
+  /// Hands decoded frames on, in order. `counted`: the transport counted
+  /// one command for this text already (on_text); further ones are counted
+  /// with hold(). True when that count was used. A connect request's token
+  /// lands in `connect`. Under mtx_ for a deferred link.
+  bool hand_on(std::vector<decoded>& results, bool counted,
+               std::unique_ptr<std::string>& connect);
+  /// Ends the session normally once the client said goodbye and every
+  /// command is answered.
+  void end_if_finished();
+  /// Ends after an error frame when the protocol says so (STOMP).
+  void end_if_error_ends();
+  void check_connect(std::string token);
+  void on_connect_checked(ws_auth auth);
+  /// Closes with `text` as a notice in the protocol (a deferred link's own
+  /// timeouts).
+  void give_up(errc code, const std::string& text);
 
   std::shared_ptr<transport> transport_;
   std::unique_ptr<wire_protocol> protocol_;
   registry& registry_;
   std::uint64_t registry_id_ = 0;
-  /// I/O thread only (set before reading starts, dropped when gone).
+  /// I/O thread only (set before reading starts, dropped when gone); for
+  /// a deferred link, under mtx_.
   session_actor session_;
+
+  // -- a deferred link (authenticated in the stream: STOMP)
+  bool deferred_ = false;
+  /// Serializes decoding, the connect's answer, ticks and the end.
+  std::mutex mtx_;
+  session_factory make_session_;
+  connect_authenticator authenticate_;
+  std::vector<decoded> inbox_;
+  bool connect_seen_ = false;
+  bool connected_ = false;
+  bool gone_ = false;
+  time_point connect_deadline_;
+  /// Heart-beats agreed at CONNECT; ticks only.
+  heartbeat_plan beats_;
+  time_point last_sent_;
+  time_point last_received_;
+  /// Something was sent / received since the last tick.
+  std::atomic<bool> sent_{false};
+  std::atomic<bool> received_{false};
 };
 
 } // namespace h2h::net

@@ -21,6 +21,7 @@ void registry::remove(std::uint64_t id) {
   release_address(i->second);
   release_session(i->second);
   unschedule(i->second);
+  ticking_.erase(id);
   live_.erase(i);
 }
 
@@ -227,6 +228,38 @@ std::vector<std::shared_ptr<closable>> registry::all_locked() const {
     if (auto c = e.conn.lock())
       all.push_back(std::move(c));
   return all;
+}
+
+void registry::tick_each_sweep(std::uint64_t id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (live_.count(id) != 0)
+    ticking_.insert(id);
+}
+
+void registry::stop_ticking(std::uint64_t id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ticking_.erase(id);
+}
+
+void registry::tick_all(std::chrono::steady_clock::time_point now) {
+  // Thread-local: the sweep runs on one thread, and its list keeps its
+  // capacity instead of reallocating every sweep.
+  static thread_local std::vector<std::shared_ptr<closable>> due;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto id : ticking_)
+      if (auto i = live_.find(id); i != live_.end())
+        if (auto c = i->second.conn.lock())
+          due.push_back(std::move(c));
+  }
+  for (auto& c : due)
+    c->tick(now);
+  due.clear();
+}
+
+std::size_t registry::ticking() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return ticking_.size();
 }
 
 void registry::shutdown_all() {

@@ -32,6 +32,11 @@ public:
   /// refresh token); thread-safe.
   virtual void end_session() {
   }
+  /// A sweep of the connections that asked for it (registry::tick_each):
+  /// their timers (STOMP heart-beats, the wait for CONNECT). Thread-safe.
+  virtual void tick(std::chrono::steady_clock::time_point now) {
+    (void)now;
+  }
 };
 
 /// The set of open connections. Thread-safe; every table in it holds only
@@ -94,6 +99,19 @@ public:
   /// Entries in the expiry schedule (for tests and metrics).
   std::size_t scheduled() const;
 
+  /// Calls tick() on connection `id` at every tick_all() while it is open:
+  /// one sweep for every connection's timers instead of a timer each.
+  void tick_each_sweep(std::uint64_t id);
+
+  /// Stops the ticks of `id` (remove() does too).
+  void stop_ticking(std::uint64_t id);
+
+  /// Ticks every connection that asked for it.
+  void tick_all(std::chrono::steady_clock::time_point now);
+
+  /// Connections ticked by each sweep (for tests and metrics).
+  std::size_t ticking() const;
+
   /// Asks every connection to close.
   void shutdown_all();
 
@@ -135,6 +153,8 @@ private:
   mutable std::mutex mtx_;
   std::uint64_t next_id_ = 0;
   std::unordered_map<std::uint64_t, entry> live_;
+  /// Open connections that tick_all() ticks.
+  std::unordered_set<std::uint64_t> ticking_;
   std::unordered_map<std::string, std::size_t> addresses_;
   std::unordered_map<std::string, session_slot> sessions_;
   /// The last recently_ended_max ended sessions, oldest first.

@@ -39,6 +39,7 @@ struct server::impl {
   asio::steady_timer retry_timer;
   asio::steady_timer drain_timer;
   asio::steady_timer expiry_timer;
+  asio::steady_timer tick_timer;
   std::chrono::steady_clock::time_point drain_deadline;
   std::atomic<bool> draining{false};
 
@@ -48,7 +49,19 @@ struct server::impl {
     , signals(io(), SIGINT, SIGTERM)
     , retry_timer(io())
     , drain_timer(io())
-    , expiry_timer(io()) {
+    , expiry_timer(io())
+    , tick_timer(io()) {
+  }
+
+  /// Ticks the connections that keep timers of their own (STOMP).
+  void sweep_ticks() {
+    tick_timer.expires_after(ctx.settings.tick_interval);
+    tick_timer.async_wait([this](error_code ec) {
+      if (ec || draining)
+        return;
+      ctx.connections.tick_all(std::chrono::steady_clock::now());
+      sweep_ticks();
+    });
   }
 
   /// Closes connections whose access token expired, once a second.
@@ -148,6 +161,7 @@ struct server::impl {
       return;
     }
     expiry_timer.cancel();
+    tick_timer.cancel();
     drain_timer.expires_after(std::chrono::milliseconds{20});
     drain_timer.async_wait([this](error_code ec) {
       if (!ec)
@@ -182,6 +196,7 @@ void server::run() {
   impl_->wait_signal();
   impl_->do_accept();
   impl_->sweep_expiries();
+  impl_->sweep_ticks();
   // Workers other than the first run on threads of their own; a guard keeps
   // an idle worker's run() from returning early.
   using guard_type = asio::executor_work_guard<asio::io_context::executor_type>;

@@ -25,6 +25,9 @@ struct server_settings {
   proxy_trust proxies;
   /// Longest wait for a complete HTTP request.
   std::chrono::seconds http_timeout{30};
+  /// How often connections' own timers are swept (STOMP heart-beats and
+  /// the wait for CONNECT): one sweep, not a timer per connection.
+  std::chrono::milliseconds tick_interval{1000};
   ws_settings ws;
 };
 

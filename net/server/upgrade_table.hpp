@@ -3,6 +3,7 @@
 // authenticator. Pure lookup and negotiation, testable without sockets.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -48,6 +49,12 @@ struct upgrade_entry {
   /// Checks the client's credentials, once per upgrade. Empty: every
   /// upgrade is accepted without a token.
   ws_authenticator authenticate;
+  /// Non-empty: the protocol authenticates inside its stream (STOMP
+  /// CONNECT) and the session starts only once this accepted it; the
+  /// upgrade itself then needs no token (`authenticate` empty).
+  connect_authenticator authenticate_connect;
+  /// Longest wait for that connect frame.
+  std::chrono::milliseconds connect_timeout{10000};
 };
 
 /// The outcome of looking up an upgrade request: the entry and the

@@ -31,6 +31,14 @@ public:
   /// A command handed to the user is complete: one more may be read.
   virtual void release() = 0;
 
+  /// The user hands one more command to its session than on_text()'s
+  /// answer counts (a text with several STOMP frames, or frames held until
+  /// CONNECT was accepted): counted now, before it is handed on, and
+  /// released like any other. Any thread. A transport that reads no
+  /// commands (an SSE stream) needs none.
+  virtual void hold() {
+  }
+
   /// Ends the session after what is queued, for `why`; `detail` replaces
   /// the default text of the close where the transport has one.
   virtual void end(end_reason why, std::string_view detail = {}) = 0;

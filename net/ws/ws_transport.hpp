@@ -55,6 +55,9 @@ public:
   void send(const wire_bytes* msgs, std::size_t n) override;
   using transport::send;
   void release() override;
+  void hold() override {
+    gate_.add();
+  }
   void end(end_reason why, std::string_view detail = {}) override;
   void abort_now() override;
   const std::string& peer() const override {
