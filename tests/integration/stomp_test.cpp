@@ -315,10 +315,10 @@ TEST(stomp, a_silent_client_with_heartbeats_is_closed) {
   EXPECT_GE(c.heartbeats, 1) << "the server sent heart-beats meanwhile";
   EXPECT_GE(took, 150ms);
   EXPECT_TRUE(c.ws.wait_closed(3000ms).has_value());
-  // A client that beats stays.
+  // A client that beats stays, well past 1.5x its interval (300 ms).
   stomp_client d{srv.port()};
-  d.connect(alice.access_token, "50,100");
-  for (int i = 0; i < 8; ++i) {
+  d.connect(alice.access_token, "200,100");
+  for (int i = 0; i < 16; ++i) {
     ASSERT_TRUE(d.ws.send("\n"));
     std::this_thread::sleep_for(50ms); // the client's own beat interval
   }

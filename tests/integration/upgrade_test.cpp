@@ -45,11 +45,34 @@ TEST(upgrade,
   EXPECT_EQ(srv.stop(), 0);
 }
 
+TEST(upgrade, ws_negotiates_the_clients_first_stomp_version_or_none) {
+  temp_dir dir;
+  server_process srv{H2HD_PATH, trusted_mode(local_args(dir, {}))};
+  {
+    raw_conn c{srv.port()};
+    c.send(upgrade_request(
+      "/ws", "Sec-WebSocket-Protocol: mqtt, v11.stomp, v12.stomp\r\n"));
+    auto head = c.read_response();
+    EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
+    EXPECT_EQ(header_value(head, "Sec-WebSocket-Protocol"), "v11.stomp");
+  }
+  {
+    // No token at the upgrade: STOMP's CONNECT carries it.
+    raw_conn c{srv.port()};
+    c.send(upgrade_request("/ws", ""));
+    auto head = c.read_response();
+    EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
+    EXPECT_EQ(head.find("Sec-WebSocket-Protocol"), std::string::npos) << head;
+  }
+  EXPECT_EQ(srv.stop(), 0);
+}
+
 TEST(upgrade, an_unknown_path_is_a_404_with_unknown_path) {
   temp_dir dir;
   server_process srv{H2HD_PATH, trusted_mode(local_args(dir, {}))};
   raw_conn c{srv.port()};
-  c.send(upgrade_request("/ws", "Sec-WebSocket-Protocol: v12.stomp\r\n"));
+  // (/ws speaks STOMP now: a path nobody serves.)
+  c.send(upgrade_request("/topic", "Sec-WebSocket-Protocol: v12.stomp\r\n"));
   auto res = c.read_response();
   EXPECT_EQ(res.rfind("HTTP/1.1 404", 0), 0u) << res;
   auto body = res.substr(res.find("\r\n\r\n") + 4);
