@@ -85,7 +85,8 @@ TEST(json_decode, enter_and_exit_drop_client_text) {
 TEST(json_decode, message_with_client_msg_id) {
   auto c = ok(R"({"type":"MESSAGE","roomId":"r1","sender":"alice",)"
               R"("message":"hi","clientMsgId":"c-17"})");
-  client_command want{command_kind::message, "r1", "alice", "hi", "c-17", -1};
+  client_command want{
+    command_kind::message, "r1", "alice", "hi", "c-17", -1, {}};
   EXPECT_EQ(c, want);
 }
 
