@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Runs h2h, the uWebSockets peer and the Node.js peer interleaved (RUNS
 times each) through scripts/bench.sh and prints the medians and ranges as a
-markdown table."""
+markdown table; then h2h's STOMP endpoint (/ws) beside its raw one
+(/message) under the same load."""
 import json
 import statistics
 import subprocess
@@ -34,6 +35,7 @@ for _ in range(runs):
     for rate, suffix in (("500", ""), ("0", "-sat")):
         for name, mode in SERVERS:
             rows.setdefault(name + suffix, []).append(run(f"fanout-{mode}", rate))
+        rows.setdefault("stomp" + suffix, []).append(run("fanout-stomp", rate))
 for _ in range(runs):
     for name, mode in SERVERS:
         rows.setdefault(name + "-idle", []).append(run(f"idle-{mode}", "10000"))
@@ -66,3 +68,36 @@ print_rows("-sat", [
 print_rows("-idle", [
     ("server RSS per idle connection, 10,000 (KB)", "rss_per_conn_kb", "{:.2f}"),
     ("10,000 connections opened (s)", "connect_s", "{:.2f}")])
+
+
+def ratio(stomp, raw, key):
+    """STOMP's median over raw's, as a percentage, or n/a."""
+    a = [r.get(key) for r in rows[stomp] if r.get(key) is not None]
+    b = [r.get(key) for r in rows[raw] if r.get(key) is not None]
+    if not a or not b or statistics.median(b) == 0:
+        return "n/a"
+    return f"{100 * statistics.median(a) / statistics.median(b):.0f} %"
+
+
+def print_beside(raw, stomp, specs):
+    """One markdown row per (label, key, format): raw, STOMP, STOMP/raw."""
+    for label, key, fmt in specs:
+        print(f"| {label} | {cell([r.get(key) for r in rows[raw]], fmt)} | "
+              f"{cell([r.get(key) for r in rows[stomp]], fmt)} | "
+              f"{ratio(stomp, raw, key)} |")
+
+
+print()
+print("| figure | raw JSON (/message) | STOMP (/ws) | STOMP / raw |")
+print("|---|---|---|---|")
+print_beside("h2h", "stomp", [
+    ("deliveries per server CPU-second at 50,000/s", "deliveries_per_server_cpu_s", "{:,.0f}"),
+    ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
+    ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.1f}"),
+    ("p99 ACK / RECEIPT latency at 50,000/s (ms)", "ack_latency_p99_ms", "{:.1f}"),
+    ("lost + duplicated + out of order at 50,000/s", "dup_or_reordered", "{:.0f}")])
+print_beside("h2h-sat", "stomp-sat", [
+    ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),
+    ("deliveries/s, saturated", "deliveries_per_s", "{:,.0f}"),
+    ("p99 latency, saturated (ms)", "latency_p99_ms", "{:.1f}"),
+    ("lost + duplicated + out of order, saturated", "dup_or_reordered", "{:.0f}")])

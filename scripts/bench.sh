@@ -4,6 +4,7 @@
 # and prints h2h-bench's JSON. See docs/benchmarks.md for what they mean.
 #
 #   scripts/bench.sh fanout-h2h  RATE [CONNS]   h2h, durable, 10 rooms/10 publishers
+#   scripts/bench.sh fanout-stomp RATE [CONNS]  the same load over STOMP at /ws
 #   scripts/bench.sh fanout-peer RATE [CONNS]   the reference peer (Node.js + ws)
 #   scripts/bench.sh fanout-uws  RATE [CONNS]   the uWebSockets peer (built once,
 #                                               outside the tree, from ../shared/peers/uws)
@@ -11,7 +12,8 @@
 #   scripts/bench.sh idle-peer   [CONNS]
 #   scripts/bench.sh idle-uws    [CONNS]
 #   scripts/bench.sh history     sqlite|mysql   durable messages/s, batched vs 1/tx
-#   scripts/bench.sh compare     [RUNS]         interleaved runs, medians (markdown)
+#   scripts/bench.sh compare     [RUNS]         interleaved runs, medians (markdown;
+#                                               h2h, uWebSockets, Node.js; STOMP beside raw)
 #
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
@@ -92,6 +94,7 @@ stop_server() {
 fanout() { # proto rate conns
   local url=ws://127.0.0.1:$port/message
   [ "$1" = plain ] && url=ws://127.0.0.1:$port/
+  [ "$1" = stomp ] && url=ws://127.0.0.1:$port/ws
   "$build/apps/h2h-bench" fanout --proto "$1" --url "$url" --conns "$3" \
     --rooms 10 --publishers 10 --rate "$2" --duration 10 --warmup 2 \
     --server-pid "$server_pid" --json
@@ -104,6 +107,9 @@ case "$cmd" in
   fanout-h2h)
     start_h2h --auth.required false
     fanout h2h "${1:?RATE}" "${2:-1000}"; stop_server ;;
+  fanout-stomp)
+    start_h2h --auth.required false
+    fanout stomp "${1:?RATE}" "${2:-1000}"; stop_server ;;
   fanout-peer)
     start_peer
     fanout plain "${1:?RATE}" "${2:-1000}"; stop_server ;;
@@ -147,5 +153,5 @@ case "$cmd" in
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,17p' "$0"; exit 2 ;;
+    sed -n '2,19p' "$0"; exit 2 ;;
 esac

@@ -28,6 +28,11 @@ for p in "${wanted[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm run the interop tests (tests/interop); any install that
+# puts both on PATH will do (Debian's, or NodeSource's, which bundles npm).
+if [ "${1:-build}" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}" >&2

@@ -38,6 +38,10 @@ std::optional<pool_config> make_pool_config(const bench_options& o) {
     }
     cfg.tokens = std::move(*tokens);
   }
+  if (o.proto == protocol::stomp) {
+    cfg.tokens_in_url = false; // CONNECT carries them (DESIGN.md §2.2)
+    cfg.subprotocol = "v12.stomp";
+  }
   return cfg;
 }
 

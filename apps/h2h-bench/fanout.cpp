@@ -28,6 +28,8 @@ constexpr std::uint64_t backlog_cap = 1000;
 constexpr auto drain_limit = 3s;
 constexpr auto close_limit = 2s;
 constexpr std::string_view room_prefix = "bench-";
+/// Largest STOMP frame a receiver accepts (h2h sends a few KB).
+constexpr std::size_t stomp_frame_limit = 1 << 20;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -63,6 +65,8 @@ public:
   fanout_run(const bench_options& o, pool_config cfg)
     : o_(o)
     , layout_{o.conns, o.rooms, o.publishers}
+    , stomp_tokens_(o.proto == protocol::stomp ? cfg.tokens
+                                               : std::vector<std::string>{})
     , pool_(ioc_, std::move(cfg), *this)
     , tally_(o.proto, layout_)
     , entered_(o.conns, false)
@@ -75,6 +79,10 @@ public:
       pubs_.emplace_back(ioc_);
     if (o.rate > 0)
       interval_ = from_seconds(static_cast<double>(o.publishers) / o.rate);
+    if (o.proto == protocol::stomp) {
+      stomp_readers_.assign(o.conns, stomp_frame_reader{stomp_frame_limit});
+      subscribe_pending_.assign(o.conns, false);
+    }
   }
 
   int run() {
@@ -108,7 +116,16 @@ public:
   }
 
   void on_open(std::size_t j) override {
-    if (o_.proto == protocol::h2h)
+    if (o_.proto == protocol::stomp) {
+      // CONNECT first; the SUBSCRIBE follows its CONNECTED.
+      auto login
+        = o_.token_file.empty() ? "c" + std::to_string(j) : std::string{};
+      build_stomp_connect(frame_,
+                          stomp_tokens_.empty()
+                            ? std::string_view{}
+                            : stomp_tokens_[j % stomp_tokens_.size()],
+                          login);
+    } else if (o_.proto == protocol::h2h)
       build_h2h_enter(frame_, room_prefix, layout_.room_of(j), j,
                       o_.token_file.empty());
     else
@@ -137,12 +154,28 @@ public:
   }
 
   void on_sent(std::size_t j) override {
+    if (j < subscribe_pending_.size() && subscribe_pending_[j]) {
+      subscribe_pending_[j] = false;
+      send_subscribe(j);
+      return;
+    }
     if (j < pubs_.size())
       kick(j);
   }
 
   void on_frame(std::size_t j, std::string_view text) override {
-    auto e = tally_.on_frame(j, text, now_ns());
+    if (o_.proto == protocol::stomp) {
+      on_stomp_text(j, text);
+      return;
+    }
+    apply(j, tally_.on_frame(j, text, now_ns()));
+  }
+
+private:
+  /// What a received frame means for connection j and its publisher.
+  void apply(std::size_t j, const fanout_tally::effect& e) {
+    if (e.connected)
+      send_subscribe(j);
     if (e.entered && !entered_[j]) {
       entered_[j] = true;
       ++entered_count_;
@@ -158,7 +191,26 @@ public:
       start_close();
   }
 
-private:
+  /// STOMP frames of one WebSocket message of connection j.
+  void on_stomp_text(std::size_t j, std::string_view text) {
+    auto& reader = stomp_readers_[j];
+    bool ok = reader.feed(text, [this, j](const stomp_frame_view& f) {
+      apply(j, tally_.on_stomp_frame(j, f, now_ns()));
+    });
+    if (!ok)
+      fail("connection " + std::to_string(j) + ": " + reader.error());
+  }
+
+  /// SUBSCRIBE connection j to its room, once its socket is free.
+  void send_subscribe(std::size_t j) {
+    if (pool_.busy(j)) {
+      subscribe_pending_[j] = true;
+      return;
+    }
+    build_stomp_subscribe(frame_, room_prefix, layout_.room_of(j));
+    pool_.send(j, frame_);
+  }
+
   std::string phase_name() const {
     static const char* names[]
       = {"connecting", "warm-up", "measuring", "draining", "closing", "done"};
@@ -309,7 +361,10 @@ private:
     }
     payload pl{static_cast<std::uint32_t>(i), p.next_seq++, now_ns()};
     auto room = layout_.room_of(i);
-    if (o_.proto == protocol::h2h)
+    if (o_.proto == protocol::stomp)
+      build_stomp_send(frame_, room_prefix, room, pl, o_.size, run_tag_,
+                       o_.token_file.empty());
+    else if (o_.proto == protocol::h2h)
       build_h2h_message(frame_, room_prefix, room, pl, o_.size, run_tag_,
                         o_.token_file.empty());
     else
@@ -321,7 +376,7 @@ private:
 
   int report() {
     fanout_report r;
-    r.proto = o_.proto == protocol::h2h ? "h2h" : "plain";
+    r.proto = std::string{protocol_name(o_.proto)};
     r.conns = o_.conns;
     r.rooms = o_.rooms;
     r.publishers = o_.publishers;
@@ -355,11 +410,17 @@ private:
 
   const bench_options& o_;
   fanout_layout layout_;
+  /// --proto stomp: tokens go in CONNECT, not in the URL.
+  std::vector<std::string> stomp_tokens_;
   asio::io_context ioc_{1};
   ws_pool pool_;
   fanout_tally tally_;
   std::vector<publisher> pubs_; ///< publisher i is connection i
   std::vector<bool> entered_, alive_;
+  /// --proto stomp only: a reader per connection (a frame may span
+  /// messages), and SUBSCRIBEs waiting for their socket.
+  std::vector<stomp_frame_reader> stomp_readers_;
+  std::vector<bool> subscribe_pending_;
   asio::steady_timer phase_timer_, deadline_;
   asio::signal_set signals_;
   clock_type::duration interval_{};

@@ -55,6 +55,45 @@ fanout_tally::effect fanout_tally::on_frame(std::size_t conn,
   return {};
 }
 
+fanout_tally::effect fanout_tally::on_stomp_frame(std::size_t conn,
+                                                  const stomp_frame_view& f,
+                                                  std::int64_t now_ns) {
+  if (f.command == "MESSAGE") {
+    auto type = find_string_field(f.body, "type");
+    if (type && (*type == "TALK" || *type == "MESSAGE"))
+      return deliver(conn, find_string_field(f.body, "message"), now_ns);
+    if (type && *type == "ENTER")
+      return {true, std::nullopt}; // as with h2h: any ENTER shows it is in
+    if (!type || *type != "EXIT")
+      ++unexpected_;
+    return {};
+  }
+  if (f.command == "RECEIPT") {
+    auto id = f.header("receipt-id");
+    if (id && *id == stomp_subscribe_receipt)
+      return {true, std::nullopt};
+    return ack(conn, id, now_ns);
+  }
+  if (f.command == "CONNECTED") {
+    effect e;
+    e.connected = true;
+    return e;
+  }
+  if (f.command == "ERROR") {
+    if (server_errors_++ == 0)
+      first_server_error_ = std::string{f.header("message").value_or("")} + " "
+                            + std::string{f.body};
+    std::uint64_t seq = 0;
+    auto pub = own_publisher(conn, f.header("receipt-id"), &seq);
+    if (!pub)
+      return {};
+    ++refused_;
+    return {false, pub};
+  }
+  ++unexpected_;
+  return {};
+}
+
 void fanout_tally::on_publish(std::size_t pub, std::uint64_t seq,
                               std::int64_t send_ns) {
   auto& p = pubs_[pub];
@@ -133,7 +172,8 @@ fanout_tally::effect fanout_tally::refused(std::size_t conn,
 bool fanout_tally::drained() const {
   if (ledger_.totals().distinct < expected_all_)
     return false;
-  return proto_ != protocol::h2h || acks_ + refused_ >= published_all_;
+  // The plain peer has no ACK; h2h's ACKs and STOMP's RECEIPTs count.
+  return proto_ == protocol::plain || acks_ + refused_ >= published_all_;
 }
 
 void fanout_tally::fill(fanout_report& r) const {

@@ -12,6 +12,7 @@
 #include "options.hpp"
 #include "report.hpp"
 #include "stats.hpp"
+#include "stomp_frames.hpp"
 
 namespace h2h::bench {
 
@@ -50,10 +51,17 @@ public:
     /// A publisher whose window slot is free again: its ACK (h2h), its own
     /// echo (plain) or an ERROR naming its message.
     std::optional<std::size_t> freed;
+    bool connected = false; ///< STOMP's CONNECTED: time to SUBSCRIBE
   };
 
   /// Accounts one frame received by `conn` at `now_ns`.
   effect on_frame(std::size_t conn, std::string_view text, std::int64_t now_ns);
+
+  /// Accounts one STOMP frame (--proto stomp): the body of a MESSAGE is a
+  /// delivery, the RECEIPT of a SEND its ACK, that of the SUBSCRIBE says
+  /// "in", an ERROR is a refusal.
+  effect on_stomp_frame(std::size_t conn, const stomp_frame_view& f,
+                        std::int64_t now_ns);
 
   /// Accounts one message handed to the socket by publisher `pub`.
   void on_publish(std::size_t pub, std::uint64_t seq, std::int64_t send_ns);

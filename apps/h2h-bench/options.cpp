@@ -98,12 +98,14 @@ std::string set_token_file(bench_options& o, std::string_view v) {
 }
 
 std::string set_proto(bench_options& o, std::string_view v) {
-  if (v == "h2h")
+  if (v == "h2h" || v == "raw")
     o.proto = protocol::h2h;
   else if (v == "plain")
     o.proto = protocol::plain;
+  else if (v == "stomp")
+    o.proto = protocol::stomp;
   else
-    return "expected h2h or plain, got " + quoted(v);
+    return "expected raw (or h2h), stomp or plain, got " + quoted(v);
   return {};
 }
 
@@ -145,9 +147,11 @@ const option_spec token_spec{
   "?access_token=",
   false, set_token_file};
 const option_spec proto_spec{
-  "--proto", "h2h|plain",
-  "h2h raw JSON protocol (default) or the reference peer's join/msg", false,
-  set_proto};
+  "--proto", "raw|stomp|plain",
+  "raw: h2h's JSON at /message (default; 'h2h' names it too); stomp: STOMP "
+  "1.2 at /ws (fanout only): CONNECT with the token, SUBSCRIBE, SEND, "
+  "RECEIPT as the ACK; plain: the reference peer's join/msg",
+  false, set_proto};
 const option_spec json_spec{"--json", "",
                             "print one JSON object on stdout instead of text",
                             false, set_json};
@@ -170,6 +174,18 @@ void check_common(parse_result& r) {
 }
 
 } // namespace
+
+std::string_view protocol_name(protocol p) {
+  switch (p) {
+    case protocol::h2h:
+      return "h2h";
+    case protocol::plain:
+      return "plain";
+    case protocol::stomp:
+      return "stomp";
+  }
+  return "?";
+}
 
 const std::vector<option_spec>& fanout_option_specs() {
   static const std::vector<option_spec> specs{
@@ -293,6 +309,8 @@ parse_result parse_idle(const std::vector<std::string>& args) {
   auto r = parse_options("idle", idle_option_specs(), args);
   if (!r.options.help)
     check_common(r);
+  if (!r.options.help && r.options.proto == protocol::stomp)
+    r.errors.push_back("--proto stomp is for fanout only");
   return r;
 }
 

@@ -28,7 +28,11 @@ inline constexpr std::size_t max_ledger_streams = 4'000'000;
 enum class protocol {
   h2h,   ///< docs/protocol.md: ENTER / MESSAGE / ACK
   plain, ///< the reference peer: join / joined / msg echoed verbatim
+  stomp, ///< DESIGN.md §2.2 at /ws: CONNECT / SUBSCRIBE / SEND / RECEIPT
 };
+
+/// The name reports give a protocol: "h2h" (raw JSON), "plain", "stomp".
+std::string_view protocol_name(protocol p);
 
 /// Everything any subcommand may be given; each uses a subset.
 struct bench_options {

@@ -161,7 +161,7 @@ std::string to_text(const fanout_report& r) {
   os << "  latency:    p50 " << fmt(r.latency.p50_ms, " ms") << ", p90 "
      << fmt(r.latency.p90_ms, " ms") << ", p99 " << fmt(r.latency.p99_ms, " ms")
      << ", max " << fmt(r.latency.max_ms, " ms") << '\n';
-  if (r.proto == "h2h")
+  if (r.proto != "plain") // h2h's ACKs, STOMP's RECEIPTs
     os << "  acks:       " << r.acks << ", p50 "
        << fmt(r.ack_latency.p50_ms, " ms") << ", p99 "
        << fmt(r.ack_latency.p99_ms, " ms") << "; server errors "

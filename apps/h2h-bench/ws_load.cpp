@@ -166,7 +166,8 @@ struct ws_pool::impl {
     c.sock.set_option(tcp::no_delay{true}, ignored);
     auto& req = c.hs->req;
     req.method(http::verb::get);
-    req.target(cfg.tokens.empty() ? cfg.target : target_for(i));
+    req.target(cfg.tokens.empty() || !cfg.tokens_in_url ? cfg.target
+                                                        : target_for(i));
     req.version(11);
     req.set(http::field::host, cfg.host.find(':') == std::string::npos
                                  ? cfg.host + ":" + cfg.port
@@ -176,6 +177,8 @@ struct ws_pool::impl {
     req.set(http::field::sec_websocket_key, ws_key);
     req.set(http::field::sec_websocket_version, "13");
     req.set(http::field::user_agent, "h2h-bench");
+    if (!cfg.subprotocol.empty())
+      req.set(http::field::sec_websocket_protocol, cfg.subprotocol);
     http::async_write(c.sock, req, [this, i](error_code ec, std::size_t) {
       if (ec) {
         fail(i, "handshake: " + why(i, ec));

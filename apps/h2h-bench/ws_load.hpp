@@ -21,6 +21,11 @@ struct pool_config {
   std::string target = "/";
   /// Access tokens; connection j sends tokens[j % size] (none when empty).
   std::vector<std::string> tokens;
+  /// False: the tokens are not put in the URL (STOMP sends its own in
+  /// CONNECT).
+  bool tokens_in_url = true;
+  /// Sec-WebSocket-Protocol to ask for (none when empty).
+  std::string subprotocol;
   /// Local IPv4 addresses bound round robin (none: the kernel chooses).
   std::vector<std::string> sources;
   /// Connects in flight at once; more would overflow the server's accept

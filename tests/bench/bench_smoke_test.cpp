@@ -85,11 +85,31 @@ std::string url_of(const server_process& srv) {
 }
 
 /// One fanout run with the smoke-test load; returns its parsed report.
-json fanout(const server_process& srv) {
-  auto r = run_bench({"fanout", "--url", url_of(srv), "--conns", "40",
-                      "--rooms", "4", "--publishers", "4", "--rate", "400",
-                      "--duration", "2", "--warmup", "1", "--server-pid",
-                      std::to_string(srv.pid()), "--json"});
+/// `proto` "stomp" speaks STOMP at /ws instead of raw JSON at /message.
+json fanout(const server_process& srv, const std::string& proto = "raw") {
+  auto url = proto == "stomp"
+               ? "ws://127.0.0.1:" + std::to_string(srv.port()) + "/ws"
+               : url_of(srv);
+  auto r = run_bench({"fanout",
+                      "--url",
+                      url,
+                      "--proto",
+                      proto,
+                      "--conns",
+                      "40",
+                      "--rooms",
+                      "4",
+                      "--publishers",
+                      "4",
+                      "--rate",
+                      "400",
+                      "--duration",
+                      "2",
+                      "--warmup",
+                      "1",
+                      "--server-pid",
+                      std::to_string(srv.pid()),
+                      "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   json j = json::parse(r.out, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << "stdout is not one JSON object: " << r.out;
@@ -125,6 +145,19 @@ TEST(bench_smoke, fanout_against_h2hd_loses_nothing_twice_in_a_row) {
     SCOPED_TRACE("run " + std::to_string(run + 1));
     expect_clean_fanout(fanout(srv));
   }
+}
+
+// The same load over STOMP (DESIGN.md §2.2): CONNECT, SUBSCRIBE, SEND with
+// receipts, MESSAGE frames counted like raw deliveries.
+TEST(bench_smoke, fanout_over_stomp_loses_nothing) {
+  temp_dir dir;
+  server_process srv{H2HD_PATH, server_args(dir)};
+  auto j = fanout(srv, "stomp");
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["proto"], "stomp");
+  expect_clean_fanout(j);
+  // Every SEND carried a receipt: RECEIPTs are STOMP's ACKs.
+  EXPECT_EQ(j["acks"], j["publishes_total"]) << j.dump(2);
 }
 
 TEST(bench_smoke, idle_opens_fifty_connections_and_reads_rss) {

@@ -107,7 +107,7 @@ TEST(options, bad_numbers_are_refused) {
   bad({"--duration", "3601"}, "out of range");
   bad({"--size", "10"}, "out of range");
   bad({"--server-pid", "0"}, "out of range");
-  bad({"--proto", "stomp"}, "expected h2h or plain");
+  bad({"--proto", "mqtt"}, "expected raw (or h2h), stomp or plain");
   bad({"--rooms", "101", "--conns", "100"}, "--rooms must not exceed");
   bad({"--publishers", "101", "--conns", "100"},
       "--publishers must not exceed");
