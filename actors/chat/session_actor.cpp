@@ -87,9 +87,9 @@ bool charge(session_pointer self, const client_command& cmd) {
   }
   if (!st.sends.take(self->clock().now(), st.env->message_rate,
                      st.env->message_burst)) {
-    complete(self, budget,
-             caf::make_error(errc::rate_limited,
-                             "sending too fast, slow down"));
+    complete(
+      self, budget,
+      caf::make_error(errc::rate_limited, "sending too fast, slow down"));
     return false;
   }
   return true;
@@ -112,8 +112,8 @@ void on_enter(session_pointer self, client_command& cmd) {
   // (Not `await`: that keeps a deque chunk in every session actor.)
   st.entering = true;
   auto id = ++st.last_publish;
-  st.enters.push_back({id, self->clock().now() + st.env->request_timeout,
-                       reply_of(cmd), false});
+  st.enters.push_back(
+    {id, self->clock().now() + st.env->request_timeout, reply_of(cmd), false});
   arm_deadline_timer(self);
   // No request timeout: CAF 0.17 would drop an answer that comes after it
   // (the room would keep a member the session does not know) and keep the
@@ -265,8 +265,9 @@ void on_message(session_pointer self, client_command& cmd) {
   }
   if (!st.sends.take(self->clock().now(), st.env->message_rate,
                      st.env->message_burst)) {
-    complete(self, reply_of(cmd),
-             caf::make_error(errc::rate_limited, "sending too fast, slow down"));
+    complete(
+      self, reply_of(cmd),
+      caf::make_error(errc::rate_limited, "sending too fast, slow down"));
     return;
   }
   publish_request req{*sender, st.identity.member_id, std::move(cmd.text),
@@ -403,10 +404,10 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
       auto why = to_errc(err);
       if (!self->state.rooms.erase(room_id))
         return;
-      self->state.link->notify(why, why == errc::no_such_room
-                                      ? "room " + room_id + " was deleted"
-                                      : "no longer a member of room "
-                                          + room_id);
+      self->state.link->notify(why,
+                               why == errc::no_such_room
+                                 ? "room " + room_id + " was deleted"
+                                 : "no longer a member of room " + room_id);
     },
     [self](sess_due_atom) { on_deadline_tick(self); },
     [self](disconn_atom) {

@@ -206,6 +206,27 @@ void http_connection::respond(http_response res) {
     });
 }
 
+bool http_connection::admit_long_lived(const http_request& req) {
+  if (ctx_.connections.size() > ctx_.settings.max_connections) {
+    auto res = error_response(req, errc::unavailable, "too many connections");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return false;
+  }
+  // A direct client holds its slot since the accept (this is a no-op);
+  // one behind a trusted proxy takes it now.
+  if (!ctx_.connections.bind_address(registry_id_, address_key(client_ip_),
+                                     ctx_.settings.connections_per_address)) {
+    ctx_.counters.refused_per_address.fetch_add(1, std::memory_order_relaxed);
+    auto res = error_response(req, errc::rate_limited,
+                              "too many connections from this address");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return false;
+  }
+  return true;
+}
+
 void http_connection::upgrade(http_request req) {
   auto match = ctx_.upgrades.negotiate(req);
   if (!match && match.code == errc::unknown_path) {
@@ -231,23 +252,8 @@ void http_connection::upgrade(http_request req) {
     respond(error_response(req, match.code, match.message));
     return;
   }
-  if (ctx_.connections.size() > ctx_.settings.max_connections) {
-    auto res = error_response(req, errc::unavailable, "too many connections");
-    res.keep_alive(false);
-    respond(std::move(res));
+  if (!admit_long_lived(req))
     return;
-  }
-  // A direct client holds its slot since the accept (this is a no-op);
-  // one behind a trusted proxy takes it now.
-  if (!ctx_.connections.bind_address(registry_id_, address_key(client_ip_),
-                                     ctx_.settings.connections_per_address)) {
-    ctx_.counters.refused_per_address.fetch_add(1, std::memory_order_relaxed);
-    auto res = error_response(req, errc::rate_limited,
-                              "too many connections from this address");
-    res.keep_alive(false);
-    respond(std::move(res));
-    return;
-  }
   auto accept = ws::accept_key(std::string_view{key.data(), key.size()});
   // Checking the token may need the store: the answer may come later, from
   // another thread.
@@ -309,8 +315,7 @@ void http_connection::complete_upgrade(std::string accept,
       // The new connection keeps this connection's address slot.
       self->ctx_.connections.hand_over(self->registry_id_, conn.registry_id);
       if (ok && !session_id.empty()
-          && !self->ctx_.connections.bind_session(conn.registry_id,
-                                                  session_id))
+          && !self->ctx_.connections.bind_session(conn.registry_id, session_id))
         conn.connection->end_session(); // logged out while upgrading
     });
 }

@@ -37,6 +37,9 @@ private:
   void on_read(boost::system::error_code ec);
   void respond(http_response res);
   void upgrade(http_request req);
+  /// The node's and the client address's connection limits, checked before
+  /// a request becomes a WebSocket or a stream; false: refused (answered).
+  bool admit_long_lived(const http_request& req);
   void complete_upgrade(std::string accept, const upgrade_match& match,
                         ws_auth auth);
   // A GET of a stream path (SSE): the connection becomes the stream

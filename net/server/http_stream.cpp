@@ -13,23 +13,8 @@ namespace asio = boost::asio;
 
 void http_connection::open_stream(http_request req,
                                   const upgrade_entry& entry) {
-  if (ctx_.connections.size() > ctx_.settings.max_connections) {
-    auto res = error_response(req, errc::unavailable, "too many connections");
-    res.keep_alive(false);
-    respond(std::move(res));
+  if (!admit_long_lived(req))
     return;
-  }
-  // As for an upgrade: a direct client holds its slot since the accept;
-  // one behind a trusted proxy takes it now.
-  if (!ctx_.connections.bind_address(registry_id_, address_key(client_ip_),
-                                     ctx_.settings.connections_per_address)) {
-    ctx_.counters.refused_per_address.fetch_add(1, std::memory_order_relaxed);
-    auto res = error_response(req, errc::rate_limited,
-                              "too many connections from this address");
-    res.keep_alive(false);
-    respond(std::move(res));
-    return;
-  }
   busy_ = true;
   auto exec = stream_.get_executor();
   auto request = std::make_shared<http_request>(std::move(req));
