@@ -13,7 +13,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
   mariadb-server mariadb-client
   clang libclang-rt-14-dev
-  chromium nodejs npm
+  chromium
 )
 
 case "${1:-build}" in
@@ -28,8 +28,9 @@ for p in "${wanted[@]}"; do
     missing+=("$p")
   fi
 done
-# Node.js and npm run the interop tests (tests/interop); any install that
-# puts both on PATH will do (Debian's, or NodeSource's, which bundles npm).
+# Node.js and npm run the interop and browser tests (tests/interop,
+# tests/web); any install that puts both on PATH will do: Debian's, or
+# NodeSource's, which bundles npm and conflicts with Debian's npm package.
 if [ "${1:-build}" = test ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
