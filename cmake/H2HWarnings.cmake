@@ -4,6 +4,12 @@ target_compile_options(h2h_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Werror -Wno-unused-parameter)
 # A missing type id for a message type must fail at compile time.
 target_compile_definitions(h2h_warnings INTERFACE CAF_ENABLE_TYPE_ID_CHECKS)
+# GCC 12 at -O3 (Release) reports false maybe-uninitialized warnings in
+# moves of std::variant alternatives that hold strings (stomp_protocol.cpp
+# broke scripts/run-server.sh's build). The warning stays on at -O2: the
+# test and CI builds (RelWithDebInfo) still report real cases.
+target_compile_options(h2h_warnings INTERFACE
+  $<$<AND:$<CXX_COMPILER_ID:GNU>,$<CONFIG:Release>>:-Wno-maybe-uninitialized>)
 
 if(H2H_SANITIZERS)
   string(REPLACE "," ";" _h2h_san_list "${H2H_SANITIZERS}")
