@@ -71,6 +71,15 @@ public:
 
   /// Ends the session: the transport closes after what is queued.
   virtual void end(end_reason why) = 0;
+
+  /// What room `room_id` should deliver to, asked by the session as it
+  /// enters the room: null for this link itself, or a view of it bound to
+  /// the room (STOMP: the room's subscription, so that a delivery needs no
+  /// lookup). The view's calls other than deliver() go to this link.
+  virtual std::shared_ptr<client_link> room_sink(const std::string& room_id) {
+    (void)room_id;
+    return nullptr;
+  }
 };
 
 using client_link_ptr = std::shared_ptr<client_link>;

@@ -104,8 +104,10 @@ void on_enter(session_pointer self, client_command& cmd) {
   }
   if (!charge(self, cmd))
     return;
+  auto sink = st.link->room_sink(cmd.room_id);
   enter_request req{caf::actor_cast<session_actor>(self), *sender,
-                    st.identity.member_id, cmd.last_seq, st.link};
+                    st.identity.member_id, cmd.last_seq,
+                    sink ? std::move(sink) : st.link};
   auto room_id = cmd.room_id;
   // Later frames of this client (e.g. a MESSAGE right after the ENTER) wait
   // in `backlog` until the room answers, so they find the room entered.

@@ -13,11 +13,16 @@
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/session_actor.hpp"
+#include "net/protocol/wire_message.hpp"
 
 namespace h2h::net {
 
-/// Bytes for the client; null when the protocol sends nothing.
-using wire_bytes = std::shared_ptr<const std::string>;
+/// What a protocol binds to one room of its connection (STOMP: the room's
+/// subscription), made once at ENTER so that each event of the room is
+/// encoded without a lookup.
+struct room_binding {
+  virtual ~room_binding() = default;
+};
 
 /// A reply of the protocol itself to a frame that reaches no session (e.g.
 /// a STOMP heart-beat answer); the connection stays open.
@@ -65,7 +70,23 @@ public:
 
   /// The bytes of a committed event, shared by every receiver of this
   /// protocol (the event's cache slot of the protocol).
-  virtual wire_bytes encode_event(const event_ptr& ev) = 0;
+  virtual wire_message encode_event(const event_ptr& ev) = 0;
+
+  /// The binding of room `room_id` for its events; null when the protocol
+  /// binds nothing (then encode_event(ev) serves). Any thread.
+  virtual std::shared_ptr<const room_binding>
+  bind_room(const std::string& room_id) {
+    (void)room_id;
+    return nullptr;
+  }
+
+  /// encode_event() for an event of the room `bound` was made for by
+  /// bind_room(); null once the binding ended (STOMP: unsubscribed).
+  virtual wire_message encode_bound_event(const event_ptr& ev,
+                                          const room_binding& bound) {
+    (void)bound;
+    return encode_event(ev);
+  }
 
   /// The answer to a command that succeeded; null when the protocol sends
   /// none.

@@ -49,7 +49,61 @@ void link::start_rejected(errc code, std::string_view message,
   start_transport(shared_from_this());
 }
 
+namespace {
+
+/// A link as one room sees it: deliveries encoded with the room's binding
+/// (STOMP: its subscription's head, no lookup per event); everything else
+/// is the link's.
+class bound_link final : public client_link {
+public:
+  bound_link(std::shared_ptr<link> l, std::shared_ptr<const room_binding> b)
+    : link_(std::move(l))
+    , binding_(std::move(b)) {
+  }
+
+  void deliver(const event_batch& batch) override {
+    link_->deliver_bound(batch, *binding_);
+  }
+  void acknowledge(const reply_to& to, std::uint64_t seq) override {
+    link_->acknowledge(to, seq);
+  }
+  void refuse(const reply_to& to, errc code, std::string_view text) override {
+    link_->refuse(to, code, text);
+  }
+  void notify(errc code, std::string_view text) override {
+    link_->notify(code, text);
+  }
+  void end(end_reason why) override {
+    link_->end(why);
+  }
+
+private:
+  std::shared_ptr<link> link_;
+  std::shared_ptr<const room_binding> binding_;
+};
+
+} // namespace
+
+std::shared_ptr<client_link> link::room_sink(const std::string& room_id) {
+  auto bound = protocol_->bind_room(room_id);
+  if (!bound)
+    return nullptr;
+  return std::make_shared<bound_link>(shared_from_this(), std::move(bound));
+}
+
 void link::deliver(const event_batch& batch) {
+  deliver_with(
+    batch, [this](const event_ptr& ev) { return protocol_->encode_event(ev); });
+}
+
+void link::deliver_bound(const event_batch& batch, const room_binding& bound) {
+  deliver_with(batch, [&](const event_ptr& ev) {
+    return protocol_->encode_bound_event(ev, bound);
+  });
+}
+
+template <class Encode>
+void link::deliver_with(const event_batch& batch, Encode&& encode) {
   // One queue lock per batch. A batch of one (every live event) needs no
   // list; longer ones (replays) reuse one list per thread.
   // An event may encode to nothing (STOMP: a room unsubscribed a moment
@@ -57,21 +111,21 @@ void link::deliver(const event_batch& batch) {
   if (deferred_)
     sent_.store(true, std::memory_order_relaxed);
   if (batch.events.size() == 1) {
-    auto bytes = protocol_->encode_event(batch.events.front());
+    auto bytes = encode(batch.events.front());
     if (bytes)
       transport_->send(&bytes, 1);
     return;
   }
-  static thread_local std::vector<wire_bytes> scratch;
+  static thread_local std::vector<wire_message> scratch;
   scratch.clear();
   for (auto& ev : batch.events)
-    if (auto bytes = protocol_->encode_event(ev))
+    if (auto bytes = encode(ev))
       scratch.push_back(std::move(bytes));
   if (!scratch.empty())
     transport_->send(scratch.data(), scratch.size());
   scratch.clear();
   if (scratch.capacity() > 1024)
-    std::vector<wire_bytes>{}.swap(scratch);
+    std::vector<wire_message>{}.swap(scratch);
 }
 
 void link::acknowledge(const reply_to& to, std::uint64_t seq) {

@@ -70,6 +70,10 @@ public:
   void refuse(const reply_to& to, errc code, std::string_view text) override;
   void notify(errc code, std::string_view text) override;
   void end(end_reason why) override;
+  std::shared_ptr<client_link> room_sink(const std::string& room_id) override;
+
+  /// deliver() for a room the protocol bound (see room_sink).
+  void deliver_bound(const event_batch& batch, const room_binding& bound);
 
   // -- transport_user (I/O thread)
   bool on_text(std::string& text) override;
@@ -84,6 +88,10 @@ public:
 
 private:
   using time_point = std::chrono::steady_clock::time_point;
+
+  /// Queues the encodings of `batch`'s events (`encode(ev)` each).
+  template <class Encode>
+  void deliver_with(const event_batch& batch, Encode&& encode);
 
   void send(wire_bytes bytes) {
     if (bytes) {

@@ -57,7 +57,8 @@ void sse_transport::start(std::shared_ptr<transport_user> user,
   error_code ec;
   socket_.set_option(tcp::no_delay{true}, ec);
   // The head is queued before the ENTER exists: every event comes after it.
-  send(&head, 1);
+  wire_message first{std::move(head)};
+  send(&first, 1);
   asio::dispatch(strand_, [self = shared_from_this()] {
     if (self->finished_ || !self->user_)
       return;
@@ -68,7 +69,8 @@ void sse_transport::start(std::shared_ptr<transport_user> user,
 }
 
 void sse_transport::keep_alive() {
-  send(&keepalive_bytes(), 1);
+  wire_message beat{keepalive_bytes()};
+  send(&beat, 1);
 }
 
 // -- outbound (any thread)
@@ -91,7 +93,7 @@ void sse_transport::after_push(stream_queue::outcome r) {
   }
 }
 
-void sse_transport::send(const wire_bytes* msgs, std::size_t n) {
+void sse_transport::send(const wire_message* msgs, std::size_t n) {
   after_push(out_.push(msgs, n));
 }
 

@@ -38,7 +38,7 @@ public:
   void keep_alive();
 
   // -- transport (any thread)
-  void send(const wire_bytes* msgs, std::size_t n) override;
+  void send(const wire_message* msgs, std::size_t n) override;
   using transport::send;
   void release() override {
     // The one command of a stream is its ENTER; nothing is read after it.

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "net/protocol/wire_message.hpp"
+
 namespace h2h::net {
 
 class stream_queue {
@@ -28,17 +30,18 @@ public:
     : limit_(limit) {
   }
 
-  /// Queues `n` byte strings, in order, under one lock (any thread).
-  outcome push(const bytes* msgs, std::size_t n) {
+  /// Queues `n` messages, in order, under one lock (any thread); a
+  /// stream has no framing, so a message's parts queue one after the other.
+  outcome push(const wire_message* msgs, std::size_t n) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (refusing_)
       return outcome::refused;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!msgs[i] || msgs[i]->empty())
-        continue;
-      unsent_.push_back(msgs[i]);
-      queued_ += msgs[i]->size();
-    }
+    for (std::size_t i = 0; i < n; ++i)
+      for (const auto* part : {&msgs[i].head, &msgs[i].body})
+        if (*part && !(*part)->empty()) {
+          unsent_.push_back(*part);
+          queued_ += (*part)->size();
+        }
     if (queued_ > limit_) {
       // What it did not read is dropped; it resumes with Last-Event-ID.
       refusing_ = true;

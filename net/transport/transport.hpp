@@ -8,11 +8,9 @@
 #include <string_view>
 
 #include "actors/chat/client_link.hpp"
+#include "net/protocol/wire_message.hpp"
 
 namespace h2h::net {
-
-/// Bytes for the client, shared (an event's encoding is shared by all).
-using wire_bytes = std::shared_ptr<const std::string>;
 
 /// One client connection's transport. Every member is thread-safe and
 /// never blocks.
@@ -22,9 +20,9 @@ public:
 
   /// Queues `n` messages for the client, in order, under one lock. Past the
   /// outbound byte limit the transport ends the session (slow consumer).
-  virtual void send(const wire_bytes* msgs, std::size_t n) = 0;
+  virtual void send(const wire_message* msgs, std::size_t n) = 0;
 
-  void send(wire_bytes msg) {
+  void send(wire_message msg) {
     send(&msg, 1);
   }
 

@@ -11,11 +11,10 @@ namespace {
 
 constexpr std::uint16_t slow_consumer = 4008;
 
-out_frame make_frame(ws::opcode op,
-                     std::shared_ptr<const std::string> payload) {
+out_frame make_frame(ws::opcode op, wire_message payload) {
   out_frame f;
   f.header_len = static_cast<std::uint8_t>(
-    ws::encode_header(op, payload ? payload->size() : 0, f.header));
+    ws::encode_header(op, payload.size(), f.header));
   f.payload = std::move(payload);
   return f;
 }
@@ -28,8 +27,7 @@ void shrink_if_large(std::vector<out_frame>& v) {
 
 } // namespace
 
-void outbound_queue::append_locked(ws::opcode op,
-                                   std::shared_ptr<const std::string> payload) {
+void outbound_queue::append_locked(ws::opcode op, wire_message payload) {
   unsent_.push_back(make_frame(op, std::move(payload)));
   queued_ += unsent_.back().size();
 }

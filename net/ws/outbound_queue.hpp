@@ -12,18 +12,20 @@
 #include <string_view>
 #include <vector>
 
+#include "net/protocol/wire_message.hpp"
 #include "net/ws/ws_frame.hpp"
 
 namespace h2h::net {
 
-/// A server frame waiting to be written: its header and a shared payload.
+/// A server frame waiting to be written: its header and a payload of one
+/// or two shared parts (a connection's own head, then shared bytes).
 struct out_frame {
-  std::shared_ptr<const std::string> payload;
+  wire_message payload;
   std::uint8_t header[10];
   std::uint8_t header_len = 0;
 
   std::size_t size() const {
-    return header_len + (payload ? payload->size() : 0);
+    return header_len + payload.size();
   }
 };
 
@@ -42,7 +44,7 @@ public:
   }
 
   /// Queues one frame (any thread).
-  outcome push(ws::opcode op, std::shared_ptr<const std::string> payload) {
+  outcome push(ws::opcode op, wire_message payload) {
     return push_all([&](auto&& add) { add(op, std::move(payload)); });
   }
 
@@ -53,7 +55,7 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     if (refusing_)
       return outcome::refused;
-    fill([this](ws::opcode op, std::shared_ptr<const std::string> payload) {
+    fill([this](ws::opcode op, wire_message payload) {
       append_locked(op, std::move(payload));
     });
     return settle_locked();
@@ -105,7 +107,7 @@ private:
   static constexpr std::uint32_t no_pong
     = std::numeric_limits<std::uint32_t>::max();
 
-  void append_locked(ws::opcode op, std::shared_ptr<const std::string> payload);
+  void append_locked(ws::opcode op, wire_message payload);
   outcome settle_locked();
   void drop_unsent_locked();
 

@@ -134,7 +134,7 @@ void ws_transport::after_push(outbound_queue::outcome r) {
   }
 }
 
-void ws_transport::send(const wire_bytes* msgs, std::size_t n) {
+void ws_transport::send(const wire_message* msgs, std::size_t n) {
   // One lock for the whole batch; the bytes are shared, not copied.
   after_push(out_.push_all([&](auto&& add) {
     for (std::size_t i = 0; i < n; ++i)
@@ -252,7 +252,8 @@ bool ws_transport::handle(ws::message& msg) {
     case ws::opcode::ping: {
       // A ping costs queue bytes like anything else; a client that pings
       // without reading ends as a slow consumer.
-      auto r = out_.push_pong(std::make_shared<const std::string>(std::move(msg.payload)));
+      auto r = out_.push_pong(
+        std::make_shared<const std::string>(std::move(msg.payload)));
       if (r == outbound_queue::outcome::overflow) {
         counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
         begin_close(close_code::slow_consumer, "slow consumer");
@@ -309,10 +310,11 @@ void ws_transport::do_write() {
     for (auto& f : writing_) {
       buffers_.emplace_back(f.header, f.header_len);
       total += f.header_len;
-      if (f.payload && !f.payload->empty()) {
-        buffers_.emplace_back(f.payload->data(), f.payload->size());
-        total += f.payload->size();
-      }
+      for (const auto* part : {&f.payload.head, &f.payload.body})
+        if (*part && !(*part)->empty()) {
+          buffers_.emplace_back((*part)->data(), (*part)->size());
+          total += (*part)->size();
+        }
     }
     // Most writes fit the socket buffer: try at once, without an
     // asynchronous operation (the socket is non-blocking).

@@ -52,7 +52,7 @@ public:
              std::string detail = {});
 
   // -- transport (any thread)
-  void send(const wire_bytes* msgs, std::size_t n) override;
+  void send(const wire_message* msgs, std::size_t n) override;
   using transport::send;
   void release() override;
   void hold() override {

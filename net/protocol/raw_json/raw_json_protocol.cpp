@@ -33,7 +33,7 @@ decoded raw_json_protocol::decode(std::string_view text) {
     share(encode_error(err.code, err.message, err.client_msg_id)), false};
 }
 
-wire_bytes raw_json_protocol::encode_event(const event_ptr& ev) {
+wire_message raw_json_protocol::encode_event(const event_ptr& ev) {
   return ev->encoded(
     ev, slot(), [](const room_event& data) { return net::encode_event(data); });
 }

@@ -35,7 +35,7 @@ decoded sse_protocol::decode(std::string_view) {
   return enter;
 }
 
-wire_bytes sse_protocol::encode_event(const event_ptr& ev) {
+wire_message sse_protocol::encode_event(const event_ptr& ev) {
   return ev->encoded(
     ev, slot(), [](const room_event& data) { return encode_sse_event(data); });
 }

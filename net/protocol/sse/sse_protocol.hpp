@@ -24,7 +24,7 @@ public:
   static std::size_t slot();
 
   decoded decode(std::string_view text) override;
-  wire_bytes encode_event(const event_ptr& ev) override;
+  wire_message encode_event(const event_ptr& ev) override;
   wire_bytes encode_ack(const reply_to& to, std::uint64_t seq) override;
   wire_bytes encode_refusal(const reply_to& to, errc code,
                             std::string_view text) override;

@@ -95,16 +95,19 @@ void stomp_protocol::on_subscribe(const stomp::frame& f,
   {
     std::lock_guard<std::mutex> guard{subs_mtx_};
     for (const auto& s : subs_)
-      if (problem.empty() && (s.id == id || s.room_id == room))
-        problem = s.id == id ? "subscription id " + id + " is taken"
-                             : "already subscribed to room " + room;
+      if (problem.empty() && (s->id == id || s->room_id == room))
+        problem = s->id == id ? "subscription id " + id + " is taken"
+                              : "already subscribed to room " + room;
     if (problem.empty() && subs_.size() >= settings_.max_subscriptions)
       problem = "too many subscriptions on this connection (at most "
                 + std::to_string(settings_.max_subscriptions) + ")";
     if (problem.empty()) {
-      std::string line;
-      stomp::append_header(line, "subscription", id, version());
-      subs_.push_back({id, room, std::move(line)});
+      // Every MESSAGE of this subscription starts with these bytes: made
+      // once here, sent in front of each event's shared part.
+      std::string head = "MESSAGE\n";
+      stomp::append_header(head, "subscription", id, version());
+      subs_.push_back(std::make_shared<subscription>(
+        id, room, std::make_shared<const std::string>(std::move(head))));
     }
   }
   if (!problem.empty()) {
@@ -128,10 +131,12 @@ void stomp_protocol::on_unsubscribe(const stomp::frame& f,
   std::string room;
   if (id != nullptr) {
     std::lock_guard<std::mutex> guard{subs_mtx_};
-    auto i = std::find_if(subs_.begin(), subs_.end(),
-                          [&](const subscription& s) { return s.id == *id; });
+    auto i
+      = std::find_if(subs_.begin(), subs_.end(),
+                     [&](const subscription_ptr& s) { return s->id == *id; });
     if (i != subs_.end()) {
-      room = i->room_id;
+      room = (*i)->room_id;
+      (*i)->open.store(false, std::memory_order_release);
       subs_.erase(i);
     }
   }
@@ -234,18 +239,20 @@ bool stomp_protocol::finished() const {
 
 bool stomp_protocol::subscribed(const std::string& room_id) const {
   std::lock_guard<std::mutex> guard{subs_mtx_};
-  return std::any_of(subs_.begin(), subs_.end(), [&](const subscription& s) {
-    return s.room_id == room_id;
-  });
+  return std::any_of(
+    subs_.begin(), subs_.end(),
+    [&](const subscription_ptr& s) { return s->room_id == room_id; });
 }
 
 bool stomp_protocol::drop_room(const std::string& room_id) {
   std::lock_guard<std::mutex> guard{subs_mtx_};
-  auto i = std::find_if(subs_.begin(), subs_.end(), [&](const subscription& s) {
-    return s.room_id == room_id;
-  });
+  auto i
+    = std::find_if(subs_.begin(), subs_.end(), [&](const subscription_ptr& s) {
+        return s->room_id == room_id;
+      });
   if (i == subs_.end())
     return false;
+  (*i)->open.store(false, std::memory_order_release);
   subs_.erase(i);
   return true;
 }

@@ -72,28 +72,42 @@ std::size_t stomp_protocol::slot() {
   return mine;
 }
 
-wire_bytes stomp_protocol::encode_event(const event_ptr& ev) {
-  // The subscription line is this connection's; the rest is shared and
-  // made once per event: a copy here, no JSON work.
-  auto tail = ev->encoded(ev, slot(), message_tail);
-  std::string out;
+wire_message stomp_protocol::encode_event(const event_ptr& ev) {
+  // Without a binding (a room entered before it was bound, tests): the
+  // subscription is looked up.
+  subscription_ptr sub;
   {
     std::lock_guard<std::mutex> guard{subs_mtx_};
     const auto& room = ev->data().room_id;
-    const subscription* sub = nullptr;
     for (const auto& s : subs_)
-      if (s.room_id == room) {
-        sub = &s;
+      if (s->room_id == room) {
+        sub = s;
         break;
       }
-    if (sub == nullptr)
-      return nullptr; // unsubscribed while the event was on its way
-    out.reserve(8 + sub->line.size() + tail->size());
-    out += "MESSAGE\n";
-    out += sub->line;
   }
-  out += *tail;
-  return share(std::move(out));
+  if (!sub)
+    return nullptr; // unsubscribed while the event was on its way
+  return encode_bound_event(ev, *sub);
+}
+
+std::shared_ptr<const room_binding>
+stomp_protocol::bind_room(const std::string& room_id) {
+  std::lock_guard<std::mutex> guard{subs_mtx_};
+  for (const auto& s : subs_)
+    if (s->room_id == room_id)
+      return s;
+  return nullptr;
+}
+
+wire_message stomp_protocol::encode_bound_event(const event_ptr& ev,
+                                                const room_binding& bound) {
+  // The head is the subscription's, made at SUBSCRIBE; the rest is shared
+  // and made once per event. Neither is copied: the transport gathers
+  // both into one frame. No lock: the binding is the room's own.
+  const auto& sub = static_cast<const subscription&>(bound);
+  if (!sub.open.load(std::memory_order_acquire))
+    return nullptr; // unsubscribed while the event was on its way
+  return {sub.head, ev->encoded(ev, slot(), message_tail)};
 }
 
 std::string stomp_protocol::receipt_frame(std::string_view id) const {

@@ -59,7 +59,11 @@ public:
   }
   bool finished() const override;
 
-  wire_bytes encode_event(const event_ptr& ev) override;
+  wire_message encode_event(const event_ptr& ev) override;
+  std::shared_ptr<const room_binding>
+  bind_room(const std::string& room_id) override;
+  wire_message encode_bound_event(const event_ptr& ev,
+                                  const room_binding& bound) override;
   wire_bytes encode_ack(const reply_to& to, std::uint64_t seq) override;
   wire_bytes encode_refusal(const reply_to& to, errc code,
                             std::string_view text) override;
@@ -83,12 +87,22 @@ private:
     failed
   };
 
-  struct subscription {
-    std::string id;
-    std::string room_id;
-    /// "subscription:<id>\n", escaped for the connection's version.
-    std::string line;
+  /// Bound to its room's member entry (bind_room), so it outlives its
+  /// place in subs_: `open` says whether it still delivers.
+  struct subscription final : room_binding {
+    subscription(std::string i, std::string r, wire_bytes h)
+      : id(std::move(i))
+      , room_id(std::move(r))
+      , head(std::move(h)) {
+    }
+    const std::string id;
+    const std::string room_id;
+    /// "MESSAGE\nsubscription:<id>\n" (the id escaped for the
+    /// connection's version): the head of each MESSAGE frame.
+    const wire_bytes head;
+    std::atomic<bool> open{true};
   };
+  using subscription_ptr = std::shared_ptr<subscription>;
 
   void on_frame(stomp::frame& f, std::vector<decoded>& out);
   void on_connect(const stomp::frame& f, std::vector<decoded>& out);
@@ -129,7 +143,7 @@ private:
   std::string disconnect_receipt_;
   std::atomic<bool> goodbye_sent_{false};
   mutable std::mutex subs_mtx_;
-  std::vector<subscription> subs_;
+  std::vector<subscription_ptr> subs_;
 };
 
 } // namespace h2h::net

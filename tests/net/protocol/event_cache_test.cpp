@@ -32,8 +32,8 @@ TEST(event_cache, two_links_of_one_protocol_share_the_same_bytes) {
   raw_json_protocol a{limits};
   raw_json_protocol b{limits};
   auto ev = make_event(event_no(1));
-  auto x = a.encode_event(ev);
-  auto y = b.encode_event(ev);
+  auto x = a.encode_event(ev).body;
+  auto y = b.encode_event(ev).body;
   ASSERT_NE(x, nullptr);
   EXPECT_EQ(x.get(), y.get()); // same pointer, encoded once
   EXPECT_EQ(*x, encode_event(ev->data()));
@@ -44,7 +44,7 @@ TEST(event_cache, the_bytes_outlive_every_other_holder_of_the_event) {
   raw_json_protocol p{limits};
   auto ev = make_event(event_no(2));
   std::weak_ptr<const chat_event> watch = ev;
-  auto bytes = p.encode_event(ev);
+  auto bytes = p.encode_event(ev).body;
   ev.reset();
   EXPECT_FALSE(watch.expired()); // the bytes alias the event
   EXPECT_EQ(*bytes, encode_event(event_no(2)));
@@ -82,7 +82,7 @@ TEST(event_cache, concurrent_first_use_from_two_threads_agrees) {
     while (ready.load() < 2) {
     }
     for (std::size_t i = 0; i < n; ++i)
-      out[i] = p.encode_event(events[i]);
+      out[i] = p.encode_event(events[i]).body;
   };
   std::thread t1(run, std::ref(p1), std::ref(seen1));
   std::thread t2(run, std::ref(p2), std::ref(seen2));

@@ -24,10 +24,10 @@ struct fake_transport : transport {
   bool aborted = false;
   std::string name = "fake";
 
-  void send(const wire_bytes* msgs, std::size_t n) override {
+  void send(const wire_message* msgs, std::size_t n) override {
     ++batches;
     for (std::size_t i = 0; i < n; ++i)
-      sent.push_back(*msgs[i]);
+      sent.push_back(msgs[i].joined());
   }
   void release() override {
     ++released;

@@ -25,9 +25,9 @@ struct counting_transport : transport {
   std::vector<end_reason> ends;
   std::string name = "fake";
 
-  void send(const wire_bytes* msgs, std::size_t n) override {
+  void send(const wire_message* msgs, std::size_t n) override {
     for (std::size_t i = 0; i < n; ++i)
-      sent.push_back(*msgs[i]);
+      sent.push_back(msgs[i].joined());
   }
   void release() override {
     ++released;
@@ -146,6 +146,21 @@ CAF_TEST(a SEND is receipted after the sender sees its own MESSAGE) {
   CAF_CHECK(wire->sent[0].find("\"message\":\"hi\"") != std::string::npos);
   CAF_CHECK_EQUAL(wire->sent[1], "RECEIPT\nreceipt-id:m1\n\n\0"s);
   CAF_CHECK_EQUAL(wire->released, handed + wire->held);
+}
+
+CAF_TEST(a room subscribed again delivers under the new subscription only) {
+  open();
+  text(connect_frame + subscribe_r1);
+  text("UNSUBSCRIBE\nid:s1\n\n\0"s);
+  text("SUBSCRIBE\nid:s2\ndestination:/subscribe/room/r1\n\n\0"s);
+  wire->sent.clear();
+  text("SEND\ndestination:/publish/message\nreceipt:m2\n\n"
+       R"({"type":"TALK","roomId":"r1","senderId":7,"message":"again"})"
+       "\0"s);
+  CAF_REQUIRE_EQUAL(wire->sent.size(), 2u);
+  CAF_CHECK(wire->sent[0].rfind("MESSAGE\nsubscription:s2\n", 0) == 0);
+  CAF_CHECK(wire->sent[0].find("\"message\":\"again\"") != std::string::npos);
+  CAF_CHECK_EQUAL(wire->sent[1], "RECEIPT\nreceipt-id:m2\n\n\0"s);
 }
 
 CAF_TEST(a refused command is an ERROR that ends the session) {

@@ -49,7 +49,7 @@ TEST(outbound_queue, first_push_schedules_a_write_until_the_queue_is_empty) {
   EXPECT_EQ(q.queued_bytes(), 6u); // two 2-byte headers, two bytes
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 2u);
-  EXPECT_EQ(*frames[0].payload, "a");
+  EXPECT_EQ(frames[0].payload.joined(), "a");
   EXPECT_EQ(q.queued_bytes(), 0u);
   // Still scheduled until the writer finds the queue empty.
   EXPECT_EQ(q.push(ws::opcode::text, text("c")), outcome::queued);
@@ -57,6 +57,25 @@ TEST(outbound_queue, first_push_schedules_a_write_until_the_queue_is_empty) {
   std::vector<out_frame> none;
   EXPECT_FALSE(q.take(none));
   EXPECT_EQ(q.push(ws::opcode::text, text("d")), outcome::schedule);
+}
+
+TEST(outbound_queue, a_message_in_two_parts_is_one_frame_of_both) {
+  outbound_queue q{1000};
+  auto head = text("MESSAGE\nsubscription:s1\n");
+  auto body = text(std::string(200, 'b'));
+  EXPECT_EQ(q.push(ws::opcode::text, h2h::net::wire_message{head, body}),
+            outcome::schedule);
+  auto frames = drain(q);
+  ASSERT_EQ(frames.size(), 1u);
+  // One header for both parts: 126 + a 16-bit length, then 224 bytes.
+  auto whole = ws::encode_frame(ws::opcode::text, *head + *body);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(frames[0].header),
+                        frames[0].header_len)
+              + frames[0].payload.joined(),
+            whole);
+  EXPECT_EQ(frames[0].size(), whole.size());
+  EXPECT_EQ(frames[0].payload.head.get(), head.get()) << "shared, not copied";
+  EXPECT_EQ(frames[0].payload.body.get(), body.get());
 }
 
 TEST(outbound_queue, passing_the_limit_is_reported_once_then_refused) {
@@ -95,8 +114,8 @@ TEST(outbound_queue, every_ping_gets_its_pong_while_writes_go_through) {
   EXPECT_EQ(q.push_pong(text("p2")), outcome::queued);
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 2u);
-  EXPECT_EQ(*frames[0].payload, "p1");
-  EXPECT_EQ(*frames[1].payload, "p2");
+  EXPECT_EQ(frames[0].payload.joined(), "p1");
+  EXPECT_EQ(frames[1].payload.joined(), "p2");
   EXPECT_EQ(q.queued_bytes(), 0u);
 }
 
@@ -116,8 +135,8 @@ TEST(outbound_queue,
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(opcode_of(frames[0]), 0xA);
-  EXPECT_EQ(*frames[0].payload, "p3");
-  EXPECT_EQ(*frames[1].payload, "B");
+  EXPECT_EQ(frames[0].payload.joined(), "p3");
+  EXPECT_EQ(frames[1].payload.joined(), "B");
   // The replaced pongs' bytes left the account with the one written.
   EXPECT_EQ(q.queued_bytes(), 0u);
 }
@@ -140,7 +159,7 @@ TEST(outbound_queue, replaced_pongs_count_until_a_pong_is_written) {
   writing.clear();
   ASSERT_TRUE(q.take(writing));
   ASSERT_EQ(writing.size(), 1u);
-  EXPECT_EQ(*writing[0].payload, "p3");
+  EXPECT_EQ(writing[0].payload.joined(), "p3");
 }
 
 TEST(outbound_queue, pings_without_reading_reach_the_limit_in_bounded_memory) {
@@ -182,7 +201,7 @@ TEST(outbound_queue, the_close_frame_counts_and_ends_the_queue) {
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_EQ(opcode_of(frames[1]), 0x8);
-  EXPECT_EQ(*frames[1].payload, std::string("\x03\xe8", 2));
+  EXPECT_EQ(frames[1].payload.joined(), std::string("\x03\xe8", 2));
   EXPECT_EQ(q.queued_bytes(), 0u);
 }
 
@@ -194,7 +213,8 @@ TEST(outbound_queue, a_close_past_the_limit_becomes_4008_and_drops_the_rest) {
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(opcode_of(frames[0]), 0x8);
-  EXPECT_EQ(frames[0].payload->substr(0, 2), std::string("\x0f\xa8", 2));
+  EXPECT_EQ(frames[0].payload.joined().substr(0, 2),
+            std::string("\x0f\xa8", 2));
   EXPECT_EQ(q.queued_bytes(), 0u);
 }
 
@@ -263,9 +283,9 @@ TEST(outbound_queue_threads,
           ++pongs;
           continue;
         }
-        auto colon = f.payload->find(':');
-        auto p = std::stoi(f.payload->substr(0, colon));
-        auto k = std::stoi(f.payload->substr(colon + 1));
+        auto colon = f.payload.body->find(':');
+        auto p = std::stoi(f.payload.body->substr(0, colon));
+        auto k = std::stoi(f.payload.body->substr(colon + 1));
         ASSERT_EQ(k, next[p]) << "producer " << p;
         next[p] = k + 1;
       }

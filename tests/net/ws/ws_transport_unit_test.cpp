@@ -60,8 +60,8 @@ struct ws_transport_test : ::testing::Test {
   net_counters counters;
 
   std::shared_ptr<ws_transport> make(socket_pair& p) {
-    return std::make_shared<ws_transport>(std::move(p.server), worker,
-                                          settings, counters);
+    return std::make_shared<ws_transport>(std::move(p.server), worker, settings,
+                                          counters);
   }
 
   void run() {
@@ -97,6 +97,25 @@ TEST_F(ws_transport_test, text_reaches_the_user_and_sends_reach_the_peer) {
   EXPECT_EQ(counters.ws_closed.load(), 1u);
 }
 
+TEST_F(ws_transport_test,
+       a_message_in_two_parts_reaches_the_peer_as_one_frame) {
+  socket_pair p{worker.io};
+  auto t = make(p);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  t->send(wire_message{std::make_shared<const std::string>("MSG "),
+                       std::make_shared<const std::string>("shared")});
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{200});
+  char head[12];
+  asio::read(p.client, asio::buffer(head));
+  EXPECT_EQ(static_cast<unsigned char>(head[0]), 0x81);
+  EXPECT_EQ(head[1], 10);
+  EXPECT_EQ(std::string(head + 2, 10), "MSG shared");
+  p.client.close();
+  run();
+}
+
 TEST_F(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
   settings.outbound_queue_bytes = 1000;
   socket_pair p{worker.io};
@@ -105,7 +124,7 @@ TEST_F(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
   t->start(user, {});
   // Queued faster than the I/O thread can write (it is not running).
   auto chunk = std::make_shared<const std::string>(std::string(300, 'x'));
-  std::vector<wire_bytes> batch(5, chunk);
+  std::vector<wire_message> batch(5, chunk);
   t->send(batch.data(), batch.size());
   worker.io.restart();
   worker.io.run_for(std::chrono::milliseconds{200});
@@ -133,10 +152,10 @@ TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
 // A peer that fails after every prefix of its stream: the read side fails
 // at each point of a frame; the transport is closing or writing meanwhile.
 TEST_F(ws_transport_test, a_peer_failing_at_any_point_ends_it_cleanly) {
-  std::string stream = client_text("first") + client_text("second")
-                       + ws::encode_client_frame(ws::opcode::close,
-                                                 std::string("\x03\xe8", 2),
-                                                 0x01020304);
+  std::string stream
+    = client_text("first") + client_text("second")
+      + ws::encode_client_frame(ws::opcode::close, std::string("\x03\xe8", 2),
+                                0x01020304);
   for (std::size_t fail_count = 0; fail_count <= stream.size(); ++fail_count) {
     for (bool closing : {false, true}) {
       std::weak_ptr<ws_transport> watch;

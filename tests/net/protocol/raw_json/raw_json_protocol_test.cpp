@@ -123,7 +123,7 @@ TEST_F(raw_json, decode_results_match_the_codec_for_every_frame) {
 
 TEST_F(raw_json, an_event_is_today_s_frame) {
   auto ev = make_event(sample_event());
-  EXPECT_EQ(str(proto.encode_event(ev)),
+  EXPECT_EQ(proto.encode_event(ev).joined(),
             R"({"type":"MESSAGE","roomId":"r1","sender":"alice",)"
             R"("senderId":42,"message":"hi \"you\"","seq":7,)"
             R"("ts":"2023-11-14T22:13:20.123Z","clientMsgId":"c-1"})");
@@ -132,7 +132,7 @@ TEST_F(raw_json, an_event_is_today_s_frame) {
     data.kind = k;
     data.client_msg_id.clear();
     data.sender_id = 0;
-    EXPECT_EQ(str(proto.encode_event(make_event(data))),
+    EXPECT_EQ(proto.encode_event(make_event(data)).joined(),
               net::encode_event(data));
   }
 }

@@ -193,12 +193,13 @@ TEST_F(stomp_fixture, message_frame_has_the_subscription_and_shared_part) {
   connect();
   feed("SUBSCRIBE\nid:sub\\c1\ndestination:/subscribe/room/r1\n\n\0"s);
   auto ev = talk("r1", 42, "hi \"you\"");
-  auto bytes = proto->encode_event(ev);
-  ASSERT_TRUE(bytes);
+  auto msg = proto->encode_event(ev);
+  ASSERT_TRUE(msg);
+  auto bytes = msg.joined();
   std::string body
     = R"({"type":"TALK","roomId":"r1","senderId":7,"sender":"alice",)"
       R"("message":"hi \"you\"","createdDate":"2025-12-01T21:00:00.123Z","seq":42})";
-  EXPECT_EQ(*bytes,
+  EXPECT_EQ(bytes,
             "MESSAGE\nsubscription:sub\\c1\ndestination:/subscribe/room/r1\n"
             "message-id:r1:42\ncontent-type:application/json\n"
             "content-length:"
@@ -210,11 +211,40 @@ TEST_F(stomp_fixture, message_frame_has_the_subscription_and_shared_part) {
   other.accept_connect(session_identity{true, 8, "bob"}, out);
   other.decode_all("SUBSCRIBE\nid:x\ndestination:/subscribe/room/r1\n\n\0"s,
                    out);
-  auto b2 = other.encode_event(ev);
-  ASSERT_TRUE(b2);
-  EXPECT_EQ(b2->substr(b2->find("destination:")),
-            bytes->substr(bytes->find("destination:")));
+  auto m2 = other.encode_event(ev);
+  ASSERT_TRUE(m2);
+  // The shared part is the very same bytes (made once per event), behind
+  // each subscription's own head (made once per SUBSCRIBE): a delivery
+  // copies nothing.
+  EXPECT_EQ(m2.body.get(), msg.body.get());
+  EXPECT_EQ(*m2.head, "MESSAGE\nsubscription:x\n");
+  EXPECT_EQ(*msg.head, "MESSAGE\nsubscription:sub\\c1\n");
+  EXPECT_EQ(proto->encode_event(talk("r1", 43, "again")).head.get(),
+            msg.head.get());
   EXPECT_FALSE(proto->encode_event(talk("r2", 1, "x"))) << "not subscribed";
+}
+
+TEST_F(stomp_fixture, a_bound_room_encodes_alike_until_unsubscribed) {
+  connect();
+  feed("SUBSCRIBE\nid:s1\ndestination:/subscribe/room/r1\n\n\0"s);
+  EXPECT_EQ(proto->bind_room("r2"), nullptr) << "not subscribed";
+  auto bound = proto->bind_room("r1");
+  ASSERT_NE(bound, nullptr);
+  auto ev = talk("r1", 5, "x");
+  auto m = proto->encode_bound_event(ev, *bound);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m.joined(), proto->encode_event(ev).joined());
+  EXPECT_EQ(m.head.get(), proto->encode_event(ev).head.get());
+  // The room keeps the binding; the UNSUBSCRIBE ends it at once.
+  feed("UNSUBSCRIBE\nid:s1\n\n\0"s);
+  EXPECT_FALSE(proto->encode_bound_event(talk("r1", 6, "y"), *bound));
+  feed("SUBSCRIBE\nid:s2\ndestination:/subscribe/room/r1\n\n\0"s);
+  EXPECT_FALSE(proto->encode_bound_event(talk("r1", 7, "z"), *bound))
+    << "a new subscription to the room is bound anew";
+  auto again = proto->bind_room("r1");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(*proto->encode_bound_event(talk("r1", 8, "w"), *again).head,
+            "MESSAGE\nsubscription:s2\n");
 }
 
 TEST_F(stomp_fixture, unsubscribe_is_exit_and_stops_delivery_at_once) {
