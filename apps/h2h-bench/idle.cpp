@@ -2,6 +2,7 @@
 // cost.
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -43,7 +44,10 @@ public:
     r_.sources = o_.sources.size();
     if (o_.server_pid)
       r_.server_rss_before_kb = process_rss_kb(*o_.server_pid);
-    auto cpu0 = self_cpu_seconds();
+    if (o_.server_pid)
+      server_cpu0_ = process_cpu_seconds(*o_.server_pid);
+    cpu0_ = self_cpu_seconds();
+    auto cpu0 = cpu0_;
     start_ = clock_type::now();
     auto limit = 30s + std::chrono::milliseconds{2 * o_.conns}
                  + std::chrono::duration<double>(o_.hold_s) + close_limit + 5s;
@@ -140,8 +144,13 @@ private:
     all_open_ = true;
     r_.connect_s
       = std::chrono::duration<double>(clock_type::now() - start_).count();
-    if (o_.server_pid)
+    r_.open_generator_cpu_s = self_cpu_seconds() - cpu0_;
+    if (o_.server_pid) {
       r_.server_rss_after_kb = process_rss_kb(*o_.server_pid);
+      auto cpu = process_cpu_seconds(*o_.server_pid);
+      if (cpu && server_cpu0_)
+        r_.open_server_cpu_s = *cpu - *server_cpu0_;
+    }
     if (r_.connect_failures > 0) {
       fail(std::to_string(r_.connect_failures)
            + " connection(s) failed, first: " + first_error_);
@@ -184,6 +193,8 @@ private:
   idle_report r_;
   std::string frame_, first_error_;
   clock_type::time_point start_;
+  double cpu0_ = 0;
+  std::optional<double> server_cpu0_;
   bool all_open_ = false, held_ = false, closing_ = false;
 };
 

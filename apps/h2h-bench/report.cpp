@@ -133,6 +133,8 @@ json to_json(const idle_report& r) {
     {"server_rss_end_kb", or_null(r.server_rss_end_kb)},
     {"rss_per_conn_kb", or_null(round3(rss_per_conn_kb(r)))},
     {"generator_cpu_s", *round3(r.generator_cpu_s)},
+    {"open_generator_cpu_s", *round3(r.open_generator_cpu_s)},
+    {"open_server_cpu_s", or_null(round3(r.open_server_cpu_s))},
   };
 }
 
@@ -198,7 +200,10 @@ std::string to_text(const idle_report& r) {
      << fmt_kb(r.server_rss_after_kb) << ", after holding "
      << fmt(r.hold_s, " s", 1) << " " << fmt_kb(r.server_rss_end_kb) << '\n';
   os << "  per conn:   " << fmt(rss_per_conn_kb(r), " kB", 2) << '\n';
-  os << "  generator:  cpu " << fmt(r.generator_cpu_s, " s") << '\n';
+  os << "  generator:  cpu " << fmt(r.generator_cpu_s, " s") << " ("
+     << fmt(r.open_generator_cpu_s, " s") << " while opening)\n";
+  os << "  server:     cpu while opening " << fmt(r.open_server_cpu_s, " s")
+     << '\n';
   return os.str();
 }
 

@@ -64,6 +64,10 @@ struct idle_report {
   std::optional<std::uint64_t> server_rss_before_kb, server_rss_after_kb,
     server_rss_end_kb;
   double generator_cpu_s = 0;
+  /// CPU spent while the connections opened and entered (start until the
+  /// last one was in): the set-up cost, apart from holding and closing.
+  double open_generator_cpu_s = 0;
+  std::optional<double> open_server_cpu_s;
 };
 
 /// Derived figures: rates, per-CPU-second, the generator's share of a core.
