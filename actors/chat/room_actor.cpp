@@ -8,6 +8,7 @@
 
 #include "actors/chat/fan_out.hpp"
 #include "actors/chat/room_admission.hpp"
+#include "actors/chat/room_cluster.hpp"
 #include "actors/chat/room_fence.hpp"
 #include "actors/chat/room_replay.hpp"
 
@@ -45,6 +46,11 @@ void arm_idle_timer(room_pointer self) {
 
 void maybe_idle(room_pointer self) {
   auto& st = self->state;
+  if (st.moving) {
+    if (st.pending.empty())
+      room_cluster::finish_move(self);
+    return;
+  }
   if (st.members.empty() && st.pending.empty())
     arm_idle_timer(self);
 }
@@ -61,10 +67,10 @@ void remember_committed(room_state& st, const event_ptr& ev) {
 /// per wire protocol by the links (the ring keeps a plain copy); members whose
 /// replay is still being read get it afterwards. A member never gets a seq
 /// at or below one it had (a few integers per member, no allocation per
-/// delivery).
-void fan_out(room_pointer self, room_event data) {
+/// delivery). Sessions of other nodes get it through their node's relay,
+/// which is a member too (one message per node).
+void fan_out(room_pointer self, event_ptr ev) {
   auto& st = self->state;
-  auto ev = make_event(std::move(data));
   remember_committed(st, ev);
   event_batch batch;
   batch.events.push_back(std::move(ev));
@@ -73,7 +79,7 @@ void fan_out(room_pointer self, room_event data) {
   std::optional<caf::message> msg; // built once, for members without sinks
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
-    if (sent.seq <= m.delivered)
+    if (sent.seq <= m.delivered || m.role == enter_role::relayed)
       continue;
     if (m.replay != 0) {
       room_detail::hold(st, m, shared);
@@ -126,7 +132,7 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
                        ack);
   if (ack.status != append_status::duplicate) {
     st.committed_seq = seq;
-    fan_out(self, std::move(u.event));
+    fan_out(self, make_event(std::move(u.event)));
   } else {
     // Stored long ago (older than the window): nothing new to broadcast.
     st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -255,9 +261,14 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
   }
   auto sender = std::move(i->second.sender);
   auto sender_id = i->second.sender_id;
+  auto role = i->second.role;
+  auto quiet_leave = role == enter_role::relay || st.is_relay;
+  auto handle = i->second.handle;
   self->demonitor(who);
   st.members.erase(i);
-  if (st.store_full) {
+  if (st.is_relay && st.upstream) // the owner says goodbye for the member
+    self->send(st.upstream, exit_atom_v, handle);
+  if (quiet_leave || st.store_full) {
     // The member leaves anyway; only its notice is skipped (no seq used).
     maybe_idle(self);
     return;
@@ -275,12 +286,15 @@ void drop_sessions(room_pointer self, std::int64_t member, errc why) {
   std::vector<caf::actor_addr> gone;
   std::vector<caf::actor_addr> entering; // refused instead
   for (auto& [addr, m] : st.members)
-    if (member == 0 || m.sender_id == member) {
+    if (m.role != enter_role::relay && (member == 0 || m.sender_id == member)) {
       if (m.replay != 0) {
         entering.push_back(addr);
         continue;
       }
-      self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
+      if (m.role == enter_role::relayed) // its relay stops delivering too
+        self->send(m.via, removed_atom_v, m.handle, caf::make_error(why));
+      else
+        self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
       gone.push_back(addr);
     }
   for (auto& addr : entering)
@@ -306,8 +320,11 @@ void apply_change(room_pointer self, const room_change& change) {
         self,
         caf::make_error(errc::no_such_room, "room " + st.id + " was deleted"));
       for (auto& [addr, m] : st.members) {
-        self->send(m.handle, removed_atom_v, st.id,
-                   caf::make_error(errc::no_such_room));
+        // A relay tells its sessions; a session of another node hears it
+        // from its relay.
+        if (m.role != enter_role::relayed)
+          self->send(m.handle, removed_atom_v, st.id,
+                     caf::make_error(errc::no_such_room));
         self->demonitor(addr);
       }
       st.members.clear();
@@ -356,9 +373,11 @@ void settle(room_pointer self) {
 
 } // namespace room_detail
 
-room_impl::behavior_type room(room_pointer self, std::string id,
-                              room_env_ptr env, directory_actor directory,
-                              room_creator creator) {
+namespace {
+
+/// What a room and a relay share before their first message.
+void init(room_pointer self, std::string id, room_env_ptr env,
+          directory_actor directory) {
   auto& st = self->state;
   st.id = std::move(id);
   st.env = std::move(env);
@@ -369,11 +388,111 @@ room_impl::behavior_type room(room_pointer self, std::string id,
   self->attach_functor([metrics = st.env->metrics] {
     metrics->rooms_active.fetch_sub(1, std::memory_order_relaxed);
   });
-  self->set_down_handler(
-    [self](const caf::down_msg& dm) { remove_member(self, dm.source); });
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.is_relay && dm.source == st.upstream.address()) {
+      room_cluster::owner_lost(self);
+      return;
+    }
+    remove_member(self, dm.source);
+  });
   self->set_error_handler([self](caf::error& err) {
     spdlog::warn("room {}: {}", self->state.id, self->system().render(err));
   });
+}
+
+caf::error moving_error(const room_state& st) {
+  return caf::make_error(errc::unavailable,
+                         "room " + st.id + " is moving to another node, retry");
+}
+
+/// The handlers of a room and of a relay (which differ where they test
+/// `is_relay`).
+room_impl::behavior_type behavior(room_pointer self) {
+  return {
+    [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
+      auto& st = self->state;
+      if (st.is_relay)
+        return room_cluster::relay_enter(self, req);
+      if (st.moving) {
+        ++st.enters_seen;
+        return moving_error(st);
+      }
+      if (auto refusal = refuse_enter(self, req)) {
+        ++st.enters_seen;
+        return std::move(*refusal);
+      }
+      return room_detail::enter(self, req);
+    },
+    [self](caf::publish_atom, publish_request& req)
+      -> caf::result<publish_ack> {
+      auto& st = self->state;
+      if (st.is_relay)
+        return st.upstream ? caf::result<publish_ack>{self->delegate(
+                 st.upstream, caf::publish_atom_v, std::move(req))}
+                           : caf::result<publish_ack>{moving_error(st)};
+      if (st.moving)
+        return moving_error(st);
+      return on_publish(self, req);
+    },
+    [self](post_atom, publish_request& req) -> caf::result<publish_ack> {
+      auto& st = self->state;
+      if (st.is_relay) {
+        ++st.enters_seen; // counted by the directory like an ENTER
+        return st.upstream ? caf::result<publish_ack>{self->delegate(
+                 st.upstream, post_atom_v, std::move(req))}
+                           : caf::result<publish_ack>{moving_error(st)};
+      }
+      if (st.moving) {
+        ++st.enters_seen;
+        return moving_error(st);
+      }
+      if (auto refusal = refuse_post(self, req))
+        return std::move(*refusal);
+      return on_publish(self, req);
+    },
+    [self](exit_atom, const session_actor& who) {
+      remove_member(self, who.address());
+    },
+    [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
+    [self](change_atom, room_change& change) {
+      if (!self->state.is_relay)
+        apply_change(self, change);
+    },
+    [self](stop_atom) {
+      room_detail::drop_all_entering(
+        self, caf::make_error(errc::unavailable, "room stopping, retry"));
+      self->quit();
+    },
+    [self](replay_chk_atom) { room_detail::on_replay_tick(self); },
+    [self](presence_atom) -> caf::result<std::vector<std::int64_t>> {
+      auto& st = self->state;
+      if (st.is_relay && st.upstream)
+        return self->delegate(st.upstream, presence_atom_v);
+      return room_cluster::presence(st);
+    },
+    [self](moved_atom) { room_cluster::move(self); },
+    [self](event_batch& batch) {
+      if (self->state.is_relay)
+        room_cluster::relay_events(self, batch);
+    },
+    [self](removed_atom, const std::string&, const caf::error& why) {
+      if (self->state.is_relay)
+        room_cluster::relay_dropped(self, why);
+    },
+    [self](removed_atom, const session_actor& who, const caf::error& why) {
+      if (self->state.is_relay)
+        room_cluster::relay_drop_member(self, who, why);
+    },
+  };
+}
+
+} // namespace
+
+room_impl::behavior_type room(room_pointer self, std::string id,
+                              room_env_ptr env, directory_actor directory,
+                              room_creator creator) {
+  init(self, std::move(id), std::move(env), std::move(directory));
   // Seqs continue where the store left off: nothing else is handled before
   // the room knows its last seq. The directory spawns a room only to forward
   // an ENTER, so no idle timer is armed yet.
@@ -384,38 +503,30 @@ room_impl::behavior_type room(room_pointer self, std::string id,
     }
     apply_snapshot(self, snap);
   });
-  return {
-    [self](enter_atom, enter_request& req) -> caf::result<enter_reply> {
-      if (auto refusal = refuse_enter(self, req)) {
-        ++self->state.enters_seen;
-        return std::move(*refusal);
-      }
-      return room_detail::enter(self, req);
-    },
-    [self](caf::publish_atom, publish_request& req)
-      -> caf::result<publish_ack> { return on_publish(self, req); },
-    [self](post_atom, publish_request& req) -> caf::result<publish_ack> {
-      if (auto refusal = refuse_post(self, req))
-        return std::move(*refusal);
-      return on_publish(self, req);
-    },
-    [self](exit_atom, const session_actor& who) {
-      remove_member(self, who.address());
-    },
-    [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
-    [self](change_atom, room_change& change) { apply_change(self, change); },
-    [self](stop_atom) {
-      room_detail::drop_all_entering(
-        self, caf::make_error(errc::unavailable, "room stopping, retry"));
-      self->quit();
-    },
-    [self](replay_chk_atom) { room_detail::on_replay_tick(self); },
-  };
+  return behavior(self);
+}
+
+room_impl::behavior_type relay(room_pointer self, std::string id,
+                               room_env_ptr env, directory_actor directory,
+                               directory_actor owner, room_creator creator) {
+  init(self, std::move(id), std::move(env), std::move(directory));
+  self->state.is_relay = true;
+  self->state.owner_directory = std::move(owner);
+  room_cluster::subscribe(self, std::move(creator));
+  return behavior(self);
 }
 
 // -- what the room's other files use (room_fence.hpp) -------------------------
 
 namespace room_internal {
+
+void fan_out_event(room_pointer self, event_ptr ev) {
+  fan_out(self, std::move(ev));
+}
+
+void drop_member(room_pointer self, const caf::actor_addr& who) {
+  remove_member(self, who);
+}
 
 void send_append(room_pointer self, room_event ev) {
   auto seq = ev.seq;

@@ -41,6 +41,9 @@ struct room_env {
   /// Bytes of live events one replay may hold back while it reads the
   /// store; past this it drops them and reads them from the store later.
   std::size_t replay_hold_bytes = 262144;
+  /// Cluster: the longest wait for the owner node's answer to a relay's
+  /// subscription or to an ENTER it forwards (a dead peer may answer never).
+  std::chrono::milliseconds cluster_timeout{3000};
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   persistence_actor persistence;
@@ -66,6 +69,13 @@ struct room_member {
   /// yet: live events wait in the replay, no ENTER notice has gone out, and
   /// it leaves without an EXIT notice.
   std::uint64_t replay = 0;
+  /// In a cluster: a relay's subscription (gets every event, is nobody) or
+  /// a session of another node (admission and notices here, events through
+  /// `via`, its node's relay).
+  enter_role role = enter_role::session;
+  room_actor via{};
+  /// Entered again after a move: no ENTER notice.
+  bool quiet = false;
 };
 
 /// An ENTER whose replay is being read from the store. The ENTER is
@@ -147,6 +157,16 @@ struct room_state {
   /// Set when the room does not exist and may not be created: every ENTER
   /// gets this error until the room stops (room_admission.hpp).
   caf::error refused;
+  /// A relay (cluster): this actor mirrors, for this node's sessions, a room
+  /// owned by another node. It subscribes through `owner_directory` (the
+  /// owner node's directory) and then talks to the owner room `upstream`.
+  bool is_relay = false;
+  directory_actor owner_directory;
+  room_actor upstream;
+  /// The owner is handing the room over (its owner node changed): new
+  /// ENTERs and messages are refused (CHAT_006, retry); once what waits is
+  /// committed the members are sent where the room lives now.
+  bool moving = false;
 
   static inline const char* name = "h2h.room";
 };
@@ -164,5 +184,15 @@ using room_pointer = room_impl::stateful_pointer<room_state>;
 room_impl::behavior_type room(room_pointer self, std::string id,
                               room_env_ptr env, directory_actor directory,
                               room_creator creator);
+
+/// Spawnable behaviour of a relay (cluster): the room of another node
+/// (`owner`: that node's directory), for this node's sessions. It subscribes
+/// to the owner before it handles anything else; its sessions enter at the
+/// owner (admission, notices) and here (delivery and replay, from its ring or
+/// the shared store); their messages go to the owner. `creator` is whoever's
+/// ENTER made the directory start it (the owner may create the room for them).
+room_impl::behavior_type relay(room_pointer self, std::string id,
+                               room_env_ptr env, directory_actor directory,
+                               directory_actor owner, room_creator creator);
 
 } // namespace h2h

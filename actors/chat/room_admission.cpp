@@ -113,7 +113,8 @@ std::optional<caf::error> refuse_enter(room_pointer self,
     stop_soon(self);
     return st.refused;
   }
-  if (st.members.count(req.session.address()) == 0 && st.store_full) {
+  if (req.role != enter_role::relay
+      && st.members.count(req.session.address()) == 0 && st.store_full) {
     // A new member means an ENTER notice: refuse rather than grow the queue.
     st.env->metrics->refused_full.fetch_add(1, std::memory_order_relaxed);
     if (st.members.empty() && st.pending.empty())

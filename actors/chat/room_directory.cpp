@@ -1,9 +1,129 @@
-// The room directory: the only owner of the map room id -> room actor.
+// The room directory: the only owner of the map room id -> room actor, and
+// in a cluster the router to each room's owner node.
 #include "actors/chat/room_directory.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include "actors/cluster/rendezvous.hpp"
+
 namespace h2h {
+
+namespace {
+
+/// Where a room lives: here (no owner handle) or on the node `id`.
+struct owner_ref {
+  std::string id;
+  directory_actor entry;
+};
+
+/// The room's owner node when it is another node; nullopt when it is this
+/// node, or on a single node.
+std::optional<owner_ref> remote_owner(const directory_state& st,
+                                      const std::string& room_id) {
+  const auto& v = st.view;
+  if (v.self.empty() || v.ids.empty())
+    return std::nullopt;
+  auto* owner = rendezvous_owner(room_id, v.ids);
+  if (!owner || *owner == v.self)
+    return std::nullopt;
+  auto k = static_cast<std::size_t>(owner - v.ids.data());
+  if (k >= v.entries.size() || !v.entries[k])
+    return std::nullopt; // not connected (yet): serve here rather than fail
+  return owner_ref{*owner, v.entries[k]};
+}
+
+/// The request comes from another node's actor (a relay, another
+/// directory): it is served here whatever this node thinks, so that two
+/// nodes with different views never pass a request back and forth.
+bool from_peer(directory_pointer self) {
+  auto& sender = self->current_sender();
+  return sender && sender->node() != self->node();
+}
+
+using room_iter = std::unordered_map<std::string, directory_entry>::iterator;
+
+/// Tells a room or relay that is of the wrong kind now to move, and forgets
+/// it (it ends on its own).
+room_iter retire(directory_pointer self, room_iter i) {
+  self->send(i->second.room, moved_atom_v);
+  self->demonitor(i->second.room.address());
+  return self->state.rooms.erase(i);
+}
+
+room_iter start_room(directory_pointer self, const std::string& room_id,
+                     room_creator creator) {
+  auto& st = self->state;
+  auto r = self->spawn(room, room_id, st.env,
+                       caf::actor_cast<directory_actor>(self),
+                       std::move(creator));
+  self->monitor(r);
+  spdlog::debug("room {} started", room_id);
+  return st.rooms.emplace(room_id, directory_entry{r, 0, {}}).first;
+}
+
+room_iter start_relay(directory_pointer self, const std::string& room_id,
+                      const owner_ref& owner, room_creator creator) {
+  auto& st = self->state;
+  auto r = self->spawn(relay, room_id, st.env,
+                       caf::actor_cast<directory_actor>(self), owner.entry,
+                       std::move(creator));
+  self->monitor(r);
+  spdlog::debug("relay of room {} (owner {}) started", room_id, owner.id);
+  return st.rooms.emplace(room_id, directory_entry{r, 0, owner.id}).first;
+}
+
+/// The actor that serves `room_id` here: its room when this node owns it
+/// (or a peer asks), else its relay. Nullopt: a peer asks for a room this
+/// node relays (the views differ for a moment; the peer retries).
+std::optional<room_iter> route(directory_pointer self,
+                               const std::string& room_id,
+                               const room_creator& creator, bool peer) {
+  auto& st = self->state;
+  auto owner = peer ? std::nullopt : remote_owner(st, room_id);
+  auto i = st.rooms.find(room_id);
+  if (owner) {
+    if (i != st.rooms.end() && i->second.owner_node != owner->id)
+      i = retire(self, i);
+    if (i == st.rooms.end())
+      i = start_relay(self, room_id, *owner, creator);
+    return i;
+  }
+  if (i != st.rooms.end() && !i->second.owner_node.empty()) {
+    if (peer)
+      return std::nullopt;
+    i = retire(self, i);
+  }
+  if (i == st.rooms.end())
+    i = start_room(self, room_id, creator);
+  return i;
+}
+
+caf::error moving(const std::string& room_id) {
+  return caf::make_error(errc::unavailable,
+                         "room " + room_id + " is moving, retry");
+}
+
+/// A new node set: every room and relay whose owner changed moves.
+void apply_view(directory_pointer self, cluster_view& view) {
+  auto& st = self->state;
+  st.view = std::move(view);
+  std::size_t moved = 0;
+  for (auto i = st.rooms.begin(); i != st.rooms.end();) {
+    auto owner = remote_owner(st, i->first);
+    bool right = owner ? i->second.owner_node == owner->id
+                       : i->second.owner_node.empty();
+    if (right) {
+      ++i;
+      continue;
+    }
+    i = retire(self, i);
+    ++moved;
+  }
+  spdlog::info("cluster: {} node(s) live; {} room(s) move", st.view.ids.size(),
+               moved);
+}
+
+} // namespace
 
 directory_actor::behavior_type room_directory(directory_pointer self,
                                               room_env_ptr env) {
@@ -30,36 +150,38 @@ directory_actor::behavior_type room_directory(directory_pointer self,
     for (auto& [id, entry] : self->state.rooms)
       self->send_exit(entry.room, msg.reason);
     self->state.rooms.clear();
+    self->state.view = cluster_view{}; // drops the peers' handles
     self->quit(msg.reason);
   });
   return {
     [self](enter_atom, const std::string& room_id,
-           enter_request& req) -> caf::delegated<enter_reply> {
-      auto& st = self->state;
-      auto i = st.rooms.find(room_id);
-      if (i == st.rooms.end()) {
-        auto r = self->spawn(room, room_id, st.env,
-                             caf::actor_cast<directory_actor>(self),
-                             room_creator{req.sender_id, req.sender});
-        self->monitor(r);
-        spdlog::debug("room {} started", room_id);
-        i = st.rooms.emplace(room_id, directory_entry{r, 0}).first;
-      }
-      ++i->second.enters_forwarded;
-      return self->delegate(i->second.room, enter_atom_v, std::move(req));
+           enter_request& req) -> caf::result<enter_reply> {
+      bool peer = from_peer(self) || req.role != enter_role::session;
+      auto i = route(self, room_id, room_creator{req.sender_id, req.sender},
+                     peer);
+      if (!i)
+        return moving(room_id);
+      ++(*i)->second.enters_forwarded;
+      return self->delegate((*i)->second.room, enter_atom_v, std::move(req));
     },
     [self](post_atom, const std::string& room_id,
-           publish_request& req) -> caf::delegated<publish_ack> {
+           publish_request& req) -> caf::result<publish_ack> {
       // Counted like an ENTER: the room may not stop while it is on its way.
-      auto& st = self->state;
-      auto i = st.rooms.find(room_id);
-      if (i == st.rooms.end()) {
-        auto r = self->spawn(room, room_id, st.env,
-                             caf::actor_cast<directory_actor>(self),
-                             room_creator{req.sender_id, req.sender, false});
-        self->monitor(r);
-        i = st.rooms.emplace(room_id, directory_entry{r, 0}).first;
+      bool peer = from_peer(self);
+      if (!peer)
+        if (auto owner = remote_owner(self->state, room_id))
+          return self->delegate(owner->entry, post_atom_v, room_id,
+                                std::move(req));
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(room_id);
+      if (i != rooms.end() && !i->second.owner_node.empty()) {
+        if (peer)
+          return moving(room_id);
+        i = retire(self, i);
       }
+      if (i == rooms.end())
+        i = start_room(self, room_id,
+                       room_creator{req.sender_id, req.sender, false});
       ++i->second.enters_forwarded;
       return self->delegate(i->second.room, post_atom_v, std::move(req));
     },
@@ -76,10 +198,16 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       return true;
     },
     [self](change_atom, room_change& change) {
+      if (!from_peer(self))
+        if (auto owner = remote_owner(self->state, change.room_id)) {
+          // The owner tells its relays (and so their sessions).
+          self->send(owner->entry, change_atom_v, change);
+          return;
+        }
       auto& rooms = self->state.rooms;
       auto i = rooms.find(change.room_id);
-      if (i == rooms.end())
-        return; // not running: it reads the store when it starts
+      if (i == rooms.end() || !i->second.owner_node.empty())
+        return; // not running here: it reads the store when it starts
       self->send(i->second.room, change_atom_v, change);
       if (change.kind == room_change_kind::deleted) {
         self->demonitor(i->second.room.address());
@@ -98,6 +226,18 @@ directory_actor::behavior_type room_directory(directory_pointer self,
                                "creating rooms too fast, retry later");
       return true;
     },
+    [self](presence_atom, const std::string& room_id)
+      -> caf::result<std::vector<std::int64_t>> {
+      if (!from_peer(self))
+        if (auto owner = remote_owner(self->state, room_id))
+          return self->delegate(owner->entry, presence_atom_v, room_id);
+      auto& rooms = self->state.rooms;
+      auto i = rooms.find(room_id);
+      if (i == rooms.end() || !i->second.owner_node.empty())
+        return std::vector<std::int64_t>{}; // not running: nobody online
+      return self->delegate(i->second.room, presence_atom_v);
+    },
+    [self](nodes_atom, cluster_view& view) { apply_view(self, view); },
     [self](info_atom) {
       std::vector<std::string> ids;
       ids.reserve(self->state.rooms.size());

@@ -122,7 +122,12 @@ void become_deleted(room_pointer self) {
     [](exit_atom, const session_actor&) {},
     [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
     [](change_atom, room_change&) {}, [self](stop_atom) { self->quit(); },
-    [](replay_chk_atom) {}); // a deleted room replays nothing
+    [](replay_chk_atom) {}, // a deleted room replays nothing
+    [](presence_atom) { return std::vector<std::int64_t>{}; },
+    [self](moved_atom) { self->quit(); }, // nobody to move
+    [](event_batch&) {},
+    [](removed_atom, const std::string&, const caf::error&) {},
+    [](removed_atom, const session_actor&, const caf::error&) {});
   idle_if_unused(self);
 }
 

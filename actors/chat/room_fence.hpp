@@ -28,6 +28,12 @@ void end_deleted(room_pointer self);
 /// Asks the directory whether the room may stop (idle protocol).
 void check_idle(room_pointer self, std::uint64_t gen);
 
+/// Hands a committed event to every member (the local fan-out).
+void fan_out_event(room_pointer self, event_ptr ev);
+
+/// A member leaves (EXIT notice unless it is nobody's or a relay's).
+void drop_member(room_pointer self, const caf::actor_addr& who);
+
 // -- provided by room_fence.cpp -----------------------------------------------
 
 /// A seq of this room is taken by another writer: asks the store for the

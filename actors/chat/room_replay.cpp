@@ -39,10 +39,16 @@ std::size_t held_size(const room_event& ev) {
 void admit(room_pointer self, room_member& m) {
   auto& st = self->state;
   m.replay = 0;
+  // A relay's subscription is nobody; a relay's own members are announced
+  // and recorded by the owner; a member that enters again after a move was
+  // announced when it first entered.
+  if (st.is_relay || m.role == enter_role::relay)
+    return;
   if (!st.is_private && m.sender_id != 0
       && st.recorded.insert(m.sender_id).second)
     self->send(st.env->persistence, caf::join_atom_v, st.id, m.sender_id);
-  announce(self, event_kind::enter, m.sender, m.sender_id);
+  if (!m.quiet)
+    announce(self, event_kind::enter, m.sender, m.sender_id);
 }
 
 /// Sends the member what the ring holds after its last seq; false when the
@@ -207,7 +213,8 @@ void arm_replay_timer(room_pointer self) {
 
 /// Reads the replay from the store; the ENTER is answered when it is done.
 caf::result<enter_reply> start_replay(room_pointer self, room_member& m,
-                                      const caf::actor_addr& who) {
+                                      const caf::actor_addr& who,
+                                      enter_promise* given) {
   auto& st = self->state;
   auto epoch = ++st.last_replay_epoch;
   m.replay = epoch;
@@ -216,7 +223,7 @@ caf::result<enter_reply> start_replay(room_pointer self, room_member& m,
   job.from = m.delivered;
   job.upto = st.committed_seq;
   job.deadline = self->clock().now() + st.env->read_timeout;
-  auto promise = self->make_response_promise<enter_reply>();
+  auto promise = given ? *given : self->make_response_promise<enter_reply>();
   job.waiters.push_back(promise);
   st.replays.emplace(epoch, std::move(job));
   arm_replay_timer(self);
@@ -226,10 +233,11 @@ caf::result<enter_reply> start_replay(room_pointer self, room_member& m,
 
 } // namespace
 
-caf::result<enter_reply> enter(room_pointer self, enter_request& req) {
+caf::result<enter_reply> enter(room_pointer self, enter_request& req,
+                               enter_promise* given) {
   auto& st = self->state;
   ++st.enters_seen;
-  if (st.is_private
+  if (st.is_private && req.role != enter_role::relay
       && (req.sender_id == 0 || st.allowed.count(req.sender_id) == 0)) {
     settle(self);
     return caf::make_error(errc::not_member, "not a member of room " + st.id);
@@ -242,7 +250,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req) {
     // first ENTER's replay is read, this one waits for the same answer.
     if (i->second.replay == 0)
       return reply_of(self);
-    auto promise = self->make_response_promise<enter_reply>();
+    auto promise = given ? *given : self->make_response_promise<enter_reply>();
     st.replays.at(i->second.replay).waiters.push_back(promise);
     return promise;
   }
@@ -252,6 +260,11 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req) {
   m.sink = std::move(req.sink);
   m.sender = req.sender;
   m.sender_id = req.sender_id;
+  m.role = req.role;
+  m.via = std::move(req.via);
+  m.quiet = req.quiet;
+  if (m.role == enter_role::relayed)
+    req.last_seq = -1; // its relay replays, from the shared store
   // Without lastSeq, or with one at or past what is committed, there is
   // nothing to replay: live events start after the committed seq.
   m.delivered
@@ -260,7 +273,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req) {
         : std::min(static_cast<std::uint64_t>(req.last_seq), st.committed_seq);
   auto& member = st.members.emplace(addr, std::move(m)).first->second;
   if (!replay_from_ring(self, member))
-    return start_replay(self, member, addr);
+    return start_replay(self, member, addr, given);
   admit(self, member);
   return reply_of(self);
 }

@@ -15,7 +15,11 @@ namespace h2h::room_detail {
 /// events) only when that replay is complete, and only then is the ENTER
 /// answered. A replay that fails or misses its deadline refuses the ENTER
 /// (CHAT_006) and leaves no trace of the member.
-caf::result<enter_reply> enter(room_pointer self, enter_request& req);
+/// With `given`, an answer that has to wait goes to that promise (a relay's
+/// ENTER, answered after the owner's); the caller delivers an immediate one.
+using enter_promise = caf::typed_response_promise<enter_reply>;
+caf::result<enter_reply> enter(room_pointer self, enter_request& req,
+                               enter_promise* given = nullptr);
 
 /// Keeps a live event for a member whose replay is still read (bounded by
 /// room_env::replay_hold_bytes; beyond, the replay reads it later).

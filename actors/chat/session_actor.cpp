@@ -219,9 +219,15 @@ void expire_enter(session_pointer self, caf::actor_clock::time_point now) {
   entered(self);
 }
 
+/// Commands wait while an ENTER is in flight or a moved room is entered
+/// again: they must find the room where the client expects it.
+bool holding(const session_state& st) {
+  return st.entering || !st.rejoins.empty();
+}
+
 void dispatch(session_pointer self, client_command& cmd) {
   auto& st = self->state;
-  if (st.entering) {
+  if (holding(st)) {
     st.backlog.push_back(std::move(cmd));
     return;
   }
@@ -244,7 +250,7 @@ void entered(session_pointer self) {
   auto& st = self->state;
   st.entering = false;
   std::size_t i = 0;
-  for (; i < st.backlog.size() && !st.entering; ++i)
+  for (; i < st.backlog.size() && !holding(st); ++i)
     dispatch(self, st.backlog[i]);
   st.backlog.erase(st.backlog.begin(),
                    st.backlog.begin() + static_cast<long>(i));
@@ -377,6 +383,93 @@ void on_exit(session_pointer self, client_command& cmd) {
   complete(self, reply_of(cmd), std::uint64_t{0});
 }
 
+// -- rooms that moved (cluster) ----------------------------------------------------
+
+rejoin_job* find_rejoin(session_state& st, const std::string& room_id) {
+  for (auto& r : st.rejoins)
+    if (r.room_id == room_id)
+      return &r;
+  return nullptr;
+}
+
+/// The moved room is entered again, or given up: what waited runs.
+void rejoined(session_pointer self, const std::string& room_id) {
+  auto& st = self->state;
+  st.rejoins.erase(std::remove_if(st.rejoins.begin(), st.rejoins.end(),
+                                  [&](const rejoin_job& r) {
+                                    return r.room_id == room_id;
+                                  }),
+                   st.rejoins.end());
+  if (!holding(st))
+    entered(self);
+}
+
+void try_rejoin(session_pointer self, const std::string& room_id) {
+  auto& st = self->state;
+  auto* job = find_rejoin(st, room_id);
+  if (!job)
+    return;
+  ++job->attempt;
+  auto sink = st.link->room_sink(room_id);
+  enter_request req{caf::actor_cast<session_actor>(self), job->sender,
+                    st.identity.member_id,
+                    static_cast<std::int64_t>(job->after),
+                    sink ? std::move(sink) : st.link};
+  req.quiet = true; // the room announced this member when it first entered
+  // A finite timeout: a rejoin is rare (a move), and the peer may be dead.
+  self
+    ->request(st.directory, st.env->rejoin_timeout, enter_atom_v, room_id,
+              std::move(req))
+    .then(
+      [self, room_id](enter_reply& reply) {
+        auto& st = self->state;
+        if (!find_rejoin(st, room_id)) {
+          self->send(reply.room, exit_atom_v,
+                     caf::actor_cast<session_actor>(self));
+          return;
+        }
+        st.rooms.set(room_id, std::move(reply.room));
+        rejoined(self, room_id);
+      },
+      [self, room_id](caf::error& err) {
+        auto& st = self->state;
+        auto* job = find_rejoin(st, room_id);
+        if (!job)
+          return;
+        auto why = to_errc(err);
+        bool retry = job->attempt < st.env->rejoin_tries
+                     && (why == errc::unavailable || why == errc::none);
+        if (retry) {
+          // 100 ms, 200 ms, 400 ms, ...: the node set settles meanwhile.
+          auto pause = std::chrono::milliseconds{100} * (1 << (job->attempt - 1));
+          self->delayed_send(self, pause, rejoin_atom_v, room_id);
+          return;
+        }
+        spdlog::info("session: room {} moved and could not be entered again: {}",
+                     room_id, self->system().render(err));
+        st.link->notify(why == errc::none ? errc::unavailable : why,
+                        "room " + room_id
+                          + " moved to another node: ENTER it again with lastSeq "
+                          + std::to_string(job->after));
+        rejoined(self, room_id);
+      });
+}
+
+/// The room (`room_id`) moved to another node: enter it again where it is
+/// now, from the last seq handed to this session, without a notice.
+void on_moved(session_pointer self, const std::string& room_id,
+              std::string sender, std::uint64_t after) {
+  auto& st = self->state;
+  auto* room = st.rooms.find(room_id);
+  if (!room || room->address() != self->current_sender())
+    return; // left meanwhile, or an older instance of the room
+  st.rooms.erase(room_id);
+  if (find_rejoin(st, room_id))
+    return;
+  st.rejoins.push_back({room_id, std::move(sender), after, 0});
+  try_rejoin(self, room_id);
+}
+
 } // namespace
 
 session_state::~session_state() {
@@ -412,6 +505,13 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
                                  : "no longer a member of room " + room_id);
     },
     [self](sess_due_atom) { on_deadline_tick(self); },
+    [self](moved_atom, const std::string& room_id, std::string& sender,
+           std::uint64_t after) {
+      on_moved(self, room_id, std::move(sender), after);
+    },
+    [self](rejoin_atom, const std::string& room_id) {
+      try_rejoin(self, room_id);
+    },
     [self](disconn_atom) {
       self->state.disconnected = true;
       auto me = caf::actor_cast<session_actor>(self);

@@ -41,6 +41,21 @@ struct session_env {
   double message_burst = 40;
   /// Rooms a connection may be in at once.
   std::size_t rooms_per_session = 100;
+  /// Cluster: when a room moved, the session enters it again; each try
+  /// waits this long for the answer, and tries `rejoin_tries` times with a
+  /// growing pause (the node set may still be settling) before it tells
+  /// the client to ENTER again itself.
+  std::chrono::milliseconds rejoin_timeout{5000};
+  int rejoin_tries = 6;
+};
+
+/// A room that moved (cluster), being entered again.
+struct rejoin_job {
+  std::string room_id;
+  std::string sender;
+  /// The last seq this session was handed in the room.
+  std::uint64_t after = 0;
+  int attempt = 0;
 };
 
 /// An ENTER sent to the directory: the one in flight (while `entering`) or
@@ -73,8 +88,11 @@ struct session_state {
   entered_rooms rooms;
   /// Messages, ENTERs and EXITs of this connection.
   token_bucket sends;
-  /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`.
+  /// An ENTER is in flight; frames that arrive meanwhile wait in `backlog`
+  /// (so do they while a moved room is entered again).
   bool entering = false;
+  /// Rooms being entered again after a move (at most rooms_per_session).
+  std::vector<rejoin_job> rejoins;
   std::vector<client_command> backlog;
   /// The ENTER in flight (last, while `entering`) and those given up before
   /// it, oldest first; at most `max_late_enters` given up ones are kept.
@@ -109,7 +127,10 @@ struct session_state {
 };
 
 /// The session's own interface: the public one and its deadline timer.
-using session_impl = session_actor::extend<caf::reacts_to<sess_due_atom>>;
+using session_impl = session_actor::extend<
+  caf::reacts_to<sess_due_atom>,
+  // Try again to enter a moved room (room id).
+  caf::reacts_to<rejoin_atom, std::string>>;
 
 using session_pointer = session_impl::stateful_pointer<session_state>;
 

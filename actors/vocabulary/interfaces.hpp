@@ -15,6 +15,7 @@ namespace h2h {
 
 struct enter_request;
 struct enter_reply;
+struct cluster_view;
 class client_link;
 
 // clang-format off
@@ -25,7 +26,10 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<event_batch>,    // events from a room
   caf::reacts_to<disconn_atom>,   // the connection is gone
   // The room (id) dropped this session, for the reason given.
-  caf::reacts_to<removed_atom, std::string, caf::error>>;
+  caf::reacts_to<removed_atom, std::string, caf::error>,
+  // The room (id) moved to another node (cluster): enter it again, quietly,
+  // as the sender named, after the seq given (the last one it was handed).
+  caf::reacts_to<moved_atom, std::string, std::string, std::uint64_t>>;
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
@@ -37,7 +41,18 @@ using room_actor = caf::typed_actor<
   caf::replies_to<post_atom, publish_request>::with<publish_ack>,
   caf::reacts_to<exit_atom, session_actor>,
   caf::reacts_to<change_atom, room_change>,
-  caf::reacts_to<stop_atom>>;
+  caf::reacts_to<stop_atom>,
+  // Member ids with a live session in the room (for push notifications).
+  caf::replies_to<presence_atom>::with<std::vector<std::int64_t>>,
+  // The owner of the room is another node now: hand over (an owner commits
+  // what it has, then its members enter again where the room lives) or, for
+  // a relay, send the members there.
+  caf::reacts_to<moved_atom>,
+  // Relays only, from the owner: committed events (in seq order); the owner
+  // dropped this relay (room id, why); the owner dropped one member.
+  caf::reacts_to<event_batch>,
+  caf::reacts_to<removed_atom, std::string, caf::error>,
+  caf::reacts_to<removed_atom, session_actor, caf::error>>;
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
@@ -50,7 +65,12 @@ using directory_actor = caf::typed_actor<
   // May (member id, sender) create the room (id) that an ENTER named? True,
   // or the error for the ENTER (CHAT_001 off, GLOBAL_429 too many).
   caf::replies_to<create_atom, std::string, std::int64_t, std::string>
-    ::with<bool>>;
+    ::with<bool>,
+  // Member ids with a live session in room (id), asked of its owner.
+  caf::replies_to<presence_atom, std::string>
+    ::with<std::vector<std::int64_t>>,
+  // The live nodes of the cluster (from the cluster actor).
+  caf::reacts_to<nodes_atom, cluster_view>>;
 
 /// Owns one store connection; blocking calls happen only here (detached).
 using store_worker_actor = caf::typed_actor<
@@ -92,17 +112,23 @@ struct enter_request {
   /// it directly (one shared frame, no extra actor hop per receiver). Not
   /// serialized; without it the room sends events to the session actor.
   std::shared_ptr<client_link> sink;
+  enter_role role = enter_role::session;
+  /// For `relayed`: the relay that delivers to the session.
+  room_actor via{};
+  /// No ENTER notice: the session enters again after its room moved.
+  bool quiet = false;
 };
 
 inline bool operator==(const enter_request& x, const enter_request& y) {
   return x.session == y.session && x.sender == y.sender
-         && x.sender_id == y.sender_id && x.last_seq == y.last_seq;
+         && x.sender_id == y.sender_id && x.last_seq == y.last_seq
+         && x.role == y.role && x.via == y.via && x.quiet == y.quiet;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, enter_request& x) {
   return f(caf::meta::type_name("enter_request"), x.session, x.sender,
-           x.sender_id, x.last_seq);
+           x.sender_id, x.last_seq, x.role, x.via, x.quiet);
 }
 
 /// The room answers an ENTER with its handle and its latest committed seq,
@@ -119,6 +145,24 @@ inline bool operator==(const enter_reply& x, const enter_reply& y) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
   return f(caf::meta::type_name("enter_reply"), x.room, x.last_seq);
+}
+
+/// The live nodes of a cluster as one node sees them: ids (sorted) and
+/// each node's directory (the cluster entry of that node; this node's own
+/// directory for `self`).
+struct cluster_view {
+  std::string self;
+  std::vector<std::string> ids;
+  std::vector<directory_actor> entries;
+};
+
+inline bool operator==(const cluster_view& x, const cluster_view& y) {
+  return x.self == y.self && x.ids == y.ids && x.entries == y.entries;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
+  return f(caf::meta::type_name("cluster_view"), x.self, x.ids, x.entries);
 }
 
 } // namespace h2h

@@ -12,6 +12,7 @@
 #include "actors/vocabulary/errors.hpp"
 #include "actors/vocabulary/event.hpp"
 #include "persistence/record.hpp"
+#include "persistence/registry/node_registry.hpp"
 #include "persistence/store.hpp"
 
 namespace h2h {
@@ -170,6 +171,23 @@ typename Inspector::result_type inspect(Inspector& f, publish_request& x) {
            x.text, x.client_msg_id);
 }
 
+/// Who an ENTER is for. Sessions enter the room of their node: its owner,
+/// or in a cluster a relay for the room, which forwards the ENTER to the
+/// owner as `relayed` and subscribes to the owner's stream once for all its
+/// members as `relay`.
+enum class enter_role : std::uint8_t {
+  session = 0, ///< a session of the room's own node
+  relay = 1,   ///< a relay's subscription: events, no notice, no admission
+  relayed = 2, ///< a session of another node: admission and notices only;
+               ///< its relay delivers the events
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_record& x) {
+  return f(caf::meta::type_name("node_record"), x.id, x.host, x.cluster_port,
+           x.public_port, x.admin_port, x.metrics_port, x.started_ms);
+}
+
 /// A change the REST API made to a room, for the room if it is running.
 enum class room_change_kind : std::uint8_t {
   member_added = 0,
@@ -220,6 +238,15 @@ CAF_ADD_ATOM(h2h, h2h, removed_atom, "removed")
 CAF_ADD_ATOM(h2h, h2h, create_atom, "create")
 // A message sent without a session (HTTP send), routed by the directory.
 CAF_ADD_ATOM(h2h, h2h, post_atom, "post")
+// Cluster: a room's owner changed (its members enter again where it lives
+// now); the live node set for a directory; who is online in a room.
+CAF_ADD_ATOM(h2h, h2h, moved_atom, "moved")
+CAF_ADD_ATOM(h2h, h2h, nodes_atom, "nodes")
+CAF_ADD_ATOM(h2h, h2h, presence_atom, "presence")
+// The cluster actor and its registry workers.
+CAF_ADD_ATOM(h2h, h2h, scan_atom, "scan")         // announce this node, list all
+CAF_ADD_ATOM(h2h, h2h, withdraw_atom, "withdraw") // this node leaves
+CAF_ADD_ATOM(h2h, h2h, changed_atom, "changed")   // the registry saw a change
 
 // Timers: each actor sends these to itself only. They are in no public
 // interface (see the `*_impl` interfaces of the actors' headers).
@@ -231,6 +258,9 @@ CAF_ADD_ATOM(h2h, h2h, commit_due_atom, "commitdue") // persistence: commit dead
 CAF_ADD_ATOM(h2h, h2h, retry_atom, "retry")        // persistence: back-off over
 CAF_ADD_ATOM(h2h, h2h, run_atom, "run")            // periodic job: start a run
 CAF_ADD_ATOM(h2h, h2h, run_end_atom, "runend")     // periodic job: a run ended
+CAF_ADD_ATOM(h2h, h2h, rejoin_atom, "rejoin")      // session: enter a moved room again
+CAF_ADD_ATOM(h2h, h2h, beat_atom, "beat")          // cluster: heartbeat
+CAF_ADD_ATOM(h2h, h2h, watch_atom, "watch")        // registry watch: wait again
 // clang-format on
 
 CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")

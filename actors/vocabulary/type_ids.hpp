@@ -42,6 +42,12 @@ CAF_ADD_TYPE_ID(h2h, (h2h::store_worker_actor))
 CAF_ADD_TYPE_ID(h2h, (h2h::persistence_actor))
 CAF_ADD_TYPE_ID(h2h, (h2h::enter_request))
 CAF_ADD_TYPE_ID(h2h, (h2h::enter_reply))
+CAF_ADD_TYPE_ID(h2h, (h2h::enter_role))
+CAF_ADD_TYPE_ID(h2h, (h2h::cluster_view))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::directory_actor>))
+CAF_ADD_TYPE_ID(h2h, (std::vector<std::int64_t>))
+CAF_ADD_TYPE_ID(h2h, (h2h::node_record))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::node_record>))
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

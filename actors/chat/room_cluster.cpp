@@ -1,0 +1,201 @@
+// The room's part in a cluster: relays mirror rooms owned by other nodes,
+// owners hand rooms over when the node set changes.
+#include "actors/chat/room_cluster.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/chat/room_fence.hpp"
+#include "actors/chat/room_replay.hpp"
+
+namespace h2h::room_cluster {
+
+namespace {
+
+using namespace room_internal;
+
+/// Runs the idle handshake now: the relay stops once no ENTER is on its way.
+void stop_soon(room_pointer self) {
+  auto& st = self->state;
+  self->send(self, idle_chk_atom_v, ++st.idle_generation);
+}
+
+/// Every member of this node enters the room again where it lives now, from
+/// the last seq it was handed; members still reading a replay are refused
+/// (CHAT_006: their ENTER is retried by the client). The actor ends.
+void send_members_away(room_pointer self, const caf::error& entering_why) {
+  auto& st = self->state;
+  room_detail::drop_all_entering(self, entering_why);
+  for (auto& [addr, m] : st.members) {
+    self->demonitor(addr);
+    if (m.role == enter_role::relay)
+      self->send(m.handle, removed_atom_v, st.id,
+                 caf::make_error(errc::unavailable, "room moved"));
+    else if (m.role == enter_role::session)
+      self->send(m.handle, moved_atom_v, st.id, m.sender, m.delivered);
+    // A session of another node hears it from its relay.
+  }
+  st.members.clear();
+  self->quit();
+}
+
+/// Answers a relay's ENTER with the outcome of the local part.
+void enter_here(room_pointer self, enter_request& req,
+                room_detail::enter_promise promise) {
+  auto r = room_detail::enter(self, req, &promise);
+  switch (r.flag) {
+    case caf::rt_value:
+      promise.deliver(r.value.get_as<enter_reply>(0));
+      break;
+    case caf::rt_error:
+      promise.deliver(r.err);
+      break;
+    default: // waits for a replay: answered through `promise`
+      break;
+  }
+}
+
+} // namespace
+
+void subscribe(room_pointer self, room_creator creator) {
+  auto& st = self->state;
+  enter_request req;
+  req.session = caf::actor_cast<session_actor>(self);
+  req.sender = creator.sender;
+  req.sender_id = creator.member_id;
+  req.role = enter_role::relay;
+  self
+    ->request(st.owner_directory, st.env->cluster_timeout, enter_atom_v, st.id,
+              std::move(req))
+    .await(
+      [self](enter_reply& reply) {
+        auto& st = self->state;
+        st.upstream = std::move(reply.room);
+        st.last_seq = st.committed_seq = reply.last_seq;
+        self->monitor(st.upstream);
+        spdlog::debug("relay of room {} subscribed at seq {}", st.id,
+                      st.committed_seq);
+      },
+      [self](caf::error& err) {
+        auto& st = self->state;
+        spdlog::warn("relay of room {}: the owner refused or did not answer: {}",
+                     st.id, self->system().render(err));
+        st.refused = is_h2h_error(err)
+                       ? std::move(err)
+                       : caf::make_error(errc::unavailable,
+                                         "room " + st.id
+                                           + " unavailable (owner node "
+                                             "unreachable), retry");
+      });
+}
+
+caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
+  auto& st = self->state;
+  if (st.refused || req.role != enter_role::session || !st.upstream) {
+    ++st.enters_seen;
+    stop_soon(self);
+    return st.refused ? st.refused
+                      : caf::make_error(errc::unavailable,
+                                        "room " + st.id + " unavailable, retry");
+  }
+  auto promise = self->make_response_promise<enter_reply>();
+  enter_request up;
+  up.session = req.session;
+  up.sender = req.sender;
+  up.sender_id = req.sender_id;
+  up.role = enter_role::relayed;
+  up.via = caf::actor_cast<room_actor>(self);
+  up.quiet = req.quiet;
+  self->request(st.upstream, st.env->cluster_timeout, enter_atom_v, std::move(up))
+    .then(
+      [self, req = std::move(req), promise](enter_reply&) mutable {
+        enter_here(self, req, std::move(promise));
+      },
+      [self, promise](caf::error& err) mutable {
+        ++self->state.enters_seen;
+        room_detail::settle(self);
+        promise.deliver(err);
+      });
+  return promise;
+}
+
+void relay_events(room_pointer self, event_batch& batch) {
+  auto& st = self->state;
+  for (auto& ev : batch.events) {
+    if (!ev || ev->data().seq <= st.committed_seq)
+      continue; // a repeat (the owner sends each seq once; be sure)
+    st.last_seq = st.committed_seq = ev->data().seq;
+    fan_out_event(self, std::move(ev));
+  }
+}
+
+void relay_dropped(room_pointer self, const caf::error& why) {
+  auto& st = self->state;
+  if (to_errc(why) != errc::no_such_room) {
+    owner_lost(self);
+    return;
+  }
+  room_detail::drop_all_entering(self, why);
+  for (auto& [addr, m] : st.members) {
+    self->demonitor(addr);
+    self->send(m.handle, removed_atom_v, st.id, why);
+  }
+  st.members.clear();
+  self->quit();
+}
+
+void relay_drop_member(room_pointer self, const session_actor& who,
+                       const caf::error& why) {
+  auto& st = self->state;
+  auto i = st.members.find(who.address());
+  if (i == st.members.end())
+    return;
+  if (i->second.replay != 0) {
+    room_detail::drop_entering(self, who.address(), why);
+    return;
+  }
+  self->demonitor(who.address());
+  st.members.erase(i);
+  self->send(who, removed_atom_v, st.id, why);
+  idle_if_unused(self);
+}
+
+void owner_lost(room_pointer self) {
+  spdlog::info("room {}: its owner moved or is gone; members enter again",
+               self->state.id);
+  send_members_away(self, caf::make_error(errc::unavailable,
+                                          "room moved while entering, retry"));
+}
+
+std::vector<std::int64_t> presence(const room_state& st) {
+  std::vector<std::int64_t> ids;
+  for (auto& [addr, m] : st.members)
+    if (m.role != enter_role::relay && m.replay == 0 && m.sender_id != 0)
+      ids.push_back(m.sender_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+void move(room_pointer self) {
+  auto& st = self->state;
+  if (st.is_relay) {
+    owner_lost(self);
+    return;
+  }
+  if (st.moving)
+    return;
+  st.moving = true;
+  spdlog::info("room {} moves to another node ({} event(s) to commit first)",
+               st.id, st.pending.size());
+  if (st.pending.empty())
+    finish_move(self);
+}
+
+void finish_move(room_pointer self) {
+  send_members_away(self, caf::make_error(errc::unavailable,
+                                          "room moved while entering, retry"));
+}
+
+} // namespace h2h::room_cluster
