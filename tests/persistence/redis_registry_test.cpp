@@ -300,6 +300,36 @@ TEST(RedisRegistryOutage, AHungRedisIsDetectedWithinTheTimeout) {
   EXPECT_TRUE(watch->wait_change(0ms)) << "re-subscribed after the loss";
 }
 
+TEST(RedisRegistryAuth, TheUrlsCredentialsAndDatabaseAreUsed) {
+  test::redis_server server({"--requirepass", "sekrit-pw"});
+  server.start();
+  auto at = [&](const std::string& credentials, int db) {
+    redis_settings s;
+    s.url = "redis://" + credentials + "127.0.0.1:"
+            + std::to_string(server.port()) + "/" + std::to_string(db);
+    s.key_prefix = "auth";
+    return make_redis_registry(s);
+  };
+  for (const auto& wrong : {std::string{}, std::string{":wrong-pw@"},
+                            std::string{"default:wrong-pw@"}}) {
+    try {
+      at(wrong, 0)->scan();
+      ADD_FAILURE() << "scan without the password worked: " << wrong;
+    } catch (const registry_error& e) {
+      std::string what = e.what();
+      EXPECT_EQ(what.find("wrong-pw"), std::string::npos) << what;
+      EXPECT_EQ(what.find("sekrit"), std::string::npos) << what;
+    }
+  }
+  auto in_db_2 = at(":sekrit-pw@", 2);
+  in_db_2->announce(node("n"), 10s);
+  EXPECT_TRUE(has(in_db_2->scan(), "n"));
+  // A user name too (Redis 6 ACL): the default user has the password.
+  EXPECT_TRUE(has(at("default:sekrit-pw@", 2)->scan(), "n"));
+  EXPECT_TRUE(at("default:sekrit-pw@", 0)->scan().empty())
+    << "database 0 is not database 2";
+}
+
 // hiredis writes with write(2): unguarded, a write to a connection Redis
 // reset would kill the node.
 void write_to_closed_socket(bool guarded, int* error = nullptr) {

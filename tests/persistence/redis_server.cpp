@@ -127,8 +127,9 @@ std::string resp_pipeline(std::uint16_t port,
   return talk(port, request, replies, steady_clock::now() + seconds{2}).back();
 }
 
-redis_server::redis_server()
-  : port_(free_port()) {
+redis_server::redis_server(std::vector<std::string> extra)
+  : port_(free_port())
+  , extra_(std::move(extra)) {
 }
 
 redis_server::~redis_server() {
@@ -138,7 +139,15 @@ redis_server::~redis_server() {
 void redis_server::start() {
   if (pid_ > 0)
     throw std::runtime_error("redis-server already runs");
-  auto port = std::to_string(port_);
+  std::vector<std::string> args{
+    "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+    "--save",       "",       "--appendonly",        "no",     "--dir",
+    dir_.path()};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
   auto log = dir_.path() + "/redis.log";
   pid_ = ::fork();
   if (pid_ < 0)
@@ -149,15 +158,14 @@ void redis_server::start() {
       ::dup2(fd, 1);
       ::dup2(fd, 2);
     }
-    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind",
-             "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-             dir_.path().c_str(), static_cast<char*>(nullptr));
+    ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
   auto deadline = steady_clock::now() + seconds{5};
   while (steady_clock::now() < deadline) {
     try {
-      if (talk(port_, encode({"PING"}), 1, deadline).front() == "+PONG")
+      auto reply = talk(port_, encode({"PING"}), 1, deadline).front();
+      if (reply == "+PONG" || reply.rfind("-NOAUTH", 0) == 0)
         return;
     } catch (const std::runtime_error&) {
       // not listening yet

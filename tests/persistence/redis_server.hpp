@@ -30,15 +30,17 @@ std::string resp_pipeline(std::uint16_t port,
 
 class redis_server {
 public:
-  /// Picks a free port; starts nothing yet.
-  redis_server();
+  /// Picks a free port; starts nothing yet. `extra` are more redis-server
+  /// arguments (e.g. {"--requirepass", "pw"}).
+  explicit redis_server(std::vector<std::string> extra = {});
   /// Kills the server if it runs.
   ~redis_server();
   redis_server(const redis_server&) = delete;
   redis_server& operator=(const redis_server&) = delete;
 
   /// Starts redis-server on port() and waits (at most 5 s) until it answers
-  /// PING. Throws std::runtime_error when it does not.
+  /// PING (an error reply to an unauthenticated PING counts). Throws
+  /// std::runtime_error when it does not.
   void start();
   /// SIGKILL and wait: the server vanishes as a crashed one would.
   void kill();
@@ -55,6 +57,7 @@ public:
 
 private:
   std::uint16_t port_;
+  std::vector<std::string> extra_;
   temp_dir dir_;
   pid_t pid_ = -1;
 };
