@@ -186,6 +186,39 @@ struct sse_section {
   int keepalive_s = 15;
 };
 
+/// Cluster membership (DESIGN.md §1, §5): one node of several sharing one
+/// store, found through Redis, talking over CAF's middleman.
+struct cluster_section {
+  /// Run as one node of a cluster (needs store.kind = mysql).
+  bool enabled = false;
+  /// The CAF cluster port; 0 picks a free port and logs it.
+  std::uint16_t port = 4242;
+  /// The address other nodes connect to, and the only one the cluster port
+  /// is bound to; empty: this machine's host name.
+  std::string advertise_host;
+  /// This node's name in the cluster, [A-Za-z0-9._-]{1,64}; empty: made
+  /// from the host name at start.
+  std::string node_id;
+  /// How often the registration is refreshed and the node set rescanned.
+  int heartbeat_ms = 1000;
+  /// Lifetime of a registration in Redis; at least 2 heartbeats, so that
+  /// one late refresh does not drop a live node.
+  int node_ttl_ms = 3000;
+  /// A peer silent this long is dead (CAF middleman connection timeout).
+  int connect_timeout_ms = 5000;
+};
+
+/// The Redis server of cluster discovery.
+struct redis_section {
+  /// redis://[[user]:password@]host[:port][/db]
+  std::string url = "redis://127.0.0.1:6379";
+  /// Every key and channel starts with `<prefix>:`, so that clusters (and
+  /// tests) can share one Redis; [A-Za-z0-9._-]{1,32}.
+  std::string key_prefix = "h2h";
+  /// Connect and command timeout.
+  int timeout_ms = 1000;
+};
+
 /// Logging.
 struct log_section {
   std::string level = "info";
@@ -205,6 +238,8 @@ struct settings {
   smtp_section smtp;
   web_section web;
   sse_section sse;
+  cluster_section cluster;
+  redis_section redis;
   log_section log;
 };
 

@@ -8,6 +8,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "config/redis_url.hpp"
+
 namespace h2h::config {
 
 namespace {
@@ -74,6 +76,47 @@ key_info make_key(std::string section, std::string key, Section settings::*sec,
   };
   k.get = [sec, field](const settings& s) { return render(s.*sec.*field); };
   return k;
+}
+
+void add_cluster_keys(std::vector<key_info>& keys) {
+  using s = settings;
+  auto add = [&keys](key_info k) { keys.push_back(std::move(k)); };
+  // cluster
+  add(make_key("cluster", "enabled", &s::cluster, &cluster_section::enabled,
+               "Run as one node of a cluster (needs store.kind = mysql and "
+               "Redis at redis.url)."));
+  add(make_key("cluster", "port", &s::cluster, &cluster_section::port,
+               "CAF cluster port (private network only); 0 picks a free port "
+               "and logs it."));
+  add(make_key("cluster", "advertise_host", &s::cluster,
+               &cluster_section::advertise_host,
+               "Address other nodes connect to; the cluster port is bound to "
+               "it only. Empty: this machine's host name."));
+  add(make_key("cluster", "node_id", &s::cluster, &cluster_section::node_id,
+               "This node's name, 1-64 of A-Z a-z 0-9 . _ -; empty: made "
+               "from the host name at start."));
+  add(make_key("cluster", "heartbeat_ms", &s::cluster,
+               &cluster_section::heartbeat_ms,
+               "How often the node refreshes its registration and rescans "
+               "the node set (100-60000)."));
+  add(make_key("cluster", "node_ttl_ms", &s::cluster,
+               &cluster_section::node_ttl_ms,
+               "Lifetime of the node's registration in Redis; at least 2 x "
+               "cluster.heartbeat_ms."));
+  add(make_key("cluster", "connect_timeout_ms", &s::cluster,
+               &cluster_section::connect_timeout_ms,
+               "A peer silent this long is dead (CAF connection timeout; "
+               "heartbeats go every cluster.heartbeat_ms)."));
+  // redis
+  add(make_key("redis", "url", &s::redis, &redis_section::url,
+               "Redis of cluster discovery: "
+               "redis://[[user]:password@]host[:port][/db]."));
+  keys.back().masked_password = true;
+  add(make_key("redis", "key_prefix", &s::redis, &redis_section::key_prefix,
+               "Start of every Redis key and channel (<prefix>:...), 1-32 of "
+               "A-Z a-z 0-9 . _ -; clusters sharing a Redis differ here."));
+  add(make_key("redis", "timeout_ms", &s::redis, &redis_section::timeout_ms,
+               "Redis connect and command timeout."));
 }
 
 std::vector<key_info> build_keys() {
@@ -306,6 +349,7 @@ std::vector<key_info> build_keys() {
                "Serve the page's files from this directory instead of the "
                "copy built into h2hd (development); empty: the built-in "
                "copy."));
+  add_cluster_keys(keys);
   // log
   add(make_key("log", "level", &s::log, &log_section::level,
                "trace, debug, info, warn, error or off."));
@@ -319,6 +363,15 @@ std::string key_info::env_name() const {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return std::toupper(c); });
   return out;
+}
+
+std::string key_info::shown(const settings& s) const {
+  auto value = get(s);
+  if (secret && !value.empty())
+    return "<set, not shown>";
+  if (masked_password)
+    return redact_url(value);
+  return value;
 }
 
 const std::vector<key_info>& all_keys() {

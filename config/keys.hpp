@@ -23,6 +23,12 @@ struct key_info {
   std::function<std::string(const settings&)> get;
   /// Never printed (keys, passwords, URLs with credentials).
   bool secret = false;
+  /// A URL printed with its password masked (redis.url).
+  bool masked_password = false;
+
+  /// The value as --check-config and logs may show it: a secret that is set
+  /// as "<set, not shown>", a URL's password as "***".
+  std::string shown(const settings& s) const;
 
   /// `section.key`
   std::string name() const {

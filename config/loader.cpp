@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "config/cidr.hpp"
+#include "config/cluster_settings.hpp"
 #include "config/keys.hpp"
 
 namespace h2h::config {
@@ -334,6 +335,7 @@ std::vector<std::string> validate(const settings& s) {
   }
   check(s.sse.keepalive_s >= 1 && s.sse.keepalive_s <= 3600,
         "sse.keepalive_s must be between 1 and 3600");
+  validate_cluster(s, errs);
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

@@ -7,11 +7,11 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libboost-dev libboost-system-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev libmysqlcppconn-dev
-  libcurl4-openssl-dev libsodium-dev
+  libcurl4-openssl-dev libsodium-dev libhiredis-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
-  mariadb-server mariadb-client
+  mariadb-server mariadb-client redis-server
   clang libclang-rt-14-dev
   chromium
 )

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, fuzzes each harness briefly, runs the
 # connection<->session bridge under ThreadSanitizer, builds everything (and
-# h2hd for Release, as scripts/run-server.sh does) and
-# runs every test suite. The last lines printed are ctest's summary.
+# h2hd for Release, as scripts/run-server.sh does), starts MariaDB and Redis
+# and runs every test suite. The last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,16 +75,23 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build build-release -j "$jobs" --target h2hd
 echo "Release build stage took $(( $(date +%s) - release_start )) s"
 
-# A MariaDB server for the suites that need one, stopped at the end.
+# A MariaDB server and a Redis server for the suites that need them
+# (cluster discovery), both stopped at the end.
 services=$(mktemp -d /tmp/h2h-services-XXXXXX)
 cleanup() {
+  "$root/scripts/redis.sh" stop "$services/redis" >/dev/null 2>&1 || true
   "$root/scripts/mariadb.sh" stop "$services/mariadb" >/dev/null 2>&1 || true
   rm -rf "$services"
 }
 trap cleanup EXIT
+services_start=$(date +%s)
 H2H_TEST_MYSQL_URL=$(scripts/mariadb.sh start "$services/mariadb")
 export H2H_TEST_MYSQL_URL
 echo "MariaDB for tests on 127.0.0.1:$(cat "$services/mariadb/port")"
+H2H_TEST_REDIS_URL=$(scripts/redis.sh start "$services/redis")
+export H2H_TEST_REDIS_URL
+echo "Redis for tests on 127.0.0.1:$(cat "$services/redis/port")"
+echo "services stage took $(( $(date +%s) - services_start )) s"
 
 cd "$build_dir"
 ctest --output-on-failure --timeout 300 -j "$jobs"

@@ -4,11 +4,15 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
+#include "config/cluster_settings.hpp"
 #include "config/keys.hpp"
 #include "config/loader.hpp"
 #include "config/log.hpp"
+#include "config/redis_url.hpp"
 #include "h2h_version.hpp"
 #include "apps/h2hd/node.hpp"
 
@@ -38,14 +42,15 @@ int main(int argc, char** argv) {
   }
   if (cfg.check_only) {
     for (auto& k : config::all_keys()) {
-      auto value = k.get(cfg.values);
-      if (k.secret && !value.empty())
-        value = "<set, not shown>";
-      std::cout << k.name() << " = " << value << '\n';
+      std::cout << k.name() << " = " << k.shown(cfg.values) << '\n';
     }
     std::cout << "configuration OK\n";
     return 0;
   }
+  if (cfg.values.cluster.enabled)
+    config::resolve_cluster_identity(cfg.values.cluster,
+                                     config::local_host_name(),
+                                     static_cast<unsigned>(::getpid()));
   config::init_logging(cfg.values.log.level);
   spdlog::info("h2hd {} starting{}{}", H2H_VERSION,
                cfg.config_file.empty() ? "" : " with ", cfg.config_file);
@@ -58,6 +63,13 @@ int main(int argc, char** argv) {
                v.persistence.batch_max, v.persistence.batch_window_ms,
                v.rooms.idle_timeout_ms, v.limits.max_frame_bytes,
                v.limits.max_message_chars, v.limits.outbound_queue_bytes);
+  if (v.cluster.enabled)
+    spdlog::info("config: cluster node {} on {}:{}, redis {} (prefix {}), "
+                 "heartbeat {} ms, ttl {} ms, peer timeout {} ms",
+                 v.cluster.node_id, v.cluster.advertise_host, v.cluster.port,
+                 config::redact_url(v.redis.url), v.redis.key_prefix,
+                 v.cluster.heartbeat_ms, v.cluster.node_ttl_ms,
+                 v.cluster.connect_timeout_ms);
   for (auto& w : cfg.warnings)
     spdlog::warn("{}", w);
   int rc = 0;

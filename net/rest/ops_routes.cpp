@@ -1,8 +1,10 @@
-/// Registers /healthz and /readyz on `r` (/metrics is not on the public
-/// port: see metrics_listener.hpp).
+// /healthz and /readyz on the public port, and the Prometheus text the
+// metrics port serves; in cluster mode both tell the node's cluster view.
 #include "net/rest/ops_routes.hpp"
 
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 namespace h2h::net {
 
@@ -17,7 +19,31 @@ void metric(std::ostringstream& out, const char* name, const char* type,
       << name << ' ' << static_cast<long long>(value) << '\n';
 }
 
+std::optional<ops_sources::cluster_status> cluster_of(const ops_sources& src) {
+  if (!src.cluster)
+    return std::nullopt;
+  return src.cluster();
+}
+
 } // namespace
+
+std::string readyz_body(const std::string& status, const std::string& store,
+                        const std::optional<ops_sources::cluster_status>& c) {
+  std::string out = R"({"status":")" + status + '"';
+  if (!store.empty())
+    out += R"(,"store":")" + store + '"';
+  if (c) {
+    // The node id is validated plain, but an id made elsewhere must not
+    // break the JSON.
+    out += R"(,"cluster":{"node":)"
+           + nlohmann::json(c->node_id)
+               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+           + R"(,"nodes":)" + std::to_string(c->nodes) + R"(,"registry":")"
+           + (c->registry_ok ? "ok" : "unreachable") + "\"}";
+  }
+  out += '}';
+  return out;
+}
 
 std::string metrics_text(const ops_sources& src) {
   std::ostringstream out;
@@ -87,6 +113,14 @@ std::string metrics_text(const ops_sources& src) {
            "Publishes answered CHAT_006 because the store queue was full.",
            a->refused_full.load());
   }
+  if (auto c = cluster_of(src)) {
+    metric(out, "h2h_cluster_nodes", "gauge",
+           "Live cluster nodes this node knows, itself included.",
+           static_cast<long double>(c->nodes));
+    metric(out, "h2h_cluster_registry_up", "gauge",
+           "1 while the cluster registry (Redis) answers, else 0.",
+           c->registry_ok ? 1 : 0);
+  }
   return out.str();
 }
 
@@ -97,30 +131,33 @@ void add_ops_routes(router& r, ops_sources sources) {
            http_responder respond) {
           respond(json_response(req, 200, R"({"status":"ok"})"));
         });
-  r.add(
-    http::verb::get, "/readyz",
-    [src](http_request& req, const path_params&, const request_meta&,
-          http_responder respond) {
-      if (src->draining && src->draining()) {
-        respond(json_response(req, 503,
-                              R"({"status":"draining","store":"unknown"})"));
-        return;
-      }
-      if (!src->check_store) {
-        respond(json_response(req, 200, R"({"status":"ready"})"));
-        return;
-      }
-      http_request shape{http::verb::get, "/", req.version()};
-      shape.keep_alive(req.keep_alive());
-      src->check_store([shape, respond](bool ok) {
-        if (ok)
-          respond(
-            json_response(shape, 200, R"({"status":"ready","store":"ok"})"));
-        else
-          respond(json_response(
-            shape, 503, R"({"status":"unavailable","store":"unreachable"})"));
-      });
-    });
+  r.add(http::verb::get, "/readyz",
+        [src](http_request& req, const path_params&, const request_meta&,
+              http_responder respond) {
+          if (src->draining && src->draining()) {
+            respond(json_response(
+              req, 503, readyz_body("draining", "unknown", cluster_of(*src))));
+            return;
+          }
+          if (!src->check_store) {
+            respond(json_response(req, 200,
+                                  readyz_body("ready", "", cluster_of(*src))));
+            return;
+          }
+          http_request shape{http::verb::get, "/", req.version()};
+          shape.keep_alive(req.keep_alive());
+          // Only the store decides readiness: a node that lost Redis serves on
+          // with the last known node set and says so under "cluster".
+          src->check_store([src, shape, respond](bool ok) {
+            if (ok)
+              respond(json_response(
+                shape, 200, readyz_body("ready", "ok", cluster_of(*src))));
+            else
+              respond(json_response(
+                shape, 503,
+                readyz_body("unavailable", "unreachable", cluster_of(*src))));
+          });
+        });
 }
 
 } // namespace h2h::net

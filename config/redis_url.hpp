@@ -1,0 +1,32 @@
+// Parsing of redis.url (redis://[[user]:password@]host[:port][/db]) and the
+// masking of passwords in URLs that are printed or logged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace h2h::config {
+
+/// What a redis:// URL names.
+struct redis_target {
+  /// Empty: AUTH with the password only (the "default" user).
+  std::string user;
+  /// Empty: no AUTH.
+  std::string password;
+  std::string host;
+  std::uint16_t port = 6379;
+  int db = 0;
+};
+
+/// Parses `url` into `out` (changed only when the whole URL is valid);
+/// otherwise says what is wrong in `problem` and returns false. User and
+/// password may be percent-encoded.
+bool parse_redis_url(std::string_view url, redis_target& out,
+                     std::string& problem);
+
+/// `url` with the password of its user information replaced by `***`
+/// (`redis://:***@host`, `mysql://u:***@host/db`); other URLs unchanged.
+std::string redact_url(std::string_view url);
+
+} // namespace h2h::config
