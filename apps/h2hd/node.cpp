@@ -3,13 +3,18 @@
 // reverse order of the starts.
 #include "apps/h2hd/node.hpp"
 
+#include <unistd.h>
+
+#include <random>
 #include <thread>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/chat/room_directory.hpp"
 #include "actors/chat/session_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
 #include "actors/store/periodic_job.hpp"
 #include "actors/store/persistence_actor.hpp"
 #include "actors/store/store_pool.hpp"
@@ -65,6 +70,32 @@ void prepare_store(const store_factory& open,
   }
 }
 
+/// This machine's host name ("localhost" when it has none).
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0')
+    return "localhost";
+  return buf;
+}
+
+/// A node id for a node that was given none: the host name (cut to what
+/// ids allow) and six random hex digits, so that two processes on one
+/// machine differ.
+std::string generated_node_id() {
+  std::string id;
+  for (char c : host_name())
+    if (id.size() < 56
+        && (std::isalnum(static_cast<unsigned char>(c)) || c == '.'
+            || c == '-' || c == '_'))
+      id += c;
+  if (id.empty())
+    id = "node";
+  std::random_device rd;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "-%06x", rd() & 0xffffffu);
+  return id + suffix;
+}
+
 } // namespace
 
 struct node::impl {
@@ -76,6 +107,11 @@ struct node::impl {
   std::unique_ptr<caf::actor_system> system;
   persistence_actor persistence;
   directory_actor directory;
+  /// Cluster mode only: the cluster actor, the published directory's port
+  /// and what /readyz shows.
+  cluster_actor cluster_node;
+  std::uint16_t cluster_port = 0;
+  std::shared_ptr<cluster_board> cluster_info;
   std::shared_ptr<session_env> sessions = std::make_shared<session_env>();
   /// Session actors alive; the last to end wakes the shutdown.
   live_count live_sessions;
@@ -120,6 +156,7 @@ struct node::impl {
     start_mail_workers();
     start_persistence(open_store);
     start_directory();
+    start_cluster();
     start_store_pool(open_store);
     start_password_workers(open_store);
     start_api();
@@ -257,6 +294,18 @@ struct node::impl {
                     ? caf::atom("stealing")
                     : caf::atom("sharing"));
     actor_cfg.set("logger.verbosity", caf::atom("quiet"));
+    if (settings.cluster.enabled) {
+      // Remote actors between nodes. Heartbeats and a connection timeout
+      // make a hung peer (not only a dead one) end its connection.
+      const auto& c = settings.cluster;
+      actor_cfg.load<caf::io::middleman>();
+      actor_cfg.set("middleman.heartbeat-interval",
+                    caf::timespan{std::chrono::milliseconds{c.heartbeat_ms}});
+      actor_cfg.set("middleman.connection-timeout",
+                    caf::timespan{
+                      std::chrono::milliseconds{c.connect_timeout_ms}});
+      actor_cfg.set("middleman.enable-automatic-connections", false);
+    }
     system = std::make_unique<caf::actor_system>(actor_cfg);
     // Waits for every actor to end.
     stops.push("actor system", [this] { system.reset(); });
@@ -328,6 +377,55 @@ struct node::impl {
     sessions->message_burst = s.limits.message_burst;
     sessions->rooms_per_session
       = static_cast<std::size_t>(s.limits.rooms_per_session);
+  }
+
+  /// Cluster mode: publishes the directory (this node's cluster entry) on
+  /// the cluster port, bound to the advertised address only, and starts the
+  /// cluster actor, which registers the node in Redis and connects to the
+  /// others. Its stop withdraws the node before the directory stops.
+  void start_cluster() {
+    const auto& c = settings.cluster;
+    if (!c.enabled)
+      return;
+    node_record me;
+    me.id = c.node_id.empty() ? generated_node_id() : c.node_id;
+    me.host = c.advertise_host.empty() ? host_name() : c.advertise_host;
+    me.public_port = settings.server.port;
+    me.metrics_port = settings.metrics.port;
+    me.started_ms = wall_clock_ms();
+    auto published
+      = system->middleman().publish(directory, c.port, me.host.c_str(), true);
+    if (!published)
+      throw std::runtime_error("cannot listen on cluster port " + me.host + ":"
+                               + std::to_string(c.port) + ": "
+                               + system->render(published.error()));
+    cluster_port = *published;
+    me.cluster_port = cluster_port;
+    spdlog::info("cluster listening on {}:{} as node {}", me.host, cluster_port,
+                 me.id);
+    stops.push("cluster port", [this] {
+      system->middleman().unpublish(directory, cluster_port);
+    });
+    cluster_settings cs;
+    cs.self = me;
+    cs.heartbeat = std::chrono::milliseconds{c.heartbeat_ms};
+    cs.node_ttl = std::chrono::milliseconds{c.node_ttl_ms};
+    cs.connect_timeout = std::chrono::milliseconds{c.connect_timeout_ms};
+    redis_settings rs;
+    rs.url = settings.redis.url;
+    rs.key_prefix = settings.redis.key_prefix;
+    rs.timeout = std::chrono::milliseconds{settings.redis.timeout_ms};
+    registry_factory make;
+    make.registry = [rs] { return make_redis_registry(rs); };
+    make.watch = [rs] { return make_redis_watch(rs); };
+    cluster_info = std::make_shared<cluster_board>();
+    cluster_info->node_id = me.id;
+    cluster_node = system->spawn(h2h::cluster, cs, make, directory,
+                                 cluster_info);
+    stops.push("cluster", [this] {
+      caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
+      cluster_node = nullptr;
+    });
   }
 
   /// REST jobs tell rooms about changes: the pools stop (waiting for
@@ -413,6 +511,13 @@ struct node::impl {
         *system, persistence, std::chrono::seconds{2},
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
+    if (cluster_info)
+      ops.cluster = [info = cluster_info] {
+        return std::optional<ops_sources::cluster_status>{
+          ops_sources::cluster_status{
+            info->node_id, info->nodes.load(std::memory_order_relaxed),
+            info->registry_ok.load(std::memory_order_relaxed)}};
+      };
     metrics_port = std::make_unique<metrics_listener>(
       to_metrics_settings(settings), [src = std::make_shared<const ops_sources>(
                                         ops)] { return metrics_text(*src); });

@@ -1,0 +1,93 @@
+// The cluster actor: registers this node in the registry (Redis), watches
+// the node set, connects to every peer through CAF's middleman and tells the
+// room directory which nodes are live. Blocking registry calls run in two
+// detached workers; this actor never blocks.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/vocabulary/type_ids.hpp"
+#include "persistence/registry/node_registry.hpp"
+
+namespace h2h {
+
+// clang-format off
+/// Owns the registry connection for commands (detached: it blocks).
+using registry_actor = caf::typed_actor<
+  // Announces this node (refreshing its TTL), then lists every node.
+  caf::replies_to<scan_atom>::with<std::vector<node_record>>,
+  caf::reacts_to<withdraw_atom>>;
+
+/// This node in the cluster.
+using cluster_actor = caf::typed_actor<
+  caf::reacts_to<changed_atom>,  // the registry's channel said something
+  caf::reacts_to<beat_atom>>;    // heartbeat: announce and rescan
+// clang-format on
+
+/// What the node shows about its cluster (/readyz, /metrics); written by
+/// the cluster actor, read by any thread.
+struct cluster_board {
+  std::string node_id;
+  std::atomic<std::size_t> nodes{1};
+  std::atomic<bool> registry_ok{false};
+};
+
+struct cluster_settings {
+  node_record self;
+  std::chrono::milliseconds heartbeat{1000};
+  std::chrono::milliseconds node_ttl{3000};
+  /// Longest wait for a peer's connection (and a registry call).
+  std::chrono::milliseconds connect_timeout{5000};
+  /// Most peers this node tracks (a bound on what the registry may list).
+  std::size_t max_nodes = 256;
+};
+
+/// Makes the registry objects (each called once, on the worker's thread).
+struct registry_factory {
+  std::function<std::unique_ptr<node_registry>()> registry;
+  std::function<std::unique_ptr<node_watch>()> watch;
+};
+
+/// A peer known from the registry.
+struct cluster_peer {
+  node_record record;
+  /// Its directory once connected; null while connecting.
+  directory_actor entry;
+};
+
+struct cluster_state {
+  cluster_settings cfg;
+  std::shared_ptr<cluster_board> board;
+  directory_actor directory;
+  registry_actor registry;
+  caf::actor watcher;
+  std::map<std::string, cluster_peer> peers;
+  /// Incarnations (id -> started_ms) whose connection died: not connected
+  /// again until the registry lists a newer start of that node or drops it.
+  std::map<std::string, std::int64_t> dead;
+  bool scanning = false;
+  /// Registry reachable at the last call (logged when it changes).
+  bool registry_ok = true;
+  /// The view last sent to the directory (not resent when unchanged).
+  std::vector<std::string> sent_ids;
+
+  static inline const char* name = "h2h.cluster";
+};
+
+using cluster_pointer = cluster_actor::stateful_pointer<cluster_state>;
+
+/// Spawnable behaviour of the cluster actor. It spawns its registry workers
+/// (detached) and stops them when it ends; at the end it withdraws the node.
+cluster_actor::behavior_type cluster(cluster_pointer self,
+                                     cluster_settings cfg,
+                                     registry_factory make,
+                                     directory_actor directory,
+                                     std::shared_ptr<cluster_board> board);
+
+} // namespace h2h

@@ -1,0 +1,58 @@
+// A cluster of real h2hd processes on 127.0.0.1 for the cluster suites: the
+// shared MariaDB (H2H_TEST_MYSQL_URL, a fresh database per cluster), the
+// shared Redis (H2H_TEST_REDIS_URL, a fresh key prefix per cluster), nodes
+// n1..nN started, killed and restarted by PID.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace h2h::test {
+
+class test_cluster {
+public:
+  /// Empty when the shared MariaDB or Redis is not configured (skip then).
+  static std::optional<test_cluster> make();
+
+  test_cluster(test_cluster&&) = default;
+  test_cluster& operator=(test_cluster&&) = default;
+  ~test_cluster();
+
+  /// Starts node `id` (trusted mode: frames name their sender).
+  server_process& start(const std::string& id);
+
+  /// The running node `id`.
+  server_process& node(const std::string& id);
+
+  /// SIGKILLs node `id` and forgets it.
+  void kill(const std::string& id);
+
+  /// Waits (bounded) until every running node sees `n` live nodes in its
+  /// /readyz; false on timeout.
+  bool wait_nodes(std::size_t n,
+                  std::chrono::milliseconds timeout = std::chrono::seconds{20});
+
+  /// The live node count node `id` reports (0 when /readyz fails).
+  std::size_t nodes_seen(const std::string& id);
+
+  const std::string& mysql_url() const {
+    return mysql_;
+  }
+
+private:
+  test_cluster() = default;
+  std::unique_ptr<temp_dir> dir_;
+  std::string mysql_;
+  std::string redis_;
+  std::string prefix_;
+  std::map<std::string, std::unique_ptr<server_process>> nodes_;
+};
+
+} // namespace h2h::test
