@@ -338,6 +338,32 @@ TEST(RedisRegistryAuth, TheUrlsCredentialsAndDatabaseAreUsed) {
     << "database 0 is not database 2";
 }
 
+// Where Redis sends keyspace events (notify-keyspace-events), a node whose
+// key expires wakes the watchers at once instead of at the next rescan.
+TEST(RedisRegistryKeyspace, AnExpiryWakesAWatcherWhenRedisReportsIt) {
+  test::redis_server server({"--notify-keyspace-events", "KA"});
+  server.start();
+  redis_settings s;
+  s.url = server.url() + "/3";
+  s.key_prefix = random_prefix();
+  auto reg = make_redis_registry(s);
+  auto watch = make_redis_watch(s);
+  reg->announce(node("brief"), 300ms);
+  reg->announce(node("other"), 10s);
+  EXPECT_FALSE(watch->wait_change(0ms)); // subscribes after both "up"s
+  reg->announce(node("other"), 10s);     // a refresh: "set", "expire"
+  EXPECT_FALSE(watch->wait_change(100ms)) << "a refresh is no change";
+  auto t0 = steady_clock::now();
+  EXPECT_TRUE(watch->wait_change(3s)) << "no wake-up for the expiry";
+  EXPECT_LT(steady_clock::now() - t0, 3s);
+  EXPECT_FALSE(has(reg->scan(), "brief"));
+  // A key of another prefix expiring is not ours.
+  redis_settings other = s;
+  other.key_prefix = random_prefix();
+  make_redis_registry(other)->announce(node("x"), 100ms);
+  EXPECT_FALSE(watch->wait_change(1s));
+}
+
 // hiredis writes with write(2): unguarded, a write to a connection Redis
 // reset would kill the node.
 void write_to_closed_socket(bool guarded, int* error = nullptr) {
