@@ -123,13 +123,18 @@ public:
         fail(std::string{args.front()} + ": " + io_error());
   }
 
+  /// The next reply, an error reply too; `what` names it in a failure.
+  reply_ptr reply(std::string_view what) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || !raw)
+      fail(std::string{what} + ": " + io_error());
+    return reply_ptr{static_cast<redisReply*>(raw)};
+  }
+
   /// One command and its reply; an error reply is a failure.
   reply_ptr run(const std::vector<std::string_view>& args) {
     send(args);
-    void* raw = nullptr;
-    if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || !raw)
-      fail(std::string{args.front()} + ": " + io_error());
-    reply_ptr r{static_cast<redisReply*>(raw)};
+    auto r = reply(args.front());
     if (r->type == REDIS_REPLY_ERROR)
       fail(std::string{args.front()} + ": " + std::string{str(r.get())});
     return r;
@@ -307,7 +312,17 @@ private:
     expect_reply(conn_.run({"SUBSCRIBE", channel_}), "subscribe");
     // Keyspace events come only where the server's notify-keyspace-events
     // has them (K with x, g or e); elsewhere this subscription stays quiet.
-    expect_reply(conn_.run({"PSUBSCRIBE", keyspace_}), "psubscribe");
+    // An ACL may refuse it: then the channel and the rescan must do.
+    if (keyspace_refused_)
+      return;
+    conn_.send({"PSUBSCRIBE", keyspace_});
+    auto r = conn_.reply("PSUBSCRIBE");
+    if (r->type != REDIS_REPLY_ERROR)
+      return expect_reply(r, "psubscribe");
+    keyspace_refused_ = true;
+    spdlog::warn("{}: no keyspace events of {} ({}); expired nodes are "
+                 "noticed by the rescan only",
+                 conn_.settings().where, keyspace_, str(r.get()));
   }
 
   void expect_reply(const reply_ptr& r, std::string_view kind) {
@@ -391,6 +406,7 @@ private:
   connection conn_;
   std::string channel_;
   std::string keyspace_;
+  bool keyspace_refused_ = false;
   std::optional<steady_clock::time_point> ping_sent_;
   bool lost_ = false;
 };

@@ -364,6 +364,24 @@ TEST(RedisRegistryKeyspace, AnExpiryWakesAWatcherWhenRedisReportsIt) {
   EXPECT_FALSE(watch->wait_change(1s));
 }
 
+// An ACL may allow the registry's channel but not keyspace events: the watch
+// then goes on with the channel alone.
+TEST(RedisRegistryKeyspace, AWatchWorksWhereKeyspaceEventsAreRefused) {
+  test::redis_server server(
+    {"--user", "watcher", "on", ">pw", "~*", "&acl:*", "+@all"});
+  server.start();
+  redis_settings s;
+  s.url = "redis://watcher:pw@127.0.0.1:" + std::to_string(server.port());
+  s.key_prefix = "acl";
+  auto reg = make_redis_registry(s);
+  auto watch = make_redis_watch(s);
+  EXPECT_FALSE(watch->wait_change(0ms));
+  reg->announce(node("n"), 10s);
+  EXPECT_TRUE(watch->wait_change(2s));
+  reg->withdraw("n");
+  EXPECT_TRUE(watch->wait_change(2s));
+}
+
 // hiredis writes with write(2): unguarded, a write to a connection Redis
 // reset would kill the node.
 void write_to_closed_socket(bool guarded, int* error = nullptr) {
