@@ -77,7 +77,9 @@ public:
   /// have changed), or when the watch had to re-subscribe after losing its
   /// connection (messages may have been missed); false on timeout. Throws
   /// registry_error when Redis is unreachable or does not answer a PING
-  /// within the timeout.
+  /// within the settings' timeout. Blocks at most `timeout`, plus, when it
+  /// (re)connects, the settings' timeout for the connect and for each of its
+  /// few commands (AUTH, SELECT, SUBSCRIBE, PSUBSCRIBE). Not thread-safe.
   virtual bool wait_change(std::chrono::milliseconds timeout) = 0;
 };
 
