@@ -428,9 +428,7 @@ room_impl::behavior_type behavior(room_pointer self) {
       -> caf::result<publish_ack> {
       auto& st = self->state;
       if (st.is_relay)
-        return st.upstream ? caf::result<publish_ack>{self->delegate(
-                 st.upstream, caf::publish_atom_v, std::move(req))}
-                           : caf::result<publish_ack>{moving_error(st)};
+        return room_cluster::relay_publish(self, false, req);
       if (st.moving)
         return moving_error(st);
       return on_publish(self, req);
@@ -439,9 +437,7 @@ room_impl::behavior_type behavior(room_pointer self) {
       auto& st = self->state;
       if (st.is_relay) {
         ++st.enters_seen; // counted by the directory like an ENTER
-        return st.upstream ? caf::result<publish_ack>{self->delegate(
-                 st.upstream, post_atom_v, std::move(req))}
-                           : caf::result<publish_ack>{moving_error(st)};
+        return room_cluster::relay_publish(self, true, req);
       }
       if (st.moving) {
         ++st.enters_seen;

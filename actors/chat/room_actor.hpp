@@ -167,6 +167,13 @@ struct room_state {
   /// ENTERs and messages are refused (CHAT_006, retry); once what waits is
   /// committed the members are sent where the room lives now.
   bool moving = false;
+  /// A relay's publishes sent to the owner and not answered yet: when the
+  /// owner goes away they are refused (CHAT_006, retry with the same
+  /// clientMsgId) instead of waiting for an answer that never comes. Bounded
+  /// by the members' read windows.
+  std::unordered_map<std::uint64_t, caf::typed_response_promise<publish_ack>>
+    forwarded;
+  std::uint64_t last_forwarded = 0;
 
   static inline const char* name = "h2h.room";
 };

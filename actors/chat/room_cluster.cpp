@@ -26,6 +26,14 @@ void stop_soon(room_pointer self) {
 /// (CHAT_006: their ENTER is retried by the client). The actor ends.
 void send_members_away(room_pointer self, const caf::error& entering_why) {
   auto& st = self->state;
+  // Messages on their way to an owner that is gone: the sender retries
+  // (the same clientMsgId is never stored twice), after its session entered
+  // the room again where it lives now.
+  auto forwarded = std::move(st.forwarded);
+  st.forwarded.clear();
+  for (auto& [id, promise] : forwarded)
+    promise.deliver(caf::make_error(
+      errc::unavailable, "room " + st.id + " moved to another node, retry"));
   room_detail::drop_all_entering(self, entering_why);
   for (auto& [addr, m] : st.members) {
     self->demonitor(addr);
@@ -117,6 +125,38 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
         room_detail::settle(self);
         promise.deliver(err);
       });
+  return promise;
+}
+
+caf::result<publish_ack> relay_publish(room_pointer self, bool post,
+                                       publish_request& req) {
+  auto& st = self->state;
+  if (!st.upstream)
+    return caf::make_error(errc::unavailable,
+                           "room " + st.id + " unavailable, retry");
+  auto id = ++st.last_forwarded;
+  auto promise = self->make_response_promise<publish_ack>();
+  st.forwarded.emplace(id, promise);
+  // No CAF timeout (0.17 keeps each until it fires): the session's deadline
+  // bounds the wait, and the owner's loss ends it at once.
+  auto handle = [self, id](caf::expected<publish_ack> r) {
+    auto& st = self->state;
+    auto i = st.forwarded.find(id);
+    if (i == st.forwarded.end())
+      return; // refused already (the owner went away)
+    auto p = std::move(i->second);
+    st.forwarded.erase(i);
+    if (r)
+      p.deliver(*r);
+    else
+      p.deliver(r.error());
+  };
+  auto sent = post ? self->request(st.upstream, caf::infinite, post_atom_v,
+                                   std::move(req))
+                   : self->request(st.upstream, caf::infinite,
+                                   caf::publish_atom_v, std::move(req));
+  sent.then([handle](publish_ack& ack) { handle(ack); },
+            [handle](caf::error& err) { handle(std::move(err)); });
   return promise;
 }
 

@@ -22,6 +22,11 @@ void subscribe(room_pointer self, room_creator creator);
 /// notice), then here (replay from the ring or the store, then live events).
 caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req);
 
+/// A message (or HTTP send, `post`) of this node for the owner; the answer
+/// comes back through the relay, which refuses it if the owner goes away.
+caf::result<publish_ack> relay_publish(room_pointer self, bool post,
+                                       publish_request& req);
+
 /// Committed events from the owner, in seq order: the local fan-out.
 void relay_events(room_pointer self, event_batch& batch);
 
