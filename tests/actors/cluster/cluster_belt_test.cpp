@@ -1,0 +1,210 @@
+// Rooms spread over three nodes, deterministically (CAF's io_dsl): fan-out
+// through one relay per node, relays that follow a moved room, and every
+// message that crosses the wire arriving intact.
+#define CAF_SUITE cluster_belt
+#include "belt_fixture.hpp"
+
+using namespace h2h;
+using namespace h2h::test;
+
+namespace {
+
+/// True when the two handles name the same actor (a proxy and its actor
+/// live in different systems: compare id and node).
+template <class X, class Y>
+bool same_actor(const X& x, const Y& y) {
+  return x && y && x.id() == y.id() && x.node() == y.node();
+}
+
+/// The link saw one contiguous run of seqs (no gap, no repeat, in order).
+void check_contiguous(const recording_link& link, const std::string& room,
+                      const std::string& who) {
+  auto seqs = link.seqs(room);
+  CAF_REQUIRE(!seqs.empty());
+  CAF_CHECK_EQUAL(seqs, range(seqs.front(), seqs.back()));
+  if (seqs != range(seqs.front(), seqs.back()))
+    CAF_MESSAGE(who << " saw seqs " << caf::deep_to_string(seqs));
+}
+
+/// Message events of a link as (seq, text).
+std::vector<std::pair<std::uint64_t, std::string>>
+messages(const recording_link& link) {
+  std::vector<std::pair<std::uint64_t, std::string>> out;
+  for (auto& ev : link.of_kind(event_kind::message))
+    out.emplace_back(ev.seq, ev.text);
+  return out;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_belt_tests, cluster_belt)
+
+CAF_TEST(a message to a room of another node reaches every session once in one
+           order through one relay per node) {
+  view({&earth, &jupiter, &mars});
+  auto room = room_owned_by("jupiter", {"earth", "jupiter", "mars"});
+  std::vector<planet::client> cs;
+  for (auto* p : all)
+    for (int k = 0; k < 2; ++k) {
+      cs.push_back(p->connect());
+      frame(cs.back(), cmd_enter(room, p->name + "-" + std::to_string(k)));
+    }
+  for (auto& c : cs)
+    CAF_CHECK(c.link->errors.empty());
+  // Jupiter runs the room; earth and mars a relay each, which subscribed
+  // once: the owner knows two relays, and the remote sessions only for
+  // admission and notices.
+  CAF_REQUIRE(!jupiter.room_state_of(room).is_relay);
+  CAF_REQUIRE(earth.room_state_of(room).is_relay);
+  CAF_REQUIRE(mars.room_state_of(room).is_relay);
+  CAF_CHECK_EQUAL(jupiter.members(room, enter_role::relay), 2u);
+  CAF_CHECK_EQUAL(jupiter.members(room, enter_role::relayed), 4u);
+  CAF_CHECK_EQUAL(jupiter.members(room, enter_role::session), 2u);
+  CAF_CHECK_EQUAL(earth.members(room, enter_role::session), 2u);
+  CAF_CHECK_EQUAL(mars.members(room, enter_role::session), 2u);
+  auto owner_before = jupiter.env->metrics->deliveries.load();
+  auto earth_before = earth.env->metrics->deliveries.load();
+  auto mars_before = mars.env->metrics->deliveries.load();
+  auto& sender = cs[0]; // on earth
+  std::vector<std::string> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back("m" + std::to_string(i));
+    frame(sender,
+          cmd_message(room, "earth-0", sent.back(), "c-" + std::to_string(i)));
+  }
+  CAF_CHECK_EQUAL(sender.link->acks.size(), 5u);
+  // Per event the owner handed it to its 2 sessions and 2 relays (one
+  // message per node), not to the 4 remote sessions; each relay to its 2.
+  CAF_CHECK_EQUAL(jupiter.env->metrics->deliveries.load() - owner_before,
+                  5u * 4u);
+  CAF_CHECK_EQUAL(earth.env->metrics->deliveries.load() - earth_before,
+                  5u * 2u);
+  CAF_CHECK_EQUAL(mars.env->metrics->deliveries.load() - mars_before, 5u * 2u);
+  // Every session has each message once, all in one order with one seq.
+  auto reference = messages(*cs[0].link);
+  CAF_REQUIRE_EQUAL(reference.size(), 5u);
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    CAF_CHECK_EQUAL(texts(*cs[i].link), sent);
+    CAF_CHECK(messages(*cs[i].link) == reference);
+    check_contiguous(*cs[i].link, room, "session " + std::to_string(i));
+  }
+}
+
+CAF_TEST(relays subscribe again after the owner changes and nothing is lost
+         or repeated) {
+  view({&earth, &jupiter, &mars});
+  auto room = room_owned_by("jupiter", {"earth", "jupiter", "mars"});
+  std::vector<planet::client> cs;
+  std::vector<std::string> names;
+  for (auto* p : {&earth, &mars})
+    for (int k = 0; k < 2; ++k) {
+      cs.push_back(p->connect());
+      names.push_back(p->name + "-" + std::to_string(k));
+      frame(cs.back(), cmd_enter(room, names.back()));
+    }
+  std::vector<std::string> sent;
+  auto say = [&](std::size_t who, int n) {
+    for (int i = 0; i < n; ++i) {
+      sent.push_back(names[who] + ":" + std::to_string(sent.size()));
+      frame(cs[who], cmd_message(room, names[who], sent.back(),
+                                 "c-" + std::to_string(sent.size())));
+    }
+  };
+  say(0, 3); // earth
+  say(2, 2); // mars
+  auto before_move = jupiter.room_state_of(room).committed_seq;
+  // Jupiter leaves (or dies): the others see a cluster of two.
+  view({&earth, &mars});
+  auto owner
+    = *rendezvous_owner(room, std::vector<std::string>{"earth", "mars"});
+  auto& now_owner = owner == "earth" ? earth : mars;
+  auto& now_relay = owner == "earth" ? mars : earth;
+  CAF_MESSAGE("room " << room << " moves to " << owner);
+  CAF_REQUIRE(!now_owner.room_state_of(room).is_relay);
+  CAF_REQUIRE(now_relay.room_state_of(room).is_relay);
+  // Every session entered again, quietly, where the room is now.
+  CAF_CHECK_EQUAL(now_owner.members(room, enter_role::session), 2u);
+  CAF_CHECK_EQUAL(now_owner.members(room, enter_role::relayed), 2u);
+  CAF_CHECK_EQUAL(now_owner.members(room, enter_role::relay), 1u);
+  CAF_CHECK_EQUAL(now_relay.members(room, enter_role::session), 2u);
+  CAF_CHECK_EQUAL(now_owner.room_state_of(room).committed_seq, before_move);
+  say(1, 3); // earth
+  say(3, 3); // mars
+  say(0, 1);
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    CAF_CHECK(cs[i].link->errors.empty());
+    CAF_CHECK(cs[i].link->closes.empty());
+    check_contiguous(*cs[i].link, room, names[i]);
+    CAF_CHECK_EQUAL(texts(*cs[i].link), sent);
+    CAF_CHECK(messages(*cs[i].link) == messages(*cs[0].link));
+  }
+  // No second ENTER notice: each name entered once.
+  for (auto& n : names) {
+    auto notices
+      = std::count_if(cs[0].link->events.begin(), cs[0].link->events.end(),
+                      [&](const room_event& ev) {
+                        return ev.kind == event_kind::enter && ev.sender == n;
+                      });
+    CAF_CHECK_LESS_OR_EQUAL(notices, 1);
+  }
+}
+
+CAF_TEST(
+  an ENTER a publish events and a removal cross between two nodes intact) {
+  view({&earth, &mars});
+  auto room = room_owned_by("mars", {"earth", "mars"});
+  auto alice = earth.connect();
+  auto bob = mars.connect();
+  frame(bob, cmd_enter(room, "bob"));
+  frame(alice, cmd_enter(room, "alice"));
+  CAF_REQUIRE(alice.link->errors.empty());
+  // The relay's subscription (enter_request, role relay) and alice's ENTER
+  // (role relayed, via the relay) arrived with every field.
+  auto relay = earth.room_of(room);
+  auto& owner = mars.room_state_of(room);
+  CAF_REQUIRE(!owner.is_relay);
+  std::size_t relays = 0, relayed = 0;
+  for (auto& [addr, m] : owner.members) {
+    if (m.role == enter_role::relay) {
+      ++relays;
+      CAF_CHECK(same_actor(m.handle, relay));
+    } else if (m.role == enter_role::relayed) {
+      ++relayed;
+      CAF_CHECK(same_actor(m.handle, alice.actor));
+      CAF_CHECK(same_actor(m.via, relay));
+      CAF_CHECK_EQUAL(m.sender, "alice");
+      CAF_CHECK(!m.quiet);
+    }
+  }
+  CAF_CHECK_EQUAL(relays, 1u);
+  CAF_CHECK_EQUAL(relayed, 1u);
+  // The owner's enter_reply reached the relay: it knows the owner's room.
+  auto& mirror = earth.room_state_of(room);
+  CAF_CHECK(same_actor(mirror.upstream, mars.room_of(room)));
+  // A publish crosses (relay -> owner), its ack comes back, the event comes
+  // back as an event_batch: alice's copy equals bob's, field by field.
+  frame(alice, cmd_message(room, "alice", "hello mars", "c-1"));
+  CAF_REQUIRE_EQUAL(alice.link->acks.size(), 1u);
+  auto a_msgs = alice.link->of_kind(event_kind::message);
+  auto b_msgs = bob.link->of_kind(event_kind::message);
+  CAF_REQUIRE_EQUAL(a_msgs.size(), 1u);
+  CAF_REQUIRE_EQUAL(b_msgs.size(), 1u);
+  CAF_CHECK(a_msgs[0] == b_msgs[0]);
+  CAF_CHECK_EQUAL(a_msgs[0].text, "hello mars");
+  CAF_CHECK_EQUAL(a_msgs[0].sender, "alice");
+  CAF_CHECK_EQUAL(a_msgs[0].client_msg_id, "c-1");
+  CAF_CHECK_EQUAL(a_msgs[0].room_id, room);
+  CAF_CHECK_NOT_EQUAL(a_msgs[0].ts_ms, 0);
+  CAF_CHECK_EQUAL(alice.link->acks[0].seq, a_msgs[0].seq);
+  // A change sent to earth goes to the owner (room_change crosses); the
+  // room is deleted and tells the relay why (removed_atom with an h2h
+  // error crosses): alice hears CHAT_001 like bob.
+  caf::anon_send(earth.dir, change_atom_v,
+                 room_change{room, room_change_kind::deleted, 0});
+  settle();
+  CAF_CHECK(!mars.has_room(room));
+  CAF_CHECK(codes(*bob.link) == std::vector<errc>{errc::no_such_room});
+  CAF_CHECK(codes(*alice.link) == std::vector<errc>{errc::no_such_room});
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
