@@ -35,6 +35,32 @@ messages(const recording_link& link) {
   return out;
 }
 
+/// Keeps every message it gets, whatever its type.
+caf::behavior probe(caf::event_based_actor* self,
+                    std::shared_ptr<std::vector<caf::message>> got) {
+  self->set_default_handler(
+    [got](caf::scheduled_actor*,
+          caf::message_view& x) -> caf::result<caf::message> {
+      got->push_back(x.copy_content_to_message());
+      return caf::message{};
+    });
+  return {[](caf::unit_t) {}};
+}
+
+/// An event with every field set.
+event_ptr full_event(std::uint64_t seq, event_kind kind) {
+  room_event ev;
+  ev.room_id = "r-wire";
+  ev.seq = seq;
+  ev.kind = kind;
+  ev.sender = "alice";
+  ev.sender_id = 42;
+  ev.text = "text of " + std::to_string(seq);
+  ev.ts_ms = 1'700'000'000'123;
+  ev.client_msg_id = "c-" + std::to_string(seq);
+  return make_event(std::move(ev));
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(cluster_belt_tests, cluster_belt)
@@ -205,6 +231,79 @@ CAF_TEST(
   CAF_CHECK(!mars.has_room(room));
   CAF_CHECK(codes(*bob.link) == std::vector<errc>{errc::no_such_room});
   CAF_CHECK(codes(*alice.link) == std::vector<errc>{errc::no_such_room});
+}
+
+CAF_TEST(every message of the relay protocol crosses the wire unchanged) {
+  // A probe on mars, published like a directory; earth sends it each
+  // message a relay, an owner or a directory sends to another node.
+  auto got = std::make_shared<std::vector<caf::message>>();
+  auto sink = mars.sys.spawn(probe, got);
+  prepare_connection(mars, earth, "mars", port + 1);
+  mars.publish(caf::actor_cast<caf::actor>(sink), port + 1);
+  earth.sched.inline_next_enqueue();
+  earth.sched.after_next_enqueue([this] { settle(); });
+  auto remote = earth.mm.remote_actor<caf::actor>("mars", port + 1);
+  CAF_REQUIRE(remote);
+  auto alice = earth.connect().actor;
+  // Any actor of earth stands in for a room handle: only its address
+  // crosses.
+  auto a_room = caf::actor_cast<room_actor>(earth.dir);
+  enter_request req;
+  req.session = alice;
+  req.sender = "alice";
+  req.sender_id = 42;
+  req.last_seq = 7;
+  req.role = enter_role::relayed;
+  req.via = a_room;
+  req.quiet = true;
+  publish_request pub{"alice", 42, "hello", "c-9"};
+  event_batch batch;
+  batch.events
+    = {full_event(8, event_kind::enter), full_event(9, event_kind::message)};
+  cluster_view view{"earth", {"earth", "mars"}, {earth.dir, proxies[0][2]}};
+  std::vector<caf::message> sent{
+    caf::make_message(enter_atom_v, std::string{"r-wire"}, req),
+    caf::make_message(enter_atom_v, req),
+    caf::make_message(enter_reply{a_room, 9}),
+    caf::make_message(caf::publish_atom_v, pub),
+    caf::make_message(post_atom_v, std::string{"r-wire"}, pub),
+    caf::make_message(
+      publish_ack{9, 1'700'000'000'123, append_status::duplicate}),
+    caf::make_message(batch),
+    caf::make_message(removed_atom_v, std::string{"r-wire"},
+                      caf::make_error(errc::unavailable, "room moved")),
+    caf::make_message(removed_atom_v, alice, caf::make_error(errc::not_member)),
+    caf::make_message(moved_atom_v),
+    caf::make_message(moved_atom_v, std::string{"r-wire"}, std::string{"alice"},
+                      std::uint64_t{9}),
+    caf::make_message(exit_atom_v, alice),
+    caf::make_message(
+      change_atom_v,
+      room_change{"r-wire", room_change_kind::member_removed, 42}),
+    caf::make_message(presence_atom_v, std::string{"r-wire"}),
+    caf::make_message(std::vector<std::int64_t>{7, 42}),
+    caf::make_message(idle_atom_v, std::string{"r-wire"}, std::uint64_t{3}),
+    caf::make_message(nodes_atom_v, view),
+  };
+  for (auto& msg : sent)
+    (*remote)->enqueue(
+      caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, msg),
+      nullptr);
+  settle();
+  CAF_REQUIRE_EQUAL(got->size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    CAF_CHECK_EQUAL(caf::to_string((*got)[i]), caf::to_string(sent[i]));
+  // The values, not only their text: the handles name earth's actors.
+  auto& entered = (*got)[0].get_as<enter_request>(2);
+  CAF_CHECK(entered == req);
+  CAF_CHECK(same_actor(entered.via, a_room));
+  CAF_CHECK(same_actor(entered.session, alice));
+  auto& events = (*got)[6].get_as<event_batch>(0);
+  CAF_CHECK(events == batch);
+  auto& why = (*got)[7].get_as<caf::error>(2);
+  CAF_CHECK(why == errc::unavailable);
+  caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
+  settle();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
