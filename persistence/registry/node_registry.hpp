@@ -65,15 +65,21 @@ public:
   virtual std::vector<node_record> scan() = 0;
 };
 
-/// Blocks on a connection of its own, subscribed to <prefix>:nodes.
+/// Blocks on a connection of its own, subscribed to <prefix>:nodes and to
+/// the keyspace events of <prefix>:node:* (which Redis sends only when its
+/// notify-keyspace-events enables them).
 class node_watch {
 public:
   virtual ~node_watch() = default;
 
-  /// Waits up to `timeout` for a message on the channel: true when one came
-  /// (the node set may have changed), or when the watch had to re-subscribe
-  /// after losing its connection (messages may have been missed); false on
-  /// timeout. Throws registry_error when Redis is unreachable.
+  /// Waits up to `timeout` for a message on the channel, or a node key that
+  /// expired, was deleted or evicted: true when one came (the node set may
+  /// have changed), or when the watch had to re-subscribe after losing its
+  /// connection (messages may have been missed); false on timeout. Throws
+  /// registry_error when Redis is unreachable or does not answer a PING
+  /// within the settings' timeout. Blocks at most `timeout`, plus, when it
+  /// (re)connects, the settings' timeout for the connect and for each of its
+  /// few commands (AUTH, SELECT, SUBSCRIBE, PSUBSCRIBE). Not thread-safe.
   virtual bool wait_change(std::chrono::milliseconds timeout) = 0;
 };
 

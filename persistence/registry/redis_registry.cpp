@@ -103,30 +103,7 @@ public:
       run({"SELECT", std::to_string(t_.addr.db)});
   }
 
-  /// One command and its reply; an error reply is a failure.
-  reply_ptr run(const std::vector<std::string_view>& args) {
-    ensure();
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (auto a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    void* raw = nullptr;
-    {
-      sigpipe_guard guard;
-      raw = redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()),
-                             argv.data(), lens.data());
-    }
-    if (!raw)
-      fail(std::string{args.front()} + ": " + io_error());
-    reply_ptr r{static_cast<redisReply*>(raw)};
-    if (r->type == REDIS_REPLY_ERROR)
-      fail(std::string{args.front()} + ": " + std::string{str(r.get())});
-    return r;
-  }
-
-  /// Sends a command without waiting for its reply (subscribed mode).
+  /// Sends a command; its reply is read by run(), or pushed (subscribed).
   void send(const std::vector<std::string_view>& args) {
     ensure();
     std::vector<const char*> argv;
@@ -144,6 +121,23 @@ public:
     while (!done)
       if (redisBufferWrite(ctx_.get(), &done) != REDIS_OK)
         fail(std::string{args.front()} + ": " + io_error());
+  }
+
+  /// The next reply, an error reply too; `what` names it in a failure.
+  reply_ptr reply(std::string_view what) {
+    void* raw = nullptr;
+    if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || !raw)
+      fail(std::string{what} + ": " + io_error());
+    return reply_ptr{static_cast<redisReply*>(raw)};
+  }
+
+  /// One command and its reply; an error reply is a failure.
+  reply_ptr run(const std::vector<std::string_view>& args) {
+    send(args);
+    auto r = reply(args.front());
+    if (r->type == REDIS_REPLY_ERROR)
+      fail(std::string{args.front()} + ": " + std::string{str(r.get())});
+    return r;
   }
 
   /// The description of the context's I/O error (a timeout says so).
@@ -284,7 +278,9 @@ class redis_watch final : public node_watch {
 public:
   explicit redis_watch(redis_target t)
     : conn_(std::move(t))
-    , channel_(nodes_channel(conn_.settings().prefix)) {
+    , channel_(nodes_channel(conn_.settings().prefix))
+    , keyspace_("__keyspace@" + std::to_string(conn_.settings().addr.db)
+                + "__:" + node_key(conn_.settings().prefix, "*")) {
   }
 
   bool wait_change(milliseconds timeout) override {
@@ -313,10 +309,26 @@ public:
 private:
   void subscribe() {
     ping_sent_.reset();
-    auto r = conn_.run({"SUBSCRIBE", channel_});
+    expect_reply(conn_.run({"SUBSCRIBE", channel_}), "subscribe");
+    // Keyspace events come only where the server's notify-keyspace-events
+    // has them (K with x, g or e); elsewhere this subscription stays quiet.
+    // An ACL may refuse it: then the channel and the rescan must do.
+    if (keyspace_refused_)
+      return;
+    conn_.send({"PSUBSCRIBE", keyspace_});
+    auto r = conn_.reply("PSUBSCRIBE");
+    if (r->type != REDIS_REPLY_ERROR)
+      return expect_reply(r, "psubscribe");
+    keyspace_refused_ = true;
+    spdlog::warn("{}: no keyspace events of {} ({}); expired nodes are "
+                 "noticed by the rescan only",
+                 conn_.settings().where, keyspace_, str(r.get()));
+  }
+
+  void expect_reply(const reply_ptr& r, std::string_view kind) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements < 1
-        || !is_string(r->element[0]) || str(r->element[0]) != "subscribe")
-      conn_.fail("SUBSCRIBE: unexpected reply");
+        || !is_string(r->element[0]) || str(r->element[0]) != kind)
+      conn_.fail(std::string{kind} + ": unexpected reply");
   }
 
   // Reads pushed messages until one is a change (then also takes the ones
@@ -381,11 +393,20 @@ private:
       ping_sent_.reset();
       return false;
     }
-    return kind == "message";
+    if (kind == "message")
+      return true;
+    // A node's key went away without a "down": it expired, was deleted or
+    // evicted. Writes (a heartbeat's "set", "expire") change nothing.
+    if (kind != "pmessage" || r->elements != 4 || !is_string(r->element[3]))
+      return false;
+    auto event = str(r->element[3]);
+    return event == "expired" || event == "del" || event == "evicted";
   }
 
   connection conn_;
   std::string channel_;
+  std::string keyspace_;
+  bool keyspace_refused_ = false;
   std::optional<steady_clock::time_point> ping_sent_;
   bool lost_ = false;
 };

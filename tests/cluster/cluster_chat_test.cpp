@@ -113,8 +113,9 @@ TEST_F(cluster_chat, clients_on_three_nodes_see_one_order) {
     for (std::size_t i = 0; i < ea.size(); ++i) {
       seqs.insert(ea[i].first);
       texts.insert(ea[i].second);
-      if (i > 0)
+      if (i > 0) {
         EXPECT_LT(ea[i - 1].first, ea[i].first) << "seqs ascend";
+      }
     }
     EXPECT_EQ(seqs.size(), total) << "every seq once";
     EXPECT_EQ(texts.size(), total) << "every message once";

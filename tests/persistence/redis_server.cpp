@@ -1,4 +1,5 @@
-// A redis-server of a test's own, and raw RESP commands (see redis_server.hpp).
+// A redis-server of a test's own, raw RESP commands, test nodes (see
+// redis_server.hpp).
 #include "redis_server.hpp"
 
 #include <arpa/inet.h>
@@ -10,7 +11,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -101,6 +105,34 @@ std::uint16_t free_port() {
       || ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
     throw std::runtime_error("cannot find a free port");
   return ntohs(addr.sin_port);
+}
+
+std::string random_prefix() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint64_t> d;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "h2htest-%016llx",
+                static_cast<unsigned long long>(d(rd)));
+  return buf;
+}
+
+node_record node(const std::string& id, std::uint16_t cluster_port) {
+  node_record r;
+  r.id = id;
+  r.host = "127.0.0.1";
+  r.cluster_port = cluster_port;
+  r.public_port = 8080;
+  r.admin_port = 8081;
+  r.metrics_port = 9100;
+  r.started_ms
+    = duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+        .count();
+  return r;
+}
+
+bool has(const std::vector<node_record>& nodes, const std::string& id) {
+  return std::any_of(nodes.begin(), nodes.end(),
+                     [&](const node_record& n) { return n.id == id; });
 }
 
 std::string resp_command(std::uint16_t port,

@@ -1,7 +1,9 @@
 // A redis-server of a test's own on 127.0.0.1 (fork/exec, stopped by PID),
-// and raw RESP commands for what the registry API cannot write.
+// raw RESP commands for what the registry API cannot write, and the node
+// records the registry tests use.
 #pragma once
 
+#include "persistence/registry/node_registry.hpp"
 #include "process.hpp"
 
 #include <sys/types.h>
@@ -14,6 +16,15 @@ namespace h2h::test {
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to 0, close).
 std::uint16_t free_port();
+
+/// "h2htest-<16 random hex digits>": a key prefix no other test uses.
+std::string random_prefix();
+
+/// A node on 127.0.0.1 started now.
+node_record node(const std::string& id, std::uint16_t cluster_port = 4242);
+
+/// Whether `nodes` holds one with this id.
+bool has(const std::vector<node_record>& nodes, const std::string& id);
 
 /// Sends one command to Redis on 127.0.0.1:port (after AUTH and SELECT when
 /// given) and returns the first line of its reply ("+OK", ":1", "-ERR ...").

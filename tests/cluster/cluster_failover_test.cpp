@@ -1,0 +1,344 @@
+// Real multi-process cluster tests under a steady send load (ctest label
+// `cluster`): a node killed with SIGKILL, a node that joins, Redis stopped
+// and started again. Afterwards every acknowledged message is in history
+// exactly once, every client saw a gap-free, duplicate-free sequence (it
+// reconnects with lastSeq when its node died), and no seq maps to two
+// messages.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <map>
+#include <set>
+#include <thread>
+
+#include "actors/cluster/rendezvous.hpp"
+#include "cluster_support.hpp"
+#include "ws_client.hpp"
+
+using namespace h2h::test;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+/// A client that sends one message per tick, resends what was not
+/// acknowledged (same clientMsgId: the server deduplicates), and reconnects
+/// to a fallback node with lastSeq when its connection dies.
+class load_client {
+public:
+  load_client(std::string name, std::string room, std::uint16_t port)
+    : name_(std::move(name)), room_(std::move(room)) {
+    connect(port, -1);
+  }
+
+  /// Sends the next message (and resends failed ones due again).
+  void tick(std::uint16_t fallback_port) {
+    if (!conn_ || conn_->closed()) {
+      reconnect(fallback_port);
+      return;
+    }
+    auto now = clock_type::now();
+    for (auto& [id, p] : pending_)
+      if (p.resend_at && *p.resend_at <= now) {
+        p.resend_at.reset();
+        send_message(id, p.text);
+      }
+    if (sending_) {
+      auto id = name_ + "-" + std::to_string(next_++);
+      auto text = "m " + id;
+      pending_[id] = {text, std::nullopt};
+      sent_.insert(id);
+      send_message(id, text);
+    }
+  }
+
+  /// Reads what has arrived (bounded by `wait`).
+  void drain(std::chrono::milliseconds wait, std::uint16_t fallback_port) {
+    auto deadline = clock_type::now() + wait;
+    while (conn_ && !conn_->closed()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock_type::now());
+      auto text = conn_->recv(std::max(left, 1ms));
+      if (!text)
+        break;
+      on_frame(json::parse(*text, nullptr, false));
+    }
+    if (!conn_ || conn_->closed())
+      reconnect(fallback_port);
+  }
+
+  void stop_sending() {
+    sending_ = false;
+  }
+
+  bool settled() const {
+    return pending_.empty();
+  }
+
+  const std::string& name() const {
+    return name_;
+  }
+  /// clientMsgId -> seq of every acknowledged message.
+  const std::map<std::string, std::uint64_t>& acked() const {
+    return acked_;
+  }
+  /// Seqs of the room's events received, in arrival order.
+  const std::vector<std::uint64_t>& seen() const {
+    return seen_;
+  }
+  /// The seq before the first event this client was owed (its first
+  /// ENTER's position), and the reconnects it made.
+  std::uint64_t start_seq() const {
+    return start_seq_;
+  }
+  int reconnects() const {
+    return reconnects_;
+  }
+  const std::vector<std::string>& errors() const {
+    return errors_;
+  }
+
+private:
+  struct pending_send {
+    std::string text;
+    std::optional<clock_type::time_point> resend_at;
+  };
+
+  void connect(std::uint16_t port, std::int64_t last_seq) {
+    try {
+      conn_ = std::make_unique<ws_client>(port);
+      conn_->send_json(enter_frame(room_, name_, last_seq));
+    } catch (const std::exception&) {
+      conn_.reset(); // the node may be gone: the next tick tries again
+    }
+  }
+
+  void reconnect(std::uint16_t port) {
+    ++reconnects_;
+    auto last = seen_.empty() ? static_cast<std::int64_t>(start_seq_)
+                              : static_cast<std::int64_t>(seen_.back());
+    connect(port, last);
+    // What was in flight is sent again once the ENTER is through.
+    for (auto& [id, p] : pending_)
+      p.resend_at = clock_type::now() + 200ms;
+  }
+
+  void send_message(const std::string& id, const std::string& text) {
+    if (conn_)
+      conn_->send_json(message_frame(room_, name_, text, id));
+  }
+
+  void on_frame(const json& j) {
+    if (j.is_discarded())
+      return;
+    auto type = j.value("type", "");
+    if (type == "ACK") {
+      auto id = j.value("clientMsgId", "");
+      if (pending_.erase(id) > 0 || acked_.count(id) == 0)
+        acked_[id] = j.value("seq", std::uint64_t{0});
+      return;
+    }
+    if (type == "ERROR") {
+      auto id = j.value("clientMsgId", "");
+      errors_.push_back(j.dump());
+      if (auto p = pending_.find(id); p != pending_.end())
+        p->second.resend_at = clock_type::now() + 300ms;
+      else if (id.empty() && j.value("message", "").find("ENTER it again")
+                               != std::string::npos)
+        reconnect_in_place();
+      return;
+    }
+    if (j.value("roomId", "") != room_ || !j.contains("seq"))
+      return;
+    auto seq = j["seq"].get<std::uint64_t>();
+    if (type == "ENTER" && j.value("sender", "") == name_ && seen_.empty()
+        && start_seq_ == 0)
+      start_seq_ = seq - 1; // everything from its own ENTER notice on
+    seen_.push_back(seq);
+  }
+
+  /// The server gave up entering a moved room for us: ENTER again.
+  void reconnect_in_place() {
+    auto last = seen_.empty() ? static_cast<std::int64_t>(start_seq_)
+                              : static_cast<std::int64_t>(seen_.back());
+    conn_->send_json(enter_frame(room_, name_, last));
+  }
+
+  std::string name_;
+  std::string room_;
+  std::unique_ptr<ws_client> conn_;
+  bool sending_ = true;
+  std::uint64_t next_ = 0;
+  std::map<std::string, pending_send> pending_;
+  std::set<std::string> sent_;
+  std::map<std::string, std::uint64_t> acked_;
+  std::vector<std::uint64_t> seen_;
+  std::uint64_t start_seq_ = 0;
+  int reconnects_ = 0;
+  std::vector<std::string> errors_;
+};
+
+/// The whole history of `room`, oldest first (seq -> event).
+std::map<std::uint64_t, json> history(std::uint16_t port,
+                                      const std::string& room) {
+  std::map<std::uint64_t, json> out;
+  for (int page = 0; page < 1000; ++page) {
+    auto r = http_request(port, "GET",
+                          "/messages/room/" + room + "?page="
+                            + std::to_string(page) + "&size=100");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto arr = json::parse(r.body, nullptr, false);
+    if (!arr.is_array() || arr.empty())
+      break;
+    for (auto& e : arr) {
+      auto seq = e["seq"].get<std::uint64_t>();
+      EXPECT_EQ(out.count(seq), 0u) << "seq " << seq << " twice in history";
+      out[seq] = e;
+    }
+    if (arr.size() < 100)
+      break;
+  }
+  return out;
+}
+
+/// The checks every scenario ends with.
+void check_exactly_once(const std::vector<std::unique_ptr<load_client>>& cs,
+                        const std::map<std::uint64_t, json>& hist) {
+  std::map<std::string, std::uint64_t> stored; // clientMsgId -> seq
+  for (auto& [seq, e] : hist) {
+    auto id = e.value("clientMsgId", "");
+    if (id.empty())
+      continue;
+    EXPECT_EQ(stored.count(id), 0u) << id << " stored twice";
+    stored[id] = seq;
+  }
+  std::size_t acked = 0;
+  for (auto& c : cs) {
+    SCOPED_TRACE(c->name());
+    EXPECT_TRUE(c->settled()) << "messages still unacknowledged";
+    for (auto& [id, seq] : c->acked()) {
+      ++acked;
+      auto i = stored.find(id);
+      ASSERT_NE(i, stored.end()) << id << " acknowledged but not stored";
+      EXPECT_EQ(i->second, seq) << id << " acknowledged with another seq";
+    }
+    // No duplicates, ascending, and nothing committed in between missing.
+    auto& seen = c->seen();
+    ASSERT_FALSE(seen.empty());
+    for (std::size_t k = 1; k < seen.size(); ++k)
+      ASSERT_LT(seen[k - 1], seen[k]) << "repeat or disorder at " << k;
+    std::set<std::uint64_t> got(seen.begin(), seen.end());
+    for (auto& [seq, e] : hist) {
+      if (seq > c->start_seq() && seq <= seen.back()) {
+        EXPECT_EQ(got.count(seq), 1u) << "gap: seq " << seq << " never came";
+      }
+    }
+  }
+  EXPECT_GT(acked, 0u);
+}
+
+/// A room id owned by `owner` among `nodes`.
+std::string room_owned_by(const std::string& owner,
+                          const std::vector<std::string>& nodes) {
+  for (int i = 0; i < 10000; ++i) {
+    auto id = "load-" + std::to_string(i);
+    if (*h2h::rendezvous_owner(id, nodes) == owner)
+      return id;
+  }
+  throw std::runtime_error("no room for " + owner);
+}
+
+class cluster_failover : public ::testing::Test {
+protected:
+  void SetUp() override {
+    cluster_ = test_cluster::make();
+    if (!cluster_)
+      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
+  }
+
+  /// Runs the load for `ms` with `during` called once half-way; then stops
+  /// sending and waits (bounded) for every ACK.
+  void run_load(std::vector<std::unique_ptr<load_client>>& cs,
+                std::chrono::milliseconds span, std::uint16_t fallback,
+                const std::function<void()>& during) {
+    auto start = clock_type::now();
+    bool done = false;
+    while (clock_type::now() - start < span) {
+      if (!done && clock_type::now() - start >= span / 2) {
+        during();
+        done = true;
+      }
+      for (auto& c : cs) {
+        c->tick(fallback);
+        c->drain(2ms, fallback);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    for (auto& c : cs)
+      c->stop_sending();
+    auto deadline = clock_type::now() + 30s;
+    while (clock_type::now() < deadline) {
+      bool all = true;
+      for (auto& c : cs) {
+        c->tick(fallback);
+        c->drain(20ms, fallback);
+        all = all && c->settled();
+      }
+      if (all)
+        break;
+    }
+    for (auto& c : cs)
+      c->drain(300ms, fallback); // the last broadcasts
+  }
+
+  std::optional<test_cluster> cluster_;
+};
+
+TEST_F(cluster_failover, a_node_killed_under_load_loses_and_repeats_nothing) {
+  cluster_->start("n1");
+  cluster_->start("n2");
+  cluster_->start("n3");
+  ASSERT_TRUE(cluster_->wait_nodes(3));
+  // The room lives on the node that dies: the hardest case.
+  auto room = room_owned_by("n3", {"n1", "n2", "n3"});
+  auto p1 = cluster_->node("n1").port();
+  std::vector<std::unique_ptr<load_client>> cs;
+  for (auto id : {"n1", "n2", "n3"})
+    for (int k = 0; k < 2; ++k)
+      cs.push_back(std::make_unique<load_client>(
+        std::string{"u"} + id + "-" + std::to_string(k), room,
+        cluster_->node(id).port()));
+  auto killed_at = clock_type::now();
+  run_load(cs, 4s, p1, [&] {
+    killed_at = clock_type::now();
+    cluster_->kill("n3");
+  });
+  auto hist = history(p1, room);
+  check_exactly_once(cs, hist);
+  int moved = 0;
+  for (auto& c : cs)
+    moved += c->reconnects();
+  EXPECT_GE(moved, 2) << "the clients of n3 reconnected";
+}
+
+TEST_F(cluster_failover, a_node_joining_under_load_loses_and_repeats_nothing) {
+  cluster_->start("n1");
+  cluster_->start("n2");
+  ASSERT_TRUE(cluster_->wait_nodes(2));
+  // The room moves to the node that joins.
+  auto room = room_owned_by("n3", {"n1", "n2", "n3"});
+  auto p1 = cluster_->node("n1").port();
+  std::vector<std::unique_ptr<load_client>> cs;
+  for (auto id : {"n1", "n2"})
+    for (int k = 0; k < 2; ++k)
+      cs.push_back(std::make_unique<load_client>(
+        std::string{"u"} + id + "-" + std::to_string(k), room,
+        cluster_->node(id).port()));
+  run_load(cs, 4s, p1, [&] { cluster_->start("n3"); });
+  EXPECT_TRUE(cluster_->wait_nodes(3));
+  check_exactly_once(cs, history(p1, room));
+}
+
+} // namespace
