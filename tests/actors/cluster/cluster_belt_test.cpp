@@ -175,6 +175,77 @@ CAF_TEST(relays subscribe again after the owner changes and nothing is lost
   }
 }
 
+CAF_TEST(a node that joins takes over a room while messages are on their way) {
+  view({&earth, &mars});
+  std::string room;
+  for (int i = 0; i < 1000 && room.empty(); ++i) {
+    auto id = "room-" + std::to_string(i);
+    if (*rendezvous_owner(id, {"earth", "mars"}) == "earth"
+        && *rendezvous_owner(id, {"earth", "jupiter", "mars"}) == "jupiter")
+      room = id;
+  }
+  CAF_REQUIRE(!room.empty());
+  std::vector<planet::client> cs;
+  std::vector<std::string> names;
+  for (auto* p : {&earth, &mars})
+    for (int k = 0; k < 2; ++k) {
+      cs.push_back(p->connect());
+      names.push_back(p->name + "-" + std::to_string(k));
+      frame(cs.back(), cmd_enter(room, names.back()));
+    }
+  std::vector<std::string> sent;
+  for (int i = 0; i < 3; ++i) {
+    sent.push_back("before-" + std::to_string(i));
+    frame(cs[i % 4], cmd_message(room, names[i % 4], sent.back(),
+                                 "b-" + std::to_string(i)));
+  }
+  // Two messages wait in session mailboxes when jupiter joins: one from the
+  // owner's node, one from a relay's.
+  caf::anon_send(cs[1].actor, cmd_message(room, names[1], "racing-1", "r-1"));
+  caf::anon_send(cs[3].actor, cmd_message(room, names[3], "racing-3", "r-3"));
+  view({&earth, &jupiter, &mars});
+  CAF_REQUIRE(!jupiter.room_state_of(room).is_relay);
+  CAF_CHECK(earth.room_state_of(room).is_relay);
+  CAF_CHECK(mars.room_state_of(room).is_relay);
+  CAF_CHECK_EQUAL(jupiter.members(room, enter_role::relay), 2u);
+  CAF_CHECK_EQUAL(jupiter.members(room, enter_role::relayed), 4u);
+  // A racing message was either taken (ACK) or refused for a retry
+  // (CHAT_006): never lost silently, never taken twice.
+  std::vector<std::string> raced;
+  for (std::size_t who : {1u, 3u}) {
+    auto& link = *cs[who].link;
+    auto text = "racing-" + std::to_string(who);
+    auto cmid = "r-" + std::to_string(who);
+    auto acked = std::any_of(link.acks.begin(), link.acks.end(),
+                             [&](auto& a) { return a.client_msg_id == cmid; });
+    if (!acked) {
+      CAF_MESSAGE(text << " was refused; the client sends it again");
+      CAF_REQUIRE(!link.errors.empty());
+      CAF_CHECK(link.errors.back().code == errc::unavailable);
+      link.errors.clear();
+      frame(cs[who], cmd_message(room, names[who], text, cmid));
+    }
+    raced.push_back(text);
+  }
+  for (int i = 0; i < 3; ++i) {
+    sent.push_back("after-" + std::to_string(i));
+    frame(cs[(i + 1) % 4], cmd_message(room, names[(i + 1) % 4], sent.back(),
+                                       "a-" + std::to_string(i)));
+  }
+  auto reference = texts(*cs[0].link);
+  CAF_CHECK_EQUAL(reference.size(), sent.size() + raced.size());
+  for (auto& t : sent)
+    CAF_CHECK_EQUAL(std::count(reference.begin(), reference.end(), t), 1);
+  for (auto& t : raced)
+    CAF_CHECK_EQUAL(std::count(reference.begin(), reference.end(), t), 1);
+  for (std::size_t i = 0; i < cs.size(); ++i) {
+    CAF_CHECK(cs[i].link->errors.empty());
+    CAF_CHECK(cs[i].link->closes.empty());
+    check_contiguous(*cs[i].link, room, names[i]);
+    CAF_CHECK(messages(*cs[i].link) == messages(*cs[0].link));
+  }
+}
+
 CAF_TEST(
   an ENTER a publish events and a removal cross between two nodes intact) {
   view({&earth, &mars});
