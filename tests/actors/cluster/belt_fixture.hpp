@@ -31,6 +31,13 @@
 
 namespace h2h::test {
 
+/// True when the two handles name the same actor (a proxy and its actor
+/// live in different systems: compare id and node).
+template <class X, class Y>
+inline bool same_actor(const X& x, const Y& y) {
+  return x && y && x.id() == y.id() && x.node() == y.node();
+}
+
 /// h2h's types and the middleman: what every cluster node runs.
 struct planet_config : caf::actor_system_config {
   planet_config() {
