@@ -196,9 +196,9 @@ struct cluster_belt : belt_fixture<planet_base> {
   /// nothing moves (bounded: a loop of messages fails the test).
   void settle() {
     // Runnables first: read_data() runs pending runnables itself (which may
-    // send data to a peer) yet answers false when no data came in, so in
-    // io_dsl's order (read_data first) the loop can stop with data on its
-    // way and a later step picks it up out of order.
+    // send data to a peer) yet answers false when no data came in. In
+    // io_dsl's order (read_data first) the loop could stop with data still
+    // on its way, delivered only by the next settle(): late, out of order.
     auto step = [](planet* p) {
       return p->sched.try_run_once() || p->mpx.try_exec_runnable()
              || p->mpx.read_data() || p->mpx.try_accept_connection();
