@@ -65,9 +65,10 @@ void enter(ws_client& c, const std::string& room, const std::string& sender) {
 class cluster_chat : public ::testing::Test {
 protected:
   void SetUp() override {
-    cluster_ = test_cluster::make();
-    if (!cluster_)
+    auto c = test_cluster::make();
+    if (!c)
       GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
+    cluster_.emplace(std::move(*c));
   }
 
   std::optional<test_cluster> cluster_;

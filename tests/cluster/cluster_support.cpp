@@ -14,7 +14,29 @@
 
 namespace h2h::test {
 
-std::optional<test_cluster> test_cluster::make() {
+namespace {
+
+/// Runs scripts/redis.sh with `args`; returns its first line of output.
+std::string redis_script(const std::string& args) {
+  auto cmd = std::string{H2H_SOURCE_DIR} + "/scripts/redis.sh " + args;
+  auto* p = popen(cmd.c_str(), "r");
+  if (!p)
+    throw std::runtime_error("cannot run " + cmd);
+  char buf[512] = {};
+  std::string out;
+  if (fgets(buf, sizeof buf, p))
+    out = buf;
+  auto rc = pclose(p);
+  if (rc != 0)
+    throw std::runtime_error(cmd + " failed");
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r'))
+    out.pop_back();
+  return out;
+}
+
+} // namespace
+
+std::optional<test_cluster> test_cluster::make(bool own_redis) {
   auto mysql = shared_mysql_url();
   auto* redis = std::getenv("H2H_TEST_REDIS_URL");
   if (mysql.empty() || !redis || !*redis)
@@ -23,12 +45,33 @@ std::optional<test_cluster> test_cluster::make() {
   c.dir_ = std::make_unique<temp_dir>();
   c.mysql_ = fresh_mysql_database(mysql);
   c.redis_ = redis;
+  if (own_redis) {
+    c.redis_dir_ = c.dir_->path() + "/redis";
+    c.redis_ = redis_script("start " + c.redis_dir_);
+  }
   std::random_device rd;
   c.prefix_ = "h2h-test-" + std::to_string(rd());
   return c;
 }
 
-test_cluster::~test_cluster() = default;
+test_cluster::~test_cluster() {
+  nodes_.clear(); // the nodes first: they talk to Redis
+  if (!redis_dir_.empty()) {
+    try {
+      redis_script("stop " + redis_dir_);
+    } catch (const std::exception&) {
+      // best effort: the temporary directory goes anyway
+    }
+  }
+}
+
+void test_cluster::stop_redis() {
+  redis_script("stop " + redis_dir_);
+}
+
+void test_cluster::start_redis() {
+  redis_script("start " + redis_dir_);
+}
 
 server_process& test_cluster::start(const std::string& id) {
   std::vector<std::string> args{"--port",

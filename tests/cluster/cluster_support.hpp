@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "process.hpp"
@@ -19,10 +20,20 @@ namespace h2h::test {
 class test_cluster {
 public:
   /// Empty when the shared MariaDB or Redis is not configured (skip then).
-  static std::optional<test_cluster> make();
+  /// With `own_redis`, the cluster gets a Redis server of its own
+  /// (scripts/redis.sh in a temporary directory) that the test may stop and
+  /// start again.
+  static std::optional<test_cluster> make(bool own_redis = false);
 
-  test_cluster(test_cluster&&) = default;
-  test_cluster& operator=(test_cluster&&) = default;
+  test_cluster(test_cluster&& other) noexcept
+    : dir_(std::move(other.dir_)),
+      mysql_(std::move(other.mysql_)),
+      redis_(std::move(other.redis_)),
+      prefix_(std::move(other.prefix_)),
+      redis_dir_(std::exchange(other.redis_dir_, {})),
+      nodes_(std::move(other.nodes_)) {
+  }
+  test_cluster& operator=(test_cluster&&) = delete;
   ~test_cluster();
 
   /// Starts node `id` (trusted mode: frames name their sender).
@@ -42,6 +53,10 @@ public:
   /// The live node count node `id` reports (0 when /readyz fails).
   std::size_t nodes_seen(const std::string& id);
 
+  /// Stops / starts again the cluster's own Redis (same port).
+  void stop_redis();
+  void start_redis();
+
   const std::string& mysql_url() const {
     return mysql_;
   }
@@ -52,6 +67,8 @@ private:
   std::string mysql_;
   std::string redis_;
   std::string prefix_;
+  /// The directory of the cluster's own Redis (empty: the shared one).
+  std::string redis_dir_;
   std::map<std::string, std::unique_ptr<server_process>> nodes_;
 };
 
