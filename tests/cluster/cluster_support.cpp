@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "accounts.hpp"
 #include "mariadb.hpp"
 
 namespace h2h::test {
@@ -73,7 +74,7 @@ void test_cluster::start_redis() {
   redis_script("start " + redis_dir_);
 }
 
-server_process& test_cluster::start(const std::string& id) {
+server_process& test_cluster::start(const std::string& id, bool accounts) {
   std::vector<std::string> args{"--port",
                                 "0",
                                 "--bind",
@@ -96,7 +97,10 @@ server_process& test_cluster::start(const std::string& id) {
                                 prefix_,
                                 "--log-level",
                                 "info"};
-  auto p = std::make_unique<server_process>(H2HD_PATH, trusted_mode(args));
+  if (accounts)
+    args.insert(args.end(), {"--auth.require_email_verification", "false"});
+  auto p = std::make_unique<server_process>(
+    H2HD_PATH, accounts ? with_accounts(args) : trusted_mode(args));
   auto& ref = *p;
   nodes_[id] = std::move(p);
   return ref;

@@ -36,8 +36,10 @@ public:
   test_cluster& operator=(test_cluster&&) = delete;
   ~test_cluster();
 
-  /// Starts node `id` (trusted mode: frames name their sender).
-  server_process& start(const std::string& id);
+  /// Starts node `id`: in trusted mode (frames name their sender), or with
+  /// `accounts` (tokens; every node shares the test JWT key, members sign
+  /// up without an email code).
+  server_process& start(const std::string& id, bool accounts = false);
 
   /// The running node `id`.
   server_process& node(const std::string& id);
