@@ -106,9 +106,10 @@ struct planet_base : test_coordinator_fixture<planet_config> {
     session_actor actor;
   };
 
-  client connect() {
+  /// A session of this node (trusted mode unless `who` is authenticated).
+  client connect(session_identity who = {}) {
     auto link = std::make_shared<recording_link>();
-    auto s = sys.spawn(session, link, dir, session_identity{}, senv);
+    auto s = sys.spawn(session, link, dir, std::move(who), senv);
     sessions.push_back(s);
     return {link, s};
   }

@@ -28,9 +28,56 @@ messages(const recording_link& link) {
   return out;
 }
 
+/// Where a presence question's answer lands.
+struct presence_answer {
+  bool answered = false;
+  std::vector<std::int64_t> ids;
+};
+
+/// Asks `dir` who is online in `room` (as the push dispatcher will).
+caf::behavior ask_presence(caf::event_based_actor* self, directory_actor dir,
+                           std::string room,
+                           std::shared_ptr<presence_answer> out) {
+  self->request(dir, caf::infinite, presence_atom_v, std::move(room))
+    .then([self, out](std::vector<std::int64_t>& ids) {
+      out->answered = true;
+      out->ids = std::move(ids);
+      self->quit();
+    });
+  return {[](caf::unit_t) {}};
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(cluster_belt_tests, cluster_belt)
+
+CAF_TEST(presence is cluster wide and asked of any node) {
+  view({&earth, &jupiter, &mars});
+  auto room = room_owned_by("jupiter", {"earth", "jupiter", "mars"});
+  auto a = earth.connect(member(101, "ann"));
+  auto b = mars.connect(member(102, "ben"));
+  auto c = jupiter.connect(member(103, "cid"));
+  frame(a, cmd_enter(room, "ann"));
+  frame(b, cmd_enter(room, "ben"));
+  frame(c, cmd_enter(room, "cid"));
+  auto ask = [&](planet& at) {
+    auto out = std::make_shared<presence_answer>();
+    at.sys.spawn(ask_presence, at.dir, room, out);
+    settle();
+    CAF_REQUIRE(out->answered);
+    return out->ids;
+  };
+  // Asked of a relay's node, of the owner's, of any: the same answer, the
+  // members with a live session anywhere (never a relay, never 0).
+  auto everyone = std::vector<std::int64_t>{101, 102, 103};
+  CAF_CHECK_EQUAL(ask(mars), everyone);
+  CAF_CHECK_EQUAL(ask(jupiter), everyone);
+  CAF_CHECK_EQUAL(ask(earth), everyone);
+  // Ann's connection goes: she is offline (a push would reach her now).
+  caf::anon_send(a.actor, disconn_atom_v);
+  settle();
+  CAF_CHECK_EQUAL(ask(mars), (std::vector<std::int64_t>{102, 103}));
+}
 
 CAF_TEST(a message to a room of another node reaches every session once in one
            order through one relay per node) {
