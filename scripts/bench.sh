@@ -14,6 +14,13 @@
 #   scripts/bench.sh history     sqlite|mysql   durable messages/s, batched vs 1/tx
 #   scripts/bench.sh compare     [RUNS]         interleaved runs, medians (markdown;
 #                                               h2h, uWebSockets, Node.js; STOMP beside raw)
+#   scripts/bench.sh cluster-start N DIR        a local cluster of N nodes on MariaDB
+#                                               (deploy/local/cluster.sh) set up for load
+#   scripts/bench.sh cluster-fanout DIR RATE [CONNS] [NODES] [ROOM_PREFIX]
+#                                               fanout against that cluster: connection j
+#                                               on node j % K of NODES (n1,n2,..; default
+#                                               all); CPU of every node, MariaDB and Redis
+#   scripts/bench.sh cluster-stop DIR
 #
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
@@ -100,6 +107,46 @@ fanout() { # proto rate conns
     --server-pid "$server_pid" --json
 }
 
+# The nodes of the cluster in $1 as "id port pid" lines.
+cluster_nodes() {
+  local id public cluster metrics
+  while read -r id public cluster metrics; do
+    echo "$id $public $(cat "$1/$id.pid")"
+  done <"$1/nodes"
+}
+
+# Waits (bounded) until every node's /readyz sees all $2 nodes.
+cluster_wait_ready() {
+  local id port pid ok
+  for _ in $(seq 300); do
+    ok=true
+    while read -r id port pid; do
+      curl -s "http://127.0.0.1:$port/readyz" | grep -q "\"nodes\":$2[,}]" \
+        || ok=false
+    done < <(cluster_nodes "$1")
+    $ok && return 0
+    sleep 0.1
+  done
+  echo "the cluster in $1 did not see $2 nodes within 30 s" >&2; return 1
+}
+
+cluster_fanout() { # dir rate conns nodes room_prefix
+  local dir=$1 n urls=() pids=() id port pid
+  n=$(wc -l <"$dir/nodes")
+  cluster_wait_ready "$dir" "$n"
+  while read -r id port pid; do
+    [[ ",$4," == *",$id,"* ]] && urls+=(--url "ws://127.0.0.1:$port/message")
+    pids+=(--server-pid "$pid") # every node's CPU: owners work for relays
+  done < <(cluster_nodes "$dir")
+  [ ${#urls[@]} -gt 0 ] || { echo "no node of $4 in $dir/nodes" >&2; return 2; }
+  # The store and the registry last, so that their CPU can be told apart.
+  pids+=(--server-pid "$(cat "$dir/mariadb/mariadbd.pid.launch")")
+  pids+=(--server-pid "$(cat "$dir/redis/redis.pid.launch")")
+  "$build/apps/h2h-bench" fanout --proto h2h "${urls[@]}" --conns "$3" \
+    --rooms 10 --publishers 10 --rate "$2" --duration 10 --warmup 2 \
+    --room-prefix "$5" "${pids[@]}" --json
+}
+
 cmd=${1:-}
 shift || true
 ensure_build
@@ -150,8 +197,22 @@ case "$cmd" in
         --sqlite-path "$work/history.db" --messages 200000 \
         --single-messages 5000 --json
     fi ;;
+  cluster-start)
+    n=${1:?N}; dir=${2:?DIR}
+    "$root/deploy/local/cluster.sh" start -d "$n" "$dir" -- \
+      --auth.required false --log-level warn \
+      --limits.max_connections 60000 --limits.connections_per_address 60000 \
+      --limits.messages_per_second 100000 --limits.message_burst 100000
+    cluster_wait_ready "$dir" "$n" ;;
+  cluster-fanout)
+    dir=${1:?DIR}
+    all=$(cut -d' ' -f1 "$dir/nodes" | paste -sd,)
+    cluster_fanout "$dir" "${2:?RATE}" "${3:-1000}" "${4:-$all}" \
+      "${5:-bench-}" ;;
+  cluster-stop)
+    "$root/deploy/local/cluster.sh" stop "${1:?DIR}" ;;
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,19p' "$0"; exit 2 ;;
+    sed -n '2,26p' "$0"; exit 2 ;;
 esac

@@ -27,6 +27,9 @@ std::optional<pool_config> make_pool_config(const bench_options& o) {
   cfg.host = o.url.host;
   cfg.port = std::to_string(o.url.port);
   cfg.target = o.url.target;
+  for (std::size_t k = 1; k < o.urls.size(); ++k)
+    cfg.more_servers.push_back(
+      {o.urls[k].host, std::to_string(o.urls[k].port), o.urls[k].target});
   cfg.sources = o.sources;
   if (!o.token_file.empty()) {
     auto tokens = load_tokens(o.token_file);

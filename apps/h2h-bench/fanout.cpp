@@ -27,7 +27,6 @@ constexpr std::uint64_t send_window = 32;
 constexpr std::uint64_t backlog_cap = 1000;
 constexpr auto drain_limit = 3s;
 constexpr auto close_limit = 2s;
-constexpr std::string_view room_prefix = "bench-";
 /// Largest STOMP frame a receiver accepts (h2h sends a few KB).
 constexpr std::size_t stomp_frame_limit = 1 << 20;
 
@@ -126,10 +125,10 @@ public:
                             : stomp_tokens_[j % stomp_tokens_.size()],
                           login);
     } else if (o_.proto == protocol::h2h)
-      build_h2h_enter(frame_, room_prefix, layout_.room_of(j), j,
+      build_h2h_enter(frame_, o_.room_prefix, layout_.room_of(j), j,
                       o_.token_file.empty());
     else
-      build_plain_join(frame_, room_prefix, layout_.room_of(j));
+      build_plain_join(frame_, o_.room_prefix, layout_.room_of(j));
     pool_.send(j, frame_);
   }
 
@@ -207,7 +206,7 @@ private:
       subscribe_pending_[j] = true;
       return;
     }
-    build_stomp_subscribe(frame_, room_prefix, layout_.room_of(j));
+    build_stomp_subscribe(frame_, o_.room_prefix, layout_.room_of(j));
     pool_.send(j, frame_);
   }
 
@@ -263,8 +262,9 @@ private:
     phase_ = phase::measuring;
     window_start_ = clock_type::now();
     tally_.start_window(now_ns());
-    if (o_.server_pid)
-      server_cpu0_ = process_cpu_seconds(*o_.server_pid);
+    server_cpu0_.clear();
+    for (int pid : o_.server_pids)
+      server_cpu0_.push_back(process_cpu_seconds(pid));
     self_cpu0_ = self_cpu_seconds();
     phase_timer_.expires_after(from_seconds(o_.duration_s));
     phase_timer_.async_wait([this](auto ec) {
@@ -279,15 +279,19 @@ private:
     window_done_ = true;
     cpu_.window_s = seconds_between(window_start_, window_end_);
     cpu_.generator_cpu_s = self_cpu_seconds() - self_cpu0_;
-    if (o_.server_pid) {
-      auto cpu1 = process_cpu_seconds(*o_.server_pid);
-      if (server_cpu0_ && cpu1)
-        cpu_.server_cpu_s = *cpu1 - *server_cpu0_;
-      cpu_.server_rss_kb = process_rss_kb(*o_.server_pid);
-      if (!cpu_.server_cpu_s)
-        std::cerr << "h2h-bench fanout: cannot read /proc/" << *o_.server_pid
+    for (std::size_t k = 0; k < o_.server_pids.size(); ++k) {
+      server_figures f;
+      f.pid = o_.server_pids[k];
+      auto cpu1 = process_cpu_seconds(f.pid);
+      if (server_cpu0_[k] && cpu1)
+        f.cpu_s = *cpu1 - *server_cpu0_[k];
+      f.rss_kb = process_rss_kb(f.pid);
+      if (!f.cpu_s)
+        std::cerr << "h2h-bench fanout: cannot read /proc/" << f.pid
                   << "/stat\n";
+      cpu_.servers.push_back(f);
     }
+    sum_servers(cpu_);
     for (auto& p : pubs_)
       p.timer.cancel();
     phase_timer_.expires_after(drain_limit);
@@ -362,13 +366,13 @@ private:
     payload pl{static_cast<std::uint32_t>(i), p.next_seq++, now_ns()};
     auto room = layout_.room_of(i);
     if (o_.proto == protocol::stomp)
-      build_stomp_send(frame_, room_prefix, room, pl, o_.size, run_tag_,
+      build_stomp_send(frame_, o_.room_prefix, room, pl, o_.size, run_tag_,
                        o_.token_file.empty());
     else if (o_.proto == protocol::h2h)
-      build_h2h_message(frame_, room_prefix, room, pl, o_.size, run_tag_,
+      build_h2h_message(frame_, o_.room_prefix, room, pl, o_.size, run_tag_,
                         o_.token_file.empty());
     else
-      build_plain_message(frame_, room_prefix, room, pl, o_.size);
+      build_plain_message(frame_, o_.room_prefix, room, pl, o_.size);
     ++p.outstanding;
     tally_.on_publish(i, pl.seq, pl.send_ns);
     pool_.send(i, frame_);
@@ -432,7 +436,8 @@ private:
   clock_type::time_point start_, window_start_, window_end_;
   bool window_done_ = false;
   double connect_s_ = 0, drain_s_ = 0, self_cpu0_ = 0;
-  std::optional<double> server_cpu0_;
+  /// CPU seconds of each --server-pid at the start of the window.
+  std::vector<std::optional<double>> server_cpu0_;
   cpu_figures cpu_;
   std::size_t entered_count_ = 0, never_entered_ = 0;
   std::uint64_t connect_failures_ = 0, disconnects_ = 0, send_skipped_ = 0;

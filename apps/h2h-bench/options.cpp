@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <sstream>
@@ -44,10 +45,50 @@ std::string to_double(std::string_view v, double lo, double hi, double& out) {
   return {};
 }
 
-std::string set_url(bench_options& o, std::string_view v) {
-  o.url_given = true;
-  if (auto err = parse_ws_url(v, o.url))
+std::string add_url(bench_options& o, std::string_view v) {
+  if (o.urls.size() >= max_servers)
+    return "more than " + std::to_string(max_servers) + " servers";
+  ws_url u;
+  if (auto err = parse_ws_url(v, u))
     return *err;
+  if (o.urls.empty())
+    o.url = u;
+  o.urls.push_back(std::move(u));
+  o.url_given = true;
+  return {};
+}
+
+/// --url may be given several times; each adds a server.
+std::string set_url(bench_options& o, std::string_view v) {
+  return add_url(o, v);
+}
+
+/// --urls u1,u2,u3: the same as --url u1 --url u2 --url u3.
+std::string set_urls(bench_options& o, std::string_view v) {
+  if (v.empty())
+    return "empty list";
+  for (std::size_t from = 0;;) {
+    auto comma = v.find(',', from);
+    auto item = v.substr(from, comma == v.npos ? v.npos : comma - from);
+    if (item.empty())
+      return "empty item in " + quoted(v);
+    if (auto err = add_url(o, item); !err.empty())
+      return err;
+    if (comma == v.npos)
+      return {};
+    from = comma + 1;
+  }
+}
+
+std::string set_room_prefix(bench_options& o, std::string_view v) {
+  if (v.empty() || v.size() > max_room_prefix)
+    return "expected 1.." + std::to_string(max_room_prefix) + " characters";
+  // The prefix goes into JSON and STOMP headers unescaped.
+  for (char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_'
+        && c != '.')
+      return "only letters, digits, '-', '_' and '.' allowed in " + quoted(v);
+  o.room_prefix = std::string{v};
   return {};
 }
 
@@ -85,8 +126,13 @@ std::string set_size(bench_options& o, std::string_view v) {
 std::string set_pid(bench_options& o, std::string_view v) {
   std::size_t pid = 0;
   auto err = to_size(v, 1, 4'194'304, pid); // Linux's pid_max ceiling
-  if (err.empty())
-    o.server_pid = static_cast<int>(pid);
+  if (err.empty() && o.server_pids.size() >= max_servers)
+    return "more than " + std::to_string(max_servers) + " server PIDs";
+  if (err.empty()) {
+    if (!o.server_pid)
+      o.server_pid = static_cast<int>(pid);
+    o.server_pids.push_back(static_cast<int>(pid));
+  }
   return err;
 }
 
@@ -167,10 +213,10 @@ const option_spec help_spec{"--help", "", "print this help", false, set_help};
 /// Checks shared by every subcommand once all options are read.
 void check_common(parse_result& r) {
   auto& o = r.options;
-  if (o.url_given && !o.url.host.empty() && !o.allow_remote
-      && !is_loopback_host(o.url.host))
-    r.errors.push_back("refusing non-loopback host " + quoted(o.url.host)
-                       + " (pass --allow-remote to load a remote server)");
+  for (auto& u : o.urls)
+    if (!u.host.empty() && !o.allow_remote && !is_loopback_host(u.host))
+      r.errors.push_back("refusing non-loopback host " + quoted(u.host)
+                         + " (pass --allow-remote to load a remote server)");
 }
 
 } // namespace
@@ -189,11 +235,20 @@ std::string_view protocol_name(protocol p) {
 
 const std::vector<option_spec>& fanout_option_specs() {
   static const std::vector<option_spec> specs{
-    url_spec,
+    {"--url", "ws://HOST:PORT/PATH",
+     "server endpoint, e.g. ws://127.0.0.1:8080/message; give it several "
+     "times to spread the load: connection j (publishers too) goes to url "
+     "j % K",
+     true, set_url},
+    {"--urls", "U1,U2,..", "several --url at once, comma-separated", false,
+     set_urls},
     {"--conns", "N", "WebSocket connections, each a receiver (1..60000)", true,
      set_conns},
     {"--rooms", "R", "rooms bench-0..bench-{R-1}; connection j is in j % R",
      true, set_rooms},
+    {"--room-prefix", "P",
+     "room ids are P0..P{R-1} (default bench-); letters, digits, - _ .", false,
+     set_room_prefix},
     {"--publishers", "P", "publishing connections, spread over the rooms", true,
      set_publishers},
     {"--rate", "X",
@@ -208,7 +263,10 @@ const std::vector<option_spec>& fanout_option_specs() {
      "length of each message text, JSON envelope not counted (default 100, >= "
      "64)",
      false, set_size},
-    pid_spec,
+    {"--server-pid", "PID",
+     "read a server's CPU time and RSS from /proc; give it once per server "
+     "process: CPU and RSS are summed and reported per PID",
+     false, set_pid},
     token_spec,
     proto_spec,
     sources_spec,
@@ -271,7 +329,8 @@ parse_result parse_options(std::string_view command,
       }
       value = args[++i];
     }
-    seen.push_back(it->name);
+    // --urls stands in for the required --url.
+    seen.push_back(it->name == "--urls" ? std::string_view{"--url"} : it->name);
     if (auto err = it->apply(r.options, value); !err.empty())
       r.errors.push_back(std::string{arg} + ": " + err);
   }
@@ -311,56 +370,11 @@ parse_result parse_idle(const std::vector<std::string>& args) {
     check_common(r);
   if (!r.options.help && r.options.proto == protocol::stomp)
     r.errors.push_back("--proto stomp is for fanout only");
+  if (!r.options.help && r.options.urls.size() > 1)
+    r.errors.push_back("idle takes one --url");
+  if (!r.options.help && r.options.server_pids.size() > 1)
+    r.errors.push_back("idle takes one --server-pid");
   return r;
-}
-
-std::string usage(std::string_view command, std::string_view summary,
-                  const std::vector<option_spec>& specs) {
-  std::ostringstream os;
-  std::string line = "usage: h2h-bench " + std::string{command};
-  const std::string indent(line.size(), ' ');
-  for (auto& s : specs) {
-    std::string item = std::string{s.required ? "" : "["} + std::string{s.name};
-    if (!s.value.empty())
-      item += " " + std::string{s.value};
-    item += s.required ? "" : "]";
-    if (line.size() + 1 + item.size() > 78) { // wrap the synopsis
-      os << line << '\n';
-      line = indent;
-    }
-    line += " " + item;
-  }
-  os << line << "\n\n" << summary << "\n\noptions:\n";
-  for (auto& s : specs) {
-    std::string head = "  " + std::string{s.name};
-    if (!s.value.empty())
-      head += " " + std::string{s.value};
-    os << head;
-    if (head.size() < 28)
-      os << std::string(28 - head.size(), ' ');
-    else
-      os << "\n" << std::string(28, ' ');
-    // Word-wrap the help to 78 columns under its own column.
-    std::istringstream words{std::string{s.help}
-                             + (s.required ? " (required)" : "")};
-    std::size_t col = 28;
-    std::string word;
-    bool first = true;
-    while (words >> word) {
-      if (!first && col + 1 + word.size() > 78) {
-        os << '\n' << std::string(28, ' ');
-        col = 28;
-        first = true;
-      }
-      os << (first ? "" : " ") << word;
-      col += word.size() + (first ? 0 : 1);
-      first = false;
-    }
-    os << '\n';
-  }
-  os << "\nExit codes: 0 completed run, 1 connection failures or incomplete "
-        "run, 2 bad arguments.\n";
-  return os.str();
 }
 
 } // namespace h2h::bench

@@ -23,6 +23,11 @@ inline constexpr std::size_t min_payload_size = 64;
 inline constexpr std::size_t max_payload_size = 60000;
 /// Bounds conns x publishers-per-room, the size of the delivery ledger.
 inline constexpr std::size_t max_ledger_streams = 4'000'000;
+/// Servers one fanout run may spread its connections over (--url, --urls),
+/// and server processes it may watch (--server-pid).
+inline constexpr std::size_t max_servers = 64;
+/// Longest --room-prefix; h2h's room ids are short.
+inline constexpr std::size_t max_room_prefix = 40;
 
 /// Which wire protocol the connections speak.
 enum class protocol {
@@ -37,8 +42,11 @@ std::string_view protocol_name(protocol p);
 /// Everything any subcommand may be given; each uses a subset.
 struct bench_options {
   std::string command;
-  ws_url url;
+  ws_url url; ///< the first --url
   bool url_given = false;
+  /// Every --url in order (--urls adds a comma-separated list); fanout's
+  /// connection j goes to urls[j % urls.size()].
+  std::vector<ws_url> urls;
   std::size_t conns = 0;
   std::size_t rooms = 0;
   std::size_t publishers = 0;
@@ -46,7 +54,11 @@ struct bench_options {
   double duration_s = 0;
   double warmup_s = 2;
   std::size_t size = 100;
-  std::optional<int> server_pid;
+  std::optional<int> server_pid; ///< the first --server-pid
+  /// Every --server-pid in order; fanout sums their CPU and reports each.
+  std::vector<int> server_pids;
+  /// fanout's rooms are <room_prefix>0 .. <room_prefix>{rooms-1}.
+  std::string room_prefix = "bench-";
   std::string token_file;
   protocol proto = protocol::h2h;
   bool json = false;

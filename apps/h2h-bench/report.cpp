@@ -58,6 +58,40 @@ std::optional<double> rss_per_conn_kb(const idle_report& r) {
   return diff / static_cast<double>(r.opened);
 }
 
+namespace {
+
+/// [{"pid":…,"cpu_s":…,"rss_kb":…}, …] in --server-pid order.
+json servers_json(const std::vector<server_figures>& servers) {
+  auto a = json::array();
+  for (auto& s : servers)
+    a.push_back({{"pid", s.pid},
+                 {"cpu_s", or_null(round3(s.cpu_s))},
+                 {"rss_kb", or_null(s.rss_kb)}});
+  return a;
+}
+
+} // namespace
+
+void sum_servers(cpu_figures& c) {
+  c.server_cpu_s.reset();
+  c.server_rss_kb.reset();
+  if (c.servers.empty())
+    return;
+  double cpu = 0;
+  std::uint64_t rss = 0;
+  bool cpu_ok = true, rss_ok = true;
+  for (auto& s : c.servers) {
+    cpu_ok = cpu_ok && s.cpu_s;
+    rss_ok = rss_ok && s.rss_kb;
+    cpu += s.cpu_s.value_or(0);
+    rss += s.rss_kb.value_or(0);
+  }
+  if (cpu_ok)
+    c.server_cpu_s = cpu;
+  if (rss_ok)
+    c.server_rss_kb = rss;
+}
+
 json to_json(const fanout_report& r) {
   auto share = generator_share(r.cpu);
   std::optional<double> per_cpu;
@@ -109,6 +143,7 @@ json to_json(const fanout_report& r) {
     {"server_cpu_s", or_null(round3(r.cpu.server_cpu_s))},
     {"server_rss_kb", or_null(r.cpu.server_rss_kb)},
     {"deliveries_per_server_cpu_s", or_null(round3(per_cpu))},
+    {"servers", servers_json(r.cpu.servers)},
     {"generator_cpu_s", *round3(r.cpu.generator_cpu_s)},
     {"generator_cpu_share", or_null(round3(share))},
     {"generator_overloaded", share && *share > generator_cpu_warn_share},
@@ -178,6 +213,10 @@ std::string to_text(const fanout_report& r) {
            ? std::string{"n/a"}
            : fmt(j["deliveries_per_server_cpu_s"].get<double>(), "", 0))
      << '\n';
+  if (r.cpu.servers.size() > 1)
+    for (auto& s : r.cpu.servers)
+      os << "    pid " << s.pid << ": cpu " << fmt(s.cpu_s, " s") << ", rss "
+         << fmt_kb(s.rss_kb) << '\n';
   os << "  generator:  cpu " << fmt(r.cpu.generator_cpu_s, " s") << " ("
      << fmt(share ? std::optional<double>{*share * 100} : std::nullopt, " %", 1)
      << " of one core)"

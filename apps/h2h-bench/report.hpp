@@ -16,10 +16,19 @@ namespace h2h::bench {
 /// (PERFORMANCE.md asks to flag such runs).
 inline constexpr double generator_cpu_warn_share = 0.9;
 
+/// One watched server process (--server-pid) over the measured window.
+struct server_figures {
+  int pid = 0;
+  std::optional<double> cpu_s;
+  std::optional<std::uint64_t> rss_kb; ///< at the end of the window
+};
+
 /// Server and generator CPU over the measured window.
 struct cpu_figures {
+  /// Summed over `servers`; null when any of them could not be read.
   std::optional<double> server_cpu_s;
   std::optional<std::uint64_t> server_rss_kb; ///< at the end of the window
+  std::vector<server_figures> servers;
   double generator_cpu_s = 0;
   double window_s = 0;
 };
@@ -73,6 +82,11 @@ struct idle_report {
 /// Derived figures: rates, per-CPU-second, the generator's share of a core.
 std::optional<double> per_second(std::uint64_t count, double seconds);
 std::optional<double> generator_share(const cpu_figures& c);
+
+/// Sets server_cpu_s and server_rss_kb to the sums over c.servers; each is
+/// null when c.servers is empty or any server's figure is missing, so that a
+/// process that could not be read never makes the total look cheaper.
+void sum_servers(cpu_figures& c);
 std::optional<double> rss_per_conn_kb(const idle_report& r);
 
 /// One JSON object with every figure under snake_case keys (absent figures

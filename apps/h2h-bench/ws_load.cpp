@@ -90,7 +90,10 @@ struct ws_pool::impl {
   asio::io_context& ioc;
   pool_config cfg;
   pool_events& events;
-  tcp::endpoint endpoint;
+  /// The servers (the first from host/port/target) and their addresses;
+  /// connection i uses entry i % size.
+  std::vector<pool_server> servers;
+  std::vector<tcp::endpoint> endpoints;
   std::vector<asio::ip::address> sources;
   std::vector<std::unique_ptr<connection>> conns;
   std::array<char, 256 * 1024> rbuf;
@@ -123,6 +126,7 @@ struct ws_pool::impl {
     c.state = conn_state::connecting;
     ++connecting;
     error_code ec;
+    const auto& endpoint = endpoints[i % endpoints.size()];
     c.sock.open(endpoint.protocol(), ec);
     if (!ec && !sources.empty()) {
       // Let connect() pick the port per destination, not bind(): otherwise
@@ -166,12 +170,13 @@ struct ws_pool::impl {
     c.sock.set_option(tcp::no_delay{true}, ignored);
     auto& req = c.hs->req;
     req.method(http::verb::get);
-    req.target(cfg.tokens.empty() || !cfg.tokens_in_url ? cfg.target
+    const auto& server = servers[i % servers.size()];
+    req.target(cfg.tokens.empty() || !cfg.tokens_in_url ? server.target
                                                         : target_for(i));
     req.version(11);
-    req.set(http::field::host, cfg.host.find(':') == std::string::npos
-                                 ? cfg.host + ":" + cfg.port
-                                 : "[" + cfg.host + "]:" + cfg.port);
+    req.set(http::field::host, server.host.find(':') == std::string::npos
+                                 ? server.host + ":" + server.port
+                                 : "[" + server.host + "]:" + server.port);
     req.set(http::field::upgrade, "websocket");
     req.set(http::field::connection, "Upgrade");
     req.set(http::field::sec_websocket_key, ws_key);
@@ -231,7 +236,8 @@ struct ws_pool::impl {
   }
 
   std::string target_for(std::size_t i) const {
-    return target_with_token(cfg.target, cfg.tokens[i % cfg.tokens.size()]);
+    return target_with_token(servers[i % servers.size()].target,
+                             cfg.tokens[i % cfg.tokens.size()]);
   }
 
   void wait_readable(std::size_t i) {
@@ -403,16 +409,24 @@ ws_pool::~ws_pool() = default;
 void ws_pool::open(std::size_t count) {
   auto& d = *impl_;
   tcp::resolver resolver{d.ioc};
-  auto results = resolver.resolve(d.cfg.host, d.cfg.port);
-  if (results.empty())
-    throw std::runtime_error("cannot resolve " + d.cfg.host);
-  // "localhost" may resolve to ::1 first while servers here bind 127.0.0.1.
-  d.endpoint = results.begin()->endpoint();
-  for (auto& r : results) {
-    if (r.endpoint().address().is_v4()) {
-      d.endpoint = r.endpoint();
-      break;
+  d.servers.clear();
+  d.servers.push_back({d.cfg.host, d.cfg.port, d.cfg.target});
+  d.servers.insert(d.servers.end(), d.cfg.more_servers.begin(),
+                   d.cfg.more_servers.end());
+  d.endpoints.clear();
+  for (auto& server : d.servers) {
+    auto results = resolver.resolve(server.host, server.port);
+    if (results.empty())
+      throw std::runtime_error("cannot resolve " + server.host);
+    // "localhost" may resolve to ::1 first while servers here bind 127.0.0.1.
+    auto endpoint = results.begin()->endpoint();
+    for (auto& r : results) {
+      if (r.endpoint().address().is_v4()) {
+        endpoint = r.endpoint();
+        break;
+      }
     }
+    d.endpoints.push_back(endpoint);
   }
   for (auto& s : d.cfg.sources)
     d.sources.push_back(asio::ip::make_address(s));

@@ -14,11 +14,21 @@ class io_context;
 
 namespace h2h::bench {
 
+/// One server a pool connects to.
+struct pool_server {
+  std::string host;
+  std::string port;
+  std::string target = "/";
+};
+
 /// Where and how the pool connects.
 struct pool_config {
   std::string host;
   std::string port;
   std::string target = "/";
+  /// Further servers: with K servers in all (host/port/target above being
+  /// the first), connection j goes to server j % K.
+  std::vector<pool_server> more_servers;
   /// Access tokens; connection j sends tokens[j % size] (none when empty).
   std::vector<std::string> tokens;
   /// False: the tokens are not put in the URL (STOMP sends its own in

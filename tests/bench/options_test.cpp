@@ -182,3 +182,88 @@ TEST(options, tokens_from_file_and_on_the_upgrade_url) {
   EXPECT_EQ(target_with_token("/message?a=b", "ab+c/="),
             "/message?a=b&access_token=ab%2Bc%2F%3D");
 }
+
+TEST(options, one_url_and_pid_keep_their_single_server_meaning) {
+  auto r = parse_fanout(fanout_args({"--server-pid", "42"}));
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  ASSERT_EQ(r.options.urls.size(), 1u);
+  EXPECT_EQ(r.options.urls[0].port, 8080);
+  EXPECT_EQ(r.options.server_pids, std::vector<int>{42});
+  EXPECT_EQ(r.options.room_prefix, "bench-");
+}
+
+TEST(options, several_urls_and_server_pids_in_order) {
+  auto r = parse_fanout(fanout_args({"--url", "ws://127.0.0.1:8081/message",
+                                     "--url=ws://localhost:"
+                                     "8082/ws",
+                                     "--server-pid", "11", "--server-pid=12",
+                                     "--server-pid", "13"}));
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto& o = r.options;
+  ASSERT_EQ(o.urls.size(), 3u);
+  EXPECT_EQ(o.urls[0].port, 8080);
+  EXPECT_EQ(o.urls[1].port, 8081);
+  EXPECT_EQ(o.urls[2].host, "localhost");
+  EXPECT_EQ(o.urls[2].target, "/ws");
+  EXPECT_EQ(o.url.port, 8080); // the first stays the primary
+  EXPECT_EQ(o.server_pids, (std::vector<int>{11, 12, 13}));
+  EXPECT_EQ(o.server_pid, 11);
+}
+
+TEST(options, urls_list_replaces_the_required_url) {
+  auto r = parse_fanout({"--urls",
+                         "ws://127.0.0.1:1/message,ws://127.0.0.1:2/message",
+                         "--conns", "10", "--rooms", "2", "--publishers", "2",
+                         "--rate", "10", "--duration", "1"});
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  ASSERT_EQ(r.options.urls.size(), 2u);
+  EXPECT_EQ(r.options.urls[1].port, 2);
+  for (std::string bad : {"", "ws://127.0.0.1:1/,", ",ws://127.0.0.1:1/",
+                          "ws://127.0.0.1:1/,http://x/"})
+    EXPECT_FALSE(parse_fanout(fanout_args({"--urls", bad})).errors.empty())
+      << bad;
+}
+
+TEST(options, every_url_must_be_loopback) {
+  auto args = fanout_args({"--url", "ws://10.0.0.5:8080/message"});
+  EXPECT_TRUE(mentions(parse_fanout(args), "'10.0.0.5'"));
+  args.push_back("--allow-remote");
+  EXPECT_TRUE(parse_fanout(args).errors.empty());
+}
+
+TEST(options, server_and_pid_counts_are_bounded) {
+  std::vector<std::string> extra;
+  for (std::size_t k = 0; k < max_servers; ++k)
+    extra.insert(extra.end(), {"--server-pid", std::to_string(k + 1)});
+  EXPECT_TRUE(parse_fanout(fanout_args(extra)).errors.empty());
+  extra.insert(extra.end(), {"--server-pid", "99"});
+  EXPECT_TRUE(mentions(parse_fanout(fanout_args(extra)), "more than"));
+  std::string list = "ws://127.0.0.1:1/";
+  for (std::size_t k = 0; k < max_servers; ++k)
+    list += ",ws://127.0.0.1:1/";
+  EXPECT_TRUE(
+    mentions(parse_fanout(fanout_args({"--urls", list})), "more than"));
+}
+
+TEST(options, idle_takes_a_single_server) {
+  auto base
+    = std::vector<std::string>{"--url", "ws://127.0.0.1:1/", "--conns", "5"};
+  EXPECT_TRUE(parse_idle(base).errors.empty());
+  auto two = base;
+  two.insert(two.end(), {"--url", "ws://127.0.0.1:2/"});
+  EXPECT_TRUE(mentions(parse_idle(two), "idle takes one --url"));
+  auto pids = base;
+  pids.insert(pids.end(), {"--server-pid", "1", "--server-pid", "2"});
+  EXPECT_TRUE(mentions(parse_idle(pids), "idle takes one --server-pid"));
+}
+
+TEST(options, room_prefix) {
+  auto r = parse_fanout(fanout_args({"--room-prefix", "own.n2_"}));
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  EXPECT_EQ(r.options.room_prefix, "own.n2_");
+  for (std::string bad :
+       std::vector<std::string>{"", "a\"b", "a b", "r/x", std::string(41, 'r')})
+    EXPECT_TRUE(mentions(parse_fanout(fanout_args({"--room-prefix", bad})),
+                         "--room-prefix"))
+      << bad;
+}

@@ -229,6 +229,32 @@ TEST(report, json_has_every_key_and_nulls_without_a_server_pid) {
                    200.0);
 }
 
+TEST(report, several_servers_are_summed_and_listed) {
+  fanout_report r;
+  r.proto = "h2h";
+  r.deliveries.distinct_measured = 300;
+  r.cpu.servers = {{11, 0.5, 1000}, {12, 1.0, 2000}, {13, 1.5, 3000}};
+  sum_servers(r.cpu);
+  ASSERT_TRUE(r.cpu.server_cpu_s);
+  EXPECT_DOUBLE_EQ(*r.cpu.server_cpu_s, 3.0);
+  EXPECT_EQ(r.cpu.server_rss_kb, 6000u);
+  auto j = to_json(r);
+  EXPECT_DOUBLE_EQ(j["deliveries_per_server_cpu_s"].get<double>(), 100.0);
+  ASSERT_EQ(j["servers"].size(), 3u);
+  EXPECT_EQ(j["servers"][1]["pid"].get<int>(), 12);
+  EXPECT_DOUBLE_EQ(j["servers"][2]["cpu_s"].get<double>(), 1.5);
+  EXPECT_NE(to_text(r).find("pid 13: cpu"), std::string::npos);
+  // One unreadable process makes the sum unknown, not smaller.
+  r.cpu.servers[1].cpu_s.reset();
+  sum_servers(r.cpu);
+  EXPECT_FALSE(r.cpu.server_cpu_s);
+  EXPECT_EQ(r.cpu.server_rss_kb, 6000u);
+  r.cpu.servers.clear();
+  sum_servers(r.cpu);
+  EXPECT_FALSE(r.cpu.server_rss_kb);
+  EXPECT_TRUE(to_json(r)["servers"].empty());
+}
+
 TEST(report, idle_rss_per_connection) {
   idle_report r;
   r.opened = 1000;
