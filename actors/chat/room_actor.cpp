@@ -424,8 +424,8 @@ room_impl::behavior_type behavior(room_pointer self) {
       }
       return room_detail::enter(self, req);
     },
-    [self](caf::publish_atom, publish_request& req)
-      -> caf::result<publish_ack> {
+    [self](caf::publish_atom,
+           publish_request& req) -> caf::result<publish_ack> {
       auto& st = self->state;
       if (st.is_relay)
         return room_cluster::relay_publish(self, false, req);

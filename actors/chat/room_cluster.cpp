@@ -87,8 +87,9 @@ void subscribe(room_pointer self, room_creator creator) {
       },
       [self](caf::error& err) {
         auto& st = self->state;
-        spdlog::warn("relay of room {}: the owner refused or did not answer: {}",
-                     st.id, self->system().render(err));
+        spdlog::warn(
+          "relay of room {}: the owner refused or did not answer: {}", st.id,
+          self->system().render(err));
         st.refused = is_h2h_error(err)
                        ? std::move(err)
                        : caf::make_error(errc::unavailable,
@@ -103,9 +104,10 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
   if (st.refused || req.role != enter_role::session || !st.upstream) {
     ++st.enters_seen;
     stop_soon(self);
-    return st.refused ? st.refused
-                      : caf::make_error(errc::unavailable,
-                                        "room " + st.id + " unavailable, retry");
+    return st.refused
+             ? st.refused
+             : caf::make_error(errc::unavailable,
+                               "room " + st.id + " unavailable, retry");
   }
   auto promise = self->make_response_promise<enter_reply>();
   enter_request up;
@@ -115,7 +117,8 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
   up.role = enter_role::relayed;
   up.via = caf::actor_cast<room_actor>(self);
   up.quiet = req.quiet;
-  self->request(st.upstream, st.env->cluster_timeout, enter_atom_v, std::move(up))
+  self
+    ->request(st.upstream, st.env->cluster_timeout, enter_atom_v, std::move(up))
     .then(
       [self, req = std::move(req), promise](enter_reply&) mutable {
         enter_here(self, req, std::move(promise));

@@ -11,7 +11,8 @@
 
 namespace h2h::room_cluster {
 
-// -- relays ---------------------------------------------------------------------
+// -- relays
+// ---------------------------------------------------------------------
 
 /// Subscribes the relay to the owner's stream (through the owner node's
 /// directory) before the relay handles anything else. When that fails, the
@@ -41,7 +42,8 @@ void relay_drop_member(room_pointer self, const session_actor& who,
 /// The owner's room (or its node) is gone: the members enter again.
 void owner_lost(room_pointer self);
 
-// -- owners ---------------------------------------------------------------------
+// -- owners
+// ---------------------------------------------------------------------
 
 /// Member ids with a live session in the room, sorted, each once.
 std::vector<std::int64_t> presence(const room_state& st);

@@ -53,9 +53,9 @@ room_iter retire(directory_pointer self, room_iter i) {
 room_iter start_room(directory_pointer self, const std::string& room_id,
                      room_creator creator) {
   auto& st = self->state;
-  auto r = self->spawn(room, room_id, st.env,
-                       caf::actor_cast<directory_actor>(self),
-                       std::move(creator));
+  auto r
+    = self->spawn(room, room_id, st.env, caf::actor_cast<directory_actor>(self),
+                  std::move(creator));
   self->monitor(r);
   spdlog::debug("room {} started", room_id);
   return st.rooms.emplace(room_id, directory_entry{r, 0, {}}).first;
@@ -157,8 +157,8 @@ directory_actor::behavior_type room_directory(directory_pointer self,
     [self](enter_atom, const std::string& room_id,
            enter_request& req) -> caf::result<enter_reply> {
       bool peer = from_peer(self) || req.role != enter_role::session;
-      auto i = route(self, room_id, room_creator{req.sender_id, req.sender},
-                     peer);
+      auto i
+        = route(self, room_id, room_creator{req.sender_id, req.sender}, peer);
       if (!i)
         return moving(room_id);
       ++(*i)->second.enters_forwarded;

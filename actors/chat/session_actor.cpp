@@ -383,7 +383,8 @@ void on_exit(session_pointer self, client_command& cmd) {
   complete(self, reply_of(cmd), std::uint64_t{0});
 }
 
-// -- rooms that moved (cluster) ----------------------------------------------------
+// -- rooms that moved (cluster)
+// ----------------------------------------------------
 
 rejoin_job* find_rejoin(session_state& st, const std::string& room_id) {
   for (auto& r : st.rejoins)
@@ -395,11 +396,10 @@ rejoin_job* find_rejoin(session_state& st, const std::string& room_id) {
 /// The moved room is entered again, or given up: what waited runs.
 void rejoined(session_pointer self, const std::string& room_id) {
   auto& st = self->state;
-  st.rejoins.erase(std::remove_if(st.rejoins.begin(), st.rejoins.end(),
-                                  [&](const rejoin_job& r) {
-                                    return r.room_id == room_id;
-                                  }),
-                   st.rejoins.end());
+  st.rejoins.erase(
+    std::remove_if(st.rejoins.begin(), st.rejoins.end(),
+                   [&](const rejoin_job& r) { return r.room_id == room_id; }),
+    st.rejoins.end());
   if (!holding(st))
     entered(self);
 }
@@ -411,10 +411,9 @@ void try_rejoin(session_pointer self, const std::string& room_id) {
     return;
   ++job->attempt;
   auto sink = st.link->room_sink(room_id);
-  enter_request req{caf::actor_cast<session_actor>(self), job->sender,
-                    st.identity.member_id,
-                    static_cast<std::int64_t>(job->after),
-                    sink ? std::move(sink) : st.link};
+  enter_request req{
+    caf::actor_cast<session_actor>(self), job->sender, st.identity.member_id,
+    static_cast<std::int64_t>(job->after), sink ? std::move(sink) : st.link};
   req.quiet = true; // the room announced this member when it first entered
   // A finite timeout: a rejoin is rare (a move), and the peer may be dead.
   self
@@ -441,16 +440,19 @@ void try_rejoin(session_pointer self, const std::string& room_id) {
                      && (why == errc::unavailable || why == errc::none);
         if (retry) {
           // 100 ms, 200 ms, 400 ms, ...: the node set settles meanwhile.
-          auto pause = std::chrono::milliseconds{100} * (1 << (job->attempt - 1));
+          auto pause
+            = std::chrono::milliseconds{100} * (1 << (job->attempt - 1));
           self->delayed_send(self, pause, rejoin_atom_v, room_id);
           return;
         }
-        spdlog::info("session: room {} moved and could not be entered again: {}",
-                     room_id, self->system().render(err));
-        st.link->notify(why == errc::none ? errc::unavailable : why,
-                        "room " + room_id
-                          + " moved to another node: ENTER it again with lastSeq "
-                          + std::to_string(job->after));
+        spdlog::info(
+          "session: room {} moved and could not be entered again: {}", room_id,
+          self->system().render(err));
+        st.link->notify(
+          why == errc::none ? errc::unavailable : why,
+          "room " + room_id
+            + " moved to another node: ENTER it again with lastSeq "
+            + std::to_string(job->after));
         rejoined(self, room_id);
       });
 }

@@ -127,10 +127,10 @@ struct session_state {
 };
 
 /// The session's own interface: the public one and its deadline timer.
-using session_impl = session_actor::extend<
-  caf::reacts_to<sess_due_atom>,
-  // Try again to enter a moved room (room id).
-  caf::reacts_to<rejoin_atom, std::string>>;
+using session_impl
+  = session_actor::extend<caf::reacts_to<sess_due_atom>,
+                          // Try again to enter a moved room (room id).
+                          caf::reacts_to<rejoin_atom, std::string>>;
 
 using session_pointer = session_impl::stateful_pointer<session_state>;
 

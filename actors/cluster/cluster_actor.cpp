@@ -12,7 +12,8 @@ namespace h2h {
 
 namespace {
 
-// -- registry workers (detached: their calls block) --------------------------------
+// -- registry workers (detached: their calls block)
+// --------------------------------
 
 struct registry_worker_state {
   std::unique_ptr<node_registry> registry;
@@ -56,10 +57,10 @@ struct watcher_state {
 
 /// Waits on the registry's channel, one bounded wait per message, so that
 /// an exit message gets through between waits.
-caf::behavior registry_watcher(caf::stateful_actor<watcher_state>* self,
-                               std::function<std::unique_ptr<node_watch>()> make,
-                               cluster_actor parent,
-                               std::chrono::milliseconds period) {
+caf::behavior
+registry_watcher(caf::stateful_actor<watcher_state>* self,
+                 std::function<std::unique_ptr<node_watch>()> make,
+                 cluster_actor parent, std::chrono::milliseconds period) {
   self->send(self, watch_atom_v);
   return {
     [self, make, parent, period](watch_atom) {
@@ -77,7 +78,8 @@ caf::behavior registry_watcher(caf::stateful_actor<watcher_state>* self,
   };
 }
 
-// -- the node set -------------------------------------------------------------------
+// -- the node set
+// -------------------------------------------------------------------
 
 /// Tells the directory the live nodes (this one and every connected peer),
 /// unless that is what it was told last.
@@ -107,8 +109,7 @@ void publish_view(cluster_pointer self) {
   self->send(st.directory, nodes_atom_v, std::move(view));
 }
 
-void drop_peer(cluster_pointer self, const std::string& id,
-               const char* why) {
+void drop_peer(cluster_pointer self, const std::string& id, const char* why) {
   auto& st = self->state;
   auto i = st.peers.find(id);
   if (i == st.peers.end())
@@ -228,8 +229,7 @@ void scan(cluster_pointer self) {
 
 } // namespace
 
-cluster_actor::behavior_type cluster(cluster_pointer self,
-                                     cluster_settings cfg,
+cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
                                      registry_factory make,
                                      directory_actor directory,
                                      std::shared_ptr<cluster_board> board) {
@@ -253,9 +253,8 @@ cluster_actor::behavior_type cluster(cluster_pointer self,
         return;
       }
   });
-  self->set_error_handler([](caf::error& err) {
-    spdlog::warn("cluster: {}", caf::to_string(err));
-  });
+  self->set_error_handler(
+    [](caf::error& err) { spdlog::warn("cluster: {}", caf::to_string(err)); });
   // A graceful stop withdraws the node first: the others see it at once.
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;

@@ -84,8 +84,7 @@ using cluster_pointer = cluster_actor::stateful_pointer<cluster_state>;
 
 /// Spawnable behaviour of the cluster actor. It spawns its registry workers
 /// (detached) and stops them when it ends; at the end it withdraws the node.
-cluster_actor::behavior_type cluster(cluster_pointer self,
-                                     cluster_settings cfg,
+cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
                                      registry_factory make,
                                      directory_actor directory,
                                      std::shared_ptr<cluster_board> board);

@@ -85,8 +85,8 @@ std::string generated_node_id() {
   std::string id;
   for (char c : host_name())
     if (id.size() < 56
-        && (std::isalnum(static_cast<unsigned char>(c)) || c == '.'
-            || c == '-' || c == '_'))
+        && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'
+            || c == '_'))
       id += c;
   if (id.empty())
     id = "node";
@@ -301,9 +301,9 @@ struct node::impl {
       actor_cfg.load<caf::io::middleman>();
       actor_cfg.set("middleman.heartbeat-interval",
                     caf::timespan{std::chrono::milliseconds{c.heartbeat_ms}});
-      actor_cfg.set("middleman.connection-timeout",
-                    caf::timespan{
-                      std::chrono::milliseconds{c.connect_timeout_ms}});
+      actor_cfg.set(
+        "middleman.connection-timeout",
+        caf::timespan{std::chrono::milliseconds{c.connect_timeout_ms}});
       actor_cfg.set("middleman.enable-automatic-connections", false);
     }
     system = std::make_unique<caf::actor_system>(actor_cfg);
@@ -420,8 +420,8 @@ struct node::impl {
     make.watch = [rs] { return make_redis_watch(rs); };
     cluster_info = std::make_shared<cluster_board>();
     cluster_info->node_id = me.id;
-    cluster_node = system->spawn(h2h::cluster, cs, make, directory,
-                                 cluster_info);
+    cluster_node
+      = system->spawn(h2h::cluster, cs, make, directory, cluster_info);
     stops.push("cluster", [this] {
       caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
       cluster_node = nullptr;

@@ -18,8 +18,7 @@ namespace {
 
 /// Reads until `n` MESSAGE events of `room` arrived (bounded); returns them
 /// in arrival order.
-std::vector<json> messages(ws_client& c, const std::string& room,
-                           std::size_t n,
+std::vector<json> messages(ws_client& c, const std::string& room, std::size_t n,
                            std::chrono::milliseconds timeout = 10000ms) {
   std::vector<json> out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -132,14 +131,15 @@ TEST_F(cluster_chat, a_reconnect_to_another_node_replays_from_last_seq) {
     ws_client a{n1.port()};
     enter(a, "replay", "alice");
     for (int i = 0; i < 5; ++i)
-      ASSERT_TRUE(a.send_json(
-        message_frame("replay", "alice", "m" + std::to_string(i))));
+      ASSERT_TRUE(
+        a.send_json(message_frame("replay", "alice", "m" + std::to_string(i))));
     auto got = messages(a, "replay", 5);
     ASSERT_EQ(got.size(), 5u);
     last = got[1]["seq"].get<std::uint64_t>(); // as if only two had arrived
   }
   ws_client b{n2.port()};
-  ASSERT_TRUE(b.send_json(enter_frame("replay", "alice", static_cast<std::int64_t>(last))));
+  ASSERT_TRUE(b.send_json(
+    enter_frame("replay", "alice", static_cast<std::int64_t>(last))));
   auto again = seq_texts(messages(b, "replay", 3));
   ASSERT_EQ(again.size(), 3u);
   EXPECT_EQ(again[0].second, "m2");

@@ -31,7 +31,8 @@ namespace {
 class load_client {
 public:
   load_client(std::string name, std::string room, std::uint16_t port)
-    : name_(std::move(name)), room_(std::move(room)) {
+    : name_(std::move(name))
+    , room_(std::move(room)) {
     connect(port, -1);
   }
 
@@ -152,8 +153,9 @@ private:
       errors_.push_back(j.dump());
       if (auto p = pending_.find(id); p != pending_.end())
         p->second.resend_at = clock_type::now() + 300ms;
-      else if (id.empty() && j.value("message", "").find("ENTER it again")
-                               != std::string::npos)
+      else if (id.empty()
+               && j.value("message", "").find("ENTER it again")
+                    != std::string::npos)
         reconnect_in_place();
       return;
     }
@@ -191,8 +193,7 @@ private:
 /// The longest time without any acknowledgement among all clients (the
 /// stall a fault causes), in milliseconds.
 long longest_stall_ms(const std::vector<std::unique_ptr<load_client>>& cs,
-                      clock_type::time_point from,
-                      clock_type::time_point to) {
+                      clock_type::time_point from, clock_type::time_point to) {
   std::vector<clock_type::time_point> all;
   for (auto& c : cs)
     for (auto t : c->ack_times())
@@ -202,8 +203,9 @@ long longest_stall_ms(const std::vector<std::unique_ptr<load_client>>& cs,
   long worst = 0;
   for (std::size_t i = 1; i < all.size(); ++i)
     worst = std::max<long>(
-      worst, std::chrono::duration_cast<std::chrono::milliseconds>(all[i] - all[i - 1])
-               .count());
+      worst,
+      std::chrono::duration_cast<std::chrono::milliseconds>(all[i] - all[i - 1])
+        .count());
   return worst;
 }
 
@@ -213,8 +215,8 @@ std::map<std::uint64_t, json> history(std::uint16_t port,
   std::map<std::uint64_t, json> out;
   for (int page = 0; page < 1000; ++page) {
     auto r = http_request(port, "GET",
-                          "/messages/room/" + room + "?page="
-                            + std::to_string(page) + "&size=100");
+                          "/messages/room/" + room
+                            + "?page=" + std::to_string(page) + "&size=100");
     EXPECT_EQ(r.status, 200) << r.body;
     auto arr = json::parse(r.body, nullptr, false);
     if (!arr.is_array() || arr.empty())

@@ -19,9 +19,10 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A STOMP 1.2 frame as text (headers are plain: no escapes needed here).
-std::string stomp_frame(const std::string& command,
-                        const std::vector<std::pair<std::string, std::string>>& headers,
-                        const std::string& body = {}) {
+std::string
+stomp_frame(const std::string& command,
+            const std::vector<std::pair<std::string, std::string>>& headers,
+            const std::string& body = {}) {
   std::string out = command + "\n";
   for (auto& [k, v] : headers)
     out += k + ":" + v + "\n";
@@ -34,8 +35,8 @@ std::string stomp_frame(const std::string& command,
 std::pair<std::string, std::string> stomp_parse(const std::string& text) {
   auto eol = text.find('\n');
   auto blank = text.find("\n\n");
-  auto body = blank == std::string::npos ? std::string{}
-                                         : text.substr(blank + 2);
+  auto body
+    = blank == std::string::npos ? std::string{} : text.substr(blank + 2);
   if (auto nul = body.find('\0'); nul != std::string::npos)
     body.resize(nul); // EOLs may follow the NUL
 
@@ -90,20 +91,21 @@ TEST_F(cluster_protocols, raw_stomp_sse_and_http_send_meet_across_nodes) {
 
   // STOMP on n2.
   ws_client stomp{p2, stomp_options()};
-  ASSERT_TRUE(stomp.send(stomp_frame("CONNECT", {{"accept-version", "1.2"},
-                                                 {"host", "localhost"},
-                                                 {"Authorization",
-                                                  "Bearer " + bob.access_token},
-                                                 {"heart-beat", "0,0"}})));
+  ASSERT_TRUE(stomp.send(
+    stomp_frame("CONNECT", {{"accept-version", "1.2"},
+                            {"host", "localhost"},
+                            {"Authorization", "Bearer " + bob.access_token},
+                            {"heart-beat", "0,0"}})));
   auto connected = stomp.recv(5000ms);
   ASSERT_TRUE(connected);
   ASSERT_EQ(stomp_parse(*connected).first, "CONNECTED") << *connected;
-  ASSERT_TRUE(stomp.send(stomp_frame("SUBSCRIBE",
-                                     {{"id", "s1"},
-                                      {"destination", "/subscribe/room/" + room},
-                                      {"receipt", "sub-1"}})));
+  ASSERT_TRUE(stomp.send(
+    stomp_frame("SUBSCRIBE", {{"id", "s1"},
+                              {"destination", "/subscribe/room/" + room},
+                              {"receipt", "sub-1"}})));
   // An SSE stream on n3: its own ENTER notice says it is in.
-  sse_client stream{p3, "/chat/room/" + room + "/events",
+  sse_client stream{p3,
+                    "/chat/room/" + room + "/events",
                     {{"Authorization", "Bearer " + carol.access_token}}};
   ASSERT_EQ(stream.status(), 200) << stream.head();
   // Raw JSON on n1.
@@ -154,8 +156,8 @@ TEST_F(cluster_protocols, raw_stomp_sse_and_http_send_meet_across_nodes) {
   std::set<std::string> texts;
   for (auto& [seq, text] : at_raw)
     texts.insert(text);
-  EXPECT_EQ(texts, (std::set<std::string>{"from raw", "from stomp",
-                                          "from http"}));
+  EXPECT_EQ(texts,
+            (std::set<std::string>{"from raw", "from stomp", "from http"}));
   EXPECT_EQ(at_raw, at_stomp) << "n1 (raw) and n2 (STOMP) disagree";
   EXPECT_EQ(at_raw, at_sse) << "n1 (raw) and n3 (SSE) disagree";
 }
