@@ -246,10 +246,16 @@ cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
     auto& st = self->state;
     for (auto& [id, p] : st.peers)
       if (p.entry && p.entry.address() == dm.source) {
-        st.dead[id] = p.record.started_ms;
-        auto gone = id; // drop_peer erases `id`'s storage
-        drop_peer(self, gone, "is unreachable (connection lost)");
+        // Out of the view at once (a killed node's rooms move now), then
+        // one attempt to connect again: when two nodes connect to each
+        // other at the same moment CAF keeps one connection and the proxy
+        // of the other goes down, though the node lives. A dead node
+        // refuses the attempt; the scans retry once per heartbeat while
+        // the registry still lists it.
+        auto record = p.record; // drop_peer erases `p`
+        drop_peer(self, record.id, "is unreachable (connection lost)");
         publish_view(self);
+        connect(self, record);
         return;
       }
   });

@@ -68,8 +68,9 @@ struct cluster_state {
   registry_actor registry;
   caf::actor watcher;
   std::map<std::string, cluster_peer> peers;
-  /// Incarnations (id -> started_ms) whose connection died: not connected
-  /// again until the registry lists a newer start of that node or drops it.
+  /// Incarnations (id -> started_ms) refused for running another h2h (a
+  /// different cluster interface): not connected again until the registry
+  /// lists a newer start of that node or drops it.
   std::map<std::string, std::int64_t> dead;
   bool scanning = false;
   /// Registry reachable at the last call (logged when it changes).
