@@ -123,7 +123,7 @@ void drop_peer(cluster_pointer self, const std::string& id, const char* why) {
 
 void connect(cluster_pointer self, const node_record& rec) {
   auto& st = self->state;
-  st.peers[rec.id] = cluster_peer{rec, {}};
+  st.peers[rec.id] = cluster_peer{rec, {}, std::nullopt};
   auto mm = self->system().middleman().actor_handle();
   auto id = rec.id;
   auto started = rec.started_ms;
@@ -178,6 +178,11 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
         continue; // the incarnation whose connection died
       st.dead.erase(d);
     }
+    if (auto w = st.retry_after.find(r.id); w != st.retry_after.end()) {
+      if (self->clock().now() < w->second)
+        continue; // its connection just went down
+      st.retry_after.erase(w);
+    }
     auto p = st.peers.find(r.id);
     if (p != st.peers.end() && !(p->second.record == r)) {
       drop_peer(self, r.id, "restarted or moved: connecting again");
@@ -186,14 +191,33 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
     if (p == st.peers.end())
       connect(self, r);
   }
+  // A connected peer the registry does not list leaves only once it stays
+  // unlisted for a whole TTL: after Redis restarts empty, every node
+  // announces itself again within a heartbeat, and dropping them meanwhile
+  // would move rooms back and forth. A dead or hung peer's connection says
+  // so sooner (down message, connection timeout).
+  auto now = self->clock().now();
   std::vector<std::string> gone;
-  for (auto& [id, p] : st.peers)
-    if (listed.count(id) == 0)
+  for (auto& [id, p] : st.peers) {
+    if (listed.count(id) != 0) {
+      p.missing_since.reset();
+      continue;
+    }
+    if (!p.entry) {
+      gone.push_back(id); // still connecting: nothing to keep
+      continue;
+    }
+    if (!p.missing_since)
+      p.missing_since = now;
+    else if (now - *p.missing_since >= st.cfg.node_ttl)
       gone.push_back(id);
+  }
   for (auto& id : gone)
     drop_peer(self, id, "left the registry (stopped, or its TTL ran out)");
   for (auto d = st.dead.begin(); d != st.dead.end();)
     d = listed.count(d->first) ? std::next(d) : st.dead.erase(d);
+  for (auto w = st.retry_after.begin(); w != st.retry_after.end();)
+    w = listed.count(w->first) ? std::next(w) : st.retry_after.erase(w);
   publish_view(self);
 }
 
@@ -211,6 +235,9 @@ void scan(cluster_pointer self) {
           spdlog::info("cluster: registry reachable again; node {} "
                        "registered",
                        st.cfg.self.id);
+        if (!st.registry_ok) // unlisted while Redis was away: start afresh
+          for (auto& [id, p] : st.peers)
+            p.missing_since.reset();
         st.registry_ok = true;
         st.board->registry_ok.store(true, std::memory_order_relaxed);
         on_records(self, records);
@@ -246,16 +273,15 @@ cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
     auto& st = self->state;
     for (auto& [id, p] : st.peers)
       if (p.entry && p.entry.address() == dm.source) {
-        // Out of the view at once (a killed node's rooms move now), then
-        // one attempt to connect again: when two nodes connect to each
-        // other at the same moment CAF keeps one connection and the proxy
-        // of the other goes down, though the node lives. A dead node
-        // refuses the attempt; the scans retry once per heartbeat while
-        // the registry still lists it.
+        // Out of the view at once (a killed node's rooms move now). The
+        // scans connect again after a heartbeat: when two nodes connect to
+        // each other at the same moment CAF keeps one connection and the
+        // proxy of the other goes down, though the node lives; a dead node
+        // refuses. (Connecting at once made the views flap.)
         auto record = p.record; // drop_peer erases `p`
+        st.retry_after[record.id] = self->clock().now() + st.cfg.heartbeat;
         drop_peer(self, record.id, "is unreachable (connection lost)");
         publish_view(self);
-        connect(self, record);
         return;
       }
   });

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -59,6 +60,9 @@ struct cluster_peer {
   node_record record;
   /// Its directory once connected; null while connecting.
   directory_actor entry;
+  /// Since when the registry has not listed this connected peer (unset:
+  /// listed at the last scan).
+  std::optional<caf::actor_clock::time_point> missing_since;
 };
 
 struct cluster_state {
@@ -72,6 +76,9 @@ struct cluster_state {
   /// different cluster interface): not connected again until the registry
   /// lists a newer start of that node or drops it.
   std::map<std::string, std::int64_t> dead;
+  /// Peers whose connection went down: connected again from this time on
+  /// (bounded like `peers`: only ids the registry lists stay).
+  std::map<std::string, caf::actor_clock::time_point> retry_after;
   bool scanning = false;
   /// Registry reachable at the last call (logged when it changes).
   bool registry_ok = true;
