@@ -402,7 +402,7 @@ void init(room_pointer self, std::string id, room_env_ptr env,
 }
 
 caf::error moving_error(const room_state& st) {
-  return caf::make_error(errc::unavailable,
+  return caf::make_error(errc::room_moved,
                          "room " + st.id + " is moving to another node, retry");
 }
 

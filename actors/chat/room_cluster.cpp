@@ -21,6 +21,15 @@ void stop_soon(room_pointer self) {
   self->send(self, idle_chk_atom_v, ++st.idle_generation);
 }
 
+/// A message forwarded to an owner that went away before it answered.
+caf::error owner_lost_error(const room_state& st) {
+  return caf::make_error(errc::owner_lost,
+                         "room " + st.id
+                           + " moved to another node before it answered: the "
+                             "message may be stored (retry only with its "
+                             "clientMsgId)");
+}
+
 /// Every member of this node enters the room again where it lives now, from
 /// the last seq it was handed; members still reading a replay are refused
 /// (CHAT_006: their ENTER is retried by the client). The actor ends.
@@ -32,8 +41,7 @@ void send_members_away(room_pointer self, const caf::error& entering_why) {
   auto forwarded = std::move(st.forwarded);
   st.forwarded.clear();
   for (auto& [id, promise] : forwarded)
-    promise.deliver(caf::make_error(
-      errc::unavailable, "room " + st.id + " moved to another node, retry"));
+    promise.deliver(owner_lost_error(st));
   room_detail::drop_all_entering(self, entering_why);
   for (auto& [addr, m] : st.members) {
     self->demonitor(addr);
@@ -151,6 +159,10 @@ caf::result<publish_ack> relay_publish(room_pointer self, bool post,
     st.forwarded.erase(i);
     if (r)
       p.deliver(*r);
+    else if (!is_h2h_error(r.error()))
+      // It bounced off an owner that ended (a move) or its node failed: the
+      // session sends it again once it entered the room anew.
+      p.deliver(owner_lost_error(st));
     else
       p.deliver(r.error());
   };

@@ -1,6 +1,8 @@
 // The session actor: one per client connection, the only user of its link.
 #include "actors/chat/session_actor.hpp"
 
+#include "actors/chat/session_detail.hpp"
+
 #include <algorithm>
 #include <optional>
 
@@ -8,7 +10,7 @@
 
 namespace h2h {
 
-namespace {
+namespace session_detail {
 
 /// The sender name a frame may use, or an error for the client.
 caf::expected<std::string> sender_of(const session_state& st,
@@ -61,8 +63,6 @@ void on_entered(session_pointer self, std::uint64_t id,
 void on_enter_failed(session_pointer self, std::uint64_t id,
                      const caf::error& err);
 void on_message(session_pointer self, client_command& cmd);
-std::optional<pending_publish> take_publish(session_state& st,
-                                            std::uint64_t id);
 void publish_failed(session_pointer self, const pending_publish& p,
                     const caf::error& err);
 void arm_deadline_timer(session_pointer self);
@@ -283,10 +283,29 @@ void on_message(session_pointer self, client_command& cmd) {
   // The connection reads on only when earlier sends are answered, which
   // bounds the sends in flight per connection.
   auto id = ++st.last_publish;
-  st.publishing.push_back(
-    {id, self->clock().now() + st.env->publish_timeout, reply_of(cmd)});
+  st.publishing.push_back({id, self->clock().now() + st.env->publish_timeout,
+                           reply_of(cmd), std::move(req), room->address()});
   arm_deadline_timer(self);
-  self->request(*room, caf::infinite, caf::publish_atom_v, std::move(req))
+  send_publish(self, id, *room);
+}
+
+pending_publish* find_publish(session_state& st, std::uint64_t id) {
+  auto i = std::lower_bound(
+    st.publishing.begin(), st.publishing.end(), id,
+    [](const pending_publish& p, std::uint64_t x) { return p.id < x; });
+  return i == st.publishing.end() || i->id != id ? nullptr : &*i;
+}
+
+/// Sends publish `id` (pending) to `room`. The request is a copy: the
+/// session keeps the original to send it again should the room move.
+void send_publish(session_pointer self, std::uint64_t id,
+                  const room_actor& room) {
+  auto* p = find_publish(self->state, id);
+  if (!p)
+    return;
+  p->sent_to = room.address();
+  p->held_for_move = false;
+  self->request(room, caf::infinite, caf::publish_atom_v, p->req)
     .then(
       [self, id](const publish_ack& ack) {
         auto p = take_publish(self->state, id);
@@ -295,6 +314,8 @@ void on_message(session_pointer self, client_command& cmd) {
         complete(self, p->to, ack.seq);
       },
       [self, id](caf::error& err) {
+        if (resend_after_move(self, id, err))
+          return;
         if (auto p = take_publish(self->state, id))
           publish_failed(self, *p, err);
       });
@@ -321,6 +342,7 @@ void publish_failed(session_pointer self, const pending_publish& p,
     if (auto* room = st.rooms.find(p.to.room_id)) {
       self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
       st.rooms.erase(p.to.room_id);
+      settle_held(self, p.to.room_id, err);
     }
   }
   complete(self, p.to, err);
@@ -380,99 +402,14 @@ void on_exit(session_pointer self, client_command& cmd) {
     return; // still in the room: the client may try again
   self->send(*room, exit_atom_v, caf::actor_cast<session_actor>(self));
   st.rooms.erase(cmd.room_id);
+  settle_held(self, cmd.room_id,
+              caf::make_error(errc::not_in_room, "not in room " + cmd.room_id));
   complete(self, reply_of(cmd), std::uint64_t{0});
 }
 
-// -- rooms that moved (cluster)
-// ----------------------------------------------------
+} // namespace session_detail
 
-rejoin_job* find_rejoin(session_state& st, const std::string& room_id) {
-  for (auto& r : st.rejoins)
-    if (r.room_id == room_id)
-      return &r;
-  return nullptr;
-}
-
-/// The moved room is entered again, or given up: what waited runs.
-void rejoined(session_pointer self, const std::string& room_id) {
-  auto& st = self->state;
-  st.rejoins.erase(
-    std::remove_if(st.rejoins.begin(), st.rejoins.end(),
-                   [&](const rejoin_job& r) { return r.room_id == room_id; }),
-    st.rejoins.end());
-  if (!holding(st))
-    entered(self);
-}
-
-void try_rejoin(session_pointer self, const std::string& room_id) {
-  auto& st = self->state;
-  auto* job = find_rejoin(st, room_id);
-  if (!job)
-    return;
-  ++job->attempt;
-  auto sink = st.link->room_sink(room_id);
-  enter_request req{
-    caf::actor_cast<session_actor>(self), job->sender, st.identity.member_id,
-    static_cast<std::int64_t>(job->after), sink ? std::move(sink) : st.link};
-  req.quiet = true; // the room announced this member when it first entered
-  // A finite timeout: a rejoin is rare (a move), and the peer may be dead.
-  self
-    ->request(st.directory, st.env->rejoin_timeout, enter_atom_v, room_id,
-              std::move(req))
-    .then(
-      [self, room_id](enter_reply& reply) {
-        auto& st = self->state;
-        if (!find_rejoin(st, room_id)) {
-          self->send(reply.room, exit_atom_v,
-                     caf::actor_cast<session_actor>(self));
-          return;
-        }
-        st.rooms.set(room_id, std::move(reply.room));
-        rejoined(self, room_id);
-      },
-      [self, room_id](caf::error& err) {
-        auto& st = self->state;
-        auto* job = find_rejoin(st, room_id);
-        if (!job)
-          return;
-        auto why = to_errc(err);
-        bool retry = job->attempt < st.env->rejoin_tries
-                     && (why == errc::unavailable || why == errc::none);
-        if (retry) {
-          // 100 ms, 200 ms, 400 ms, ...: the node set settles meanwhile.
-          auto pause
-            = std::chrono::milliseconds{100} * (1 << (job->attempt - 1));
-          self->delayed_send(self, pause, rejoin_atom_v, room_id);
-          return;
-        }
-        spdlog::info(
-          "session: room {} moved and could not be entered again: {}", room_id,
-          self->system().render(err));
-        st.link->notify(
-          why == errc::none ? errc::unavailable : why,
-          "room " + room_id
-            + " moved to another node: ENTER it again with lastSeq "
-            + std::to_string(job->after));
-        rejoined(self, room_id);
-      });
-}
-
-/// The room (`room_id`) moved to another node: enter it again where it is
-/// now, from the last seq handed to this session, without a notice.
-void on_moved(session_pointer self, const std::string& room_id,
-              std::string sender, std::uint64_t after) {
-  auto& st = self->state;
-  auto* room = st.rooms.find(room_id);
-  if (!room || room->address() != self->current_sender())
-    return; // left meanwhile, or an older instance of the room
-  st.rooms.erase(room_id);
-  if (find_rejoin(st, room_id))
-    return;
-  st.rejoins.push_back({room_id, std::move(sender), after, 0});
-  try_rejoin(self, room_id);
-}
-
-} // namespace
+using namespace session_detail;
 
 session_state::~session_state() {
   if (env)

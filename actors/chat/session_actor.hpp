@@ -76,6 +76,16 @@ struct pending_publish {
   caf::actor_clock::time_point deadline;
   /// The MESSAGE, for its answer.
   reply_to to;
+  /// Cluster: what was sent, kept to send again when the room moves.
+  publish_request req;
+  /// The room actor it went to last.
+  caf::actor_addr sent_to;
+  /// Times sent again after a move (bounded by `max_resends`).
+  std::uint8_t resends = 0;
+  /// Refused because its room moves: sent again once the session entered
+  /// the room where it lives now (or refused if that fails).
+  bool held_for_move = false;
+  static constexpr std::uint8_t max_resends = 3;
 };
 
 struct session_state {

@@ -36,6 +36,13 @@ enum class errc : std::uint8_t {
   internal,           // GLOBAL_500
   seq_conflict,       // CHAT_006: another writer holds the room's seqs
   wrong_media_type,   // GLOBAL_002 with 415: the body is not JSON
+  // Cluster: the room moves to another node and refused the message before
+  // giving it a seq; a session sends it again where the room lives now.
+  room_moved, // CHAT_006
+  // Cluster: the node that owns the room went away before it answered; the
+  // message may be stored. A session sends it again only when it carries a
+  // clientMsgId (the store then keeps it once).
+  owner_lost, // CHAT_006
 };
 
 /// How one error looks to a client.
@@ -99,6 +106,9 @@ constexpr error_info describe(errc e) {
       return {"CHAT_006", 503};
     case errc::wrong_media_type:
       return {"GLOBAL_002", 415};
+    case errc::room_moved:
+    case errc::owner_lost:
+      return {"CHAT_006", 503};
   }
   return {"GLOBAL_500", 500};
 }

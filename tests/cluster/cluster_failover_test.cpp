@@ -280,6 +280,22 @@ void check_exactly_once(const std::vector<std::unique_ptr<load_client>>& cs,
               cs.size(), acked, stored.size(), received, errors, reconnects);
 }
 
+/// Clients whose connection stayed up were refused nothing: their sessions
+/// sent again what a move caught (clients named `u<node>...` for the nodes
+/// in `kept`).
+void expect_no_refusals(const std::vector<std::unique_ptr<load_client>>& cs,
+                        const std::vector<std::string>& kept) {
+  for (auto& c : cs) {
+    bool stayed = std::any_of(kept.begin(), kept.end(), [&](auto& n) {
+      return c->name().rfind("u" + n, 0) == 0;
+    });
+    if (!stayed)
+      continue;
+    EXPECT_TRUE(c->errors().empty())
+      << c->name() << " was refused: " << c->errors().front();
+  }
+}
+
 /// A room id owned by `owner` among `nodes`.
 std::string room_owned_by(const std::string& owner,
                           const std::vector<std::string>& nodes) {
@@ -366,6 +382,7 @@ TEST_F(cluster_failover, a_node_killed_under_load_loses_and_repeats_nothing) {
   for (auto& c : cs)
     moved += c->reconnects();
   EXPECT_GE(moved, 2) << "the clients of n3 reconnected";
+  expect_no_refusals(cs, {"n1", "n2"});
 }
 
 TEST_F(cluster_failover, a_node_joining_under_load_loses_and_repeats_nothing) {
@@ -384,6 +401,7 @@ TEST_F(cluster_failover, a_node_joining_under_load_loses_and_repeats_nothing) {
   run_load(cs, 4s, p1, [&] { cluster_->start("n3"); });
   EXPECT_TRUE(cluster_->wait_nodes(3));
   check_exactly_once(cs, history(p1, room));
+  expect_no_refusals(cs, {"n1", "n2"});
 }
 
 TEST_F(cluster_failover, redis_stopped_and_started_under_load_loses_nothing) {
@@ -420,6 +438,7 @@ TEST_F(cluster_failover, redis_stopped_and_started_under_load_loses_nothing) {
   check_exactly_once(cs, history(p1, room));
   for (auto& c : cs)
     EXPECT_EQ(c->reconnects(), 0) << c->name() << ": nothing moved";
+  expect_no_refusals(cs, {"n1", "n2", "n3"});
 }
 
 } // namespace
