@@ -1,11 +1,12 @@
-// Unit tests of the URL grammars checked at start-up: redis.url as the
-// loader sees it, and the one percent_decode.
+// Unit tests of the URL grammars checked at start-up: redis.url and
+// store.mysql_url as the loader sees them, and the one percent_decode.
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "config/loader.hpp"
+#include "config/mysql_url.hpp"
 #include "config/percent_decode.hpp"
 #include "config/redis_url.hpp"
 
@@ -73,6 +74,53 @@ TEST(redis_url_startup, good_urls_are_still_accepted) {
   for (const char* url : good) {
     auto errs = startup_errors({"--redis.url", url});
     EXPECT_TRUE(errs.empty()) << url << joined(errs);
+  }
+}
+
+// -- store.mysql_url at start-up ---------------------------------------------
+
+TEST(mysql_url_startup, a_broken_escape_is_a_configuration_error) {
+  const char* bad[] = {
+    "mysql://u:sekrit%zz@db:3306/h2h", // not hex
+    "mysql://u:sekrit%4@db:3306/h2h",  // cut short before the '@'
+    "mysql://u%g1:sekrit@db:3306/h2h", // in the user
+    "mysql://u:sekrit@db:3306/h2h%",   // a lone '%' at the end
+    "mysql://u:sekrit@db:3306/h2h%2",  // cut short at the end
+  };
+  for (const char* url : bad) {
+    auto errs
+      = startup_errors({"--store.kind", "mysql", "--store.mysql_url", url});
+    ASSERT_EQ(errs.size(), 1u) << url << joined(errs);
+    EXPECT_EQ(errs[0].rfind("store.mysql_url: ", 0), 0u)
+      << url << ": " << errs[0];
+    EXPECT_NE(errs[0].find("percent escape"), std::string::npos) << errs[0];
+    EXPECT_EQ(errs[0].find("sekrit"), std::string::npos) << errs[0];
+  }
+}
+
+TEST(mysql_url_startup, a_url_the_store_would_refuse_is_refused_at_start_up) {
+  // Before, only the mysql:// prefix was checked here; the rest failed when
+  // the store opened.
+  const char* bad[] = {
+    "mysql://sekrit@db",          // no /database
+    "mysql://db/h2h",             // no user
+    "mysql://u:sekrit@db:0/h2h",  // port 0
+    "mysql://u:sekrit@db:x/h2h",  // not a port
+    "mysql://u:sekrit@:3306/h2h", // no host
+  };
+  for (const char* url : bad) {
+    auto errs
+      = startup_errors({"--store.kind", "mysql", "--store.mysql_url", url});
+    ASSERT_EQ(errs.size(), 1u) << url << joined(errs);
+    EXPECT_EQ(errs[0].rfind("store.mysql_url: ", 0), 0u)
+      << url << ": " << errs[0];
+    EXPECT_EQ(errs[0].find("sekrit"), std::string::npos) << errs[0];
+  }
+  for (const char* good : {"mysql://u:p%40ss@db.local:3307/chat",
+                           "mysql://u@h/d", "mysql://u:p@ss@h/d"}) {
+    auto errs
+      = startup_errors({"--store.kind", "mysql", "--store.mysql_url", good});
+    EXPECT_TRUE(errs.empty()) << good << joined(errs);
   }
 }
 
@@ -204,4 +252,44 @@ TEST(redis_url, bad_urls_say_why_without_the_password_and_change_nothing) {
   EXPECT_FALSE(cfg::parse_redis_url("redis://" + long_host, t, problem));
   EXPECT_TRUE(
     cfg::parse_redis_url("redis://" + long_host.substr(1), t, problem));
+}
+
+// -- parse_mysql_url ----------------------------------------------------------
+
+TEST(mysql_url, parses_every_part) {
+  cfg::mysql_target t;
+  std::string problem;
+  ASSERT_TRUE(
+    cfg::parse_mysql_url("mysql://u:p%40ss@db.local:3307/ch%61t", t, problem));
+  EXPECT_EQ(t.user, "u");
+  EXPECT_EQ(t.password, "p@ss");
+  EXPECT_EQ(t.host, "db.local");
+  EXPECT_EQ(t.port, 3307);
+  EXPECT_EQ(t.database, "chat");
+  ASSERT_TRUE(cfg::parse_mysql_url("mysql://u@h/d", t, problem));
+  EXPECT_EQ(t.password, "");
+  EXPECT_EQ(t.port, 3306);
+  ASSERT_TRUE(cfg::parse_mysql_url("mysql://u:p@ss@h/d", t, problem));
+  EXPECT_EQ(t.password, "p@ss");
+}
+
+TEST(mysql_url, bad_urls_say_why_without_the_password_and_change_nothing) {
+  const char* bad[] = {
+    "postgres://u:sekrit@h/d",    "mysql://u:sekrit@h:0/d",
+    "mysql://u:sekrit@h:99999/d", "mysql://h/d",
+    "mysql://u:sekrit@h",         "mysql://u:sekrit@h/",
+    "mysql://:sekrit@h/d",        "mysql://u:sekrit%zz@h/d",
+    "mysql://u:sekrit%4@h/d",     "mysql://u:sekrit%@h/d",
+    "mysql://u%4:sekrit@h/d",     "mysql://u:sekrit@h/d%zz",
+    "mysql://u:sekrit@h/d%4",
+  };
+  for (const char* url : bad) {
+    cfg::mysql_target t;
+    t.host = "kept";
+    std::string problem;
+    EXPECT_FALSE(cfg::parse_mysql_url(url, t, problem)) << url;
+    EXPECT_FALSE(problem.empty()) << url;
+    EXPECT_EQ(problem.find("sek"), std::string::npos) << problem;
+    EXPECT_EQ(t.host, "kept") << url;
+  }
 }
