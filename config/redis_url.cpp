@@ -83,11 +83,14 @@ bool parse_host_port(std::string_view s, redis_target& out,
     return fail(problem, "host longer than 255 characters");
   auto bad
     = std::find_if_not(host.begin(), host.end(), ipv6 ? ipv6_char : host_char);
-  if (bad != host.end())
+  if (bad != host.end() && ipv6)
+    return fail(problem, "the host in '[...]' is not an IPv6 address");
+  if (bad != host.end()) // quoted only when printable ASCII
     return fail(problem,
-                ipv6 ? "the host in '[...]' is not an IPv6 address"
-                     : "bad character '" + std::string(1, *bad)
-                         + "' in the host (A-Z a-z 0-9 . - _, or [IPv6])");
+                (*bad > ' ' && *bad < 0x7f
+                   ? "bad character '" + std::string(1, *bad) + "'"
+                   : std::string{"a space, control or non-ASCII character"})
+                  + " in the host (A-Z a-z 0-9 . - _, or [IPv6])");
   if (port) {
     long p = 0;
     if (!read_number(*port, 1, 65535, p))

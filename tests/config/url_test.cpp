@@ -254,6 +254,21 @@ TEST(redis_url, bad_urls_say_why_without_the_password_and_change_nothing) {
     cfg::parse_redis_url("redis://" + long_host.substr(1), t, problem));
 }
 
+TEST(redis_url, a_bad_host_character_is_named_when_printable) {
+  cfg::redis_target t;
+  std::string problem;
+  EXPECT_FALSE(cfg::parse_redis_url("redis://h%41/0", t, problem));
+  EXPECT_EQ(problem,
+            "bad character '%' in the host (A-Z a-z 0-9 . - _, or [IPv6])");
+  EXPECT_FALSE(cfg::parse_redis_url("redis://h\no", t, problem));
+  EXPECT_EQ(problem, "a space, control or non-ASCII character in the host "
+                     "(A-Z a-z 0-9 . - _, or [IPv6])");
+  EXPECT_FALSE(cfg::parse_redis_url("redis://h\xC3\xA9", t, problem));
+  EXPECT_EQ(problem.find('\xC3'), std::string::npos) << problem;
+  EXPECT_FALSE(cfg::parse_redis_url("redis://[::1%eth0]", t, problem));
+  EXPECT_EQ(problem, "the host in '[...]' is not an IPv6 address");
+}
+
 // -- parse_mysql_url ----------------------------------------------------------
 
 TEST(mysql_url, parses_every_part) {
