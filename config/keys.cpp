@@ -110,7 +110,8 @@ void add_cluster_keys(std::vector<key_info>& keys) {
   // redis
   add(make_key("redis", "url", &s::redis, &redis_section::url,
                "Redis of cluster discovery: "
-               "redis://[[user]:password@]host[:port][/db]."));
+               "redis://[[user]:password@]host[:port][/db] (user and password "
+               "percent-encoded; no TLS, query or fragment)."));
   keys.back().masked_password = true;
   add(make_key("redis", "key_prefix", &s::redis, &redis_section::key_prefix,
                "Start of every Redis key and channel (<prefix>:...), 1-32 of "
@@ -152,9 +153,9 @@ std::vector<key_info> build_keys() {
                "History and account store: sqlite or mysql."));
   add(make_key("store", "sqlite_path", &s::store, &store_section::sqlite_path,
                "SQLite database file (store.kind = sqlite)."));
-  add(
-    make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
-             "mysql://user:password@host:port/database (store.kind = mysql)."));
+  add(make_key("store", "mysql_url", &s::store, &store_section::mysql_url,
+               "mysql://user:password@host:port/database (store.kind = mysql; "
+               "user, password and database percent-encoded)."));
   add(make_key("store", "connect_timeout_ms", &s::store,
                &store_section::connect_timeout_ms,
                "How long start-up waits for the database before giving up."));

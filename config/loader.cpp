@@ -9,6 +9,7 @@
 #include "config/cidr.hpp"
 #include "config/cluster_settings.hpp"
 #include "config/keys.hpp"
+#include "config/mysql_url.hpp"
 
 namespace h2h::config {
 
@@ -214,10 +215,14 @@ std::vector<std::string> validate(const settings& s) {
   if (s.store.kind == "sqlite")
     check(!s.store.sqlite_path.empty(),
           "store.sqlite_path must be set when store.kind = sqlite");
-  if (s.store.kind == "mysql")
-    check(s.store.mysql_url.rfind("mysql://", 0) == 0,
-          "store.mysql_url must be mysql://user:password@host:port/database "
-          "when store.kind = mysql");
+  if (s.store.kind == "mysql") {
+    mysql_target target;
+    std::string problem; // names no password
+    if (!parse_mysql_url(s.store.mysql_url, target, problem))
+      errs.push_back("store.mysql_url: " + problem
+                     + " (mysql://user:password@host:port/database when "
+                       "store.kind = mysql)");
+  }
   check(s.store.connect_timeout_ms >= 0
           && s.store.connect_timeout_ms <= 3600000,
         "store.connect_timeout_ms must be between 0 and 3600000");

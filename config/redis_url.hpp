@@ -16,12 +16,19 @@ struct redis_target {
   std::string password;
   std::string host;
   std::uint16_t port = 6379;
+  /// 0 to 65535.
   int db = 0;
 };
 
 /// Parses `url` into `out` (changed only when the whole URL is valid);
-/// otherwise says what is wrong in `problem` and returns false. User and
-/// password may be percent-encoded.
+/// otherwise says what is wrong in `problem` (never the password) and
+/// returns false. The one parser of redis.url: the loader checks it with
+/// this at start-up and the registry connects with its result. User and
+/// password are percent-decoded (a broken escape is refused); the password
+/// may hold '@' and '/' unencoded (the last '@' ends it), must not be empty
+/// after ':', and '?' or '#' must be encoded. The host is [A-Za-z0-9._-]
+/// or an IPv6 address in brackets; port 1 to 65535; db 0 to 65535. No TLS
+/// (rediss://), no query, no fragment.
 bool parse_redis_url(std::string_view url, redis_target& out,
                      std::string& problem);
 

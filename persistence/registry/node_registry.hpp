@@ -27,7 +27,8 @@ bool operator!=(const node_record& x, const node_record& y);
 
 /// Where the registry lives and how long a call may take.
 struct redis_settings {
-  /// redis://[[user]:password@]host[:port][/db]
+  /// redis://[[user]:password@]host[:port][/db], as config::parse_redis_url
+  /// reads it.
   std::string url = "redis://127.0.0.1:6379";
   /// All keys and channels start with "<prefix>:"; [A-Za-z0-9._-]{1,64}, so
   /// that it is never a glob pattern in SCAN MATCH.
@@ -106,19 +107,5 @@ std::string encode_node(const node_record& rec);
 /// The record back; nullopt when the text is not one (unknown fields are
 /// ignored so that a newer v1 writer stays readable).
 std::optional<node_record> decode_node(std::string_view text);
-
-/// A parsed redis:// URL.
-struct redis_address {
-  std::string host;
-  std::uint16_t port = 6379;
-  std::string user, password;
-  int db = 0;
-};
-
-/// Parses redis://[[user]:password@]host[:port][/db] (user and password
-/// percent-decoded, an IPv6 host in brackets); nullopt and the reason in
-/// `why` when bad. The reason never contains the password.
-std::optional<redis_address> parse_redis_url(std::string_view url,
-                                             std::string* why = nullptr);
 
 } // namespace h2h

@@ -1,6 +1,7 @@
 // The checked settings a registry connection runs on (private to registry/).
 #pragma once
 
+#include "config/redis_url.hpp"
 #include "persistence/registry/node_registry.hpp"
 
 #include <chrono>
@@ -11,7 +12,7 @@ namespace h2h {
 /// What a connection needs, and how to name it in messages: "redis
 /// host:port[/db]", never with the password.
 struct redis_target {
-  redis_address addr;
+  config::redis_target addr;
   std::string prefix;
   std::chrono::milliseconds timeout;
   std::string where;

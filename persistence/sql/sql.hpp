@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/mysql_url.hpp"
 #include "persistence/store.hpp"
 
 namespace h2h::sql {
@@ -59,19 +60,10 @@ public:
 /// Opens (creating it if needed) a SQLite database file in WAL mode.
 std::unique_ptr<connection> open_sqlite(const std::string& path);
 
-/// Where a MySQL/MariaDB database is, parsed from
-/// mysql://user:password@host:port/database.
-struct mysql_target {
-  std::string user;
-  std::string password;
-  std::string host = "127.0.0.1";
-  std::uint16_t port = 3306;
-  std::string database;
-};
-
-/// Parses a mysql:// URL; returns false (and a reason) when it is invalid.
-bool parse_mysql_url(const std::string& url, mysql_target& out,
-                     std::string& problem);
+// Where a MySQL/MariaDB database is, and the parser of its mysql:// URL:
+// the loader's, so that a URL that passed start-up is the one we open.
+using config::mysql_target;
+using config::parse_mysql_url;
 
 /// Opens a MySQL/MariaDB connection; reconnects by itself after a failure.
 std::unique_ptr<connection> open_mysql(const mysql_target& target);

@@ -1,6 +1,6 @@
 // Unit tests of the cluster.* and redis.* keys: defaults, environment names,
-// every validation message, redis.url parsing, password masking and the
-// node identity made when node_id and advertise_host are left empty.
+// every validation message, password masking and the node identity made
+// when node_id and advertise_host are left empty (redis.url: url_test.cpp).
 #include <map>
 #include <string>
 #include <vector>
@@ -255,7 +255,7 @@ TEST(cluster_validate, redis_url_problems_are_named) {
   cfg::settings s;
   std::vector<std::pair<std::string, std::string>> cases = {
     {"http://127.0.0.1:6379", "redis.url: must start with redis://"},
-    {"rediss://h", "redis.url: must start with redis://"},
+    {"rediss://h", "redis.url: TLS (rediss://) is not supported"},
     {"redis://", "redis.url: needs a host"},
     {"redis://:6379", "redis.url: needs a host"},
     {"redis://:pw@/0", "redis.url: needs a host"},
@@ -305,44 +305,6 @@ TEST(cluster_validate, every_problem_is_listed_at_once) {
 }
 
 // -- redis.url ----------------------------------------------------------------
-
-TEST(redis_url, parses_every_part) {
-  cfg::redis_target t;
-  std::string problem;
-  ASSERT_TRUE(cfg::parse_redis_url("redis://127.0.0.1", t, problem));
-  EXPECT_EQ(t.host, "127.0.0.1");
-  EXPECT_EQ(t.port, 6379);
-  EXPECT_EQ(t.db, 0);
-  EXPECT_EQ(t.user, "");
-  EXPECT_EQ(t.password, "");
-  ASSERT_TRUE(
-    cfg::parse_redis_url("redis://:s3cret@redis.internal:6380/2", t, problem));
-  EXPECT_EQ(t.user, "");
-  EXPECT_EQ(t.password, "s3cret");
-  EXPECT_EQ(t.host, "redis.internal");
-  EXPECT_EQ(t.port, 6380);
-  EXPECT_EQ(t.db, 2);
-  ASSERT_TRUE(
-    cfg::parse_redis_url("redis://app:p%40ss/w@[::1]:7000/", t, problem))
-    << problem;
-  EXPECT_EQ(t.user, "app");
-  EXPECT_EQ(t.password, "p@ss/w");
-  EXPECT_EQ(t.host, "::1");
-  EXPECT_EQ(t.port, 7000);
-  EXPECT_EQ(t.db, 0);
-  ASSERT_TRUE(cfg::parse_redis_url("redis://[::1]", t, problem));
-  EXPECT_EQ(t.host, "::1");
-  EXPECT_EQ(t.port, 6379);
-}
-
-TEST(redis_url, a_bad_url_leaves_the_target_alone) {
-  cfg::redis_target t;
-  t.host = "kept";
-  std::string problem;
-  EXPECT_FALSE(cfg::parse_redis_url("redis://h:99999", t, problem));
-  EXPECT_EQ(t.host, "kept");
-  EXPECT_FALSE(problem.empty());
-}
 
 TEST(redis_url, passwords_are_masked_wherever_the_config_is_shown) {
   EXPECT_EQ(cfg::redact_url("redis://:s3cret@h:6379/1"),

@@ -1,9 +1,16 @@
-// The registry's pure parts: node records as text and back, redis:// URLs.
+// The registry's pure parts: node records as text and back, and its
+// settings checked before any connection (redis:// URLs as the loader reads
+// them).
 #include "persistence/registry/node_registry.hpp"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/loader.hpp"
 
 namespace h2h {
 namespace {
@@ -110,81 +117,58 @@ TEST(NodeCodec, KeysAndChannelSitUnderThePrefix) {
   EXPECT_EQ(nodes_channel("h2h"), "h2h:nodes");
 }
 
-TEST(RedisUrl, TheDefaultUrl) {
-  auto a = parse_redis_url("redis://127.0.0.1:6379");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->host, "127.0.0.1");
-  EXPECT_EQ(a->port, 6379);
-  EXPECT_EQ(a->user, "");
-  EXPECT_EQ(a->password, "");
-  EXPECT_EQ(a->db, 0);
-}
-
-TEST(RedisUrl, EveryPartIsRead) {
-  auto a = parse_redis_url("redis://app:s%3Acr%40t@cache.internal:7000/3");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->host, "cache.internal");
-  EXPECT_EQ(a->port, 7000);
-  EXPECT_EQ(a->user, "app");
-  EXPECT_EQ(a->password, "s:cr@t");
-  EXPECT_EQ(a->db, 3);
-}
-
-TEST(RedisUrl, OptionalPartsTakeTheirDefaults) {
-  auto a = parse_redis_url("redis://:pw@redis");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->host, "redis");
-  EXPECT_EQ(a->port, 6379);
-  EXPECT_EQ(a->user, "");
-  EXPECT_EQ(a->password, "pw");
-  EXPECT_EQ(a->db, 0);
-  auto b = parse_redis_url("redis://redis/");
-  ASSERT_TRUE(b);
-  EXPECT_EQ(b->db, 0);
-  // An unescaped '@' in the password: the host follows the last one.
-  auto c = parse_redis_url("redis://:p@ss@h:1");
-  ASSERT_TRUE(c);
-  EXPECT_EQ(c->password, "p@ss");
-  EXPECT_EQ(c->host, "h");
-}
-
-TEST(RedisUrl, AnIpv6HostIsInBrackets) {
-  auto a = parse_redis_url("redis://[::1]:6380/1");
-  ASSERT_TRUE(a);
-  EXPECT_EQ(a->host, "::1");
-  EXPECT_EQ(a->port, 6380);
-  EXPECT_EQ(a->db, 1);
-}
-
-TEST(RedisUrl, BadUrlsSayWhyWithoutThePassword) {
-  const char* bad[] = {
-    "",
-    "http://h:6379",
-    "rediss://h:6379",
-    "redis://",
-    "redis://:6379",
-    "redis://h:0",
-    "redis://h:65536",
-    "redis://h:port",
-    "redis://h:",
-    "redis://h/x",
-    "redis://h/-1",
-    "redis://h/1/2",
-    "redis://h?timeout=1",
-    "redis://user@h",       // a user without ':password'
-    "redis://user:@h",      // an empty password
-    "redis://:sekrit%zz@h", // a broken escape
-    "redis://:sekrit%4@h",
-    "redis://h o/0",
-    "redis://[::1",
-    "redis://[::1]x",
-    "redis://[zz]:1",
+// The loader (redis.url at start-up) and the registry (when the node
+// connects) must judge a URL alike: one that passes the first must not fail
+// the second only once the node is running.
+TEST(RedisUrl, TheLoaderAndTheRegistryAcceptTheSameUrls) {
+  const std::vector<std::pair<std::string, bool>> urls = {
+    {"redis://127.0.0.1:6379", true},
+    {"redis://h", true},
+    {"redis://h/", true},
+    {"redis://h:1/65535", true},
+    {"redis://:pw@redis", true},
+    {"redis://app:s%3Acr%40t@cache.internal:7000/3", true},
+    {"redis://:p@ss@h:1", true},
+    {"redis://app:p%40ss/w@[::1]:7000/", true},
+    {"redis://[::1]", true},
+    {"", false},
+    {"http://h:6379", false},
+    {"rediss://h:6379", false},
+    {"redis://", false},
+    {"redis://:6379", false},
+    {"redis://h:0", false},
+    {"redis://h:65536", false},
+    {"redis://h:", false},
+    {"redis://h/x", false},
+    {"redis://h/65536", false},
+    {"redis://h?x=1", false},
+    {"redis://h#x", false},
+    {"redis://user@h", false},
+    {"redis://user:@h", false},
+    {"redis://:@h", false},
+    {"redis://:sekrit%zz@h", false},
+    {"redis://:sekrit%4@h", false},
+    {"redis://h o/0", false},
+    {"redis://[::1", false},
+    {"redis://[::1]x", false},
+    {"redis://[zz]:1", false},
   };
-  for (const char* url : bad) {
-    std::string why;
-    EXPECT_FALSE(parse_redis_url(url, &why)) << url;
-    EXPECT_FALSE(why.empty()) << url;
-    EXPECT_EQ(why.find("sekrit"), std::string::npos) << why;
+  for (const auto& [url, good] : urls) {
+    config::settings s;
+    s.redis.url = url;
+    bool loader_ok = true;
+    for (auto& e : config::validate(s))
+      loader_ok = loader_ok && e.find("redis.url") == std::string::npos;
+    redis_settings r;
+    r.url = url;
+    bool registry_ok = true;
+    try {
+      make_redis_registry(r);
+    } catch (const registry_error&) {
+      registry_ok = false;
+    }
+    EXPECT_EQ(loader_ok, good) << "loader on " << url;
+    EXPECT_EQ(registry_ok, good) << "registry on " << url;
   }
 }
 

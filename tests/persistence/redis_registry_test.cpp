@@ -1,5 +1,6 @@
 // The Redis node registry against H2H_TEST_REDIS_URL's Redis, each test
 // under a prefix of its own. 127.0.0.1 only, every wait bounded.
+#include "config/redis_url.hpp"
 #include "persistence/registry/node_registry.hpp"
 #include "redis_server.hpp"
 
@@ -19,6 +20,15 @@ using test::has;
 using test::node;
 using test::random_prefix;
 
+/// H2H_TEST_REDIS_URL's parts, for writing to the test server directly.
+config::redis_target test_address(const std::string& url) {
+  config::redis_target t;
+  std::string why;
+  if (!config::parse_redis_url(url, t, why))
+    throw std::runtime_error("bad H2H_TEST_REDIS_URL: " + why);
+  return t;
+}
+
 // Each test works under a random prefix of the shared test server.
 class RedisRegistry : public ::testing::Test {
 protected:
@@ -33,10 +43,8 @@ protected:
 
   // Writes what no registry would, straight to the test server.
   std::string raw(const std::vector<std::string>& args) {
-    auto addr = parse_redis_url(settings_.url);
-    if (!addr)
-      throw std::runtime_error("bad H2H_TEST_REDIS_URL");
-    return test::resp_command(addr->port, args, addr->password, addr->db);
+    auto addr = test_address(settings_.url);
+    return test::resp_command(addr.port, args, addr.password, addr.db);
   }
 
   redis_settings settings_;
@@ -129,9 +137,8 @@ TEST_F(RedisRegistry, ABurstOfChangesWakesAWatcherOnce) {
   std::vector<std::vector<std::string>> publishes;
   for (int i = 0; i < 5; ++i)
     publishes.push_back({"PUBLISH", channel, "up n" + std::to_string(i)});
-  auto addr = parse_redis_url(settings_.url);
-  ASSERT_TRUE(addr);
-  test::resp_pipeline(addr->port, publishes, addr->password, addr->db);
+  auto addr = test_address(settings_.url);
+  test::resp_pipeline(addr.port, publishes, addr.password, addr.db);
   EXPECT_TRUE(watch->wait_change(2s));
   EXPECT_FALSE(watch->wait_change(200ms));
 }

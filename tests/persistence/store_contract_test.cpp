@@ -534,22 +534,3 @@ TEST(store_failures, an_unwritable_sqlite_path_is_unavailable) {
     EXPECT_EQ(e.kind(), store_failure::unavailable);
   }
 }
-
-TEST(store_urls, mysql_urls_are_parsed_and_checked) {
-  sql::mysql_target t;
-  std::string problem;
-  ASSERT_TRUE(
-    sql::parse_mysql_url("mysql://u:p%40ss@db.local:3307/chat", t, problem));
-  EXPECT_EQ(t.user, "u");
-  EXPECT_EQ(t.password, "p@ss");
-  EXPECT_EQ(t.host, "db.local");
-  EXPECT_EQ(t.port, 3307);
-  EXPECT_EQ(t.database, "chat");
-  ASSERT_TRUE(sql::parse_mysql_url("mysql://u@h/d", t, problem));
-  EXPECT_EQ(t.port, 3306);
-  EXPECT_FALSE(sql::parse_mysql_url("postgres://u@h/d", t, problem));
-  EXPECT_FALSE(sql::parse_mysql_url("mysql://u@h:0/d", t, problem));
-  EXPECT_FALSE(sql::parse_mysql_url("mysql://u@h:99999/d", t, problem));
-  EXPECT_FALSE(sql::parse_mysql_url("mysql://h/d", t, problem));
-  EXPECT_FALSE(sql::parse_mysql_url("mysql://u@h", t, problem));
-}

@@ -1,36 +1,16 @@
-// Parsing of mysql://user:password@host:port/database URLs.
-#include "persistence/sql/sql.hpp"
+// Parsing of store.mysql_url.
+#include "config/mysql_url.hpp"
+
+#include "config/percent_decode.hpp"
 
 #include <charconv>
 
-namespace h2h::sql {
+namespace h2h::config {
 
-namespace {
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int v = 0;
-      auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
-      if (r.ec == std::errc{} && r.ptr == s.data() + i + 3) {
-        out += static_cast<char>(v);
-        i += 2;
-        continue;
-      }
-    }
-    out += s[i];
-  }
-  return out;
-}
-
-} // namespace
-
-bool parse_mysql_url(const std::string& url, mysql_target& result,
+bool parse_mysql_url(std::string_view s, mysql_target& result,
                      std::string& problem) {
   static constexpr std::string_view scheme = "mysql://";
   mysql_target out; // `result` changes only when the whole URL is valid
-  std::string_view s{url};
   if (s.substr(0, scheme.size()) != scheme) {
     problem = "must start with mysql://";
     return false;
@@ -44,16 +24,30 @@ bool parse_mysql_url(const std::string& url, mysql_target& result,
   auto cred = s.substr(0, at);
   auto rest = s.substr(at + 1);
   auto colon = cred.find(':');
-  out.user = percent_decode(cred.substr(0, colon));
-  out.password = colon == std::string_view::npos
-                   ? std::string{}
-                   : percent_decode(cred.substr(colon + 1));
+  auto user = percent_decode(cred.substr(0, colon));
+  auto password = colon == std::string_view::npos
+                    ? std::optional<std::string>{std::string{}}
+                    : percent_decode(cred.substr(colon + 1));
+  // Names no text: the credentials hold the password.
+  if (!user || !password) {
+    problem = "bad percent escape in the user or password ('%' must be "
+              "followed by two hex digits)";
+    return false;
+  }
+  out.user = std::move(*user);
+  out.password = std::move(*password);
   auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 >= rest.size()) {
     problem = "needs /database after the host";
     return false;
   }
-  out.database = percent_decode(rest.substr(slash + 1));
+  auto database = percent_decode(rest.substr(slash + 1));
+  if (!database) {
+    problem = "bad percent escape in the database name ('%' must be "
+              "followed by two hex digits)";
+    return false;
+  }
+  out.database = std::move(*database);
   auto hostport = rest.substr(0, slash);
   auto pc = hostport.rfind(':');
   if (pc != std::string_view::npos) {
@@ -77,4 +71,4 @@ bool parse_mysql_url(const std::string& url, mysql_target& result,
   return true;
 }
 
-} // namespace h2h::sql
+} // namespace h2h::config
