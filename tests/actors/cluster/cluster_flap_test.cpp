@@ -70,6 +70,23 @@ struct flap_belt : cluster_belt {
     }
   }
 
+  /// Another writer (an owner on another node that did not stop yet)
+  /// stores a message of `room` under `seq`, behind this room's back.
+  void foreign_commit(const std::string& room, std::uint64_t seq,
+                      const std::string& cmid) {
+    auto s = make_sql_store(sql::open_sqlite(dir_.path + "/h2h.db"));
+    room_event ev;
+    ev.room_id = room;
+    ev.seq = seq;
+    ev.sender = "ghost";
+    ev.text = "from another writer";
+    ev.ts_ms = 1'700'000'000'000;
+    ev.client_msg_id = cmid;
+    auto out = s->append({ev});
+    CAF_REQUIRE_EQUAL(out.size(), 1u);
+    CAF_REQUIRE(out[0].status == append_status::committed);
+  }
+
   /// The events of `room` in the shared store, in seq order.
   std::vector<room_event> stored(const std::string& room) {
     auto s = make_sql_store(sql::open_sqlite(dir_.path + "/h2h.db"));
@@ -220,6 +237,61 @@ CAF_TEST(a room moving back and forth within a few steps loses nothing) {
       caf::anon_send(fc.c.actor, disconn_atom_v);
     drain();
   }
+}
+
+CAF_TEST(a seq taken by another writer reaches the members before the room own
+           next one) {
+  // One node (no view): the other writer is the store's only trace of it.
+  auto room = std::string{"fenced"};
+  auto a = earth.connect();
+  auto b = earth.connect();
+  frame(a, cmd_enter(room, "ann"));
+  frame(b, cmd_enter(room, "bob"));
+  frame(a, cmd_message(room, "ann", "one", "a1"));
+  auto last = stored(room).back().seq;
+  foreign_commit(room, last + 1, "g1");
+  // Ann's next message meets the taken seq: it gets the next one, and every
+  // member gets the other writer's event first.
+  frame(a, cmd_message(room, "ann", "two", "a2"));
+  for (auto* c : {&a, &b}) {
+    auto& link = *c->link;
+    CAF_CHECK(link.errors.empty());
+    auto seqs = link.seqs(room);
+    CAF_CHECK_EQUAL(seqs, range(seqs.front(), last + 2));
+    CAF_CHECK_EQUAL(texts(link), (std::vector<std::string>{
+                                   "one", "from another writer", "two"}));
+  }
+  CAF_REQUIRE_EQUAL(a.link->acks.size(), 2u);
+  CAF_CHECK_EQUAL(a.link->acks.back().seq, last + 2);
+  CAF_CHECK_EQUAL(stored(room).back().seq, last + 2);
+  // A retry of the other writer's clientMsgId here is a duplicate.
+  CAF_CHECK_EQUAL(earth.room_state_of(room).committed_seq, last + 2);
+}
+
+CAF_TEST(an ENTER from further than the room knows waits for its catch up) {
+  auto room = std::string{"behind"};
+  auto a = earth.connect();
+  frame(a, cmd_enter(room, "ann"));
+  frame(a, cmd_message(room, "ann", "one", "a1"));
+  auto last = stored(room).back().seq;
+  // The old owner committed last+1 and handed it to Cid before the room
+  // moved here; Cid enters again with lastSeq last+1.
+  foreign_commit(room, last + 1, "g1");
+  auto c = earth.connect();
+  frame(c, cmd_enter(room, "cid", static_cast<std::int64_t>(last + 1)));
+  frame(a, cmd_message(room, "ann", "two", "a2"));
+  CAF_CHECK(c.link->errors.empty());
+  CAF_CHECK(a.link->errors.empty());
+  // Cid gets nothing it had; Ann gets the other writer's event once.
+  auto cseqs = c.link->seqs(room);
+  CAF_REQUIRE(!cseqs.empty());
+  CAF_CHECK_GREATER(cseqs.front(), last + 1);
+  CAF_CHECK_EQUAL(cseqs, range(last + 2, stored(room).back().seq));
+  auto aseqs = a.link->seqs(room);
+  CAF_CHECK_EQUAL(aseqs, range(aseqs.front(), stored(room).back().seq));
+  auto atexts = texts(*a.link);
+  CAF_CHECK_EQUAL(
+    std::count(atexts.begin(), atexts.end(), "from another writer"), 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
