@@ -77,6 +77,7 @@ void run_deferred(room_pointer self) {
   st.deferred.clear();
   for (auto& d : waiting) {
     if (st.moving) {
+      ++st.enters_seen; // answered: the directory's idle count agrees
       d.promise.deliver(moving_error(st));
       continue;
     }
@@ -260,8 +261,11 @@ caf::result<enter_reply> defer_enter(room_pointer self, enter_request& req) {
 }
 
 void refuse_deferred(room_pointer self, const caf::error& err) {
-  auto waiting = std::move(self->state.deferred);
-  self->state.deferred.clear();
+  auto& st = self->state;
+  auto waiting = std::move(st.deferred);
+  st.deferred.clear();
+  // Each counts as an ENTER the room saw (the directory's idle protocol).
+  st.enters_seen += waiting.size();
   for (auto& d : waiting)
     d.promise.deliver(err);
 }
