@@ -131,8 +131,13 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
     st.recent.remember(u.event.sender_id, u.event.sender, u.event.client_msg_id,
                        ack);
   if (ack.status != append_status::duplicate) {
-    st.committed_seq = seq;
-    fan_out(self, make_event(std::move(u.event)));
+    if (st.reloading) {
+      // Another writer may hold lower seqs: out in order after the catch-up.
+      st.held_commits.push_back(make_event(std::move(u.event)));
+    } else {
+      st.committed_seq = seq;
+      fan_out(self, make_event(std::move(u.event)));
+    }
   } else {
     // Stored long ago (older than the window): nothing new to broadcast.
     st.env->metrics->duplicates.fetch_add(1, std::memory_order_relaxed);
@@ -143,6 +148,7 @@ void on_committed(room_pointer self, std::uint64_t seq, publish_ack ack) {
       a.status = append_status::duplicate;
     u.waiters[i].deliver(a);
   }
+  appended(self);
   maybe_idle(self);
 }
 
@@ -172,17 +178,21 @@ void on_commit_failed(room_pointer self, std::uint64_t seq,
       st.env->metrics->refused_full.fetch_add(1, std::memory_order_relaxed);
     }
   }
-  for (auto& w : u.waiters)
-    w.deliver(err);
-  switch (to_errc(err)) {
-    case errc::seq_conflict: // another writer: where does the room stand?
-      reload_seq(self);
-      break;
-    case errc::no_such_room: // deleted (the store refused it for good)
-      end_deleted(self);
-      return;
-    default:
-      break;
+  auto conflict = to_errc(err) == errc::seq_conflict;
+  if (conflict) // another writer: where does the room stand?
+    reload_seq(self);
+  // The event lost its seq, not its place: it gets a new seq after the
+  // catch-up, unless the room moves; then it was stored by no one, and the
+  // session sends it again where the room lives now.
+  if (!conflict || u.event.seq != seq || !retry_conflicted(self, u)) {
+    auto why = conflict && st.moving ? moving_error(st) : err;
+    for (auto& w : u.waiters)
+      w.deliver(why);
+  }
+  appended(self);
+  if (to_errc(err) == errc::no_such_room) { // deleted (refused for good)
+    end_deleted(self);
+    return;
   }
   maybe_idle(self);
 }
@@ -401,11 +411,6 @@ void init(room_pointer self, std::string id, room_env_ptr env,
   });
 }
 
-caf::error moving_error(const room_state& st) {
-  return caf::make_error(errc::room_moved,
-                         "room " + st.id + " is moving to another node, retry");
-}
-
 /// The handlers of a room and of a relay (which differ where they test
 /// `is_relay`).
 room_impl::behavior_type behavior(room_pointer self) {
@@ -422,6 +427,9 @@ room_impl::behavior_type behavior(room_pointer self) {
         ++st.enters_seen;
         return std::move(*refusal);
       }
+      if (req.role != enter_role::relay && req.last_seq > 0
+          && static_cast<std::uint64_t>(req.last_seq) > st.committed_seq)
+        return defer_enter(self, req); // another writer committed more
       return room_detail::enter(self, req);
     },
     [self](caf::publish_atom,
@@ -456,6 +464,8 @@ room_impl::behavior_type behavior(room_pointer self) {
         apply_change(self, change);
     },
     [self](stop_atom) {
+      refuse_deferred(
+        self, caf::make_error(errc::unavailable, "room stopping, retry"));
       room_detail::drop_all_entering(
         self, caf::make_error(errc::unavailable, "room stopping, retry"));
       self->quit();

@@ -104,6 +104,16 @@ struct uncommitted {
   room_event event;
   /// The publisher and anyone who retried the same clientMsgId meanwhile.
   std::vector<caf::typed_response_promise<publish_ack>> waiters;
+  /// Times another writer took the seq it had (it then gets a new one).
+  int conflicts = 0;
+};
+
+/// An ENTER from further than the room knows (its lastSeq is above the
+/// committed seq: another writer committed more), answered once the room
+/// caught up with the store.
+struct deferred_enter {
+  enter_request req;
+  caf::typed_response_promise<enter_reply> promise;
 };
 
 struct room_state {
@@ -124,6 +134,15 @@ struct room_state {
   bool reloading = false;
   bool seq_stale = false;
   std::size_t unsent = 0;
+  /// While reloading, the room also catches up with what other writers
+  /// committed (room_fence.hpp): it first waits until the store answered
+  /// every append it sent (`catchup_waits`); its own events committed
+  /// meanwhile wait in `held_commits` (at most those appends), so that
+  /// every member gets every seq in order, whoever wrote it.
+  bool catchup_waits = false;
+  std::vector<event_ptr> held_commits;
+  /// ENTERs waiting for the catch-up (at most room_fence.hpp's unsent_max).
+  std::vector<deferred_enter> deferred;
   std::unordered_map<caf::actor_addr, room_member> members;
   /// Replays being read, by epoch (ascending = oldest deadline first). A
   /// fresh epoch per replay: an answer for an epoch that is gone is stale.

@@ -125,6 +125,9 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
   up.role = enter_role::relayed;
   up.via = caf::actor_cast<room_actor>(self);
   up.quiet = req.quiet;
+  // A lastSeq above what the owner committed makes it catch up with the
+  // store first (and hand the relay those events before it answers).
+  up.last_seq = req.last_seq;
   self
     ->request(st.upstream, st.env->cluster_timeout, enter_atom_v, std::move(up))
     .then(
@@ -242,6 +245,10 @@ void move(room_pointer self) {
   if (st.moving)
     return;
   st.moving = true;
+  refuse_deferred(
+    self,
+    caf::make_error(errc::unavailable,
+                    "room " + st.id + " is moving to another node, retry"));
   spdlog::info("room {} moves to another node ({} event(s) to commit first)",
                st.id, st.pending.size());
   if (st.pending.empty())

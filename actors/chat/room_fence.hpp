@@ -36,11 +36,31 @@ void drop_member(room_pointer self, const caf::actor_addr& who);
 
 // -- provided by room_fence.cpp -----------------------------------------------
 
-/// A seq of this room is taken by another writer: asks the store for the
-/// room's last seq; events submitted meanwhile wait unsent and get seqs
-/// above everything used once it answers. Nothing is reused or skipped
-/// silently: what cannot wait is refused (CHAT_006).
+/// A seq of this room is taken by another writer (or an ENTER knows a seq
+/// the room does not): the room catches up with the store. Once the store
+/// answered every append already sent, it asks for the room's last seq and
+/// reads every event after its committed seq, and hands them (the other
+/// writer's and its own, which wait meanwhile) to its members in seq order.
+/// Events submitted meanwhile wait unsent and get seqs above everything used
+/// once it is done. Nothing is reused or skipped silently: what cannot wait
+/// is refused (CHAT_006).
 void reload_seq(room_pointer self);
+
+/// The store answered one append: a catch-up waiting for it may go on.
+void appended(room_pointer self);
+
+/// Keeps an event whose seq another writer took, to send it again with a
+/// new seq once the room caught up; false when it may not (the room moves,
+/// or it lost its seq too often): its waiters are then refused.
+bool retry_conflicted(room_pointer self, uncommitted& u);
+
+/// An ENTER whose lastSeq is above the room's committed seq: another
+/// writer (an owner before a move) committed more. It is answered after a
+/// catch-up, so that the member is handed each of those seqs exactly once.
+caf::result<enter_reply> defer_enter(room_pointer self, enter_request& req);
+
+/// Answers every deferred ENTER with `err` (the room moves or stops).
+void refuse_deferred(room_pointer self, const caf::error& err);
 
 /// Answers every waiter of every uncommitted event with `err` and forgets
 /// the events (the room is going away).
@@ -50,5 +70,10 @@ void refuse_pending(room_pointer self, const caf::error& err);
 /// never used again. It stops through the directory's idle protocol, so no
 /// ENTER forwarded to it goes unanswered.
 void become_deleted(room_pointer self);
+
+/// The refusal of new work by a room that moves to another node (cluster):
+/// nothing was given a seq, so the session sends it again where the room
+/// lives now.
+caf::error moving_error(const room_state& st);
 
 } // namespace h2h::room_internal
