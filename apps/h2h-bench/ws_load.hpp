@@ -29,6 +29,9 @@ struct pool_config {
   /// Further servers: with K servers in all (host/port/target above being
   /// the first), connection j goes to server j % K.
   std::vector<pool_server> more_servers;
+  /// Server index (into host/port/target, then more_servers) of each
+  /// connection; connection j beyond its end goes to server j % K.
+  std::vector<std::size_t> placement;
   /// Access tokens; connection j sends tokens[j % size] (none when empty).
   std::vector<std::string> tokens;
   /// False: the tokens are not put in the URL (STOMP sends its own in
@@ -71,6 +74,11 @@ public:
   /// Resolves the host (throws on failure) and starts connecting `count`
   /// connections, numbered 0..count-1, at most max_connecting at a time.
   void open(std::size_t count);
+
+  /// Connects `conn` again, to server `server`, after it was lost or
+  /// failed to open (it gets on_open or on_open_failed as at first).
+  /// Precondition: `conn` is neither open nor connecting.
+  void reopen(std::size_t conn, std::size_t server);
 
   /// True while a send of `conn` is being written.
   bool busy(std::size_t conn) const;
