@@ -377,6 +377,7 @@ private:
     if (phase_ == phase::recovering)
       end_cpu();
     phase_ = phase::closing;
+    tally_.on_close();
     phase_timer_.cancel();
     poll_timer_.cancel();
     for (auto& p : pubs_)

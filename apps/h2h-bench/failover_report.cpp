@@ -88,8 +88,13 @@ void failover_tally::fill(
       for (auto it = lo; it != hi; ++it)
         if (!std::binary_search(c.seqs.begin(), c.seqs.end(), *it))
           ++gaps;
-      if (!is_publisher(j) && !c.gave_up)
-        r.behind_at_end += static_cast<std::uint64_t>(all.end() - hi);
+      if (!is_publisher(j) && !c.gave_up) {
+        auto room = room_of(j);
+        auto close = room < latest_at_close_.size() ? latest_at_close_[room]
+                                                    : room_latest_[room];
+        r.behind_at_end += static_cast<std::uint64_t>(
+          std::upper_bound(hi, all.end(), close) - hi);
+      }
     }
     r.gaps += gaps;
     r.clients_with_gaps += gaps > 0 ? 1 : 0;

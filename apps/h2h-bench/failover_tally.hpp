@@ -67,7 +67,8 @@ struct failover_report {
   spread lost_s, reconnected_s, entered_s, caught_up_s;
   // Deliveries, checked against history.
   std::uint64_t received = 0, duplicates = 0, out_of_order = 0, gaps = 0;
-  std::uint64_t behind_at_end = 0; ///< committed events never received
+  /// Committed before the close (as the publishers saw), never received.
+  std::uint64_t behind_at_end = 0;
   std::size_t clients_with_gaps = 0;
   bool history_checked = false;
   std::uint64_t history_seq_repeats = 0, acked_not_stored = 0, stored_twice = 0,
@@ -158,6 +159,11 @@ public:
   }
   /// Every receiver that came back has the latest its room's publishers saw.
   bool receivers_at_latest() const;
+  /// The run stops reading: what is committed later (the clients' own EXIT
+  /// notices as they close) is not owed to anyone.
+  void on_close() {
+    latest_at_close_ = room_latest_;
+  }
 
   /// The figures, with `history` (one entry per room) when it could be read;
   /// `run_tag` picks this run's messages out of the history.
@@ -191,7 +197,7 @@ private:
   std::size_t receivers_, rooms_;
   std::vector<client> clients_;
   std::vector<publisher> pubs_;
-  std::vector<std::uint64_t> room_latest_;
+  std::vector<std::uint64_t> room_latest_, latest_at_close_;
   std::vector<std::int64_t> room_serving_ns_; ///< -1: not yet
   std::vector<std::int64_t> ack_times_ns_;    ///< bounded, for the stall
   std::int64_t kill_ns_ = -1;

@@ -186,3 +186,14 @@ TEST(failover_tally, without_history_nothing_is_claimed) {
   EXPECT_TRUE(j["caught_up_s"]["p50"].is_null());
   EXPECT_NE(summary_line(r).find("failover: INCOMPLETE"), std::string::npos);
 }
+
+TEST(failover_tally, only_what_was_committed_before_the_close_is_owed) {
+  failover_tally t{1, 1, 1};
+  t.on_event(0, 1, 0);
+  t.on_event(1, 1, 0);
+  t.on_event(1, 2, 0); // the receiver has not got 2 yet at the close
+  t.on_close();
+  failover_report r;
+  t.fill(r, {all_of(1, 4)}, "x"); // 3, 4: EXIT notices of the close
+  EXPECT_EQ(r.behind_at_end, 1u);
+}
