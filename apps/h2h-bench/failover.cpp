@@ -535,6 +535,13 @@ int failover_run::finish_report() {
   if (tally_.kill_ns())
     history = read_history();
   tally_.fill(r, history, run_tag_);
+  for (std::size_t j = 0; j < n_ && r.stragglers.size() < 10; ++j)
+    if (tally_.lost_at(j) && !tally_.caught_up(j)) {
+      auto a = tally_.attempts(j);
+      auto& u = o_.urls[a == 0 ? 0 : 1 + (j + a - 1) % survivors_];
+      r.stragglers.push_back(tally_.describe(j) + ", last node " + u.host + ":"
+                             + std::to_string(u.port));
+    }
   if (r.first_error.empty())
     r.first_error = error_text_;
   if (!tally_.kill_ns())

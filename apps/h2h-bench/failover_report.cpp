@@ -227,6 +227,7 @@ nlohmann::json to_json(const failover_report& r) {
     {"last_refusal_s", or_null(r.last_refusal_s)},
     {"ack_stall_ms", or_null(r.ack_stall_ms)},
     {"first_error", r.first_error},
+    {"stragglers", r.stragglers},
     {"server_cpu_s", cpu},
     {"window_s", or_null(r.window_s)},
     {"generator_cpu_s", or_null(r.generator_cpu_s)},
@@ -284,6 +285,8 @@ std::string to_text(const failover_report& r) {
      << ", longest ACK stall " << fmt(r.ack_stall_ms, 1) << " ms\n";
   if (!r.first_error.empty())
     os << "  first refusal: " << r.first_error << "\n";
+  for (auto& s : r.stragglers)
+    os << "  not caught up: " << s << "\n";
   for (auto& [pid, s] : r.server_cpu_s)
     os << "  pid " << pid << ": " << fmt(s) << " CPU-s from the kill\n";
   os << "  generator: " << fmt(r.generator_cpu_s) << " CPU-s in "

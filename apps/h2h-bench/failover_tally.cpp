@@ -176,6 +176,26 @@ bool failover_tally::caught_up(std::size_t conn) const {
   return clients_[conn].caught_up_ns >= 0;
 }
 
+std::string failover_tally::describe(std::size_t conn) const {
+  auto& c = clients_[conn];
+  auto since_kill = [&](std::int64_t t) {
+    return t < 0 || kill_ns_ < 0
+             ? std::string{"never"}
+             : std::to_string((t - kill_ns_) / 1'000'000) + " ms";
+  };
+  return "connection " + std::to_string(conn) + " (room "
+         + std::to_string(room_of(conn)) + "): lost " + since_kill(c.lost_ns)
+         + ", reopened " + since_kill(c.reopened_ns) + ", ENTER lastSeq "
+         + std::to_string(c.enter_last_seq) + " sent "
+         + since_kill(c.enter_sent_ns) + " (target " + std::to_string(c.target)
+         + "), in " + since_kill(c.entered_ns) + ", caught up "
+         + since_kill(c.caught_up_ns) + ", highest seq "
+         + (c.seqs.empty() ? std::string{"none"}
+                           : std::to_string(c.seqs.back()))
+         + ", attempts " + std::to_string(c.attempts) + ", ENTER refusals "
+         + std::to_string(c.enter_refusals);
+}
+
 bool failover_tally::gave_up(std::size_t conn) const {
   return clients_[conn].gave_up;
 }

@@ -78,6 +78,8 @@ struct failover_report {
                 resent = 0, unacked = 0, publisher_losses = 0, skipped = 0;
   std::optional<double> first_refusal_s, last_refusal_s, ack_stall_ms;
   std::string first_error;
+  /// Up to 10 receivers that did not come back or catch up, described.
+  std::vector<std::string> stragglers;
   // CPU from the kill to the end of the run.
   std::vector<std::pair<int, std::optional<double>>> server_cpu_s;
   double window_s = 0, generator_cpu_s = 0;
@@ -127,6 +129,8 @@ public:
   bool caught_up(std::size_t conn) const;
   bool gave_up(std::size_t conn) const;
   unsigned attempts(std::size_t conn) const;
+  /// What a client that did not catch up went through, for the report.
+  std::string describe(std::size_t conn) const;
   std::optional<std::int64_t> lost_at(std::size_t conn) const;
 
   /// Publisher k's messages: `seq` is the bench's own number (clientMsgId
