@@ -246,7 +246,10 @@ case "$cmd" in
   failover)
     # A fresh cluster per run: the killed node's rooms must move from a
     # known state. Everything started here is stopped by PID at the end.
-    trap '"$root/deploy/local/cluster.sh" stop "$work/cluster" >/dev/null 2>&1; cleanup' EXIT
+    # H2H_BENCH_LOGS=DIR keeps the nodes' logs (they go with the cluster).
+    trap '"$root/deploy/local/cluster.sh" stop "$work/cluster" >/dev/null 2>&1
+          [ -n "${H2H_BENCH_LOGS:-}" ] && cp "$work"/cluster/n*.log "$H2H_BENCH_LOGS"/
+          cleanup' EXIT
     "$root/deploy/local/cluster.sh" start -d 3 "$work/cluster" -- \
       --auth.required false --log-level warn \
       --limits.max_connections 60000 --limits.connections_per_address 60000 \

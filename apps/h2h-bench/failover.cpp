@@ -88,8 +88,10 @@ public:
     report_.rooms = std::move(rooms);
     for (std::size_t i = 0; i < o.publishers; ++i)
       pubs_.emplace_back(ioc_);
-    for (std::size_t j = 0; j < o.conns + o.publishers; ++j)
+    for (std::size_t j = 0; j < o.conns + o.publishers; ++j) {
       retry_.push_back(std::make_unique<asio::steady_timer>(ioc_));
+      enter_timers_.push_back(std::make_unique<asio::steady_timer>(ioc_));
+    }
     interval_ = from_seconds(static_cast<double>(o.publishers) / o.rate);
   }
 
@@ -129,6 +131,7 @@ public:
     }
     tally_.on_reopened(j, now_ns());
     send_enter(j, tally_.on_enter_sent(j, now_ns()));
+    watch_enter(j);
   }
 
   void on_open_failed(std::size_t j, std::string_view why) override {
@@ -241,6 +244,22 @@ private:
       frame_ += ",\"lastSeq\":" + std::to_string(*last_seq) + "}";
     }
     pool_.send(j, frame_);
+  }
+
+  /// A re-ENTER that brings no room event in time (a server that neither
+  /// answers nor refuses): drop the connection, try the next survivor.
+  void watch_enter(std::size_t j) {
+    auto& t = *enter_timers_[j];
+    t.expires_after(from_seconds(o_.enter_timeout_s));
+    t.async_wait([this, j](auto ec) {
+      if (ec || phase_ >= phase::closing || !open_[j] || tally_.back(j))
+        return;
+      tally_.on_enter_timeout(j);
+      open_[j] = false;
+      enter_pending_[j] = false;
+      pool_.drop(j);
+      schedule_attempt(j);
+    });
   }
 
   /// The next connection attempt of a lost client: the first at once, then
@@ -384,6 +403,8 @@ private:
       p.timer.cancel();
     for (auto& t : retry_)
       t->cancel();
+    for (auto& t : enter_timers_)
+      t->cancel();
     pool_.close_all([this] {
       phase_ = phase::done;
       ioc_.stop();
@@ -463,7 +484,7 @@ private:
   bool named_;
   std::vector<bool> entered_, open_, enter_pending_;
   std::vector<publisher> pubs_;
-  std::vector<std::unique_ptr<asio::steady_timer>> retry_;
+  std::vector<std::unique_ptr<asio::steady_timer>> retry_, enter_timers_;
   asio::steady_timer phase_timer_, poll_timer_, deadline_;
   asio::signal_set signals_;
   clock_type::duration interval_{};

@@ -58,6 +58,13 @@ std::string set_limit(bench_options& o, std::string_view v) {
   return err;
 }
 
+std::string set_enter_timeout(bench_options& o, std::string_view v) {
+  auto err = parse_double_in(v, 0, max_reconnect_limit_s, o.enter_timeout_s);
+  if (err.empty() && o.enter_timeout_s <= 0)
+    return "must be longer than 0 s";
+  return err;
+}
+
 std::string set_backoff(bench_options& o, std::string_view v) {
   return parse_double_in(v, 0, max_backoff_ms, o.backoff_ms);
 }
@@ -104,6 +111,10 @@ const std::vector<option_spec>& failover_option_specs() {
      "the first attempt goes at once; then MS, doubling up to 2000 (default "
      "50)",
      false, set_backoff},
+    {"--enter-timeout", "S",
+     "a client whose re-ENTER brought no room event within S seconds drops "
+     "the connection and tries the next survivor (default 2)",
+     false, set_enter_timeout},
     from_fanout("--size"),
     from_fanout("--server-pid",
                 "read a server's CPU time from /proc (each node, the store); "

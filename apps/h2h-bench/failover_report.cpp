@@ -104,6 +104,8 @@ void failover_tally::fill(
     r.attempts += c.attempts;
     r.open_failures += c.open_failures;
     r.enter_refusals += c.enter_refusals;
+    r.enter_timeouts += c.enter_timeouts;
+    r.clients_timed_out += c.enter_timeouts > 0 ? 1 : 0;
     r.gave_up += c.gave_up ? 1 : 0;
     if (kill < 0 || c.lost_ns < 0)
       continue;
@@ -200,6 +202,8 @@ nlohmann::json to_json(const failover_report& r) {
     {"reconnect_attempts", r.attempts},
     {"open_failures", r.open_failures},
     {"enter_refusals", r.enter_refusals},
+    {"enter_timeouts", r.enter_timeouts},
+    {"clients_with_enter_timeouts", r.clients_timed_out},
     {"lost_s", to_json(r.lost_s)},
     {"reconnected_s", to_json(r.reconnected_s)},
     {"entered_s", to_json(r.entered_s)},
@@ -242,9 +246,9 @@ std::string summary_line(const failover_report& r) {
      << fmt(r.entered_s.max) << " s caught up " << r.caught_up
      << " p50/p99/max " << fmt(r.caught_up_s.p50) << "/"
      << fmt(r.caught_up_s.p99) << "/" << fmt(r.caught_up_s.max) << " s gaps "
-     << r.gaps << " duplicates " << r.duplicates << " refused "
-     << r.refused_after_kill << " unacked " << r.unacked << " stall "
-     << fmt(r.ack_stall_ms, 0) << " ms";
+     << r.gaps << " duplicates " << r.duplicates << " enter_timeouts "
+     << r.enter_timeouts << " refused " << r.refused_after_kill << " unacked "
+     << r.unacked << " stall " << fmt(r.ack_stall_ms, 0) << " ms";
   return os.str();
 }
 
@@ -266,8 +270,9 @@ std::string to_text(const failover_report& r) {
      << "    entered          " << fmt(r.entered_s) << "\n"
      << "    caught up        " << fmt(r.caught_up_s) << "\n"
      << "  attempts " << r.attempts << ", failed opens " << r.open_failures
-     << ", ENTER refusals " << r.enter_refusals << ", gave up " << r.gave_up
-     << "\n"
+     << ", ENTER refusals " << r.enter_refusals << ", ENTER timeouts "
+     << r.enter_timeouts << " (" << r.clients_timed_out << " clients)"
+     << ", gave up " << r.gave_up << "\n"
      << "  received " << r.received << ", gaps " << r.gaps << " (in "
      << r.clients_with_gaps << " clients), duplicates " << r.duplicates
      << ", out of order " << r.out_of_order << ", behind at end "

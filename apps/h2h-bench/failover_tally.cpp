@@ -160,6 +160,10 @@ void failover_tally::on_open_failed(std::size_t conn) {
   ++clients_[conn].open_failures;
 }
 
+void failover_tally::on_enter_timeout(std::size_t conn) {
+  ++clients_[conn].enter_timeouts;
+}
+
 void failover_tally::on_enter_refused(std::size_t conn) {
   ++clients_[conn].enter_refusals;
 }
@@ -193,7 +197,8 @@ std::string failover_tally::describe(std::size_t conn) const {
          + (c.seqs.empty() ? std::string{"none"}
                            : std::to_string(c.seqs.back()))
          + ", attempts " + std::to_string(c.attempts) + ", ENTER refusals "
-         + std::to_string(c.enter_refusals);
+         + std::to_string(c.enter_refusals) + ", ENTER timeouts "
+         + std::to_string(c.enter_timeouts);
 }
 
 bool failover_tally::gave_up(std::size_t conn) const {

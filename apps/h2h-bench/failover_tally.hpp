@@ -64,6 +64,10 @@ struct failover_report {
   // Receivers, times from the kill.
   std::size_t lost_connection = 0, back = 0, caught_up = 0, gave_up = 0;
   std::uint64_t attempts = 0, open_failures = 0, enter_refusals = 0;
+  /// Re-ENTERs never answered (no event, no ERROR) within --enter-timeout;
+  /// the client then reconnected to the next survivor.
+  std::uint64_t enter_timeouts = 0;
+  std::size_t clients_timed_out = 0;
   spread lost_s, reconnected_s, entered_s, caught_up_s;
   // Deliveries, checked against history.
   std::uint64_t received = 0, duplicates = 0, out_of_order = 0, gaps = 0;
@@ -124,6 +128,8 @@ public:
   void on_attempt(std::size_t conn);
   void on_open_failed(std::size_t conn);
   void on_enter_refused(std::size_t conn);
+  /// The re-ENTER brought nothing within --enter-timeout.
+  void on_enter_timeout(std::size_t conn);
   void on_gave_up(std::size_t conn);
   bool back(std::size_t conn) const;
   bool caught_up(std::size_t conn) const;
@@ -184,7 +190,8 @@ private:
     std::int64_t lost_ns = -1, reopened_ns = -1, enter_sent_ns = -1,
                  entered_ns = -1, caught_up_ns = -1;
     std::uint64_t enter_last_seq = 0, target = 0;
-    unsigned attempts = 0, open_failures = 0, enter_refusals = 0;
+    unsigned attempts = 0, open_failures = 0, enter_refusals = 0,
+             enter_timeouts = 0;
     bool gave_up = false;
   };
   struct pending_msg {

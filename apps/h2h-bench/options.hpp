@@ -72,6 +72,8 @@ struct bench_options {
   std::size_t reconnect_attempts = 10; ///< per client, after its loss
   double reconnect_limit_s = 30;       ///< per client, from its loss
   double backoff_ms = 50; ///< wait before the 2nd attempt; doubles, <= 2 s
+  /// A re-ENTER with no room event after this long: reconnect elsewhere.
+  double enter_timeout_s = 2;
 };
 
 /// One option of a subcommand. `apply` stores the value and returns an error

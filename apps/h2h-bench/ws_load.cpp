@@ -513,6 +513,15 @@ void ws_pool::close_all(std::function<void()> done) {
   d.closed_one();
 }
 
+void ws_pool::drop(std::size_t conn) {
+  auto& c = *impl_->conns[conn];
+  if (c.state != conn_state::open)
+    return;
+  c.state = conn_state::closed;
+  error_code ignored;
+  c.sock.close(ignored);
+}
+
 void ws_pool::abort_all() {
   auto& d = *impl_;
   d.shutting_down = true;

@@ -91,6 +91,10 @@ public:
   /// abandoned. The caller bounds the wait.
   void close_all(std::function<void()> done);
 
+  /// Drops the socket of `conn` without a close frame and without on_lost
+  /// (the caller gave up on it and may reopen() it).
+  void drop(std::size_t conn);
+
   /// Drops every socket at once (after a close deadline).
   void abort_all();
 

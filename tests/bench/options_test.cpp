@@ -296,6 +296,7 @@ TEST(failover_options, defaults_are_the_issues_figure) {
   EXPECT_EQ(o.reconnect_attempts, 10u);
   EXPECT_DOUBLE_EQ(o.reconnect_limit_s, 30);
   EXPECT_DOUBLE_EQ(o.backoff_ms, 50);
+  EXPECT_DOUBLE_EQ(o.enter_timeout_s, 2);
   EXPECT_EQ(o.room_prefix, "bench-");
 }
 
@@ -319,6 +320,8 @@ TEST(failover_options, every_option_is_read) {
                                          "7",
                                          "--backoff-ms",
                                          "0",
+                                         "--enter-timeout",
+                                         "0.5",
                                          "--room-prefix",
                                          "own-n1-",
                                          "--server-pid",
@@ -340,6 +343,7 @@ TEST(failover_options, every_option_is_read) {
   EXPECT_EQ(o.reconnect_attempts, 5u);
   EXPECT_DOUBLE_EQ(o.reconnect_limit_s, 7);
   EXPECT_DOUBLE_EQ(o.backoff_ms, 0);
+  EXPECT_DOUBLE_EQ(o.enter_timeout_s, 0.5);
   EXPECT_EQ(o.room_prefix, "own-n1-");
   EXPECT_EQ(o.server_pids, (std::vector<int>{11, 12}));
   EXPECT_EQ(o.size, 80u);
@@ -377,6 +381,8 @@ TEST(failover_options, bounds_and_bad_values_are_refused) {
     parse_failover(failover_args({"--reconnect-limit", "0"})), "longer than"));
   EXPECT_TRUE(mentions(parse_failover(failover_args({"--backoff-ms", "-1"})),
                        "--backoff-ms"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--enter-timeout", "0"})),
+                       "longer than"));
   EXPECT_TRUE(mentions(parse_failover(failover_args({"--rate", "0"})),
                        "--rate must be above 0"));
   EXPECT_TRUE(
