@@ -4,17 +4,15 @@
 #include <signal.h>
 
 #include <chrono>
-#include <fstream>
 #include <iostream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "actors/cluster/rendezvous.hpp"
 #include "commands.hpp"
 #include "failover_tally.hpp"
-#include "http_get.hpp"
+#include "failover_nodes.hpp"
 #include "payload.hpp"
 #include "proc_stats.hpp"
 
@@ -28,14 +26,11 @@ using namespace std::chrono_literals;
 
 constexpr auto drain_limit = 5s;
 constexpr auto close_limit = 2s;
-constexpr auto http_limit = 5000ms;
 constexpr auto enter_retry_pause = 200ms;
 constexpr auto max_backoff = 2000ms;
 /// Unacknowledged messages a publisher may have before new sends are
 /// skipped (the tally keeps each until its ACK).
 constexpr std::size_t max_pending = 1000;
-/// History pages read per room (100 events each): bounds the check.
-constexpr int max_history_pages = 2000;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -46,14 +41,6 @@ std::int64_t now_ns() {
 clock_type::duration from_seconds(double s) {
   return std::chrono::duration_cast<clock_type::duration>(
     std::chrono::duration<double>(s));
-}
-
-/// The comm of a process: the kill is refused for anything but h2hd.
-std::string process_name(int pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/comm"};
-  std::string name;
-  std::getline(in, name);
-  return name;
 }
 
 enum class phase { connecting, warming, recovering, draining, closing, done };
@@ -471,9 +458,6 @@ private:
     pool_.send(j, frame_);
   }
 
-  /// Reads every room's history from a survivor (after the run).
-  std::vector<std::optional<history_room>> read_history() const;
-
   int finish_report();
 
   const bench_options& o_;
@@ -499,51 +483,6 @@ private:
   failover_report report_;
 };
 
-std::vector<std::optional<history_room>> failover_run::read_history() const {
-  std::string bearer;
-  if (!o_.token_file.empty())
-    if (auto t = load_tokens(o_.token_file); t && !t->empty())
-      bearer = t->front();
-  std::vector<std::optional<history_room>> out;
-  for (std::size_t room = 0; room < o_.rooms; ++room) {
-    auto id = o_.room_prefix + std::to_string(room);
-    std::optional<history_room> h{history_room{}};
-    for (int page = 0; page < max_history_pages && h; ++page) {
-      std::optional<http_answer> a;
-      std::string error;
-      // Any survivor that answers.
-      for (std::size_t s = 1; s < o_.urls.size() && !a; ++s)
-        a = http_get(o_.urls[s].host, std::to_string(o_.urls[s].port),
-                     "/messages/room/" + id + "?page=" + std::to_string(page)
-                       + "&size=100",
-                     http_limit, error, bearer);
-      auto arr = a && a->status == 200
-                   ? nlohmann::json::parse(a->body, nullptr, false)
-                   : nlohmann::json{};
-      if (!arr.is_array()) {
-        std::cerr << "h2h-bench failover: history of " << id << " page " << page
-                  << ": " << (a ? "HTTP " + std::to_string(a->status) : error)
-                  << '\n';
-        h.reset();
-        break;
-      }
-      for (auto& e : arr) {
-        auto seq = e.find("seq");
-        auto cid = e.find("clientMsgId");
-        if (seq == e.end() || !seq->is_number_unsigned())
-          continue;
-        h->seqs.push_back(seq->get<std::uint64_t>());
-        h->client_msg_ids.push_back(
-          cid != e.end() && cid->is_string() ? cid->get<std::string>() : "");
-      }
-      if (arr.size() < 100)
-        break;
-    }
-    out.push_back(std::move(h));
-  }
-  return out;
-}
-
 int failover_run::finish_report() {
   auto& r = report_;
   r.receivers = o_.conns;
@@ -554,7 +493,7 @@ int failover_run::finish_report() {
   r.after_s = o_.after_s;
   std::vector<std::optional<history_room>> history;
   if (tally_.kill_ns())
-    history = read_history();
+    history = read_history(o_);
   tally_.fill(r, history, run_tag_);
   for (std::size_t j = 0; j < n_ && r.stragglers.size() < 10; ++j)
     if (tally_.lost_at(j) && !tally_.caught_up(j)) {
@@ -581,43 +520,6 @@ int failover_run::finish_report() {
   if (!r.completed)
     std::cerr << "h2h-bench failover: incomplete run: " << r.failure << '\n';
   return r.completed ? exit_ok : exit_incomplete;
-}
-
-/// The node id of each URL (from /readyz) and so the owner of each room
-/// before and after the victim's death; unknown when a node does not say.
-std::vector<failover_room> find_owners(const bench_options& o) {
-  std::vector<std::string> ids;
-  for (auto& u : o.urls) {
-    std::string error;
-    auto a
-      = http_get(u.host, std::to_string(u.port), "/readyz", http_limit, error);
-    auto j
-      = a ? nlohmann::json::parse(a->body, nullptr, false) : nlohmann::json{};
-    auto node = j.is_object() && j.contains("cluster")
-                    && j["cluster"].is_object()
-                    && j["cluster"].value("node", nlohmann::json{}).is_string()
-                  ? j["cluster"]["node"].get<std::string>()
-                  : std::string{};
-    if (node.empty())
-      std::cerr << "h2h-bench failover: " << u.host << ":" << u.port
-                << " names no cluster node in /readyz"
-                << (a ? "" : " (" + error + ")") << "; owners unknown\n";
-    ids.push_back(node);
-  }
-  bool known
-    = std::none_of(ids.begin(), ids.end(), [](auto& s) { return s.empty(); });
-  std::vector<std::string> after(ids.begin() + 1, ids.end());
-  std::vector<failover_room> rooms;
-  for (std::size_t r = 0; r < o.rooms; ++r) {
-    failover_room room;
-    room.id = o.room_prefix + std::to_string(r);
-    if (known) {
-      room.owner_before = *rendezvous_owner(room.id, ids);
-      room.owner_after = *rendezvous_owner(room.id, after);
-    }
-    rooms.push_back(std::move(room));
-  }
-  return rooms;
 }
 
 } // namespace
