@@ -21,6 +21,14 @@
 #                                               on node j % K of NODES (n1,n2,..; default
 #                                               all); CPU of every node, MariaDB and Redis
 #   scripts/bench.sh cluster-stop DIR
+#   scripts/bench.sh cluster-failover DIR [CONNS] [VICTIM] [ROOM_PREFIX] [RATE]
+#                                               CONNS clients on node VICTIM (default
+#                                               n3), publishers on the others; the
+#                                               victim is SIGKILLed and its clients
+#                                               reconnect with lastSeq (h2h-bench failover)
+#   scripts/bench.sh failover [CONNS] [VICTIM] [ROOM_PREFIX]
+#                                               the same on a fresh 3-node cluster that it
+#                                               starts and stops (one run)
 #
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
@@ -147,6 +155,27 @@ cluster_fanout() { # dir rate conns nodes room_prefix
     --room-prefix "$5" "${pids[@]}" --json
 }
 
+# failover against the cluster in $1: the victim's URL first, then the
+# others; the victim's PID is one cluster.sh started (DIR/ID.pid).
+cluster_failover() { # dir conns victim room_prefix rate
+  local dir=$1 urls=() others=() pids=() id port pid victim_pid=""
+  cluster_wait_ready "$dir" "$(wc -l <"$dir/nodes")"
+  while read -r id port pid; do
+    if [ "$id" = "$3" ]; then
+      urls+=(--url "ws://127.0.0.1:$port/message"); victim_pid=$pid
+    else
+      others+=(--url "ws://127.0.0.1:$port/message")
+    fi
+    pids+=(--server-pid "$pid")
+  done < <(cluster_nodes "$dir")
+  [ -n "$victim_pid" ] || { echo "no node $3 in $dir/nodes" >&2; return 2; }
+  pids+=(--server-pid "$(cat "$dir/mariadb/mariadbd.pid.launch")")
+  pids+=(--server-pid "$(cat "$dir/redis/redis.pid.launch")")
+  "$build/apps/h2h-bench" failover "${urls[@]}" "${others[@]}" \
+    --kill-pid "$victim_pid" --conns "$2" --rooms 10 --publishers 10 \
+    --rate "$5" --warmup 5 --after 10 --room-prefix "$4" "${pids[@]}" --json
+}
+
 cmd=${1:-}
 shift || true
 ensure_build
@@ -211,8 +240,25 @@ case "$cmd" in
       "${5:-bench-}" ;;
   cluster-stop)
     "$root/deploy/local/cluster.sh" stop "${1:?DIR}" ;;
+  cluster-failover)
+    cluster_failover "${1:?DIR}" "${2:-1000}" "${3:-n3}" "${4:-bench-}" \
+      "${5:-200}" ;;
+  failover)
+    # A fresh cluster per run: the killed node's rooms must move from a
+    # known state. Everything started here is stopped by PID at the end.
+    # H2H_BENCH_LOGS=DIR keeps the nodes' logs (they go with the cluster).
+    trap '"$root/deploy/local/cluster.sh" stop "$work/cluster" >/dev/null 2>&1
+          [ -n "${H2H_BENCH_LOGS:-}" ] && cp "$work"/cluster/n*.log "$H2H_BENCH_LOGS"/
+          cleanup' EXIT
+    "$root/deploy/local/cluster.sh" start -d 3 "$work/cluster" -- \
+      --auth.required false --log-level warn \
+      --limits.max_connections 60000 --limits.connections_per_address 60000 \
+      --limits.messages_per_second 100000 --limits.message_burst 100000 \
+      >&2
+    cluster_failover "$work/cluster" "${1:-1000}" "${2:-n3}" "${3:-bench-}" 200
+    ;;
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,26p' "$0"; exit 2 ;;
+    sed -n '2,34p' "$0"; exit 2 ;;
 esac

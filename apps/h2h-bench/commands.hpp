@@ -27,6 +27,7 @@ inline constexpr int exit_usage = 2;
 
 int run_fanout(const std::vector<std::string>& args);
 int run_idle(const std::vector<std::string>& args);
+int run_failover(const std::vector<std::string>& args);
 
 /// Prints --help (returns exit_ok) or the parse errors (returns exit_usage);
 /// nullopt when the options are good and the run should go ahead.

@@ -19,6 +19,9 @@ const command commands[] = {
    h2h::bench::run_fanout},
   {"idle", "idle connections: the server's RSS per open connection",
    h2h::bench::run_idle},
+  {"failover",
+   "a node killed: its clients reconnect elsewhere with lastSeq and catch up",
+   h2h::bench::run_failover},
   {"history", "durable messages/s into a store, batched vs one per commit",
    h2h::bench::run_history},
 };

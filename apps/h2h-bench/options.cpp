@@ -15,9 +15,11 @@ std::string quoted(std::string_view s) {
   return "'" + std::string{s} + "'";
 }
 
+} // namespace
+
 /// Whole-string unsigned integer within [lo, hi].
-std::string to_size(std::string_view v, std::size_t lo, std::size_t hi,
-                    std::size_t& out) {
+std::string parse_size_in(std::string_view v, std::size_t lo, std::size_t hi,
+                          std::size_t& out) {
   std::size_t x = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc{} || end != v.data() + v.size() || v.empty())
@@ -30,7 +32,8 @@ std::string to_size(std::string_view v, std::size_t lo, std::size_t hi,
 }
 
 /// Whole-string finite decimal within [lo, hi].
-std::string to_double(std::string_view v, double lo, double hi, double& out) {
+std::string parse_double_in(std::string_view v, double lo, double hi,
+                            double& out) {
   double x = 0;
   auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
   if (ec != std::errc{} || end != v.data() + v.size() || v.empty()
@@ -43,6 +46,17 @@ std::string to_double(std::string_view v, double lo, double hi, double& out) {
   }
   out = x;
   return {};
+}
+
+namespace {
+
+std::string to_size(std::string_view v, std::size_t lo, std::size_t hi,
+                    std::size_t& out) {
+  return parse_size_in(v, lo, hi, out);
+}
+
+std::string to_double(std::string_view v, double lo, double hi, double& out) {
+  return parse_double_in(v, lo, hi, out);
 }
 
 std::string add_url(bench_options& o, std::string_view v) {

@@ -66,6 +66,14 @@ struct bench_options {
   std::vector<std::string> sources; ///< local IPv4 addresses to bind
   double hold_s = 2;
   bool help = false;
+  // failover only (failover_options.cpp):
+  std::optional<int> kill_pid; ///< SIGKILLed after the warm-up; must be h2hd
+  double after_s = 10;         ///< publishing goes on this long after the kill
+  std::size_t reconnect_attempts = 10; ///< per client, after its loss
+  double reconnect_limit_s = 30;       ///< per client, from its loss
+  double backoff_ms = 50; ///< wait before the 2nd attempt; doubles, <= 2 s
+  /// A re-ENTER with no room event after this long: reconnect elsewhere.
+  double enter_timeout_s = 2;
 };
 
 /// One option of a subcommand. `apply` stores the value and returns an error
@@ -88,6 +96,14 @@ struct parse_result {
 /// Option tables of the subcommands.
 const std::vector<option_spec>& fanout_option_specs();
 const std::vector<option_spec>& idle_option_specs();
+const std::vector<option_spec>& failover_option_specs();
+
+/// Whole-string unsigned integer / finite decimal within [lo, hi] into
+/// `out`; an error text, or empty when good (shared by the option tables).
+std::string parse_size_in(std::string_view v, std::size_t lo, std::size_t hi,
+                          std::size_t& out);
+std::string parse_double_in(std::string_view v, double lo, double hi,
+                            double& out);
 
 /// Parses `args` (after the subcommand name) against `specs`. Accepts
 /// `--name value` and `--name=value`. Does not check cross-option rules.
@@ -98,6 +114,9 @@ parse_result parse_options(std::string_view command,
 /// Parse plus the fanout / idle cross-option rules (ranges, loopback).
 parse_result parse_fanout(const std::vector<std::string>& args);
 parse_result parse_idle(const std::vector<std::string>& args);
+/// Parse plus the failover rules: a victim and at least one survivor URL,
+/// --kill-pid, rooms within the receivers.
+parse_result parse_failover(const std::vector<std::string>& args);
 
 /// Usage text generated from the same table the parser reads.
 std::string usage(std::string_view command, std::string_view summary,

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <deque>
 #include <stdexcept>
 
 #include <boost/asio/connect.hpp>
@@ -73,6 +74,9 @@ struct connection {
   std::string wbuf;         ///< the frame being written
   std::string control_next; ///< pongs and close frames waiting for wbuf
   conn_state state = conn_state::idle;
+  std::size_t server = 0; ///< index into impl::servers
+  /// Bumped by reopen(): handlers of an earlier socket see a mismatch.
+  unsigned generation = 0;
   bool writing = false;
   bool writing_data = false; ///< the frame in wbuf is a send()
   bool sent_due = false;     ///< a send() was written, on_sent not yet called
@@ -98,12 +102,20 @@ struct ws_pool::impl {
   std::vector<std::unique_ptr<connection>> conns;
   std::array<char, 256 * 1024> rbuf;
   std::size_t next_to_start = 0;
+  /// Connections to connect again (reopen), before those not started yet.
+  std::deque<std::size_t> restarts;
   std::size_t connecting = 0;
   std::size_t closing = 0;
   bool shutting_down = false;
   std::function<void()> on_all_closed;
 
   void start_more() {
+    while (!shutting_down && connecting < cfg.max_connecting
+           && !restarts.empty()) {
+      auto i = restarts.front();
+      restarts.pop_front();
+      start(i);
+    }
     while (!shutting_down && connecting < cfg.max_connecting
            && next_to_start < conns.size())
       start(next_to_start++);
@@ -126,7 +138,7 @@ struct ws_pool::impl {
     c.state = conn_state::connecting;
     ++connecting;
     error_code ec;
-    const auto& endpoint = endpoints[i % endpoints.size()];
+    const auto& endpoint = endpoints[c.server];
     c.sock.open(endpoint.protocol(), ec);
     if (!ec && !sources.empty()) {
       // Let connect() pick the port per destination, not bind(): otherwise
@@ -170,7 +182,7 @@ struct ws_pool::impl {
     c.sock.set_option(tcp::no_delay{true}, ignored);
     auto& req = c.hs->req;
     req.method(http::verb::get);
-    const auto& server = servers[i % servers.size()];
+    const auto& server = servers[c.server];
     req.target(cfg.tokens.empty() || !cfg.tokens_in_url ? server.target
                                                         : target_for(i));
     req.version(11);
@@ -236,18 +248,22 @@ struct ws_pool::impl {
   }
 
   std::string target_for(std::size_t i) const {
-    return target_with_token(servers[i % servers.size()].target,
+    return target_with_token(servers[conns[i]->server].target,
                              cfg.tokens[i % cfg.tokens.size()]);
   }
 
   void wait_readable(std::size_t i) {
-    conns[i]->sock.async_wait(tcp::socket::wait_read, [this, i](error_code ec) {
-      if (ec) {
-        read_failed(i, ec);
-        return;
-      }
-      drain(i);
-    });
+    auto gen = conns[i]->generation;
+    conns[i]->sock.async_wait(tcp::socket::wait_read,
+                              [this, i, gen](error_code ec) {
+                                if (conns[i]->generation != gen)
+                                  return; // a socket reopen() replaced
+                                if (ec) {
+                                  read_failed(i, ec);
+                                  return;
+                                }
+                                drain(i);
+                              });
   }
 
   /// Reads until the socket would block (or a turn is used up).
@@ -269,7 +285,10 @@ struct ws_pool::impl {
       if (!consume(i, std::string_view{rbuf.data(), n}))
         return;
     }
-    asio::post(ioc, [this, i] { drain(i); });
+    asio::post(ioc, [this, i, gen = c.generation] {
+      if (conns[i]->generation == gen)
+        drain(i);
+    });
   }
 
   /// Feeds bytes to the reader; false once the connection is gone.
@@ -371,24 +390,27 @@ struct ws_pool::impl {
     c.writing_data = data;
     // The socket is non-blocking: async_write tries at once and waits for
     // writability only when the kernel buffer is full.
-    asio::async_write(c.sock, asio::buffer(c.wbuf),
-                      [this, i](error_code ec, std::size_t) {
-                        auto& c = *conns[i];
-                        c.writing = false;
-                        c.sent_due = c.sent_due || c.writing_data;
-                        if (ec) {
-                          gone(i, "write: " + ec.message());
-                          return;
-                        }
-                        if (!c.control_next.empty()) {
-                          write_control(i); // on_sent once it is out
-                          return;
-                        }
-                        if (c.sent_due && c.state == conn_state::open) {
-                          c.sent_due = false;
-                          events.on_sent(i);
-                        }
-                      });
+    asio::async_write(
+      c.sock, asio::buffer(c.wbuf),
+      [this, i, gen = c.generation](error_code ec, std::size_t) {
+        auto& c = *conns[i];
+        if (c.generation != gen)
+          return; // reopen() reset the write state
+        c.writing = false;
+        c.sent_due = c.sent_due || c.writing_data;
+        if (ec) {
+          gone(i, "write: " + ec.message());
+          return;
+        }
+        if (!c.control_next.empty()) {
+          write_control(i); // on_sent once it is out
+          return;
+        }
+        if (c.sent_due && c.state == conn_state::open) {
+          c.sent_due = false;
+          events.on_sent(i);
+        }
+      });
   }
 
   void closed_one() {
@@ -431,8 +453,31 @@ void ws_pool::open(std::size_t count) {
   for (auto& s : d.cfg.sources)
     d.sources.push_back(asio::ip::make_address(s));
   d.conns.reserve(count);
-  for (std::size_t i = 0; i < count; ++i)
+  for (std::size_t i = 0; i < count; ++i) {
     d.conns.push_back(std::make_unique<connection>(d.ioc));
+    d.conns.back()->server = i < d.cfg.placement.size()
+                               ? d.cfg.placement[i] % d.servers.size()
+                               : i % d.servers.size();
+  }
+  d.start_more();
+}
+
+void ws_pool::reopen(std::size_t conn, std::size_t server) {
+  auto& d = *impl_;
+  auto& c = *d.conns[conn];
+  if (d.shutting_down || c.state == conn_state::open
+      || c.state == conn_state::connecting || c.state == conn_state::closing)
+    return;
+  error_code ignored;
+  c.sock.close(ignored);
+  ++c.generation;
+  c.server = server % d.servers.size();
+  c.reader = server_frame_reader{max_message};
+  c.wbuf.clear();
+  c.control_next.clear();
+  c.writing = c.writing_data = c.sent_due = false;
+  c.state = conn_state::idle;
+  d.restarts.push_back(conn);
   d.start_more();
 }
 
@@ -466,6 +511,15 @@ void ws_pool::close_all(std::function<void()> done) {
     }
   }
   d.closed_one();
+}
+
+void ws_pool::drop(std::size_t conn) {
+  auto& c = *impl_->conns[conn];
+  if (c.state != conn_state::open)
+    return;
+  c.state = conn_state::closed;
+  error_code ignored;
+  c.sock.close(ignored);
 }
 
 void ws_pool::abort_all() {

@@ -29,6 +29,9 @@ struct pool_config {
   /// Further servers: with K servers in all (host/port/target above being
   /// the first), connection j goes to server j % K.
   std::vector<pool_server> more_servers;
+  /// Server index (into host/port/target, then more_servers) of each
+  /// connection; connection j beyond its end goes to server j % K.
+  std::vector<std::size_t> placement;
   /// Access tokens; connection j sends tokens[j % size] (none when empty).
   std::vector<std::string> tokens;
   /// False: the tokens are not put in the URL (STOMP sends its own in
@@ -72,6 +75,11 @@ public:
   /// connections, numbered 0..count-1, at most max_connecting at a time.
   void open(std::size_t count);
 
+  /// Connects `conn` again, to server `server`, after it was lost or
+  /// failed to open (it gets on_open or on_open_failed as at first).
+  /// Precondition: `conn` is neither open nor connecting.
+  void reopen(std::size_t conn, std::size_t server);
+
   /// True while a send of `conn` is being written.
   bool busy(std::size_t conn) const;
 
@@ -82,6 +90,10 @@ public:
   /// calls `done` once all have closed. Connections still connecting are
   /// abandoned. The caller bounds the wait.
   void close_all(std::function<void()> done);
+
+  /// Drops the socket of `conn` without a close frame and without on_lost
+  /// (the caller gave up on it and may reopen() it).
+  void drop(std::size_t conn);
 
   /// Drops every socket at once (after a close deadline).
   void abort_all();

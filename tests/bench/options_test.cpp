@@ -267,3 +267,143 @@ TEST(options, room_prefix) {
                          "--room-prefix"))
       << bad;
 }
+
+namespace {
+
+std::vector<std::string> failover_args(std::vector<std::string> extra = {}) {
+  std::vector<std::string> a{"--url",      "ws://127.0.0.1:8001/message",
+                             "--url",      "ws://127.0.0.1:8002/message",
+                             "--kill-pid", "4242"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+} // namespace
+
+TEST(failover_options, defaults_are_the_issues_figure) {
+  auto r = parse_failover(failover_args());
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto& o = r.options;
+  ASSERT_EQ(o.urls.size(), 2u);
+  EXPECT_EQ(o.urls[0].port, 8001); // the victim
+  EXPECT_EQ(o.urls[1].port, 8002);
+  EXPECT_EQ(o.kill_pid, 4242);
+  EXPECT_EQ(o.conns, 1000u);
+  EXPECT_EQ(o.rooms, 10u);
+  EXPECT_EQ(o.publishers, 10u);
+  EXPECT_DOUBLE_EQ(o.rate, 200);
+  EXPECT_DOUBLE_EQ(o.after_s, 10);
+  EXPECT_EQ(o.reconnect_attempts, 10u);
+  EXPECT_DOUBLE_EQ(o.reconnect_limit_s, 30);
+  EXPECT_DOUBLE_EQ(o.backoff_ms, 50);
+  EXPECT_DOUBLE_EQ(o.enter_timeout_s, 2);
+  EXPECT_EQ(o.room_prefix, "bench-");
+}
+
+TEST(failover_options, every_option_is_read) {
+  auto r = parse_failover(failover_args({"--url",
+                                         "ws://127.0.0.1:8003/message",
+                                         "--conns",
+                                         "300",
+                                         "--rooms",
+                                         "3",
+                                         "--publishers",
+                                         "6",
+                                         "--rate",
+                                         "50",
+                                         "--warmup",
+                                         "4",
+                                         "--after=12.5",
+                                         "--reconnect-attempts",
+                                         "5",
+                                         "--reconnect-limit",
+                                         "7",
+                                         "--backoff-ms",
+                                         "0",
+                                         "--enter-timeout",
+                                         "0.5",
+                                         "--room-prefix",
+                                         "own-n1-",
+                                         "--server-pid",
+                                         "11",
+                                         "--server-pid",
+                                         "12",
+                                         "--size",
+                                         "80",
+                                         "--json"}));
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto& o = r.options;
+  EXPECT_EQ(o.urls.size(), 3u);
+  EXPECT_EQ(o.conns, 300u);
+  EXPECT_EQ(o.rooms, 3u);
+  EXPECT_EQ(o.publishers, 6u);
+  EXPECT_DOUBLE_EQ(o.rate, 50);
+  EXPECT_DOUBLE_EQ(o.warmup_s, 4);
+  EXPECT_DOUBLE_EQ(o.after_s, 12.5);
+  EXPECT_EQ(o.reconnect_attempts, 5u);
+  EXPECT_DOUBLE_EQ(o.reconnect_limit_s, 7);
+  EXPECT_DOUBLE_EQ(o.backoff_ms, 0);
+  EXPECT_DOUBLE_EQ(o.enter_timeout_s, 0.5);
+  EXPECT_EQ(o.room_prefix, "own-n1-");
+  EXPECT_EQ(o.server_pids, (std::vector<int>{11, 12}));
+  EXPECT_EQ(o.size, 80u);
+  EXPECT_TRUE(o.json);
+}
+
+TEST(failover_options, victim_survivor_and_kill_pid_are_required) {
+  auto none = parse_failover({});
+  EXPECT_TRUE(mentions(none, "missing --url"));
+  EXPECT_TRUE(mentions(none, "missing --kill-pid"));
+  auto one = parse_failover(
+    {"--url", "ws://127.0.0.1:8001/message", "--kill-pid", "42"});
+  EXPECT_TRUE(mentions(one, "at least one survivor"));
+  // --urls stands in for --url.
+  auto list = parse_failover(
+    {"--urls", "ws://127.0.0.1:1/message,ws://127.0.0.1:2/message",
+     "--kill-pid", "42"});
+  EXPECT_TRUE(list.errors.empty());
+}
+
+TEST(failover_options, bounds_and_bad_values_are_refused) {
+  EXPECT_TRUE(
+    mentions(parse_failover(failover_args({"--kill-pid", "1"})), "--kill-pid"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--kill-pid", "x"})),
+                       "not a whole number"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--after", "0.5"})),
+                       "at least 1 s"));
+  EXPECT_TRUE(
+    mentions(parse_failover(failover_args({"--reconnect-attempts", "0"})),
+             "out of range"));
+  EXPECT_TRUE(
+    mentions(parse_failover(failover_args({"--reconnect-attempts", "1001"})),
+             "out of range"));
+  EXPECT_TRUE(mentions(
+    parse_failover(failover_args({"--reconnect-limit", "0"})), "longer than"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--backoff-ms", "-1"})),
+                       "--backoff-ms"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--enter-timeout", "0"})),
+                       "longer than"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--rate", "0"})),
+                       "--rate must be above 0"));
+  EXPECT_TRUE(
+    mentions(parse_failover(failover_args({"--conns", "5", "--rooms", "6"})),
+             "--rooms must not exceed --conns"));
+  EXPECT_TRUE(mentions(
+    parse_failover(failover_args({"--rooms", "10", "--publishers", "5"})),
+    "--publishers must be at least --rooms"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--duration", "5"})),
+                       "unknown option '--duration'"));
+  EXPECT_TRUE(mentions(parse_failover(failover_args({"--proto", "stomp"})),
+                       "unknown option '--proto'"));
+}
+
+TEST(failover_options, survivors_must_be_loopback_too) {
+  auto r = parse_failover(failover_args({"--url", "ws://10.1.2.3:80/message"}));
+  EXPECT_TRUE(mentions(r, "refusing non-loopback host"));
+  auto help = parse_failover({"--help"});
+  EXPECT_TRUE(help.options.help);
+  EXPECT_TRUE(help.errors.empty());
+  auto text = usage("failover", "x", failover_option_specs());
+  EXPECT_NE(text.find("--kill-pid PID"), std::string::npos);
+  EXPECT_NE(text.find("--reconnect-attempts N"), std::string::npos);
+}
