@@ -193,6 +193,12 @@ struct room_state {
   std::unordered_map<std::uint64_t, caf::typed_response_promise<publish_ack>>
     forwarded;
   std::uint64_t last_forwarded = 0;
+  /// A relay's ENTERs sent to the owner and not answered yet: refused at
+  /// once when the owner goes away (the relay ends, and an answer from a
+  /// dead node never comes). Bounded by one ENTER in flight per session.
+  std::unordered_map<std::uint64_t, caf::typed_response_promise<enter_reply>>
+    relaying;
+  std::uint64_t last_relaying = 0;
 
   static inline const char* name = "h2h.room";
 };

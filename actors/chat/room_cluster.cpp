@@ -3,6 +3,7 @@
 #include "actors/chat/room_cluster.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,17 @@ caf::error owner_lost_error(const room_state& st) {
                              "clientMsgId)");
 }
 
+/// The relayed ENTER `id`'s promise, unless it was refused already.
+std::optional<room_detail::enter_promise> take_relaying(room_state& st,
+                                                        std::uint64_t id) {
+  auto i = st.relaying.find(id);
+  if (i == st.relaying.end())
+    return std::nullopt;
+  auto promise = std::move(i->second);
+  st.relaying.erase(i);
+  return promise;
+}
+
 /// Every member of this node enters the room again where it lives now, from
 /// the last seq it was handed; members still reading a replay are refused
 /// (CHAT_006: their ENTER is retried by the client). The actor ends.
@@ -42,6 +54,15 @@ void send_members_away(room_pointer self, const caf::error& entering_why) {
   st.forwarded.clear();
   for (auto& [id, promise] : forwarded)
     promise.deliver(owner_lost_error(st));
+  // ENTERs on their way to the owner: a session entering again retries by
+  // itself; a client is told to ENTER again (its lastSeq still holds).
+  auto relaying = std::move(st.relaying);
+  st.relaying.clear();
+  for (auto& [id, promise] : relaying)
+    promise.deliver(caf::make_error(
+      errc::room_moved, "room " + st.id
+                          + " moved to another node while entering: ENTER it "
+                            "again"));
   room_detail::drop_all_entering(self, entering_why);
   for (auto& [addr, m] : st.members) {
     self->demonitor(addr);
@@ -118,6 +139,8 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
                                "room " + st.id + " unavailable, retry");
   }
   auto promise = self->make_response_promise<enter_reply>();
+  auto id = ++st.last_relaying;
+  st.relaying.emplace(id, promise);
   enter_request up;
   up.session = req.session;
   up.sender = req.sender;
@@ -131,13 +154,17 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
   self
     ->request(st.upstream, st.env->cluster_timeout, enter_atom_v, std::move(up))
     .then(
-      [self, req = std::move(req), promise](enter_reply&) mutable {
-        enter_here(self, req, std::move(promise));
+      [self, id, req = std::move(req)](enter_reply&) mutable {
+        if (auto promise = take_relaying(self->state, id))
+          enter_here(self, req, std::move(*promise));
       },
-      [self, promise](caf::error& err) mutable {
+      [self, id](caf::error& err) mutable {
+        auto promise = take_relaying(self->state, id);
+        if (!promise)
+          return; // refused already (the owner went away)
         ++self->state.enters_seen;
         room_detail::settle(self);
-        promise.deliver(err);
+        promise->deliver(err);
       });
   return promise;
 }

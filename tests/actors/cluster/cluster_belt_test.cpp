@@ -350,4 +350,34 @@ CAF_TEST(messages on their way when the owner node dies are sent again by their
   CAF_CHECK_EQUAL(std::count(seen.begin(), seen.end(), "before"), 1);
 }
 
+CAF_TEST(an enter on its way to an owner that goes away is answered at once) {
+  view({&earth, &jupiter, &mars});
+  auto room = room_owned_by("jupiter", {"earth", "jupiter", "mars"});
+  auto a = earth.connect();
+  frame(a, cmd_enter(room, "ann"));
+  CAF_REQUIRE(earth.room_state_of(room).is_relay);
+  // Bob's ENTER reaches earth's relay, which asks jupiter; before jupiter
+  // reads it, earth learns that jupiter left and retires the relay.
+  auto b = earth.connect();
+  caf::anon_send(b.actor, cmd_enter(room, "bob"));
+  while (earth.sched.try_run_once() || earth.mpx.try_exec_runnable())
+    ; // earth only: the relay's request is on the wire, unread
+  view({&earth, &mars});
+  // Told at once (not after the session's 35 s deadline) to ENTER again.
+  CAF_REQUIRE_EQUAL(b.link->errors.size(), 1u);
+  CAF_CHECK(b.link->errors[0].code == errc::room_moved);
+  CAF_CHECK(b.link->errors[0].message.find("ENTER it again")
+            != std::string::npos);
+  frame(b, cmd_enter(room, "bob"));
+  CAF_CHECK_EQUAL(b.link->errors.size(), 1u);
+  auto owner = *rendezvous_owner(room, {"earth", "mars"});
+  auto& now_owner = owner == "earth" ? earth : mars;
+  CAF_CHECK_EQUAL(now_owner.members(room, enter_role::session)
+                    + now_owner.members(room, enter_role::relayed),
+                  2u);
+  frame(b, cmd_message(room, "bob", "hello", "h-1"));
+  CAF_CHECK_EQUAL(texts(*a.link), std::vector<std::string>{"hello"});
+  CAF_CHECK_EQUAL(texts(*b.link), std::vector<std::string>{"hello"});
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
