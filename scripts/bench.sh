@@ -228,7 +228,7 @@ case "$cmd" in
     fi ;;
   cluster-start)
     n=${1:?N}; dir=${2:?DIR}
-    "$root/deploy/local/cluster.sh" start -d "$n" "$dir" -- \
+    H2HD="$build/apps/h2hd" "$root/deploy/local/cluster.sh" start -d "$n" "$dir" -- \
       --auth.required false --log-level warn \
       --limits.max_connections 60000 --limits.connections_per_address 60000 \
       --limits.messages_per_second 100000 --limits.message_burst 100000
@@ -250,7 +250,7 @@ case "$cmd" in
     trap '"$root/deploy/local/cluster.sh" stop "$work/cluster" >/dev/null 2>&1
           [ -n "${H2H_BENCH_LOGS:-}" ] && cp "$work"/cluster/n*.log "$H2H_BENCH_LOGS"/
           cleanup' EXIT
-    "$root/deploy/local/cluster.sh" start -d 3 "$work/cluster" -- \
+    H2HD="$build/apps/h2hd" "$root/deploy/local/cluster.sh" start -d 3 "$work/cluster" -- \
       --auth.required false --log-level warn \
       --limits.max_connections 60000 --limits.connections_per_address 60000 \
       --limits.messages_per_second 100000 --limits.message_burst 100000 \
