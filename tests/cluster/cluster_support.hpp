@@ -26,12 +26,12 @@ public:
   static std::optional<test_cluster> make(bool own_redis = false);
 
   test_cluster(test_cluster&& other) noexcept
-    : dir_(std::move(other.dir_)),
-      mysql_(std::move(other.mysql_)),
-      redis_(std::move(other.redis_)),
-      prefix_(std::move(other.prefix_)),
-      redis_dir_(std::exchange(other.redis_dir_, {})),
-      nodes_(std::move(other.nodes_)) {
+    : dir_(std::move(other.dir_))
+    , mysql_(std::move(other.mysql_))
+    , redis_(std::move(other.redis_))
+    , prefix_(std::move(other.prefix_))
+    , redis_dir_(std::exchange(other.redis_dir_, {}))
+    , nodes_(std::move(other.nodes_)) {
   }
   test_cluster& operator=(test_cluster&&) = delete;
   ~test_cluster();
