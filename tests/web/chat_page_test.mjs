@@ -43,7 +43,7 @@ function startServer(port) {
     proc.stderr.on('data', (chunk) => {
       log += chunk;
       mine += chunk;
-      const m = /(?<!metrics )listening on [^\s]+:(\d+)/.exec(mine);
+      const m = /(?<!metrics )(?<!admin )listening on [^\s]+:(\d+)/.exec(mine);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
