@@ -35,6 +35,7 @@ enum class end_reason : std::uint8_t {
   session_ended,  ///< the login session ended (logout)
   refused,        ///< authentication failed at the upgrade
   internal_error, ///< the session actor ended for another reason
+  kicked,         ///< an operator ended the member's sessions (admin kick)
 };
 
 /// Implemented by the network layer for each connection (a transport joined

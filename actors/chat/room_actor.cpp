@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chat/fan_out.hpp"
+#include "actors/chat/room_admin.hpp"
 #include "actors/chat/room_admission.hpp"
 #include "actors/chat/room_cluster.hpp"
 #include "actors/chat/room_fence.hpp"
@@ -72,6 +73,7 @@ void remember_committed(room_state& st, const event_ptr& ev) {
 void fan_out(room_pointer self, event_ptr ev) {
   auto& st = self->state;
   remember_committed(st, ev);
+  room_admin::note_event(st, ev->data());
   event_batch batch;
   batch.events.push_back(std::move(ev));
   const auto& shared = batch.events.front();
@@ -290,8 +292,9 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
 }
 
 /// Drops every session of `member` (or all, for 0) from the room, telling
-/// each why.
-void drop_sessions(room_pointer self, std::int64_t member, errc why) {
+/// each why; how many.
+std::size_t drop_sessions(room_pointer self, std::int64_t member,
+                          const caf::error& why) {
   auto& st = self->state;
   std::vector<caf::actor_addr> gone;
   std::vector<caf::actor_addr> entering; // refused instead
@@ -302,15 +305,16 @@ void drop_sessions(room_pointer self, std::int64_t member, errc why) {
         continue;
       }
       if (m.role == enter_role::relayed) // its relay stops delivering too
-        self->send(m.via, removed_atom_v, m.handle, caf::make_error(why));
+        self->send(m.via, removed_atom_v, m.handle, why);
       else
-        self->send(m.handle, removed_atom_v, st.id, caf::make_error(why));
+        self->send(m.handle, removed_atom_v, st.id, why);
       gone.push_back(addr);
     }
   for (auto& addr : entering)
-    room_detail::drop_entering(self, addr, caf::make_error(why));
+    room_detail::drop_entering(self, addr, why);
   for (auto& addr : gone)
     remove_member(self, addr);
+  return gone.size() + entering.size();
 }
 
 void apply_change(room_pointer self, const room_change& change) {
@@ -323,7 +327,7 @@ void apply_change(room_pointer self, const room_change& change) {
     case room_change_kind::member_removed:
       st.allowed.erase(change.member_id);
       st.recorded.erase(change.member_id);
-      drop_sessions(self, change.member_id, errc::not_member);
+      drop_sessions(self, change.member_id, caf::make_error(errc::not_member));
       break;
     case room_change_kind::deleted:
       room_detail::drop_all_entering(
@@ -490,6 +494,14 @@ room_impl::behavior_type behavior(room_pointer self) {
       if (self->state.is_relay)
         room_cluster::relay_drop_member(self, who, why);
     },
+    [self](admin_atom) { return room_admin::describe(self); },
+    [self](admin_atom, publish_request& req) {
+      return room_admin::broadcast(self, req);
+    },
+    [self](kick_atom, std::int64_t member) {
+      return room_admin::kick(self, member);
+    },
+    [self](close_atom) { return room_admin::close(self); },
   };
 }
 
@@ -532,6 +544,15 @@ void fan_out_event(room_pointer self, event_ptr ev) {
 
 void drop_member(room_pointer self, const caf::actor_addr& who) {
   remove_member(self, who);
+}
+
+std::size_t drop_sessions_of(room_pointer self, std::int64_t member,
+                             const caf::error& why) {
+  return drop_sessions(self, member, why);
+}
+
+caf::result<publish_ack> publish(room_pointer self, publish_request& req) {
+  return on_publish(self, req);
 }
 
 void send_append(room_pointer self, room_event ev) {

@@ -18,6 +18,7 @@
 #include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "actors/chat/room_creation.hpp"
+#include "actors/chat/room_rate.hpp"
 
 namespace h2h {
 
@@ -44,6 +45,11 @@ struct room_env {
   /// Cluster: the longest wait for the owner node's answer to a relay's
   /// subscription or to an ENTER it forwards (a dead peer may answer never).
   std::chrono::milliseconds cluster_timeout{3000};
+  /// Admin: the longest wait for this node's rooms to answer a question
+  /// (shorter than the admin actor's wait per node), and the most rooms
+  /// asked for one listing.
+  std::chrono::milliseconds admin_timeout{1000};
+  std::size_t admin_scan_max = 10000;
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   persistence_actor persistence;
@@ -76,6 +82,8 @@ struct room_member {
   room_actor via{};
   /// Entered again after a move: no ENTER notice.
   bool quiet = false;
+  /// Its wire protocol (enter_request::protocol), for the admin actor.
+  std::string protocol;
 };
 
 /// An ENTER whose replay is being read from the store. The ENTER is
@@ -199,6 +207,10 @@ struct room_state {
   std::unordered_map<std::uint64_t, caf::typed_response_promise<enter_reply>>
     relaying;
   std::uint64_t last_relaying = 0;
+  /// For the admin actor: messages per second over the last minute, and
+  /// the wall-clock ms of the last event (room_admin.hpp).
+  room_rate rate;
+  std::int64_t last_activity_ms = 0;
 
   static inline const char* name = "h2h.room";
 };

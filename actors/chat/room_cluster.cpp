@@ -148,6 +148,7 @@ caf::result<enter_reply> relay_enter(room_pointer self, enter_request& req) {
   up.role = enter_role::relayed;
   up.via = caf::actor_cast<room_actor>(self);
   up.quiet = req.quiet;
+  up.protocol = req.protocol;
   // A lastSeq above what the owner committed makes it catch up with the
   // store first (and hand the relay those events before it answers).
   up.last_seq = req.last_seq;

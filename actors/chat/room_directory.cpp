@@ -2,6 +2,8 @@
 // in a cluster the router to each room's owner node.
 #include "actors/chat/room_directory.hpp"
 
+#include "actors/chat/directory_admin.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/rendezvous.hpp"
@@ -107,6 +109,8 @@ caf::error moving(const std::string& room_id) {
 void apply_view(directory_pointer self, cluster_view& view) {
   auto& st = self->state;
   st.view = std::move(view);
+  if (st.admin)
+    self->send(st.admin, nodes_atom_v, st.view);
   std::size_t moved = 0;
   for (auto i = st.rooms.begin(); i != st.rooms.end();) {
     auto owner = remote_owner(st, i->first);
@@ -124,6 +128,25 @@ void apply_view(directory_pointer self, cluster_view& view) {
 }
 
 } // namespace
+
+namespace directory_detail {
+
+bool owned_elsewhere(const directory_state& st, const std::string& room_id) {
+  return remote_owner(st, room_id).has_value();
+}
+
+directory_entry& serve_here(directory_pointer self, const std::string& room_id,
+                            room_creator creator) {
+  auto& rooms = self->state.rooms;
+  auto i = rooms.find(room_id);
+  if (i != rooms.end() && !i->second.owner_node.empty())
+    i = retire(self, i);
+  if (i == rooms.end())
+    i = start_room(self, room_id, std::move(creator));
+  return i->second;
+}
+
+} // namespace directory_detail
 
 directory_actor::behavior_type room_directory(directory_pointer self,
                                               room_env_ptr env) {
@@ -151,6 +174,7 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       self->send_exit(entry.room, msg.reason);
     self->state.rooms.clear();
     self->state.view = cluster_view{}; // drops the peers' handles
+    self->state.admin = nullptr;
     self->quit(msg.reason);
   });
   return {
@@ -238,6 +262,25 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       return self->delegate(i->second.room, presence_atom_v);
     },
     [self](nodes_atom, cluster_view& view) { apply_view(self, view); },
+    [self](admin_atom, const admin_request& req) {
+      return directory_detail::admin_part(self, req);
+    },
+    [self](local_atom, const admin_request& req) -> caf::result<admin_reply> {
+      // A peer's admin actor: this node's admin actor answers this node's
+      // part (sessions are its business).
+      auto& admin = self->state.admin;
+      if (!admin) {
+        admin_reply r;
+        r.error = "ADMIN_UNAVAILABLE";
+        r.message = "no admin actor on this node";
+        return r;
+      }
+      return self->delegate(admin, local_atom_v, req);
+    },
+    [self](admin_atom, admin_actor& admin) {
+      self->state.admin = std::move(admin);
+      self->send(self->state.admin, nodes_atom_v, self->state.view);
+    },
     [self](info_atom) {
       std::vector<std::string> ids;
       ids.reserve(self->state.rooms.size());

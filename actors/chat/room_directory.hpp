@@ -27,6 +27,9 @@ struct directory_state {
   creation_limiter creators{0, 1};
   /// The live nodes (cluster mode; `view.self` is empty on a single node).
   cluster_view view;
+  /// This node's admin actor (it announces itself), for peers' admin
+  /// requests and the node set.
+  admin_actor admin;
 
   static inline const char* name = "h2h.directory";
 };

@@ -3,6 +3,8 @@
 // the behaviour of a room whose id was deleted.
 #include "actors/chat/room_fence.hpp"
 
+#include "actors/chat/room_admin.hpp"
+
 #include <algorithm>
 
 #include <spdlog/spdlog.h>
@@ -299,7 +301,18 @@ void become_deleted(room_pointer self) {
     [self](moved_atom) { self->quit(); }, // nobody to move
     [](event_batch&) {},
     [](removed_atom, const std::string&, const caf::error&) {},
-    [](removed_atom, const session_actor&, const caf::error&) {});
+    [](removed_atom, const session_actor&, const caf::error&) {},
+    [self](admin_atom) { return room_admin::describe(self); },
+    [self](admin_atom, publish_request&) -> caf::result<publish_ack> {
+      ++self->state.enters_seen; // forwarded by the directory, as an ENTER
+      idle_if_unused(self);
+      return no_such_room(self->state);
+    },
+    [](kick_atom, std::int64_t) { return std::uint64_t{0}; },
+    [self](close_atom) {
+      self->quit();
+      return std::uint64_t{0};
+    });
   idle_if_unused(self);
 }
 

@@ -34,6 +34,14 @@ void fan_out_event(room_pointer self, event_ptr ev);
 /// A member leaves (EXIT notice unless it is nobody's or a relay's).
 void drop_member(room_pointer self, const caf::actor_addr& who);
 
+/// Drops every session of `member` (0: every session) from the room, each
+/// told `why` (removed_atom); how many.
+std::size_t drop_sessions_of(room_pointer self, std::int64_t member,
+                             const caf::error& why);
+
+/// A message for the room (dedupe, seq, commit, fan-out), no admission.
+caf::result<publish_ack> publish(room_pointer self, publish_request& req);
+
 // -- provided by room_fence.cpp -----------------------------------------------
 
 /// A seq of this room is taken by another writer (or an ENTER knows a seq

@@ -263,6 +263,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req,
   m.role = req.role;
   m.via = std::move(req.via);
   m.quiet = req.quiet;
+  m.protocol = std::move(req.protocol);
   if (m.role == enter_role::relayed)
     req.last_seq = -1; // its relay replays, from the shared store
   // Without lastSeq, or with one at or past what is committed, there is

@@ -108,6 +108,7 @@ void on_enter(session_pointer self, client_command& cmd) {
   enter_request req{caf::actor_cast<session_actor>(self), *sender,
                     st.identity.member_id, cmd.last_seq,
                     sink ? std::move(sink) : st.link};
+  req.protocol = st.identity.protocol;
   auto room_id = cmd.room_id;
   // Later frames of this client (e.g. a MESSAGE right after the ENTER) wait
   // in `backlog` until the room answers, so they find the room entered.
@@ -411,6 +412,19 @@ void on_exit(session_pointer self, client_command& cmd) {
 
 using namespace session_detail;
 
+namespace {
+
+/// Leaves every room and ends the actor.
+void leave_all(session_pointer self) {
+  auto me = caf::actor_cast<session_actor>(self);
+  for (auto& [id, room] : self->state.rooms)
+    self->send(room, exit_atom_v, me);
+  self->state.rooms.clear();
+  self->quit();
+}
+
+} // namespace
+
 session_state::~session_state() {
   if (env)
     env->metrics->sessions_active.fetch_sub(1, std::memory_order_relaxed);
@@ -431,6 +445,10 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
   st.env->metrics->sessions_active.fetch_add(1, std::memory_order_relaxed);
   self->set_error_handler(
     [](caf::error& err) { spdlog::warn("session: {}", caf::to_string(err)); });
+  if (st.env->admin)
+    self->send(st.env->admin, caf::join_atom_v,
+               caf::actor_cast<session_actor>(self), st.identity.member_id,
+               st.identity.name, st.identity.protocol);
   return {
     [self](client_command& cmd) { dispatch(self, cmd); },
     [self](const event_batch& batch) { self->state.link->deliver(batch); },
@@ -438,10 +456,13 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
       auto why = to_errc(err);
       if (!self->state.rooms.erase(room_id))
         return;
-      self->state.link->notify(why,
-                               why == errc::no_such_room
-                                 ? "room " + room_id + " was deleted"
-                                 : "no longer a member of room " + room_id);
+      // An operator's kick or close says why in its context.
+      auto& ctx = err.context();
+      self->state.link->notify(
+        why, ctx.match_elements<std::string>() ? ctx.get_as<std::string>(0)
+             : why == errc::no_such_room
+               ? "room " + room_id + " was deleted"
+               : "no longer a member of room " + room_id);
     },
     [self](sess_due_atom) { on_deadline_tick(self); },
     [self](moved_atom, const std::string& room_id, std::string& sender,
@@ -453,11 +474,20 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
     },
     [self](disconn_atom) {
       self->state.disconnected = true;
-      auto me = caf::actor_cast<session_actor>(self);
+      leave_all(self);
+    },
+    [self](admin_atom) {
+      std::vector<std::string> ids;
+      ids.reserve(self->state.rooms.size());
       for (auto& [id, room] : self->state.rooms)
-        self->send(room, exit_atom_v, me);
-      self->state.rooms.clear();
-      self->quit();
+        ids.push_back(id);
+      return ids;
+    },
+    [self](kick_atom) {
+      // The connection closes with "kicked" (not 1011 at the end).
+      self->state.disconnected = true;
+      self->state.link->end(end_reason::kicked);
+      leave_all(self);
     },
   };
 }

@@ -22,6 +22,10 @@ struct session_identity {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string name;
+  /// The wire protocol of the connection ("raw", "stomp", "sse"), set by
+  /// the network layer where the session is made; rooms count their
+  /// subscribers by it for the admin actor.
+  std::string protocol{};
 };
 
 /// Settings every session shares.
@@ -47,6 +51,9 @@ struct session_env {
   /// the client to ENTER again itself.
   std::chrono::milliseconds rejoin_timeout{5000};
   int rejoin_tries = 6;
+  /// The node's admin actor: each session announces itself to it when it
+  /// starts (one message; the admin actor monitors it). Null: none.
+  admin_actor admin;
 };
 
 /// A room that moved (cluster), being entered again.

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/vocabulary/admin.hpp"
 #include "actors/vocabulary/messages.hpp"
 
 namespace h2h {
@@ -29,7 +30,10 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<removed_atom, std::string, caf::error>,
   // The room (id) moved to another node (cluster): enter it again, quietly,
   // as the sender named, after the seq given (the last one it was handed).
-  caf::reacts_to<moved_atom, std::string, std::string, std::uint64_t>>;
+  caf::reacts_to<moved_atom, std::string, std::string, std::uint64_t>,
+  // Admin: the rooms it entered; end the session (the member was kicked).
+  caf::replies_to<admin_atom>::with<std::vector<std::string>>,
+  caf::reacts_to<kick_atom>>;
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
@@ -52,7 +56,27 @@ using room_actor = caf::typed_actor<
   // dropped this relay (room id, why); the owner dropped one member.
   caf::reacts_to<event_batch>,
   caf::reacts_to<removed_atom, std::string, caf::error>,
-  caf::reacts_to<removed_atom, session_actor, caf::error>>;
+  caf::reacts_to<removed_atom, session_actor, caf::error>,
+  // Admin: the room's state (answered from it, never waiting); a system
+  // message (broadcast); drop a member's sessions (how many); drop every
+  // session and stop (how many were dropped).
+  caf::replies_to<admin_atom>::with<admin_room>,
+  caf::replies_to<admin_atom, publish_request>::with<publish_ack>,
+  caf::replies_to<kick_atom, std::int64_t>::with<std::uint64_t>,
+  caf::replies_to<close_atom>::with<std::uint64_t>>;
+
+/// One node's admin actor (actors/admin/admin_actor.hpp).
+using admin_actor = caf::typed_actor<
+  // From the admin port: the whole cluster (or only request.node).
+  caf::replies_to<admin_atom, admin_request>::with<admin_reply>,
+  // From a peer node: this node's part only.
+  caf::replies_to<local_atom, admin_request>::with<admin_reply>,
+  // A session of this node started (member id, name, protocol); the admin
+  // actor monitors it until it ends.
+  caf::reacts_to<caf::join_atom, session_actor, std::int64_t, std::string,
+                 std::string>,
+  // The live nodes, from this node's directory.
+  caf::reacts_to<nodes_atom, cluster_view>>;
 
 /// The only owner of the map room id -> room actor on a node.
 using directory_actor = caf::typed_actor<
@@ -70,7 +94,15 @@ using directory_actor = caf::typed_actor<
   caf::replies_to<presence_atom, std::string>
     ::with<std::vector<std::int64_t>>,
   // The live nodes of the cluster (from the cluster actor).
-  caf::reacts_to<nodes_atom, cluster_view>>;
+  caf::reacts_to<nodes_atom, cluster_view>,
+  // Admin: this node's part of a room command (rooms, room, close, kick
+  // with a room, broadcast), asked by this node's admin actor.
+  caf::replies_to<admin_atom, admin_request>::with<admin_reply>,
+  // Admin: a peer's admin actor asks for this node's part of a command
+  // (handed to this node's admin actor; peers know only directories).
+  caf::replies_to<local_atom, admin_request>::with<admin_reply>,
+  // This node's admin actor (it announces itself when it starts).
+  caf::reacts_to<admin_atom, admin_actor>>;
 
 /// Owns one store connection; blocking calls happen only here (detached).
 using store_worker_actor = caf::typed_actor<
@@ -117,18 +149,22 @@ struct enter_request {
   room_actor via{};
   /// No ENTER notice: the session enters again after its room moved.
   bool quiet = false;
+  /// The session's wire protocol (session_identity::protocol), counted by
+  /// the room's admin answer.
+  std::string protocol{};
 };
 
 inline bool operator==(const enter_request& x, const enter_request& y) {
   return x.session == y.session && x.sender == y.sender
          && x.sender_id == y.sender_id && x.last_seq == y.last_seq
-         && x.role == y.role && x.via == y.via && x.quiet == y.quiet;
+         && x.role == y.role && x.via == y.via && x.quiet == y.quiet
+         && x.protocol == y.protocol;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, enter_request& x) {
   return f(caf::meta::type_name("enter_request"), x.session, x.sender,
-           x.sender_id, x.last_seq, x.role, x.via, x.quiet);
+           x.sender_id, x.last_seq, x.role, x.via, x.quiet, x.protocol);
 }
 
 /// The room answers an ENTER with its handle and its latest committed seq,

@@ -247,6 +247,13 @@ CAF_ADD_ATOM(h2h, h2h, presence_atom, "presence")
 CAF_ADD_ATOM(h2h, h2h, scan_atom, "scan")         // announce this node, list all
 CAF_ADD_ATOM(h2h, h2h, withdraw_atom, "withdraw") // this node leaves
 CAF_ADD_ATOM(h2h, h2h, changed_atom, "changed")   // the registry saw a change
+// The admin actor (issue 16): a command for the whole cluster (admin) or for
+// this node's part (local); a member's sessions end or leave a room (kick);
+// an operator stops a room (close).
+CAF_ADD_ATOM(h2h, h2h, admin_atom, "admin")
+CAF_ADD_ATOM(h2h, h2h, local_atom, "local")
+CAF_ADD_ATOM(h2h, h2h, kick_atom, "kick")
+CAF_ADD_ATOM(h2h, h2h, close_atom, "close")
 
 // Timers: each actor sends these to itself only. They are in no public
 // interface (see the `*_impl` interfaces of the actors' headers).
@@ -261,6 +268,7 @@ CAF_ADD_ATOM(h2h, h2h, run_end_atom, "runend")     // periodic job: a run ended
 CAF_ADD_ATOM(h2h, h2h, rejoin_atom, "rejoin")      // session: enter a moved room again
 CAF_ADD_ATOM(h2h, h2h, beat_atom, "beat")          // cluster: heartbeat
 CAF_ADD_ATOM(h2h, h2h, watch_atom, "watch")        // registry watch: wait again
+CAF_ADD_ATOM(h2h, h2h, gather_due_atom, "gatherdue") // admin: answers' deadline
 // clang-format on
 
 CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")

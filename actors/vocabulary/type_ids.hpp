@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/vocabulary/admin.hpp"
 #include "actors/vocabulary/interfaces.hpp"
 #include "actors/vocabulary/messages.hpp"
 
@@ -48,6 +49,21 @@ CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::directory_actor>))
 CAF_ADD_TYPE_ID(h2h, (std::vector<std::int64_t>))
 CAF_ADD_TYPE_ID(h2h, (h2h::node_record))
 CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::node_record>))
+
+// The admin actor's records (admin.hpp) and its handle.
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_request))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_reply))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_node))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_room))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_session))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::admin_node>))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::admin_room>))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::admin_session>))
+CAF_ADD_TYPE_ID(h2h, (std::pair<std::string, std::uint64_t>))
+CAF_ADD_TYPE_ID(h2h, (std::vector<std::pair<std::string, std::uint64_t>>))
+CAF_ADD_TYPE_ID(h2h, (std::pair<std::string, std::int64_t>))
+CAF_ADD_TYPE_ID(h2h, (std::vector<std::pair<std::string, std::int64_t>>))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_actor))
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

@@ -57,6 +57,7 @@ opened_connection open_connection(asio::ip::tcp::socket socket,
   protocol->negotiated(subprotocol);
   auto conn
     = std::make_shared<link>(transport, std::move(protocol), ctx.connections);
+  conn->session_protocol(session_protocol_of(entry));
   auto start_transport = [&](std::shared_ptr<transport_user> user) {
     if (auth.ok)
       transport->start(std::move(user), std::move(leftover));

@@ -23,6 +23,7 @@ void link::start(const session_factory& make_session, session_identity identity,
   spdlog::info("ws {} open{}{}", transport_->peer(),
                identity.authenticated ? " as " : "",
                identity.authenticated ? identity.name : "");
+  identity.protocol = session_protocol_;
   session_ = make_session(shared_from_this(), std::move(identity));
   start_transport(shared_from_this());
 }
@@ -262,6 +263,7 @@ void link::on_connect_checked(ws_auth auth) {
                  auth.identity.authenticated ? auth.identity.name : "");
     auto now = std::chrono::steady_clock::now();
     send(protocol_->accept_connect(auth.identity, held));
+    auth.identity.protocol = session_protocol_;
     session_ = make_session_(shared_from_this(), std::move(auth.identity));
     connected_ = true;
     beats_ = protocol_->heartbeats();

@@ -59,6 +59,12 @@ public:
   void start_rejected(errc code, std::string_view message,
                       const starter& start_transport);
 
+  /// What the session's identity names as its protocol (a string literal;
+  /// set before start()).
+  void session_protocol(const char* name) {
+    session_protocol_ = name;
+  }
+
   /// The id start() registered this link under.
   std::uint64_t registry_id() const {
     return registry_id_;
@@ -127,6 +133,7 @@ private:
 
   // -- a deferred link (authenticated in the stream: STOMP)
   bool deferred_ = false;
+  const char* session_protocol_ = "";
   /// Serializes decoding, the connect's answer, ticks and the end.
   std::mutex mtx_;
   session_factory make_session_;

@@ -17,6 +17,7 @@ opened_stream open_stream(boost::asio::ip::tcp::socket socket,
     std::move(socket), worker, ctx.settings.sse, ctx.counters);
   auto conn
     = std::make_shared<link>(transport, std::move(protocol), ctx.connections);
+  conn->session_protocol(session_protocol_of(entry));
   static const wire_bytes head
     = std::make_shared<const std::string>(sse_head());
   conn->start(entry.protocol.make_session, std::move(auth.identity),

@@ -66,6 +66,18 @@ struct upgrade_entry {
   std::chrono::milliseconds connect_timeout{10000};
 };
 
+/// What admin listings call the entry's sessions (session_identity::
+/// protocol): "raw", "stomp", "sse", or its protocol's name.
+inline const char* session_protocol_of(const upgrade_entry& e) {
+  if (e.transport == transport_kind::sse)
+    return "sse";
+  if (e.authenticate_connect || e.protocol.name == "stomp")
+    return "stomp";
+  if (e.protocol.name == "raw-json")
+    return "raw";
+  return "ws";
+}
+
 /// The outcome of looking up an upgrade request: the entry and the
 /// subprotocol to echo, or why it is refused.
 struct upgrade_match {

@@ -115,6 +115,9 @@ void sse_transport::end(end_reason why, std::string_view) {
     case end_reason::refused:
       text = "refused";
       break;
+    case end_reason::kicked:
+      text = "kicked";
+      break;
     case end_reason::internal_error:
       text = "session ended";
       break;

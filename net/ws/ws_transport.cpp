@@ -57,6 +57,8 @@ ws_close close_of(end_reason why) {
       return {close_code::policy, "session ended"};
     case end_reason::refused:
       return {close_code::policy, "refused"};
+    case end_reason::kicked:
+      return {close_code::policy, "kicked"};
     case end_reason::internal_error:
       break;
   }

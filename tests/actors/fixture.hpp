@@ -50,6 +50,8 @@ struct recording_link : client_link {
   std::vector<ack> acks;
   std::vector<refusal> errors;
   std::vector<std::uint16_t> closes;
+  /// Why the session ended it, each time.
+  std::vector<end_reason> ends;
   /// Commands completed (acknowledged or refused).
   int done = 0;
   /// Bytes "queued"; past `capacity` the link closes with 4008 like a real
@@ -85,6 +87,7 @@ struct recording_link : client_link {
     errors.push_back({code, std::string{text}, {}});
   }
   void end(end_reason why) override {
+    ends.push_back(why);
     closes.push_back(why == end_reason::slow_consumer
                        ? close_code::slow_consumer
                        : close_code::internal_error);

@@ -68,6 +68,8 @@ wire_bytes raw_json_protocol::encode_end(end_reason why) {
     case end_reason::session_ended:
       return share(
         encode_error(errc::invalid_token, "the session has ended", {}));
+    case end_reason::kicked:
+      return share(encode_error(errc::forbidden, "kicked by an operator", {}));
     case end_reason::normal:
     case end_reason::going_away:
     case end_reason::slow_consumer:

@@ -70,6 +70,8 @@ wire_bytes sse_protocol::encode_end(end_reason why) {
       return share(": server shutting down\n\n");
     case end_reason::internal_error:
       return share(encode_sse_error(errc::unavailable, "session ended, retry"));
+    case end_reason::kicked:
+      return share(encode_sse_error(errc::forbidden, "kicked by an operator"));
     case end_reason::normal:
     case end_reason::slow_consumer: // what it did not read is dropped
     case end_reason::refused:

@@ -190,6 +190,8 @@ wire_bytes stomp_protocol::encode_end(end_reason why) {
       return encode_notice(errc::invalid_token, "the session has ended");
     case end_reason::internal_error:
       return encode_notice(errc::internal, "the session ended");
+    case end_reason::kicked:
+      return encode_notice(errc::forbidden, "kicked by an operator");
     case end_reason::normal:        // DISCONNECT: its RECEIPT said it
     case end_reason::slow_consumer: // its queue is full: the close says it
     case end_reason::refused:       // the refusal was an ERROR already

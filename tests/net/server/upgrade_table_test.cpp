@@ -233,3 +233,16 @@ TEST(upgrade_table, a_refused_match_never_reaches_the_authenticator) {
   EXPECT_FALSE(got->ok);
   EXPECT_EQ(got->code, errc::invalid_field);
 }
+
+TEST(upgrade_table, sessions_are_named_by_their_protocol_for_the_admin) {
+  upgrade_entry raw;
+  raw.protocol.name = "raw-json";
+  EXPECT_STREQ(session_protocol_of(raw), "raw");
+  upgrade_entry stomp;
+  stomp.protocol.name = "stomp";
+  EXPECT_STREQ(session_protocol_of(stomp), "stomp");
+  upgrade_entry sse;
+  sse.transport = transport_kind::sse;
+  sse.protocol.name = "sse";
+  EXPECT_STREQ(session_protocol_of(sse), "sse");
+}

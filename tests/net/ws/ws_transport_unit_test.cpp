@@ -147,6 +147,8 @@ TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
   EXPECT_EQ(close_of(end_reason::session_ended).code, 1008);
   EXPECT_EQ(close_of(end_reason::refused).code, 1008);
   EXPECT_EQ(close_of(end_reason::internal_error).code, 1011);
+  EXPECT_EQ(close_of(end_reason::kicked).code, 1008);
+  EXPECT_STREQ(close_of(end_reason::kicked).reason, "kicked");
 }
 
 // A peer that fails after every prefix of its stream: the read side fails

@@ -195,3 +195,9 @@ TEST_F(raw_json, the_end_of_a_session_says_why_only_for_tokens_and_logouts) {
         end_reason::refused, end_reason::internal_error})
     EXPECT_EQ(proto.encode_end(why), nullptr);
 }
+
+TEST_F(raw_json, a_kicked_session_hears_it_before_the_close) {
+  EXPECT_EQ(str(proto.encode_end(end_reason::kicked)),
+            R"({"type":"ERROR","code":"GLOBAL_105",)"
+            R"("message":"kicked by an operator"})");
+}

@@ -190,4 +190,7 @@ TEST(sse_protocol, the_end_says_why_when_the_client_can_act_on_it) {
   ASSERT_NE(going, nullptr);
   EXPECT_EQ(going->front(), ':'); // a comment: EventSource reconnects
   EXPECT_EQ(p.encode_end(end_reason::slow_consumer), nullptr);
+  auto kicked = p.encode_end(end_reason::kicked);
+  ASSERT_NE(kicked, nullptr);
+  EXPECT_NE(kicked->find("GLOBAL_105"), std::string::npos);
 }

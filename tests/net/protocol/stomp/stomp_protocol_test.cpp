@@ -380,6 +380,10 @@ TEST_F(stomp_fixture, end_reasons_become_error_frames) {
             std::string::npos);
   EXPECT_FALSE(proto->encode_end(end_reason::slow_consumer));
   EXPECT_EQ(*proto->encode_heartbeat(), "\n");
+  auto kicked = proto->encode_end(end_reason::kicked);
+  ASSERT_TRUE(kicked);
+  EXPECT_EQ(kicked->rfind("ERROR\n", 0), 0u);
+  EXPECT_NE(kicked->find("kicked by an operator"), std::string::npos);
 }
 
 TEST_F(stomp_fixture, trusted_mode_sender_comes_from_body_login_or_sender_id) {
