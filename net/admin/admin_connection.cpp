@@ -152,11 +152,18 @@ private:
       st_->handler(std::move(req), std::move(reply));
     } catch (const std::exception& e) {
       spdlog::error("admin port: handler failed: {}", e.what());
-      admin_reply r;
-      r.error = admin_code::unavailable;
-      r.message = "the node could not take the request";
-      on_reply(id, std::move(r));
+      refuse_request(id);
+    } catch (...) {
+      spdlog::error("admin port: handler failed");
+      refuse_request(id);
     }
+  }
+
+  void refuse_request(std::uint64_t id) {
+    admin_reply r;
+    r.error = admin_code::unavailable;
+    r.message = "the node could not take the request";
+    on_reply(id, std::move(r));
   }
 
   void on_reply(std::uint64_t id, admin_reply r) {
