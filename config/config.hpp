@@ -27,6 +27,23 @@ struct metrics_section {
   std::uint16_t port = 9100;
 };
 
+/// The admin port (docs/admin.md): operators and h2h-admin, apart from the
+/// public port.
+struct admin_section {
+  std::string bind = "127.0.0.1";
+  /// 0 picks a free port (logged as `admin listening on H:P`).
+  std::uint16_t port = 4243;
+  /// What clients from a non-loopback address must send first; empty:
+  /// only loopback clients are served. A secret: never shown.
+  std::string token;
+  /// Longest wait for the answer to one request (then ADMIN_TIMEOUT).
+  int timeout_ms = 10000;
+  /// A connection with no request for this long is closed.
+  int idle_timeout_ms = 600000;
+  /// Connections open at once; more are refused.
+  int max_connections = 8;
+};
+
 /// Where chat history, accounts and rooms live.
 struct store_section {
   std::string kind = "sqlite";
@@ -228,6 +245,7 @@ struct log_section {
 struct settings {
   server_section server;
   metrics_section metrics;
+  admin_section admin;
   store_section store;
   persistence_section persistence;
   actors_section actors;

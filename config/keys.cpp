@@ -148,6 +148,26 @@ std::vector<key_info> build_keys() {
                "text); not on the public port."));
   add(make_key("metrics", "port", &s::metrics, &metrics_section::port,
                "Metrics port; 0 picks a free port and prints it."));
+  // admin
+  add(make_key("admin", "bind", &s::admin, &admin_section::bind,
+               "Address of the admin port (docs/admin.md); anything but "
+               "loopback needs admin.token."));
+  add(make_key("admin", "port", &s::admin, &admin_section::port,
+               "Admin port; 0 picks a free port and logs it."));
+  add(make_key("admin", "token", &s::admin, &admin_section::token,
+               "What admin clients from a non-loopback address send first "
+               "(at least 16 characters); empty: loopback clients only."));
+  keys.back().secret = true;
+  add(make_key("admin", "timeout_ms", &s::admin, &admin_section::timeout_ms,
+               "Longest wait for the answer to one admin request (then "
+               "ADMIN_TIMEOUT)."));
+  add(make_key("admin", "idle_timeout_ms", &s::admin,
+               &admin_section::idle_timeout_ms,
+               "An admin connection with no request for this long is "
+               "closed."));
+  add(make_key("admin", "max_connections", &s::admin,
+               &admin_section::max_connections,
+               "Admin connections open at once; more are refused."));
   // store
   add(make_key("store", "kind", &s::store, &store_section::kind,
                "History and account store: sqlite or mysql."));
