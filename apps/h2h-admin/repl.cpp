@@ -172,19 +172,19 @@ int run_repl(runner& r) {
   auto prompt = "h2h " + r.conn().endpoint() + "> ";
   rl_callback_handler_install(prompt.c_str(), on_line);
   while (!s.quit) {
-    pollfd p{STDIN_FILENO, POLLIN, 0};
-    int n = ::poll(&p, 1, -1);
+    // The flag is read before each wait and the wait is short: a SIGINT
+    // that lands between two polls (while readline handles a key) is not
+    // left waiting for the next key.
     if (interrupted != 0) {
       interrupted = 0;
       cancel_line();
       continue;
     }
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    int n = ::poll(&p, 1, 100);
+    if (n < 0 && errno != EINTR)
       break;
-    }
-    if ((p.revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+    if (n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) != 0)
       rl_callback_read_char();
   }
   rl_callback_handler_remove();
