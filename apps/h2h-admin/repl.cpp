@@ -30,8 +30,16 @@ namespace {
 
 volatile std::sig_atomic_t interrupted = 0;
 
+/// SIGTERM or SIGHUP (the terminal went away): leave the loop, so that
+/// readline puts the terminal back as it found it.
+volatile std::sig_atomic_t terminated = 0;
+
 extern "C" void on_sigint(int) {
   interrupted = 1;
+}
+
+extern "C" void on_sigterm(int) {
+  terminated = 1;
 }
 
 /// Ids of one kind fetched from the node, reused for a few seconds.
@@ -167,11 +175,15 @@ int run_repl(runner& r) {
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0; // no SA_RESTART: poll() must return on Ctrl-C
-  struct sigaction old {};
-  ::sigaction(SIGINT, &sa, &old);
+  struct sigaction old_int {
+  }, old_term{}, old_hup{};
+  ::sigaction(SIGINT, &sa, &old_int);
+  sa.sa_handler = on_sigterm;
+  ::sigaction(SIGTERM, &sa, &old_term);
+  ::sigaction(SIGHUP, &sa, &old_hup);
   auto prompt = "h2h " + r.conn().endpoint() + "> ";
   rl_callback_handler_install(prompt.c_str(), on_line);
-  while (!s.quit) {
+  while (!s.quit && terminated == 0) {
     // The flag is read before each wait and the wait is short: a SIGINT
     // that lands between two polls (while readline handles a key) is not
     // left waiting for the next key.
@@ -190,7 +202,9 @@ int run_repl(runner& r) {
   rl_callback_handler_remove();
   if (!s.history_path.empty())
     ::history_truncate_file(s.history_path.c_str(), max_history_lines);
-  ::sigaction(SIGINT, &old, nullptr);
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGTERM, &old_term, nullptr);
+  ::sigaction(SIGHUP, &old_hup, nullptr);
   state = nullptr;
   return s.failed ? exit_command_failed : exit_ok;
 }

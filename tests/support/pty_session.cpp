@@ -11,6 +11,7 @@
 #include <pty.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -186,6 +187,13 @@ bool pty_session::pump(ms wait) {
     break;
   }
   return alive;
+}
+
+bool pty_session::line_mode() const {
+  termios t{};
+  if (::tcgetattr(master_, &t) != 0)
+    return false;
+  return (t.c_lflag & ICANON) != 0 && (t.c_lflag & ECHO) != 0;
 }
 
 std::string pty_session::screen() const {

@@ -23,6 +23,15 @@ inline constexpr std::string_view ctrl_d = "\x04";
 inline constexpr std::string_view up = "\x1b[A";
 } // namespace keys
 
+/// Usage, as tests/apps/h2h-admin/repl_pty_test.cpp does:
+///   pty_session s{H2H_ADMIN_PATH, {"--port", port}, {{"HOME", dir}}};
+///   ASSERT_TRUE(s.wait_for("h2h 127.0.0.1:" + port + "> "));
+///   s.type_line("rooms");
+///   ASSERT_TRUE(s.wait_for("lobby")) << s.screen();
+///   s.send("room lob"); s.send(keys::tab); s.send(keys::enter);
+///   s.send(keys::ctrl_d); ASSERT_EQ(s.wait_exit(), 0);
+/// wait_for() moves a cursor past each match, so a second wait_for of the
+/// same text waits for its next appearance (the next prompt, say).
 class pty_session {
 public:
   using ms = std::chrono::milliseconds;
@@ -62,6 +71,10 @@ public:
   /// Waits for the program to exit; its status (or 128 + signal), or
   /// nullopt on timeout.
   std::optional<int> wait_exit(ms timeout = ms{5000});
+
+  /// True when the terminal is in line mode with echo (ICANON and ECHO),
+  /// as a shell expects it back when the program has left.
+  bool line_mode() const;
 
   pid_t pid() const {
     return pid_;

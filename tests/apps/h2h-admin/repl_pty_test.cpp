@@ -1,5 +1,6 @@
 // h2h-admin at a terminal, driven through a pseudo-terminal as a person
 // drives it, against a fake admin port that records what it received.
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -173,8 +174,22 @@ TEST_F(AdminRepl, CtrlDLeavesAndHistoryIsWritten) {
   s->send(keys::ctrl_d);
   auto status = s->wait_exit();
   ASSERT_TRUE(status) << s->screen();
-  EXPECT_EQ(*status, 1); // the broadcast had no canned answer: it failed
+  EXPECT_EQ(*status, 1);       // the broadcast had no canned answer: it failed
+  EXPECT_TRUE(s->line_mode()); // the terminal is given back as found
   EXPECT_EQ(history(), "nodes\nrooms --sort members\n");
+}
+
+TEST_F(AdminRepl, SigtermLeavesAndGivesTheTerminalBack) {
+  auto s = start();
+  s->send("rooms --li"); // half a line: readline holds the terminal
+  ASSERT_TRUE(s->wait_for("rooms --li"));
+  EXPECT_FALSE(s->line_mode());
+  ::kill(s->pid(), SIGTERM);
+  auto status = s->wait_exit();
+  ASSERT_TRUE(status) << s->screen();
+  EXPECT_EQ(*status, 0);
+  EXPECT_TRUE(s->line_mode());
+  EXPECT_TRUE(fake.received().empty());
 }
 
 TEST_F(AdminRepl, HistoryIsRecalledInTheNextSession) {
