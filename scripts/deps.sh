@@ -7,7 +7,7 @@ build_pkgs=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libboost-dev libboost-system-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev libmysqlcppconn-dev
-  libcurl4-openssl-dev libsodium-dev libhiredis-dev
+  libcurl4-openssl-dev libsodium-dev libhiredis-dev libreadline-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
