@@ -38,6 +38,9 @@ struct admin_section {
   std::string token;
   /// Longest wait for the answer to one request (then ADMIN_TIMEOUT).
   int timeout_ms = 10000;
+  /// In a cluster: the longest wait for each other node's part of an
+  /// answer; a node slower than this is named as not answering.
+  int node_timeout_ms = 2000;
   /// A connection with no request for this long is closed.
   int idle_timeout_ms = 600000;
   /// Connections open at once; more are refused.

@@ -161,6 +161,10 @@ std::vector<key_info> build_keys() {
   add(make_key("admin", "timeout_ms", &s::admin, &admin_section::timeout_ms,
                "Longest wait for the answer to one admin request (then "
                "ADMIN_TIMEOUT)."));
+  add(make_key("admin", "node_timeout_ms", &s::admin,
+               &admin_section::node_timeout_ms,
+               "Cluster: longest wait for each other node's part of an admin "
+               "answer (slower nodes are named as not answering)."));
   add(make_key("admin", "idle_timeout_ms", &s::admin,
                &admin_section::idle_timeout_ms,
                "An admin connection with no request for this long is "

@@ -62,7 +62,7 @@ start_h2h() { # extra args...
   # Metrics on a free port too: nothing here scrapes them, and the default
   # 9100 may be taken.
   "$build/apps/h2hd" --port 0 --bind 127.0.0.1 --log-level warn \
-    --metrics.port 0 --metrics.bind 127.0.0.1 \
+    --metrics.port 0 --metrics.bind 127.0.0.1 --admin.port 0 \
     --store.sqlite_path "$work/h2h.db" --limits.max_connections 60000 \
     --limits.connections_per_address 60000 \
     --limits.messages_per_second 100000 --limits.message_burst 100000 \
@@ -117,8 +117,8 @@ fanout() { # proto rate conns
 
 # The nodes of the cluster in $1 as "id port pid" lines.
 cluster_nodes() {
-  local id public cluster metrics
-  while read -r id public cluster metrics; do
+  local id public cluster metrics admin
+  while read -r id public cluster metrics admin; do
     echo "$id $public $(cat "$1/$id.pid")"
   done <"$1/nodes"
 }

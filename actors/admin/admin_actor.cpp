@@ -76,7 +76,8 @@ std::optional<admin_reply> check(const admin_state& st,
 admin_node this_node(const admin_state& st) {
   admin_node n;
   n.id = node_id(st);
-  n.address = st.settings.address;
+  if (st.settings.address)
+    n.address = st.settings.address();
   n.started_ms = st.settings.started_ms;
   n.rooms = static_cast<std::uint64_t>(std::max<std::int64_t>(
     0, st.settings.metrics->rooms_active.load(std::memory_order_relaxed)));

@@ -21,9 +21,11 @@ namespace h2h {
 /// functions that act outside the actor system (injected; none may block).
 struct admin_settings {
   /// This node's id (a cluster's node id; the cluster view's own id wins
-  /// once the directory has one) and the address `nodes` shows for it.
+  /// once the directory has one) and the address `nodes` shows for it
+  /// (asked at each `nodes`: the public port may be chosen after the
+  /// actor starts; empty when null).
   std::string node_id = "local";
-  std::string address;
+  std::function<std::string()> address;
   /// Wall-clock ms when the node started.
   std::int64_t started_ms = 0;
   /// The longest wait for each node's answer (all are asked at once).

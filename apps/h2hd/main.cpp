@@ -86,6 +86,11 @@ int main(int argc, char** argv) {
         std::printf("metrics listening on %s:%u\n", v.metrics.bind.c_str(),
                     static_cast<unsigned>(port));
         std::fflush(stdout);
+      },
+      [&](std::uint16_t port) {
+        std::printf("admin listening on %s:%u\n", v.admin.bind.c_str(),
+                    static_cast<unsigned>(port));
+        std::fflush(stdout);
       });
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());

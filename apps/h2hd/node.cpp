@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <random>
 #include <thread>
 
@@ -12,6 +13,7 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/admin/admin_actor.hpp"
 #include "actors/chat/room_directory.hpp"
 #include "actors/chat/session_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
@@ -23,6 +25,7 @@
 #include "apps/h2hd/live_count.hpp"
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
+#include "net/admin/admin_listener.hpp"
 #include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
 #include "net/protocol/raw_json/raw_json_protocol.hpp"
@@ -122,6 +125,14 @@ struct node::impl {
   std::unique_ptr<mail_worker> mail_pool;
   std::shared_ptr<api_context> api;
   std::unique_ptr<metrics_listener> metrics_port;
+  /// The admin actor and the admin port in front of it (docs/admin.md).
+  admin_actor admin;
+  std::unique_ptr<admin_listener> admin_port;
+  /// What `nodes` shows for this node: its id, and its address (the
+  /// advertised cluster address, or the public port once it listens).
+  std::string node_id;
+  std::string cluster_address;
+  std::atomic<std::uint16_t> public_port{0};
   /// Deletes expired sessions, refresh tokens and codes now and then.
   caf::actor purger;
   std::unique_ptr<upgrade_auth> upgrades;
@@ -157,6 +168,7 @@ struct node::impl {
     start_persistence(open_store);
     start_directory();
     start_cluster();
+    start_admin();
     start_store_pool(open_store);
     start_password_workers(open_store);
     start_api();
@@ -401,6 +413,7 @@ struct node::impl {
                                + system->render(published.error()));
     cluster_port = *published;
     me.cluster_port = cluster_port;
+    cluster_address = me.host + ":" + std::to_string(cluster_port);
     spdlog::info("cluster listening on {}:{} as node {}", me.host, cluster_port,
                  me.id);
     stops.push("cluster port", [this] {
@@ -426,6 +439,76 @@ struct node::impl {
       caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
       cluster_node = nullptr;
     });
+  }
+
+  /// The admin actor (it announces itself to the directory, which hands it
+  /// the cluster view and peers' requests) and the admin port's object (it
+  /// listens in run()). Sessions announce themselves to the admin actor.
+  void start_admin() {
+    const auto& s = settings;
+    node_id = cluster_info                ? cluster_info->node_id
+              : s.cluster.node_id.empty() ? host_name()
+                                          : s.cluster.node_id;
+    admin_settings as;
+    as.node_id = node_id;
+    as.address = [this] {
+      if (cluster_info)
+        return cluster_address;
+      return settings.server.bind + ":"
+             + std::to_string(public_port.load(std::memory_order_relaxed));
+    };
+    as.started_ms = wall_clock_ms();
+    as.node_timeout = std::chrono::milliseconds{s.admin.node_timeout_ms};
+    as.max_message_chars = s.limits.max_message_chars;
+    as.directory = directory;
+    as.metrics = metrics;
+    as.now_ms = wall_clock_ms;
+    as.counters = [this] {
+      const auto& n = srv->counters();
+      return std::vector<std::pair<std::string, std::int64_t>>{
+        {"connections_open", static_cast<std::int64_t>(srv->connections())},
+        {"sessions_live", static_cast<std::int64_t>(live_sessions.size())},
+        {"net_frames_in", static_cast<std::int64_t>(n.frames_in.load())},
+        {"net_frames_out", static_cast<std::int64_t>(n.frames_out.load())}};
+    };
+    as.set_log_level = [](const std::string& level) {
+      spdlog::set_level(spdlog::level::from_str(level));
+      spdlog::warn("log level set to {} (admin)", level);
+    };
+    as.drain = [this] {
+      spdlog::warn("drain asked on the admin port: stopping gracefully");
+      srv->stop();
+    };
+    admin = spawn_admin(*system, std::move(as));
+    sessions->admin = admin;
+    stops.push("admin actor", [this] {
+      sessions->admin = nullptr;
+      caf::anon_send_exit(admin, caf::exit_reason::user_shutdown);
+      admin = nullptr;
+    });
+    auto ls = admin_settings_from(s);
+    ls.node_id = node_id;
+    ls.now_ms = wall_clock_ms;
+    // The listener's thread asks the admin actor and returns at once; the
+    // answer comes back on an actor thread. The port's own timeout is
+    // longer than the admin actor's wait for the slowest node.
+    auto timeout = ls.timeout;
+    admin_port = std::make_unique<admin_listener>(
+      std::move(ls), [this, timeout](admin_request req, admin_reply_fn reply) {
+        ask<admin_reply>(
+          *system, admin, timeout,
+          [reply](caf::expected<admin_reply> r) {
+            if (r) {
+              reply(std::move(*r));
+              return;
+            }
+            admin_reply failed;
+            failed.error = "ADMIN_UNAVAILABLE";
+            failed.message = "the node did not answer: " + to_string(r.error());
+            reply(std::move(failed));
+          },
+          admin_atom_v, std::move(req));
+      });
   }
 
   /// REST jobs tell rooms about changes: the pools stop (waiting for
@@ -545,7 +628,8 @@ node::node(const config::settings& settings)
 node::~node() = default;
 
 int node::run(const std::function<void(std::uint16_t)>& on_listening,
-              const std::function<void(std::uint16_t)>& on_metrics_listening) {
+              const std::function<void(std::uint16_t)>& on_metrics_listening,
+              const std::function<void(std::uint16_t)>& on_admin_listening) {
   std::uint16_t metrics_port = 0;
   try {
     metrics_port = impl_->metrics_port->listen();
@@ -562,6 +646,21 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening,
                metrics_port);
   if (on_metrics_listening)
     on_metrics_listening(metrics_port);
+  std::uint16_t admin_port = 0;
+  try {
+    admin_port = impl_->admin_port->listen();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot listen on {}:{} (admin): {}",
+                  impl_->settings.admin.bind, impl_->settings.admin.port,
+                  e.what());
+    return 1;
+  }
+  impl_->admin_port->start();
+  // Answers may arrive from actor threads until the listener has stopped;
+  // it stops before the actors it asks.
+  impl_->stops.push("admin port", [this] { impl_->admin_port->stop(); });
+  if (on_admin_listening)
+    on_admin_listening(admin_port);
   std::uint16_t port = 0;
   try {
     port = impl_->srv->listen();
@@ -570,6 +669,7 @@ int node::run(const std::function<void(std::uint16_t)>& on_listening,
                   impl_->settings.server.port, e.what());
     return 1;
   }
+  impl_->public_port.store(port, std::memory_order_relaxed);
   impl_->sessions_started();
   spdlog::info("listening on {}:{}", impl_->settings.server.bind, port);
   if (on_listening)

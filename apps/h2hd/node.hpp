@@ -19,10 +19,12 @@ public:
   node& operator=(const node&) = delete;
 
   /// Listens on the metrics port and calls `on_metrics_listening` with it,
-  /// then on the public port and calls `on_listening`; serves until
-  /// SIGINT/SIGTERM, then drains and stops. Returns the exit code.
+  /// on the admin port (`on_admin_listening`), then on the public port and
+  /// calls `on_listening`; serves until SIGINT/SIGTERM, then drains and stops.
+  /// Returns the exit code.
   int run(const std::function<void(std::uint16_t)>& on_listening,
-          const std::function<void(std::uint16_t)>& on_metrics_listening = {});
+          const std::function<void(std::uint16_t)>& on_metrics_listening = {},
+          const std::function<void(std::uint16_t)>& on_admin_listening = {});
 
 private:
   struct impl;

@@ -134,24 +134,26 @@ start() {
   secret=$(cat "$dir/jwt_secret")
 
   local ports
-  read -r -a ports <<<"$(free_ports $((3 * n)))"
+  read -r -a ports <<<"$(free_ports $((4 * n)))"
   : >"$dir/nodes"
-  local i id public cluster metrics
+  local i id public cluster metrics admin
   for i in $(seq 1 "$n"); do
     id=n$i
-    public=${ports[$((3 * (i - 1)))]}
-    cluster=${ports[$((3 * (i - 1) + 1))]}
-    metrics=${ports[$((3 * (i - 1) + 2))]}
+    public=${ports[$((4 * (i - 1)))]}
+    cluster=${ports[$((4 * (i - 1) + 1))]}
+    metrics=${ports[$((4 * (i - 1) + 2))]}
+    admin=${ports[$((4 * (i - 1) + 3))]}
     H2H_STORE_KIND=mysql H2H_STORE_MYSQL_URL="$mysql_url" \
     H2H_CLUSTER_ENABLED=true H2H_CLUSTER_ADVERTISE_HOST=127.0.0.1 \
     H2H_CLUSTER_NODE_ID=$id H2H_CLUSTER_PORT=$cluster \
     H2H_REDIS_URL="$redis_url" \
     H2H_SERVER_BIND=127.0.0.1 H2H_SERVER_PORT=$public \
     H2H_METRICS_BIND=127.0.0.1 H2H_METRICS_PORT=$metrics \
+    H2H_ADMIN_BIND=127.0.0.1 H2H_ADMIN_PORT=$admin \
     H2H_AUTH_JWT_SECRET=$secret \
       "$h2hd" ${extra[@]+"${extra[@]}"} >"$dir/$id.log" 2>&1 </dev/null &
     echo $! >"$dir/$id.pid"
-    echo "$id $public $cluster $metrics" >>"$dir/nodes"
+    echo "$id $public $cluster $metrics $admin" >>"$dir/nodes"
     # The first node creates and migrates the schema; the others start
     # once it listens, so that no two migrate at once.
     if [ "$i" -eq 1 ]; then wait_listening "$dir" "$id"; fi
@@ -160,9 +162,10 @@ start() {
 
   echo "redis   $redis_url"
   echo "mariadb $(sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#' <<<"$mysql_url")"
-  while read -r id public cluster metrics; do
+  while read -r id public cluster metrics admin; do
     echo "$id      http://127.0.0.1:$public  ws://127.0.0.1:$public/message" \
          " cluster 127.0.0.1:$cluster  metrics http://127.0.0.1:$metrics/metrics" \
+         " admin h2h-admin --port $admin" \
          " log $dir/$id.log"
   done <"$dir/nodes"
   if $detach; then

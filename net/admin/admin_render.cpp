@@ -1,6 +1,8 @@
 // The admin port's answer lines (docs/admin.md): an admin_reply in the
 // result shape of its command, or the error envelope.
 #include <cmath>
+#include <set>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -102,9 +104,16 @@ json result_of(const admin_request& req, const admin_reply& reply,
   if (cmd == "sessions")
     return {{"sessions", sessions_json(reply.sessions)}};
   if (cmd == "member") {
-    json rooms = json::array();
+    // The rooms the member is in: those its sessions entered (on every
+    // node that answered), and any the reply names itself.
+    std::set<std::string> ids;
     for (auto& r : reply.rooms)
-      rooms.push_back(r.id);
+      ids.insert(r.id);
+    for (auto& s : reply.sessions)
+      ids.insert(s.rooms.begin(), s.rooms.end());
+    json rooms = json::array();
+    for (auto& id : ids)
+      rooms.push_back(id);
     return {{"member", req.member},
             {"sessions", sessions_json(reply.sessions)},
             {"rooms", std::move(rooms)}};

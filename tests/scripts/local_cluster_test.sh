@@ -26,7 +26,7 @@ echo "$out"
 [ "$(wc -l <"$dir/nodes")" -eq 2 ] || fail "nodes file: $(cat "$dir/nodes")"
 pids=()
 ports=()
-while read -r id public cluster metrics; do
+while read -r id public cluster metrics admin; do
   grep -q "^$id .*http://127.0.0.1:$public .*cluster 127.0.0.1:$cluster .*metrics http://127.0.0.1:$metrics/metrics" <<<"$out" \
     || fail "$id's ports are not printed"
   ports+=("$public" "$cluster" "$metrics")

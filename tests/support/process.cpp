@@ -96,6 +96,11 @@ server_process::server_process(const std::string& binary,
     args.push_back("--metrics.bind");
     args.push_back("127.0.0.1");
   }
+  // The same for the admin port (4243).
+  if (!chooses(args, env, "admin.port")) {
+    args.push_back("--admin.port");
+    args.push_back("0");
+  }
   char tmpl[] = "/tmp/h2hd-log-XXXXXX";
   int log_fd = mkstemp(tmpl);
   if (log_fd < 0)
@@ -131,7 +136,7 @@ server_process::server_process(const std::string& binary,
   // Read stdout until both listening lines, within the deadline.
   auto deadline = std::chrono::steady_clock::now() + startup_timeout;
   std::string seen;
-  while (port_ == 0 || metrics_port_ == 0) {
+  while (port_ == 0 || metrics_port_ == 0 || admin_port_ == 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
                   deadline - std::chrono::steady_clock::now())
                   .count();
@@ -147,8 +152,9 @@ server_process::server_process(const std::string& binary,
     seen.append(buf, static_cast<std::size_t>(n));
     port_ = port_of_line(seen, "listening on ");
     metrics_port_ = port_of_line(seen, "metrics listening on ");
+    admin_port_ = port_of_line(seen, "admin listening on ");
   }
-  if (port_ == 0 || metrics_port_ == 0) {
+  if (port_ == 0 || metrics_port_ == 0 || admin_port_ == 0) {
     auto text = log();
     kill(pid_, SIGKILL);
     wait(std::chrono::seconds{5});

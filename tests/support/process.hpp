@@ -17,9 +17,10 @@ class server_process {
 public:
   /// Starts `binary args...` with extra environment variables, and waits
   /// (bounded) for its "listening on ADDR:PORT" line and its "metrics
-  /// listening on ADDR:PORT" line. Unless the arguments or `env` choose
-  /// them, the metrics port is 0 on 127.0.0.1, so that tests never collide
-  /// on the default 9100. Throws on failure.
+  /// listening on ADDR:PORT" and "admin listening on ADDR:PORT" lines.
+  /// Unless the arguments or `env` choose them, the metrics port is 0 on
+  /// 127.0.0.1 and the admin port 0, so that tests never collide on the
+  /// defaults 9100 and 4243. Throws on failure.
   server_process(const std::string& binary, std::vector<std::string> args,
                  std::map<std::string, std::string> env = {},
                  std::chrono::milliseconds startup_timeout
@@ -40,6 +41,11 @@ public:
   /// The port of the metrics listener (/metrics).
   std::uint16_t metrics_port() const {
     return metrics_port_;
+  }
+
+  /// The admin port (docs/admin.md).
+  std::uint16_t admin_port() const {
+    return admin_port_;
   }
 
   pid_t pid() const {
@@ -64,6 +70,7 @@ private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::uint16_t metrics_port_ = 0;
+  std::uint16_t admin_port_ = 0;
   std::string log_path_;
   int stdout_fd_ = -1;
   bool exited_ = false;

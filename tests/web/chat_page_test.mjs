@@ -29,7 +29,7 @@ let browser = null;
 function startServer(port) {
   const args = [
     '--bind', '127.0.0.1', '--port', String(port),
-    '--metrics.bind', '127.0.0.1', '--metrics.port', '0',
+    '--metrics.bind', '127.0.0.1', '--metrics.port', '0', '--admin.port', '0',
     '--store.sqlite_path', join(dir, 'h2h.db'),
     '--auth.password_memory_kib', '8', '--auth.password_ops', '1',
     '--auth.jwt_secret', SECRET,

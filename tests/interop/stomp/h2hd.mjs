@@ -47,7 +47,7 @@ export async function startServer(extra = []) {
   const dir = mkdtempSync(join(tmpdir(), 'h2h-interop-'));
   const args = [
     '--port', '0', '--bind', '127.0.0.1',
-    '--metrics.port', '0', '--metrics.bind', '127.0.0.1',
+    '--metrics.port', '0', '--metrics.bind', '127.0.0.1', '--admin.port', '0',
     '--store.sqlite_path', join(dir, 'h2h.db'),
     '--auth.password_memory_kib', '8', '--auth.password_ops', '1',
     '--auth.jwt_secret', 'interop-secret-0123456789-abcdefghij',
