@@ -1,8 +1,9 @@
 // The admin port's answer lines (docs/admin.md): an admin_reply in the
 // result shape of its command, or the error envelope.
+#include <algorithm>
 #include <cmath>
-#include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -104,16 +105,18 @@ json result_of(const admin_request& req, const admin_reply& reply,
   if (cmd == "sessions")
     return {{"sessions", sessions_json(reply.sessions)}};
   if (cmd == "member") {
-    // The rooms the member is in: those its sessions entered (on every
-    // node that answered), and any the reply names itself.
-    std::set<std::string> ids;
+    // The rooms the actor names; if it names none, those its sessions are
+    // in (each once, sorted).
+    std::vector<std::string> ids;
     for (auto& r : reply.rooms)
-      ids.insert(r.id);
-    for (auto& s : reply.sessions)
-      ids.insert(s.rooms.begin(), s.rooms.end());
-    json rooms = json::array();
-    for (auto& id : ids)
-      rooms.push_back(id);
+      ids.push_back(r.id);
+    if (ids.empty()) {
+      for (auto& s : reply.sessions)
+        ids.insert(ids.end(), s.rooms.begin(), s.rooms.end());
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    }
+    json rooms = ids;
     return {{"member", req.member},
             {"sessions", sessions_json(reply.sessions)},
             {"rooms", std::move(rooms)}};
@@ -128,7 +131,9 @@ json result_of(const admin_request& req, const admin_reply& reply,
     json counters = json::object();
     for (auto& [name, n] : reply.counters)
       counters[name] = n;
-    return {{"node", ctx.node_id}, {"counters", std::move(counters)}};
+    // The node that answered names itself in `nodes` when it can.
+    auto node = reply.nodes.size() == 1 ? reply.nodes[0].id : ctx.node_id;
+    return {{"node", node}, {"counters", std::move(counters)}};
   }
   if (cmd == "loglevel")
     return {{"level", req.text}};

@@ -135,6 +135,19 @@ TEST(admin_render, sessions_and_member) {
                   {"rooms", {"r1", "r2"}}}));
 }
 
+TEST(admin_render, member_rooms_default_to_those_of_its_sessions) {
+  auto m = req("member");
+  m.member = 7;
+  admin_reply reply;
+  auto other = sample_session();
+  other.rooms = {"r3", "r1"};
+  reply.sessions = {sample_session(), other};
+  EXPECT_EQ(answer(m, reply)["result"]["rooms"],
+            json::parse(R"(["r1","r2","r3"])"));
+  EXPECT_EQ(answer(m, admin_reply{})["result"],
+            json::parse(R"({"member":7,"sessions":[],"rooms":[]})"));
+}
+
 TEST(admin_render, kick_close_broadcast_loglevel_drain) {
   admin_reply reply;
   reply.count = 3;
@@ -162,6 +175,9 @@ TEST(admin_render, stats_names_this_node) {
   reply.counters = {{"connections", 12}, {"messages_in", 3400}};
   EXPECT_EQ(answer(req("stats"), reply)["result"], json::parse(R"({
     "node":"n1","counters":{"connections":12,"messages_in":3400}})"));
+  // The answering node's own name, when the reply carries it.
+  reply.nodes = {admin_node{"node-b", "h:1", 0, 0, 0}};
+  EXPECT_EQ(answer(req("stats"), reply)["result"]["node"], "node-b");
 }
 
 TEST(admin_render, errors_and_unanswered_nodes) {
