@@ -291,15 +291,20 @@ fcm_sender::~fcm_sender() {
 
 void fcm_sender::send(push_request req,
                       std::function<void(push_outcome)> done) {
+  bool full = false;
   {
     std::lock_guard<std::mutex> guard{impl_->mtx};
-    if (!impl_->stopping) {
+    if (!impl_->stopping
+        && impl_->incoming.size() < impl_->settings.max_waiting) {
       impl_->incoming.push_back({std::move(req), std::move(done)});
       curl_multi_wakeup(impl_->multi);
       return;
     }
+    if (!impl_->stopping) {
+      full = true;
+    }
   }
-  done({push_result::failed, -1, "stopped"});
+  done({push_result::failed, -1, full ? "sender queue full" : "stopped"});
 }
 
 void fcm_sender::stop() {

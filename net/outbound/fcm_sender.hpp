@@ -24,6 +24,9 @@ struct fcm_settings {
   std::int64_t ttl_s = 86400;
   /// Requests (and connections) at once.
   std::size_t max_in_flight = 100;
+  /// Requests handed over and not yet on the wire; beyond, send() reports
+  /// failed at once (the dispatcher's own bound keeps far below it).
+  std::size_t max_waiting = 10000;
   /// Bound on each request, and on each token exchange.
   std::chrono::milliseconds timeout{10000};
   /// Milliseconds since the epoch (tests move it to expire tokens).

@@ -27,6 +27,8 @@ struct fake_google {
   /// Device tokens FCM answers 404 UNREGISTERED for.
   std::vector<std::string> gone_devices;
   std::int64_t expires_in = 3600;
+  /// How long the token endpoint takes to answer.
+  std::chrono::milliseconds token_delay{0};
   int tokens_issued = 0;
   rsa_pair keys = make_rsa_pair();
   fake_http_server server{[this](const http_request& r) { return answer(r); }};
@@ -57,7 +59,8 @@ struct fake_google {
         {"access_token", "tok-" + std::to_string(tokens_issued)},
         {"expires_in", expires_in},
         {"token_type", "Bearer"}};
-      return {200, {{"Content-Type", "application/json"}}, out.dump(), {}};
+      return {
+        200, {{"Content-Type", "application/json"}}, out.dump(), token_delay};
     }
     if (r.target != fcm_path())
       return {404, {}, "{}", {}};

@@ -192,3 +192,33 @@ TEST_F(FcmSender, ManyRequestsAreInFlightAtOnce) {
   EXPECT_LT(took, 3s);
   EXPECT_GE(google.server.max_concurrent(), 10);
 }
+
+TEST_F(FcmSender, AFullSenderRefusesAtOnceAndDeliversWhatItTook) {
+  // The token endpoint is slow: while the sender's thread waits for it,
+  // requests pile up before the wire.
+  google.token_delay = 500ms;
+  auto cfg = settings();
+  cfg.max_waiting = 2;
+  fcm_sender s{google.account(), cfg};
+  std::vector<std::future<push_outcome>> outcomes;
+  for (int i = 0; i < 5; ++i) {
+    auto p = std::make_shared<std::promise<push_outcome>>();
+    outcomes.push_back(p->get_future());
+    s.send(sample("d" + std::to_string(i)),
+           [p](push_outcome o) { p->set_value(o); });
+  }
+  int ok = 0;
+  int refused = 0;
+  for (auto& f : outcomes) {
+    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+    auto o = f.get();
+    if (o.result == push_result::ok)
+      ++ok;
+    else if (o.result == push_result::failed && o.detail == "sender queue full")
+      ++refused;
+  }
+  // The first request may have left the queue before the others came.
+  EXPECT_GE(refused, 2);
+  EXPECT_LE(refused, 3);
+  EXPECT_EQ(ok + refused, 5);
+}
