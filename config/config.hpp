@@ -191,6 +191,31 @@ struct smtp_section {
   int queue_max = 64;
 };
 
+/// Push notifications through FCM HTTP v1 (DESIGN.md §5).
+struct push_section {
+  /// The service-account JSON file; empty: push is off.
+  std::string fcm_credentials;
+  /// FCM's base URL (tests: a local server).
+  std::string fcm_endpoint = "https://fcm.googleapis.com";
+  /// The OAuth2 token endpoint; empty: token_uri of the credentials file.
+  std::string fcm_token_uri;
+  /// At most one push per member and room per window.
+  int coalesce_ms = 1500;
+  /// How long FCM keeps a push for an offline device.
+  int ttl_s = 86400;
+  /// Pushes that may wait; beyond, the oldest are dropped (counted).
+  int queue_max = 10000;
+  /// Requests to FCM at once.
+  int max_in_flight = 100;
+  /// Tries after the first for 429, 5xx and network failures.
+  int max_retries = 5;
+  /// First back-off; doubles per try up to backoff_max_ms.
+  int backoff_ms = 1000;
+  int backoff_max_ms = 60000;
+  /// Bound on one FCM request or token exchange.
+  int timeout_ms = 10000;
+};
+
 /// The chat page at / (DESIGN.md §2.4).
 struct web_section {
   /// Serve the page on the public port.
@@ -257,6 +282,7 @@ struct settings {
   limits_section limits;
   auth_section auth;
   smtp_section smtp;
+  push_section push;
   web_section web;
   sse_section sse;
   cluster_section cluster;

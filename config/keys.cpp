@@ -120,6 +120,43 @@ void add_cluster_keys(std::vector<key_info>& keys) {
                "Redis connect and command timeout."));
 }
 
+void add_push_keys(std::vector<key_info>& keys) {
+  using s = settings;
+  using p = push_section;
+  auto add = [&keys](key_info k) { keys.push_back(std::move(k)); };
+  add(make_key("push", "fcm_credentials", &s::push, &p::fcm_credentials,
+               "Firebase service-account JSON file (client_email, "
+               "private_key, token_uri, project_id); empty: no push "
+               "notifications."));
+  add(make_key("push", "fcm_endpoint", &s::push, &p::fcm_endpoint,
+               "FCM HTTP v1 base URL; https, or http to a loopback host "
+               "only."));
+  add(make_key("push", "fcm_token_uri", &s::push, &p::fcm_token_uri,
+               "OAuth2 token endpoint; empty: token_uri of the credentials "
+               "file. https, or http to a loopback host only."));
+  add(make_key("push", "coalesce_ms", &s::push, &p::coalesce_ms,
+               "At most one push per member and room per this window; it "
+               "leaves at the window's end with the latest message."));
+  add(make_key("push", "ttl_s", &s::push, &p::ttl_s,
+               "How long FCM keeps a push for a device that is offline "
+               "(android.ttl)."));
+  add(make_key("push", "queue_max", &s::push, &p::queue_max,
+               "Pushes that may wait; beyond, the oldest are dropped and "
+               "counted."));
+  add(make_key("push", "max_in_flight", &s::push, &p::max_in_flight,
+               "Requests to FCM at once (and connections)."));
+  add(make_key("push", "max_retries", &s::push, &p::max_retries,
+               "Tries after the first one for 429, 5xx and network "
+               "failures."));
+  add(make_key("push", "backoff_ms", &s::push, &p::backoff_ms,
+               "First retry delay; doubles per try (with jitter), never "
+               "shorter than FCM's Retry-After."));
+  add(make_key("push", "backoff_max_ms", &s::push, &p::backoff_max_ms,
+               "Longest retry delay of our own back-off."));
+  add(make_key("push", "timeout_ms", &s::push, &p::timeout_ms,
+               "Bound on one FCM request or OAuth2 token exchange."));
+}
+
 std::vector<key_info> build_keys() {
   using s = settings;
   std::vector<key_info> keys;
@@ -359,6 +396,7 @@ std::vector<key_info> build_keys() {
                "Threads sending mail, apart from the store workers."));
   add(make_key("smtp", "queue_max", &s::smtp, &smtp_section::queue_max,
                "Mails that may wait for a mail thread; beyond, 503."));
+  add_push_keys(keys);
   // sse
   add(make_key("sse", "keepalive_s", &s::sse, &sse_section::keepalive_s,
                "Seconds between the keep-alive comments every open SSE "

@@ -9,6 +9,7 @@
 #include "config/admin_settings.hpp"
 #include "config/cidr.hpp"
 #include "config/cluster_settings.hpp"
+#include "config/push_settings.hpp"
 #include "config/keys.hpp"
 #include "config/mysql_url.hpp"
 
@@ -343,6 +344,7 @@ std::vector<std::string> validate(const settings& s) {
         "sse.keepalive_s must be between 1 and 3600");
   validate_cluster(s, errs);
   validate_admin(s, errs);
+  validate_push(s, errs);
   const auto& lvl = s.log.level;
   check(lvl == "trace" || lvl == "debug" || lvl == "info" || lvl == "warn"
           || lvl == "error" || lvl == "off",

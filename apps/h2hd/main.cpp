@@ -15,6 +15,7 @@
 #include "config/redis_url.hpp"
 #include "h2h_version.hpp"
 #include "apps/h2hd/node.hpp"
+#include "net/outbound/service_account.hpp"
 
 int main(int argc, char** argv) {
   using namespace h2h;
@@ -32,6 +33,12 @@ int main(int argc, char** argv) {
     std::cout << config::example_file_text();
     return 0;
   }
+  // The FCM credentials file is read and its key parsed now, so that its
+  // problems are listed with every other one.
+  if (!cfg.values.push.fcm_credentials.empty())
+    for (auto& p :
+         net::load_service_account(cfg.values.push.fcm_credentials).problems)
+      cfg.errors.push_back("push.fcm_credentials: " + p);
   if (!cfg.errors.empty()) {
     std::cerr << "h2hd: invalid configuration (" << cfg.errors.size()
               << " problem" << (cfg.errors.size() == 1 ? "" : "s") << "):\n";
@@ -70,6 +77,14 @@ int main(int argc, char** argv) {
                  config::redact_url(v.redis.url), v.redis.key_prefix,
                  v.cluster.heartbeat_ms, v.cluster.node_ttl_ms,
                  v.cluster.connect_timeout_ms);
+  if (v.push.fcm_credentials.empty())
+    spdlog::info("push: off (push.fcm_credentials is not set): no push "
+                 "notifications");
+  else
+    spdlog::warn("push: credentials {} are valid, but this build does not "
+                 "send push notifications yet (rooms are not wired to the "
+                 "push dispatcher)",
+                 v.push.fcm_credentials);
   for (auto& w : cfg.warnings)
     spdlog::warn("{}", w);
   int rc = 0;

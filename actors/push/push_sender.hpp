@@ -1,0 +1,40 @@
+// The push dispatcher's two doors to the outside, as interfaces free of
+// curl, JSON and database headers: the provider (FCM) and the device store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "actors/vocabulary/push.hpp"
+
+namespace h2h {
+
+/// Sends notifications to the provider. Implementations run the requests
+/// on threads of their own.
+class push_sender {
+public:
+  virtual ~push_sender() = default;
+  /// Starts one request and returns at once (never blocks the caller).
+  /// `done` runs exactly once, on a thread of the sender, with the outcome
+  /// (a stopped sender reports failed).
+  virtual void send(push_request req, std::function<void(push_outcome)> done)
+    = 0;
+};
+
+/// Where the device tokens of members live. Calls return at once; the
+/// work runs off the caller's thread.
+class push_devices {
+public:
+  virtual ~push_devices() = default;
+  /// The member's device tokens (empty on a store failure, which is
+  /// logged); `done` runs once, on any thread.
+  virtual void lookup(std::int64_t member_id,
+                      std::function<void(std::vector<std::string> tokens)> done)
+    = 0;
+  /// Removes a token the provider reported gone.
+  virtual void remove(std::int64_t member_id, const std::string& token) = 0;
+};
+
+} // namespace h2h

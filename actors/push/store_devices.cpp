@@ -1,0 +1,68 @@
+// Device tokens for the push dispatcher from the store, off the actor thread.
+#include "actors/push/store_devices.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "persistence/store.hpp"
+
+namespace h2h {
+
+namespace {
+
+class store_devices final : public push_devices {
+public:
+  explicit store_devices(store_runner& runner)
+    : runner_(runner) {
+  }
+
+  void lookup(std::int64_t member_id,
+              std::function<void(std::vector<std::string>)> done) override {
+    auto work = [member_id](store& db) {
+      std::vector<std::string> tokens;
+      for (auto& d : db.devices_of(member_id))
+        tokens.push_back(std::move(d.token));
+      return tokens;
+    };
+    auto report = [member_id, done](store_result<std::vector<std::string>> r) {
+      if (!r) {
+        spdlog::warn("push: devices of member {}: {}", member_id,
+                     r.error().detail);
+        done({});
+        return;
+      }
+      done(std::move(*r));
+    };
+    if (!runner_.try_run<std::vector<std::string>>(work, report)) {
+      spdlog::warn("push: store busy, devices of member {} not read",
+                   member_id);
+      done({});
+    }
+  }
+
+  void remove(std::int64_t member_id, const std::string& token) override {
+    auto work = [member_id, token](store& db) {
+      return db.delete_device(member_id, token);
+    };
+    auto report = [member_id](store_result<bool> r) {
+      if (!r)
+        spdlog::warn("push: removing a gone token of member {}: {}", member_id,
+                     r.error().detail);
+      else
+        spdlog::info("push: removed a device token of member {} that FCM "
+                     "reported gone",
+                     member_id);
+    };
+    runner_.run<bool>(work, report);
+  }
+
+private:
+  store_runner& runner_;
+};
+
+} // namespace
+
+std::shared_ptr<push_devices> make_store_devices(store_runner& runner) {
+  return std::make_shared<store_devices>(runner);
+}
+
+} // namespace h2h
