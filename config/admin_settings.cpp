@@ -43,8 +43,8 @@ void validate_admin(const settings& s, std::vector<std::string>& errs) {
   check(a.timeout_ms >= 100 && a.timeout_ms <= 600000,
         "admin.timeout_ms must be between 100 and 600000");
   check(a.node_timeout_ms >= 100 && a.node_timeout_ms < a.timeout_ms,
-        "admin.node_timeout_ms must be at least 100 and less than "
-        "admin.timeout_ms (the port waits for the slowest node)");
+        "admin.node_timeout_ms must be at least 100 and less than the "
+        "port's own timeout_ms (the port waits for the slowest node)");
   check(a.idle_timeout_ms >= 1000 && a.idle_timeout_ms <= 86400000,
         "admin.idle_timeout_ms must be between 1000 and 86400000");
   check(a.max_connections >= 1 && a.max_connections <= 1024,

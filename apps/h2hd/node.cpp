@@ -472,8 +472,9 @@ struct node::impl {
         {"net_frames_out", static_cast<std::int64_t>(n.frames_out.load())}};
     };
     as.set_log_level = [](const std::string& level) {
+      // Said first: at "error" the line would not be shown afterwards.
+      spdlog::warn("log level changes to {} (admin)", level);
       spdlog::set_level(spdlog::level::from_str(level));
-      spdlog::warn("log level set to {} (admin)", level);
     };
     as.drain = [this] {
       spdlog::warn("drain asked on the admin port: stopping gracefully");

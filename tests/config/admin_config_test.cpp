@@ -115,6 +115,12 @@ TEST(admin_config, every_admin_rule_has_a_message) {
   s.admin.timeout_ms = 10;
   EXPECT_EQ(errors_about(s, "admin.timeout_ms").size(), 1u);
   s = cfg::settings{};
+  s.admin.node_timeout_ms = 50;
+  EXPECT_EQ(errors_about(s, "admin.node_timeout_ms").size(), 1u);
+  s.admin.node_timeout_ms = s.admin.timeout_ms;
+  EXPECT_EQ(errors_about(s, "admin.node_timeout_ms").size(), 1u)
+    << "the port must outwait the slowest node";
+  s = cfg::settings{};
   s.admin.idle_timeout_ms = 10;
   EXPECT_EQ(errors_about(s, "admin.idle_timeout_ms").size(), 1u);
   s = cfg::settings{};

@@ -41,7 +41,7 @@ struct admin_fixture : node_fixture {
                               std::shared_ptr<node_metrics> metrics) {
     admin_settings s;
     s.node_id = std::move(id);
-    s.address = "127.0.0.1:0";
+    s.address = [] { return std::string{"127.0.0.1:0"}; };
     s.started_ms = 1'600'000'000'000;
     s.directory = std::move(d);
     s.metrics = std::move(metrics);
