@@ -1,5 +1,5 @@
 // Outgoing mail through libcurl's SMTP client, or to the log. The only user
-// of curl.h.
+// of curl.h for mail (FCM has its own, net/outbound/fcm_sender.cpp).
 #include "net/outbound/mailer.hpp"
 
 #include <curl/curl.h>

@@ -1,5 +1,6 @@
-// Hashes, MACs, randomness and base64 for the protocol and for tokens. The
-// only user of OpenSSL's headers is crypto.cpp.
+// Hashes, MACs, randomness and base64 for the protocol and for tokens. Of
+// the chat's code only crypto.cpp includes OpenSSL's headers (the RS256
+// signature for FCM's OAuth2 has its own, net/outbound/rs256.cpp).
 #pragma once
 
 #include <cstddef>
