@@ -173,6 +173,23 @@ TEST_F(AdminLive, APersonAtTheReplListsCompletesKicksAndGoesOnAfterErrors) {
   ASSERT_TRUE(s.wait_for("unknown command")) << s.screen();
   ASSERT_TRUE(s.wait_for(prompt)) << s.screen();
 
+  // A broadcast typed at the prompt reaches the room and is in history.
+  s.type_line("broadcast lobby-of-the-day back in five minutes");
+  ASSERT_TRUE(s.wait_for("seq 5")) << s.screen();
+  ASSERT_TRUE(s.wait_for(prompt)) << s.screen();
+  auto heard = alice.ws->recv_where(
+    [](const json& j) {
+      return j.value("message", "") == "back in five minutes"
+             && j.value("sender", "") == "system";
+    },
+    5s);
+  EXPECT_TRUE(heard) << "the broadcast did not reach alice";
+  auto history = h2h::test::rest(srv.port(), "GET",
+                                 "/messages/room/lobby-of-the-day?limit=10",
+                                 std::nullopt, alice.who.access_token);
+  EXPECT_NE(history.raw.find("back in five minutes"), std::string::npos)
+    << history.raw;
+
   s.type_line("kick " + std::to_string(bob.who.id));
   ASSERT_TRUE(s.wait_for(prompt)) << s.screen();
   auto code = bob.ws->wait_closed(5s);
