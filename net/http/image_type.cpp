@@ -37,4 +37,11 @@ std::optional<image_type> image_type_of_ext(std::string_view ext) {
   return std::nullopt;
 }
 
+std::optional<image_type> image_type_of_mime(std::string_view mime) {
+  for (auto t : {png, jpeg, gif, webp})
+    if (t.mime == mime)
+      return t;
+  return std::nullopt;
+}
+
 } // namespace h2h::net

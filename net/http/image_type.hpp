@@ -19,4 +19,7 @@ std::optional<image_type> sniff_image(std::string_view bytes);
 /// The type whose extension is `ext`, or nullopt.
 std::optional<image_type> image_type_of_ext(std::string_view ext);
 
+/// The type whose MIME type is `mime`, or nullopt.
+std::optional<image_type> image_type_of_mime(std::string_view mime);
+
 } // namespace h2h::net
