@@ -19,6 +19,9 @@ struct server_section {
   std::string trusted_proxies;
   /// The header trusted proxies write: x-forwarded-for or forwarded.
   std::string forwarded_header = "x-forwarded-for";
+  /// Scheme and authority of absolute URLs the server hands out (avatar
+  /// URLs), e.g. https://chat.example.com; empty: from each request.
+  std::string public_url;
 };
 
 /// The metrics listener (Prometheus /metrics), apart from the public port.
@@ -125,6 +128,9 @@ struct limits_section {
   std::size_t max_message_chars = 4000;
   std::size_t outbound_queue_bytes = 1048576;
   std::size_t max_http_body_bytes = 1048576;
+  /// Largest avatar image (POST /member/uploadAvatar may carry this much
+  /// more than max_http_body_bytes).
+  std::size_t avatar_bytes = 2097152;
   int max_connections = 100000;
   /// Open connections per client address (IPv6: per /64).
   int connections_per_address = 256;

@@ -179,6 +179,10 @@ std::vector<key_info> build_keys() {
                &server_section::forwarded_header,
                "Header the trusted proxies write: x-forwarded-for or "
                "forwarded (RFC 7239)."));
+  add(make_key("server", "public_url", &s::server, &server_section::public_url,
+               "Scheme and authority of absolute URLs handed out (avatar "
+               "URLs), e.g. https://chat.example.com; empty: the request's "
+               "Host, or a trusted proxy's forwarded host and scheme."));
   // metrics
   add(make_key("metrics", "bind", &s::metrics, &metrics_section::bind,
                "Address of the metrics listener (GET /metrics, Prometheus "
@@ -300,6 +304,10 @@ std::vector<key_info> build_keys() {
   add(make_key("limits", "max_http_body_bytes", &s::limits,
                &limits_section::max_http_body_bytes,
                "Largest HTTP request body accepted."));
+  add(make_key("limits", "avatar_bytes", &s::limits,
+               &limits_section::avatar_bytes,
+               "Largest avatar image (GLOBAL_008 beyond); an upload's body "
+               "may exceed max_http_body_bytes by this much."));
   add(make_key("limits", "max_connections", &s::limits,
                &limits_section::max_connections,
                "Most simultaneous client connections; more are refused."));

@@ -1,10 +1,12 @@
 // Configuration loading: file, environment and command line, in that order.
 #include "config/loader.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "config/admin_settings.hpp"
 #include "config/cidr.hpp"
@@ -51,6 +53,26 @@ bool read_file(const std::string& path, std::string& text) {
   std::ostringstream buf;
   buf << in.rdbuf();
   text = buf.str();
+  return true;
+}
+
+// http(s)://host[:port], nothing after it: URLs are appended to it.
+bool valid_public_url(const std::string& url) {
+  std::string_view rest = url;
+  if (rest.substr(0, 8) == "https://")
+    rest.remove_prefix(8);
+  else if (rest.substr(0, 7) == "http://")
+    rest.remove_prefix(7);
+  else
+    return false;
+  if (rest.empty() || rest.size() > 255)
+    return false;
+  for (auto c : rest) {
+    auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) == 0 && c != '.' && c != '-' && c != ':' && c != '['
+        && c != ']' && c != '_')
+      return false;
+  }
   return true;
 }
 
@@ -284,6 +306,12 @@ std::vector<std::string> validate(const settings& s) {
         "limits.outbound_queue_bytes must be at least limits.max_frame_bytes");
   check(s.limits.max_http_body_bytes >= 1024,
         "limits.max_http_body_bytes must be at least 1024");
+  // The store keeps avatars base64 in a MEDIUMTEXT (16 MiB) column.
+  check(s.limits.avatar_bytes >= 1024 && s.limits.avatar_bytes <= 8388608,
+        "limits.avatar_bytes must be between 1024 and 8388608");
+  check(s.server.public_url.empty() || valid_public_url(s.server.public_url),
+        "server.public_url must be http:// or https:// and a host, with no "
+        "path, query or trailing slash");
   check(s.limits.max_connections >= 1,
         "limits.max_connections must be at least 1");
   check(s.limits.connections_per_address >= 1,

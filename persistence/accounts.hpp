@@ -1,5 +1,5 @@
 // Records and the store interface for members, sessions, verification
-// codes, devices and rooms (the REST side of h2h), and their purge.
+// codes, devices, avatars and rooms (the REST side of h2h), and their purge.
 #pragma once
 
 #include <cstddef>
@@ -63,6 +63,19 @@ struct room_record {
   std::vector<std::int64_t> members;
 };
 
+/// A member's avatar image: one per member, replaced by each upload.
+struct avatar_record {
+  std::int64_t member_id = 0;
+  /// SHA-256 of `bytes`, lowercase hex: the URL names it, so a new image
+  /// gets a new URL and the old one may be cached forever.
+  std::string hash;
+  /// The type found in the bytes (image/png, image/jpeg, ...).
+  std::string mime;
+  /// The image (empty where only the description was asked for).
+  std::string bytes;
+  std::int64_t created_ms = 0;
+};
+
 /// What purge_expired() deletes: instants in milliseconds since the epoch.
 struct purge_cutoffs {
   /// Refresh tokens that expired before this go; so do sessions created
@@ -100,7 +113,8 @@ public:
                              const std::optional<std::string>& name,
                              const std::optional<std::string>& nickname)
     = 0;
-  /// Removes a member with their sessions, tokens, devices and memberships.
+  /// Removes a member with their sessions, tokens, devices, avatar and
+  /// memberships.
   virtual bool delete_member(std::int64_t id) = 0;
 
   // -- sessions and refresh tokens --------------------------------------------
@@ -171,6 +185,22 @@ public:
   virtual bool is_room_member(const std::string& room_id,
                               std::int64_t member_id)
     = 0;
+
+  // -- avatars
+  // -------------------------------------------------------------------
+  /// Makes `a` the member's avatar, replacing the one before. False, with
+  /// nothing stored, when there is no such member.
+  virtual bool put_avatar(const avatar_record& a) = 0;
+  /// The member's current avatar without its bytes, or nullopt.
+  virtual std::optional<avatar_record> current_avatar(std::int64_t member_id)
+    = 0;
+  /// The member's avatar with its bytes when its hash is `hash`, else
+  /// nullopt (a replaced avatar is gone).
+  virtual std::optional<avatar_record> avatar(std::int64_t member_id,
+                                              const std::string& hash)
+    = 0;
+  /// False when the member had none.
+  virtual bool delete_avatar(std::int64_t member_id) = 0;
 
   // -- housekeeping
   // --------------------------------------------------------------

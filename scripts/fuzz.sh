@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-all_targets=(ws_frame json_codec http jwt config stomp_frame)
+all_targets=(ws_frame json_codec http jwt config stomp_frame multipart)
 seconds=${1:-30}
 shift || true
 targets=("$@")

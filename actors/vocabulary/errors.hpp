@@ -42,7 +42,10 @@ enum class errc : std::uint8_t {
   // Cluster: the node that owns the room went away before it answered; the
   // message may be stored. A session sends it again only when it carries a
   // clientMsgId (the store then keeps it once).
-  owner_lost, // CHAT_006
+  owner_lost,       // CHAT_006
+  not_an_image,     // MEMBER_004: an upload whose bytes are no known image
+  upload_too_large, // GLOBAL_008
+  missing_part,     // GLOBAL_009: a required multipart part is absent
 };
 
 /// How one error looks to a client.
@@ -109,6 +112,12 @@ constexpr error_info describe(errc e) {
     case errc::room_moved:
     case errc::owner_lost:
       return {"CHAT_006", 503};
+    case errc::not_an_image:
+      return {"MEMBER_004", 400};
+    case errc::upload_too_large:
+      return {"GLOBAL_008", 400};
+    case errc::missing_part:
+      return {"GLOBAL_009", 400};
   }
   return {"GLOBAL_500", 500};
 }

@@ -21,6 +21,8 @@ server_settings to_server_settings(const config::settings& s) {
   out.shutdown_timeout
     = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
   out.max_http_body_bytes = s.limits.max_http_body_bytes;
+  out.max_avatar_body_bytes
+    = s.limits.max_http_body_bytes + s.limits.avatar_bytes;
   out.max_connections = static_cast<std::size_t>(s.limits.max_connections);
   out.connections_per_address
     = static_cast<std::size_t>(s.limits.connections_per_address);
@@ -92,6 +94,9 @@ api_settings to_api_settings(const config::settings& s) {
   a.code_window_s = s.limits.code_window_s;
   a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
   a.rooms_created_per_hour = s.limits.rooms_created_per_hour;
+  a.avatar_bytes = s.limits.avatar_bytes;
+  a.public_url = s.server.public_url;
+  a.proxy_uses_forwarded = s.server.forwarded_header == "forwarded";
   return a;
 }
 

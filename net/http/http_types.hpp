@@ -24,6 +24,9 @@ using http_responder = std::function<void(http_response)>;
 struct request_meta {
   /// The client's address (no port), for per-address limits and logs.
   std::string peer;
+  /// The connection comes from a trusted proxy (server.trusted_proxies):
+  /// its forwarded host and scheme may be believed too.
+  bool via_trusted_proxy = false;
 };
 
 /// Answers one request, at once or later (blocking work runs elsewhere).

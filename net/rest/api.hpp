@@ -44,6 +44,14 @@ struct api_settings {
   /// Rooms one member may create with POST /chat/room per hour (ENTER
   /// creations have a bucket of the same size in the room directory).
   int rooms_created_per_hour = 60;
+  /// Largest avatar image (limits.avatar_bytes).
+  std::size_t avatar_bytes = 2 * 1024 * 1024;
+  /// Scheme and authority that absolute URLs start with (server.public_url);
+  /// empty: the request's Host (or a trusted proxy's forwarded host).
+  std::string public_url;
+  /// A trusted proxy names the host in RFC 7239 Forwarded (host=, proto=)
+  /// rather than X-Forwarded-Host/-Proto (server.forwarded_header).
+  bool proxy_uses_forwarded = false;
 };
 
 /// Where a REST job runs: password hashing has a pool of its own (and mail
@@ -167,5 +175,17 @@ void add_auth_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_member_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_room_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_history_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_avatar_routes(router& r, std::shared_ptr<api_context> ctx);
+
+/// The scheme and authority absolute URLs of a request start with (no
+/// trailing slash): server.public_url, else the forwarded host and scheme of
+/// a trusted proxy, else http:// and the Host header; empty when the
+/// request names no valid host.
+std::string public_base(const api_settings& cfg, const http_request& req,
+                        const request_meta& meta);
+
+/// The absolute URL of a member's avatar (public_base + its media path).
+std::string avatar_url(const std::string& base, std::int64_t member_id,
+                       const avatar_record& a);
 
 } // namespace h2h::net

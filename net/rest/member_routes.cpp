@@ -1,4 +1,5 @@
-// /member/*: profiles and FCM device tokens (DESIGN.md §3.1).
+// /member/*: profiles (with the avatar's URL) and FCM device tokens
+// (DESIGN.md §3.1); avatar uploads are in avatar_routes.cpp.
 #include "net/rest/api.hpp"
 
 namespace h2h::net {
@@ -8,16 +9,22 @@ using nlohmann::json;
 
 namespace {
 
-std::string profile_json(const member_record& m) {
+// The avatar uploaded last, else what the member row holds (empty).
+std::string profile_json(store& db, const member_record& m,
+                         const std::string& base) {
+  auto url = m.avatar_url;
+  if (auto a = db.current_avatar(m.id))
+    url = avatar_url(base, m.id, *a);
   return json{{"member_id", m.id},
               {"email", m.email},
               {"name", m.name},
               {"nickname", m.nickname},
-              {"avatar_url", m.avatar_url}}
+              {"avatar_url", url}}
     .dump();
 }
 
-void get_profile(api_context& ctx, http_request& req, http_responder respond) {
+void get_profile(api_context& ctx, http_request& req, const request_meta& meta,
+                 http_responder respond) {
   if (deny_anonymous(ctx, req, respond, true))
     return;
   std::optional<std::int64_t> wanted;
@@ -29,16 +36,17 @@ void get_profile(api_context& ctx, http_request& req, http_responder respond) {
         error_response(req, errc::invalid_member_id, "invalid member_id"));
   }
   run_as(ctx, req, std::move(respond), true,
-         [to = shape_of(req), wanted](store& db, const caller& c) {
+         [to = shape_of(req), wanted,
+          base = public_base(ctx.cfg, req, meta)](store& db, const caller& c) {
            auto m = db.member_by_id(wanted.value_or(c.member_id));
            if (!m)
              return error_response(to, errc::no_such_member, "no such member");
-           return json_response(to, 200, profile_json(*m));
+           return json_response(to, 200, profile_json(db, *m, base));
          });
 }
 
 void patch_profile(api_context& ctx, http_request& req,
-                   http_responder respond) {
+                   const request_meta& meta, http_responder respond) {
   if (deny_anonymous(ctx, req, respond, true))
     return;
   auto parsed = read_json_body(req);
@@ -64,15 +72,15 @@ void patch_profile(api_context& ctx, http_request& req,
         error_response(req, errc::invalid_member_id, "invalid member_id"));
   }
   run_as(ctx, req, std::move(respond), true,
-         [to = shape_of(req), name = fields[0], nick = fields[1],
-          named](store& db, const caller& c) {
+         [to = shape_of(req), name = fields[0], nick = fields[1], named,
+          base = public_base(ctx.cfg, req, meta)](store& db, const caller& c) {
            if (named && *named != c.member_id)
              return error_response(to, errc::forbidden,
                                    "only your own profile can change");
            if (!db.update_member(c.member_id, name, nick))
              return error_response(to, errc::no_such_member, "no such member");
-           return json_response(to, 200,
-                                profile_json(*db.member_by_id(c.member_id)));
+           return json_response(
+             to, 200, profile_json(db, *db.member_by_id(c.member_id), base));
          });
 }
 
@@ -119,14 +127,14 @@ void remove_device(api_context& ctx, http_request& req,
 
 void add_member_routes(router& r, std::shared_ptr<api_context> ctx) {
   r.add(http::verb::get, "/member/profile",
-        [ctx](http_request& req, const path_params&, const request_meta&,
+        [ctx](http_request& req, const path_params&, const request_meta& meta,
               http_responder respond) {
-          get_profile(*ctx, req, std::move(respond));
+          get_profile(*ctx, req, meta, std::move(respond));
         });
   r.add(http::verb::patch, "/member/profile",
-        [ctx](http_request& req, const path_params&, const request_meta&,
+        [ctx](http_request& req, const path_params&, const request_meta& meta,
               http_responder respond) {
-          patch_profile(*ctx, req, std::move(respond));
+          patch_profile(*ctx, req, meta, std::move(respond));
         });
   r.add(http::verb::post, "/member/device",
         [ctx](http_request& req, const path_params&, const request_meta&,

@@ -3,6 +3,8 @@
 // that entry's transport and protocol.
 #include "net/server/http_connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -120,8 +122,36 @@ void http_connection::do_read() {
   head_ = false;
   parser_.emplace();
   parser_->header_limit(16 * 1024);
-  parser_->body_limit(ctx_.settings.max_http_body_bytes);
+  // Beast checks a Content-Length against the limit while it reads the
+  // header: the larger limit first, the route's own in on_header.
+  parser_->body_limit(std::max(ctx_.settings.max_http_body_bytes,
+                               ctx_.settings.max_avatar_body_bytes));
   stream_.expires_after(ctx_.settings.http_timeout);
+  http::async_read_header(
+    stream_, buffer_, *parser_,
+    [self = shared_from_this()](error_code ec, std::size_t) {
+      self->on_header(ec);
+    });
+}
+
+void http_connection::on_header(error_code ec) {
+  if (ec) {
+    on_read(ec);
+    return;
+  }
+  // Only an avatar upload may carry an image; every other request keeps
+  // limits.max_http_body_bytes.
+  const auto& head = parser_->get();
+  auto avatar = head.method() == http::verb::post
+                && target_path(head.target()) == "/member/uploadAvatar";
+  if (!avatar) {
+    auto limit = ctx_.settings.max_http_body_bytes;
+    if (parser_->content_length() && *parser_->content_length() > limit) {
+      on_read(http::error::body_limit);
+      return;
+    }
+    parser_->body_limit(limit);
+  }
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, std::size_t) {
                      self->on_read(ec);

@@ -35,6 +35,8 @@ public:
 private:
   void do_read();
   void on_read(boost::system::error_code ec);
+  /// Picks the body limit by route once the header is in.
+  void on_header(boost::system::error_code ec);
   void respond(http_response res);
   void upgrade(http_request req);
   /// The node's and the client address's connection limits, checked before

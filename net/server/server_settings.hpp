@@ -18,6 +18,9 @@ struct server_settings {
   int io_threads = 1;
   std::chrono::milliseconds shutdown_timeout{5000};
   std::size_t max_http_body_bytes = 1048576;
+  /// The body limit of POST /member/uploadAvatar only (an image plus its
+  /// multipart framing).
+  std::size_t max_avatar_body_bytes = 1048576 + 2097152;
   std::size_t max_connections = 100000;
   /// Open connections per client address (IPv6: per /64). Trusted proxies
   /// are not counted themselves; the clients they forward are, per upgrade.

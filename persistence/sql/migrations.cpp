@@ -204,6 +204,27 @@ const std::vector<migration>& all() {
     // (sql_append.cpp); SQLite's trigger for them copied every new row
     // once more and made an insert ~65% dearer.
     {4, {"DROP TRIGGER IF EXISTS messages_fit"}, {}},
+    // 5: avatars, one row per member (the current one), in the database so
+    // that any node of a cluster serves them. The bytes are stored base64
+    // (sql_avatars.cpp): the SQL layer binds text only.
+    {5,
+     {
+       "CREATE TABLE avatars ("
+       " member_id INTEGER PRIMARY KEY,"
+       " hash TEXT NOT NULL,"
+       " mime TEXT NOT NULL,"
+       " bytes TEXT NOT NULL,"
+       " created_ms INTEGER NOT NULL)",
+     },
+     {
+       "CREATE TABLE avatars ("
+       " member_id BIGINT NOT NULL PRIMARY KEY,"
+       " hash CHAR(64) NOT NULL,"
+       " mime VARCHAR(32) NOT NULL,"
+       " bytes MEDIUMTEXT CHARACTER SET ascii COLLATE ascii_bin NOT NULL,"
+       " created_ms BIGINT NOT NULL"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
   };
   return list;
 }

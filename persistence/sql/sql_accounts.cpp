@@ -100,6 +100,7 @@ bool sql_store::delete_member(std::int64_t id) {
     conn_->prepare("DELETE FROM refresh_tokens WHERE member_id = ?")
       .execute({id});
     conn_->prepare("DELETE FROM devices WHERE member_id = ?").execute({id});
+    conn_->prepare("DELETE FROM avatars WHERE member_id = ?").execute({id});
     conn_->prepare("DELETE FROM room_members WHERE member_id = ?")
       .execute({id});
     return n > 0;

@@ -83,6 +83,11 @@ public:
   bool is_room_member(const std::string& room_id,
                       std::int64_t member_id) override;
   purge_counts purge_expired(const purge_cutoffs& c) override;
+  bool put_avatar(const avatar_record& a) override;
+  std::optional<avatar_record> current_avatar(std::int64_t member_id) override;
+  std::optional<avatar_record> avatar(std::int64_t member_id,
+                                      const std::string& hash) override;
+  bool delete_avatar(std::int64_t member_id) override;
 
 private:
   bool mysql() const {

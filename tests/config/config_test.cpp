@@ -389,3 +389,25 @@ TEST(config_example, committed_example_file_is_up_to_date) {
   EXPECT_EQ(text.str(), cfg::example_file_text())
     << "regenerate with: h2hd --print-example-config > config/h2h.example.conf";
 }
+
+TEST(config_validate, avatar_bytes_and_public_url) {
+  cfg::settings s;
+  EXPECT_EQ(s.limits.avatar_bytes, 2097152u);
+  EXPECT_TRUE(s.server.public_url.empty());
+  for (auto ok : {"https://chat.example.com", "http://10.0.0.1:8080",
+                  "https://[2001:db8::1]:443"}) {
+    s.server.public_url = ok;
+    EXPECT_TRUE(cfg::validate(s).empty()) << ok << joined(cfg::validate(s));
+  }
+  for (auto bad :
+       {"chat.example.com", "https://", "https://a.example/",
+        "https://a.example/path", "ftp://a.example", "https://a.example?q"}) {
+    s.server.public_url = bad;
+    EXPECT_TRUE(has_error(cfg::validate(s), {"server.public_url"})) << bad;
+  }
+  s.server.public_url.clear();
+  s.limits.avatar_bytes = 1023;
+  EXPECT_TRUE(has_error(cfg::validate(s), {"limits.avatar_bytes"}));
+  s.limits.avatar_bytes = 8388609;
+  EXPECT_TRUE(has_error(cfg::validate(s), {"limits.avatar_bytes"}));
+}

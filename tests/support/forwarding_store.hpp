@@ -134,6 +134,19 @@ struct forwarding_store : store {
   purge_counts purge_expired(const purge_cutoffs& c) override {
     return inner->purge_expired(c);
   }
+  bool put_avatar(const avatar_record& a) override {
+    return inner->put_avatar(a);
+  }
+  std::optional<avatar_record> current_avatar(std::int64_t member_id) override {
+    return inner->current_avatar(member_id);
+  }
+  std::optional<avatar_record> avatar(std::int64_t member_id,
+                                      const std::string& hash) override {
+    return inner->avatar(member_id, hash);
+  }
+  bool delete_avatar(std::int64_t member_id) override {
+    return inner->delete_avatar(member_id);
+  }
 };
 
 } // namespace h2h::test

@@ -115,7 +115,7 @@ api_response api_test::call_raw(
   req.prepare_payload();
   int calls = 0;
   net::http_response got;
-  router_.dispatch(std::move(req), net::request_meta{peer},
+  router_.dispatch(std::move(req), net::request_meta{peer, via_trusted_proxy_},
                    [&](net::http_response res) {
                      ++calls;
                      got = std::move(res);

@@ -150,6 +150,8 @@ protected:
   std::unique_ptr<inline_store_runner> runner_;
   net::router router_;
   std::vector<room_change> changes_;
+  /// Requests arrive as from a trusted proxy (request_meta).
+  bool via_trusted_proxy_ = false;
 
 private:
   std::int64_t now_ms_ = 1'700'000'000'000;
