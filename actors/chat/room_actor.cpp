@@ -64,6 +64,17 @@ void remember_committed(room_state& st, const event_ptr& ev) {
   }
 }
 
+/// On the owner, hands a committed MESSAGE to the push dispatcher with the
+/// members present: the shared event (no copy) and presence's ids. The
+/// dispatcher finds who is absent, off this thread.
+void hand_to_push(room_pointer self, const event_ptr& ev) {
+  auto& st = self->state;
+  if (!st.env->push || st.is_relay || ev->data().kind != event_kind::message)
+    return;
+  self->send(st.env->push, push_atom_v,
+             push_commit{ev, room_cluster::presence(st)});
+}
+
 /// Sends a committed event to every member: one shared event, encoded once
 /// per wire protocol by the links (the ring keeps a plain copy); members whose
 /// replay is still being read get it afterwards. A member never gets a seq
@@ -101,6 +112,7 @@ void fan_out(room_pointer self, event_ptr ev) {
   auto& metrics = *st.env->metrics;
   metrics.events.fetch_add(1, std::memory_order_relaxed);
   metrics.deliveries.fetch_add(receivers, std::memory_order_relaxed);
+  hand_to_push(self, shared);
 }
 
 /// Removes the uncommitted event `seq`: the oldest one, as the store answers
@@ -319,6 +331,8 @@ std::size_t drop_sessions(room_pointer self, std::int64_t member,
 
 void apply_change(room_pointer self, const room_change& change) {
   auto& st = self->state;
+  if (st.env->push && !st.is_relay && change.kind != room_change_kind::deleted)
+    self->send(st.env->push, pforget_atom_v, st.id); // its roster changed
   switch (change.kind) {
     case room_change_kind::member_added:
       st.allowed.insert(change.member_id);

@@ -19,6 +19,7 @@
 #include "actors/vocabulary/metrics.hpp"
 #include "actors/chat/room_creation.hpp"
 #include "actors/chat/room_rate.hpp"
+#include "actors/push/push_dispatcher.hpp"
 
 namespace h2h {
 
@@ -53,6 +54,8 @@ struct room_env {
   /// Wall-clock milliseconds since the epoch (injected so tests control it).
   std::function<std::int64_t()> now_ms;
   persistence_actor persistence;
+  /// The node's push dispatcher; null: push is off and rooms hand it nothing.
+  push_dispatcher_actor push;
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
 };

@@ -1,6 +1,9 @@
 // The push dispatcher: coalescing, a bounded queue, back-off, token removal.
 #include "actors/push/push_dispatcher.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <spdlog/spdlog.h>
 
 namespace h2h {
@@ -27,7 +30,7 @@ void update_queue_metric(push_state& st) {
 /// Everything waiting that counts against queue_max.
 std::size_t backlog(const push_state& st) {
   return st.windows.size() + st.lookups.size() + st.queue.size()
-         + st.waiting.size();
+         + st.waiting.size() + st.roster_waiting;
 }
 
 /// The callback a sender or store calls on its own thread: a message to
@@ -94,6 +97,99 @@ void on_notice(push_pointer self, push_notice& n) {
     self->delayed_send(self, st.cfg.coalesce, pflush_atom_v, member,
                        n.event.room_id);
   }
+}
+
+/// Notifies the members of `r` that are neither present nor the sender;
+/// members seen present join the roster (entering a room makes a member).
+void notify_absent(push_pointer self, push_state::roster& r,
+                   const push_commit& c) {
+  const auto& ev = c.event->data();
+  auto present = c.present;
+  std::sort(present.begin(), present.end());
+  for (auto id : present) {
+    auto at = std::lower_bound(r.members.begin(), r.members.end(), id);
+    if (at == r.members.end() || *at != id)
+      r.members.insert(at, id);
+  }
+  push_notice n;
+  n.event = ev;
+  n.room_name = r.name;
+  n.members.reserve(r.members.size());
+  std::set_difference(r.members.begin(), r.members.end(), present.begin(),
+                      present.end(), std::back_inserter(n.members));
+  n.members.erase(std::remove(n.members.begin(), n.members.end(), ev.sender_id),
+                  n.members.end());
+  if (!n.members.empty())
+    on_notice(self, n);
+}
+
+void on_commit(push_pointer self, push_commit& c) {
+  auto& st = self->state;
+  if (!c.event || c.event->data().kind != event_kind::message)
+    return;
+  const auto& room = c.event->data().room_id;
+  if (auto it = st.rosters.find(room); it != st.rosters.end()) {
+    if (self->clock().now() - it->second.loaded < st.cfg.roster_ttl) {
+      notify_absent(self, it->second, c);
+      return;
+    }
+    st.rosters.erase(it);
+  }
+  if (backlog(st) >= st.cfg.queue_max) {
+    st.metrics->dropped.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto [wait, fresh] = st.roster_waits.try_emplace(room);
+  wait->second.commits.push_back(std::move(c));
+  ++st.roster_waiting;
+  if (!fresh)
+    return;
+  auto tell = tell_self<proster_atom, std::string, bool, std::string,
+                        std::vector<std::int64_t>>(self);
+  st.devices->roster(room, [tell, room](std::optional<push_roster> r) {
+    if (r)
+      tell(proster_atom_v, room, true, std::move(r->name),
+           std::move(r->members));
+    else
+      tell(proster_atom_v, room, false, std::string{},
+           std::vector<std::int64_t>{});
+  });
+}
+
+void on_roster(push_pointer self, const std::string& room, bool ok,
+               std::string& name, std::vector<std::int64_t>& members) {
+  auto& st = self->state;
+  auto it = st.roster_waits.find(room);
+  if (it == st.roster_waits.end())
+    return;
+  auto wait = std::move(it->second);
+  st.roster_waits.erase(it);
+  st.roster_waiting -= wait.commits.size();
+  if (!ok) {
+    // The store said why (logged there); these pushes are lost.
+    st.metrics->dropped.fetch_add(wait.commits.size(),
+                                  std::memory_order_relaxed);
+    return;
+  }
+  push_state::roster r{std::move(name), std::move(members),
+                       self->clock().now()};
+  std::sort(r.members.begin(), r.members.end());
+  r.members.erase(std::unique(r.members.begin(), r.members.end()),
+                  r.members.end());
+  for (auto& c : wait.commits)
+    notify_absent(self, r, c);
+  if (wait.stale || st.cfg.roster_cache_max == 0)
+    return;
+  if (st.rosters.size() >= st.cfg.roster_cache_max)
+    st.rosters.erase(st.rosters.begin());
+  st.rosters.insert_or_assign(room, std::move(r));
+}
+
+void on_forget(push_pointer self, const std::string& room) {
+  auto& st = self->state;
+  st.rosters.erase(room);
+  if (auto it = st.roster_waits.find(room); it != st.roster_waits.end())
+    it->second.stale = true;
 }
 
 void on_flush(push_pointer self, std::int64_t member, const std::string& room) {
@@ -211,6 +307,12 @@ push_dispatcher(push_pointer self, push_dispatch_settings cfg,
     });
   return {
     [self](push_atom, push_notice& n) { on_notice(self, n); },
+    [self](push_atom, push_commit& c) { on_commit(self, c); },
+    [self](pforget_atom, const std::string& room) { on_forget(self, room); },
+    [self](proster_atom, const std::string& room, bool ok, std::string& name,
+           std::vector<std::int64_t>& members) {
+      on_roster(self, room, ok, name, members);
+    },
     [self](pflush_atom, std::int64_t member, const std::string& room) {
       on_flush(self, member, room);
     },

@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,11 @@ struct push_dispatch_settings {
   /// Tries after the first one before a push fails for good.
   int max_retries = 5;
   backoff_policy backoff;
+  /// Rooms whose roster (from the store) is kept, and for how long: a
+  /// roster is read again after this, or at once when the room reports a
+  /// membership change.
+  std::size_t roster_cache_max = 1000;
+  std::chrono::milliseconds roster_ttl{60000};
   /// Seeds the jitter (0: from the OS).
   std::uint64_t seed = 0;
 };
@@ -42,6 +48,14 @@ struct push_dispatch_settings {
 using push_dispatcher_actor = caf::typed_actor<
   // A committed message and the members to notify.
   caf::reacts_to<push_atom, push_notice>,
+  // A committed message and the members present in the room: the others
+  // of the room's roster are notified.
+  caf::reacts_to<push_atom, push_commit>,
+  // The room's membership changed: read its roster again.
+  caf::reacts_to<pforget_atom, std::string>,
+  // Internal: the roster of a room (ok, name, members).
+  caf::reacts_to<proster_atom, std::string, bool, std::string,
+                 std::vector<std::int64_t>>,
   // Internal: a coalescing window of (member, room) ended.
   caf::reacts_to<pflush_atom, std::int64_t, std::string>,
   // Internal: the device tokens of lookup `id`.
@@ -62,6 +76,19 @@ struct push_state {
     int attempt = 0;
   };
   using key = std::pair<std::int64_t, std::string>;
+  /// A room's roster as the store had it, plus members seen present since.
+  struct roster {
+    std::string name;
+    /// Sorted.
+    std::vector<std::int64_t> members;
+    caf::actor_clock::time_point loaded;
+  };
+  /// A roster being read and the commits waiting for it.
+  struct roster_wait {
+    std::vector<push_commit> commits;
+    /// A membership change came meanwhile: use the answer, do not keep it.
+    bool stale = false;
+  };
 
   push_dispatch_settings cfg;
   std::shared_ptr<push_sender> sender;
@@ -71,6 +98,11 @@ struct push_state {
 
   /// Open windows: the latest message for (member, room), token empty.
   std::map<key, push_request> windows;
+  /// At most cfg.roster_cache_max rooms.
+  std::unordered_map<std::string, roster> rosters;
+  std::unordered_map<std::string, roster_wait> roster_waits;
+  /// Commits in roster_waits (counted against queue_max).
+  std::size_t roster_waiting = 0;
   /// Device look-ups under way: member and message.
   std::map<std::uint64_t, std::pair<std::int64_t, push_request>> lookups;
   std::deque<std::pair<std::uint64_t, job>> queue;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,14 @@ public:
     = 0;
 };
 
-/// Where the device tokens of members live. Calls return at once; the
-/// work runs off the caller's thread.
+/// A room's name and every member of it, as the store has them.
+struct push_roster {
+  std::string name;
+  std::vector<std::int64_t> members;
+};
+
+/// Where the device tokens of members (and the rosters of rooms) live. Calls
+/// return at once; the work runs off the caller's thread.
 class push_devices {
 public:
   virtual ~push_devices() = default;
@@ -35,6 +42,14 @@ public:
     = 0;
   /// Removes a token the provider reported gone.
   virtual void remove(std::int64_t member_id, const std::string& token) = 0;
+  /// The room's roster (nullopt on a store failure or an unknown room);
+  /// `done` runs once, on any thread. By default there is none: only
+  /// notices that name their members (push_notice) are pushed.
+  virtual void roster(const std::string& room_id,
+                      std::function<void(std::optional<push_roster>)> done) {
+    (void)room_id;
+    done(std::nullopt);
+  }
 };
 
 } // namespace h2h

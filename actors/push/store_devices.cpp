@@ -1,4 +1,5 @@
-// Device tokens for the push dispatcher from the store, off the actor thread.
+// Device tokens and room rosters for the push dispatcher from the store,
+// off the actor thread.
 #include "actors/push/store_devices.hpp"
 
 #include <spdlog/spdlog.h>
@@ -53,6 +54,28 @@ public:
                      member_id);
     };
     runner_.run<bool>(work, report);
+  }
+
+  void roster(const std::string& room_id,
+              std::function<void(std::optional<push_roster>)> done) override {
+    auto work = [room_id](store& db) {
+      std::optional<push_roster> r;
+      if (auto rec = db.room_by_id(room_id, true))
+        r = push_roster{std::move(rec->name), std::move(rec->members)};
+      return r;
+    };
+    auto report = [room_id, done](store_result<std::optional<push_roster>> r) {
+      if (!r) {
+        spdlog::warn("push: members of room {}: {}", room_id, r.error().detail);
+        done(std::nullopt);
+        return;
+      }
+      done(std::move(*r));
+    };
+    if (!runner_.try_run<std::optional<push_roster>>(work, report)) {
+      spdlog::warn("push: store busy, members of room {} not read", room_id);
+      done(std::nullopt);
+    }
   }
 
 private:

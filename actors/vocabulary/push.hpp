@@ -32,6 +32,36 @@ typename Inspector::result_type inspect(Inspector& f, push_notice& x) {
            x.members);
 }
 
+/// What a room's owner hands the dispatcher after each committed MESSAGE:
+/// the shared event itself (no copy on the room's thread) and the members
+/// with a live session in the room (cluster-wide). The dispatcher finds the
+/// absent members from the room's roster, off the room's thread.
+struct push_commit {
+  event_ptr event;
+  std::vector<std::int64_t> present;
+};
+
+inline bool operator==(const push_commit& x, const push_commit& y) {
+  auto same = x.event == y.event
+              || (x.event && y.event && x.event->data() == y.event->data());
+  return same && x.present == y.present;
+}
+
+/// Serialized as the event's value (like event_batch).
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, push_commit& x) {
+  room_event value;
+  if constexpr (Inspector::reads_state) {
+    if (x.event)
+      value = x.event->data();
+  }
+  auto load = caf::meta::load_callback([&]() -> caf::error {
+    x.event = make_event(std::move(value));
+    return caf::none;
+  });
+  return f(caf::meta::type_name("push_commit"), value, x.present, load);
+}
+
 /// One notification for one device token: what the provider is asked.
 struct push_request {
   std::string token;
@@ -100,6 +130,8 @@ CAF_ADD_ATOM(h2h, h2h, pflush_atom, "pflush")
 CAF_ADD_ATOM(h2h, h2h, pdevices_atom, "pdevices")
 CAF_ADD_ATOM(h2h, h2h, pdone_atom, "pdone")
 CAF_ADD_ATOM(h2h, h2h, pretry_atom, "pretry")
+CAF_ADD_ATOM(h2h, h2h, proster_atom, "proster")
+CAF_ADD_ATOM(h2h, h2h, pforget_atom, "pforget")
 
 // The push types: a block of their own after h2h's.
 CAF_BEGIN_TYPE_ID_BLOCK(h2h_push, caf::id_block::h2h::end)
@@ -108,6 +140,7 @@ CAF_ADD_TYPE_ID(h2h_push, (h2h::push_notice))
 CAF_ADD_TYPE_ID(h2h_push, (h2h::push_request))
 CAF_ADD_TYPE_ID(h2h_push, (h2h::push_result))
 CAF_ADD_TYPE_ID(h2h_push, (h2h::push_outcome))
+CAF_ADD_TYPE_ID(h2h_push, (h2h::push_commit))
 
 CAF_END_TYPE_ID_BLOCK(h2h_push)
 // clang-format on

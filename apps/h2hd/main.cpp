@@ -80,11 +80,6 @@ int main(int argc, char** argv) {
   if (v.push.fcm_credentials.empty())
     spdlog::info("push: off (push.fcm_credentials is not set): no push "
                  "notifications");
-  else
-    spdlog::warn("push: credentials {} are valid, but this build does not "
-                 "send push notifications yet (rooms are not wired to the "
-                 "push dispatcher)",
-                 v.push.fcm_credentials);
   for (auto& w : cfg.warnings)
     spdlog::warn("{}", w);
   int rc = 0;

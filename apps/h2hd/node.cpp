@@ -17,6 +17,8 @@
 #include "actors/chat/room_directory.hpp"
 #include "actors/chat/session_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
+#include "actors/push/push_dispatcher.hpp"
+#include "actors/push/store_devices.hpp"
 #include "actors/store/periodic_job.hpp"
 #include "actors/store/persistence_actor.hpp"
 #include "actors/store/store_pool.hpp"
@@ -26,6 +28,7 @@
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
 #include "net/admin/admin_listener.hpp"
+#include "net/outbound/fcm_sender.hpp"
 #include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
 #include "net/protocol/raw_json/raw_json_protocol.hpp"
@@ -136,6 +139,13 @@ struct node::impl {
   /// Deletes expired sessions, refresh tokens and codes now and then.
   caf::actor purger;
   std::unique_ptr<upgrade_auth> upgrades;
+  /// Push (off when push.fcm_credentials is empty): the FCM sender, the
+  /// dispatcher rooms hand committed messages to, and its own store workers
+  /// (device tokens and rosters), so a push burst never queues REST's jobs.
+  std::shared_ptr<fcm_sender> push_sender;
+  std::unique_ptr<store_pool> push_pool;
+  push_dispatcher_actor push;
+  std::shared_ptr<push_metrics> push_stats;
   /// The stop of everything started, registered right after its start.
   stop_stack stops;
 
@@ -166,6 +176,7 @@ struct node::impl {
     start_actor_system();
     start_mail_workers();
     start_persistence(open_store);
+    start_push(open_store);
     start_directory();
     start_cluster();
     start_admin();
@@ -361,6 +372,48 @@ struct node::impl {
     persistence = nullptr;
   }
 
+  /// Push notifications (DESIGN.md §5): the sender, the store workers and
+  /// the dispatcher, stopped in reverse order after the rooms stopped.
+  void start_push(const store_factory& open_store) {
+    const auto& p = settings.push;
+    if (p.fcm_credentials.empty())
+      return;
+    auto check = load_service_account(p.fcm_credentials);
+    if (!check.problems.empty())
+      throw std::runtime_error("push.fcm_credentials: " + check.problems[0]);
+    fcm_settings fs;
+    fs.endpoint = p.fcm_endpoint;
+    fs.token_uri = p.fcm_token_uri;
+    fs.ttl_s = p.ttl_s;
+    fs.max_in_flight = static_cast<std::size_t>(p.max_in_flight);
+    fs.max_waiting = static_cast<std::size_t>(p.queue_max);
+    fs.timeout = std::chrono::milliseconds{p.timeout_ms};
+    fs.now_ms = wall_clock_ms;
+    push_sender = std::make_shared<fcm_sender>(std::move(check.account), fs);
+    stops.push("push sender", [this] { push_sender->stop(); });
+    push_pool = std::make_unique<store_pool>(
+      open_store, 2, static_cast<std::size_t>(p.queue_max), "h2h-push");
+    stops.push("push store workers", [this] { push_pool->stop(); });
+    push_dispatch_settings ds;
+    ds.coalesce = std::chrono::milliseconds{p.coalesce_ms};
+    ds.queue_max = static_cast<std::size_t>(p.queue_max);
+    ds.max_in_flight = static_cast<std::size_t>(p.max_in_flight);
+    ds.max_retries = p.max_retries;
+    ds.backoff.base = std::chrono::milliseconds{p.backoff_ms};
+    ds.backoff.cap = std::chrono::milliseconds{p.backoff_max_ms};
+    push_stats = std::make_shared<push_metrics>();
+    push
+      = system->spawn(push_dispatcher, ds,
+                      std::static_pointer_cast<h2h::push_sender>(push_sender),
+                      make_store_devices(*push_pool), push_stats);
+    stops.push("push dispatcher", [this] {
+      caf::anon_send_exit(push, caf::exit_reason::user_shutdown);
+      push = nullptr;
+    });
+    spdlog::info("push: on, FCM at {} (coalescing {} ms, {} in flight)",
+                 p.fcm_endpoint, p.coalesce_ms, p.max_in_flight);
+  }
+
   void start_directory() {
     const auto& s = settings;
     auto env = std::make_shared<room_env>();
@@ -372,6 +425,7 @@ struct node::impl {
     env->now_ms = wall_clock_ms;
     env->metrics = metrics;
     env->persistence = persistence;
+    env->push = push;
     env->create_on_enter = s.rooms.create_on_enter;
     env->rooms_created_per_hour
       = static_cast<std::size_t>(s.limits.rooms_created_per_hour);
@@ -469,7 +523,10 @@ struct node::impl {
         {"connections_open", static_cast<std::int64_t>(srv->connections())},
         {"sessions_live", static_cast<std::int64_t>(live_sessions.size())},
         {"net_frames_in", static_cast<std::int64_t>(n.frames_in.load())},
-        {"net_frames_out", static_cast<std::int64_t>(n.frames_out.load())}};
+        {"net_frames_out", static_cast<std::int64_t>(n.frames_out.load())},
+        {"push_sent",
+         push_stats ? static_cast<std::int64_t>(push_stats->sent.load()) : 0},
+        {"push_queue", push_stats ? push_stats->queue_length.load() : 0}};
     };
     as.set_log_level = [](const std::string& level) {
       // Said first: at "error" the line would not be shown afterwards.
@@ -595,6 +652,7 @@ struct node::impl {
         *system, persistence, std::chrono::seconds{2},
         [done](caf::expected<bool> ok) { done(ok && *ok); }, ping_atom_v);
     };
+    ops.push = push_stats;
     if (cluster_info)
       ops.cluster = [info = cluster_info] {
         return std::optional<ops_sources::cluster_status>{

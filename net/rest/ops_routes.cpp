@@ -19,6 +19,34 @@ void metric(std::ostringstream& out, const char* name, const char* type,
       << name << ' ' << static_cast<long long>(value) << '\n';
 }
 
+/// The push dispatcher's counters; failures by reason as one labelled
+/// counter.
+void push_metrics_text(std::ostringstream& out, const push_metrics& p) {
+  metric(out, "h2h_push_sent_total", "counter",
+         "Push notifications FCM accepted.", p.sent.load());
+  out << "# HELP h2h_push_failed_total Push notifications that failed for "
+         "good, by reason.\n# TYPE h2h_push_failed_total counter\n";
+  out << "h2h_push_failed_total{reason=\"auth\"} " << p.failed_auth.load()
+      << "\nh2h_push_failed_total{reason=\"rejected\"} "
+      << p.failed_rejected.load()
+      << "\nh2h_push_failed_total{reason=\"retries\"} "
+      << p.failed_retries.load() << '\n';
+  metric(out, "h2h_push_retried_total", "counter",
+         "Push requests tried again after 429, 5xx or a network failure.",
+         p.retried.load());
+  metric(out, "h2h_push_coalesced_total", "counter",
+         "Messages folded into a push already due for the member and room.",
+         p.coalesced.load());
+  metric(out, "h2h_push_dropped_total", "counter",
+         "Pushes dropped because the push queue was full.", p.dropped.load());
+  metric(out, "h2h_push_tokens_removed_total", "counter",
+         "Device tokens removed because FCM reported them gone.",
+         p.tokens_removed.load());
+  metric(out, "h2h_push_queue", "gauge",
+         "Push requests queued or waiting to be retried.",
+         p.queue_length.load());
+}
+
 std::optional<ops_sources::cluster_status> cluster_of(const ops_sources& src) {
   if (!src.cluster)
     return std::nullopt;
@@ -121,6 +149,8 @@ std::string metrics_text(const ops_sources& src) {
            "1 while the cluster registry (Redis) answers, else 0.",
            c->registry_ok ? 1 : 0);
   }
+  if (src.push)
+    push_metrics_text(out, *src.push);
   return out.str();
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "actors/push/push_metrics.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "net/server/registry.hpp"
 #include "net/http/router.hpp"
@@ -34,6 +35,8 @@ struct ops_sources {
   /// Called on any thread for each /readyz and /metrics; empty or nullopt:
   /// not a cluster (the answers stay those of a single node).
   std::function<std::optional<cluster_status>()> cluster;
+  /// The push dispatcher's counters; null: push is off (no h2h_push_*).
+  std::shared_ptr<const push_metrics> push;
 };
 
 /// The JSON body of /readyz: {"status":..,"store":..} (no "store" when

@@ -158,3 +158,31 @@ TEST(ops_metrics, a_cluster_node_has_node_count_and_registry_gauges) {
     << down;
   EXPECT_NE(down.find("h2h_cluster_nodes 1\n"), std::string::npos) << down;
 }
+
+TEST(ops_metrics, push_counters_appear_only_when_push_is_on) {
+  ops_sources off;
+  EXPECT_EQ(h2h::net::metrics_text(off).find("h2h_push_"), std::string::npos);
+  auto p = std::make_shared<h2h::push_metrics>();
+  p->sent = 7;
+  p->failed_auth = 1;
+  p->failed_rejected = 2;
+  p->failed_retries = 3;
+  p->retried = 4;
+  p->coalesced = 19;
+  p->dropped = 5;
+  p->tokens_removed = 6;
+  p->queue_length = 8;
+  ops_sources on;
+  on.push = p;
+  auto text = h2h::net::metrics_text(on);
+  for (const char* line :
+       {"# TYPE h2h_push_sent_total counter\nh2h_push_sent_total 7\n",
+        "# TYPE h2h_push_failed_total counter\n"
+        "h2h_push_failed_total{reason=\"auth\"} 1\n"
+        "h2h_push_failed_total{reason=\"rejected\"} 2\n"
+        "h2h_push_failed_total{reason=\"retries\"} 3\n",
+        "h2h_push_retried_total 4\n", "h2h_push_coalesced_total 19\n",
+        "h2h_push_dropped_total 5\n", "h2h_push_tokens_removed_total 6\n",
+        "# TYPE h2h_push_queue gauge\nh2h_push_queue 8\n"})
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n---\n" << text;
+}
