@@ -175,7 +175,7 @@ struct server::impl {
     spdlog::info(
       "draining: closing {} connection(s) in {} batch(es) over {} ms",
       to_close.size(), batches, window.count());
-    if (window.count() == 0) {
+    if (window.count() == 0 || to_close.empty()) {
       end_window();
       return;
     }

@@ -162,3 +162,14 @@ TEST(drain, a_zero_window_closes_every_client_at_once_and_exits) {
   ASSERT_TRUE(rc.has_value());
   EXPECT_EQ(*rc, 0);
 }
+
+TEST(drain, a_node_without_clients_does_not_wait_for_the_window) {
+  temp_dir dir;
+  server_process srv{H2HD_PATH, drain_args(dir, 20000)};
+  auto t0 = clock_type::now();
+  srv.signal(SIGTERM);
+  auto rc = srv.wait(10s);
+  ASSERT_TRUE(rc.has_value()) << "still draining after 10 s";
+  EXPECT_EQ(*rc, 0);
+  EXPECT_LT(clock_type::now() - t0, 5s);
+}
