@@ -14,6 +14,9 @@ struct server_section {
   int io_threads = 1;
   /// Upper bound for a graceful shutdown before the process exits anyway.
   int shutdown_timeout_ms = 5000;
+  /// On SIGTERM or the admin drain: how long the open connections take to
+  /// close (1001), in batches spread evenly; 0: all at once.
+  int drain_window_ms = 0;
   /// Addresses/ranges of proxies whose forwarding header names the client
   /// (comma-separated); empty: the peer is the client.
   std::string trusted_proxies;

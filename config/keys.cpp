@@ -171,6 +171,10 @@ std::vector<key_info> build_keys() {
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));
+  add(make_key("server", "drain_window_ms", &s::server,
+               &server_section::drain_window_ms,
+               "On SIGTERM or drain: clients are closed (1001) in batches "
+               "spread over this window, /readyz answering 503; 0: at once."));
   add(make_key("server", "trusted_proxies", &s::server,
                &server_section::trusted_proxies,
                "Proxies (addresses or CIDR ranges, comma-separated) whose "

@@ -14,6 +14,8 @@ test_pkgs=(
   mariadb-server mariadb-client redis-server
   clang libclang-rt-14-dev
   chromium
+  kubectl python3-yaml
+  podman mmdebstrap curl
 )
 
 case "${1:-build}" in

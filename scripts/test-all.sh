@@ -75,6 +75,23 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build build-release -j "$jobs" --target h2hd
 echo "Release build stage took $(( $(date +%s) - release_start )) s"
 
+# The container image (deploy/docker/Dockerfile), built with podman from a
+# Debian base made by mmdebstrap, then run as its non-root user
+# (tests/deploy/image_test.sh). H2H_IMAGE_TEST=0 skips it.
+if [ "${H2H_IMAGE_TEST:-1}" != 0 ]; then
+  image_start=$(date +%s)
+  image_rc=0
+  tests/deploy/image_test.sh >"$build_dir/image-test.log" 2>&1 || image_rc=$?
+  if [ "$image_rc" = 77 ]; then
+    echo "image stage SKIPPED: $(tail -1 "$build_dir/image-test.log")"
+  elif [ "$image_rc" != 0 ]; then
+    cat "$build_dir/image-test.log"
+    echo "image stage FAILED after $(( $(date +%s) - image_start )) s" >&2
+    exit 1
+  fi
+  echo "image stage took $(( $(date +%s) - image_start )) s"
+fi
+
 # A MariaDB server and a Redis server for the suites that need them
 # (cluster discovery), both stopped at the end.
 services=$(mktemp -d /tmp/h2h-services-XXXXXX)

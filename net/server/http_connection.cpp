@@ -98,6 +98,17 @@ http_connection::http_connection(asio::ip::tcp::socket socket,
   }
 }
 
+namespace {
+
+/// While a stop drains, only the probes are answered (/readyz says 503).
+bool answers_while_draining(const http_request& req) {
+  auto path = target_path(req.target());
+  return !beast::websocket::is_upgrade(req)
+         && (path == "/healthz" || path == "/readyz");
+}
+
+} // namespace
+
 void http_connection::start() {
   registry_id_ = ctx_.connections.add(weak_from_this());
   // A trusted proxy carries many clients: they are counted per upgrade.
@@ -192,6 +203,14 @@ void http_connection::on_read(error_code ec) {
     // Behind a proxy each request may come from another client.
     client_ip_ = client_address(peer_ip_, req, ctx_.settings.proxies);
     meta_.peer = config::ip_text(client_ip_);
+  }
+  if (ctx_.draining.load(std::memory_order_relaxed)
+      && !answers_while_draining(req)) {
+    // The node is going away: clients go elsewhere, probes still get in.
+    auto res = error_response(req, errc::unavailable, "node draining");
+    res.keep_alive(false);
+    respond(std::move(res));
+    return;
   }
   if (beast::websocket::is_upgrade(req)) {
     upgrade(std::move(req));

@@ -262,6 +262,15 @@ std::size_t registry::ticking() const {
   return ticking_.size();
 }
 
+std::vector<std::weak_ptr<closable>> registry::snapshot() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  std::vector<std::weak_ptr<closable>> out;
+  out.reserve(live_.size());
+  for (auto& [id, e] : live_)
+    out.push_back(e.conn);
+  return out;
+}
+
 void registry::shutdown_all() {
   std::vector<std::shared_ptr<closable>> all;
   {

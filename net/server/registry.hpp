@@ -112,6 +112,9 @@ public:
   /// Connections ticked by each sweep (for tests and metrics).
   std::size_t ticking() const;
 
+  /// The open connections now (a stop closes them in batches).
+  std::vector<std::weak_ptr<closable>> snapshot() const;
+
   /// Asks every connection to close.
   void shutdown_all();
 

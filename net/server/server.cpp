@@ -2,6 +2,7 @@
 // shutdown.
 #include "net/server/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -42,7 +43,12 @@ struct server::impl {
   asio::steady_timer keepalive_timer;
   asio::steady_timer tick_timer;
   std::chrono::steady_clock::time_point drain_deadline;
-  std::atomic<bool> draining{false};
+  std::atomic<bool>& draining = ctx.draining;
+  /// The connections open when the stop began, closed batch by batch.
+  std::vector<std::weak_ptr<closable>> to_close;
+  std::size_t closed_upto = 0;
+  std::size_t batch_size = 1;
+  std::chrono::milliseconds batch_interval{0};
 
   explicit impl(int io_threads)
     : workers(make_workers(io_threads))
@@ -105,7 +111,7 @@ struct server::impl {
   }
 
   void on_accept(error_code ec, tcp::socket socket, io_worker& w) {
-    if (draining)
+    if (!acceptor.is_open())
       return;
     if (ec) {
       if (ec == asio::error::operation_aborted)
@@ -114,7 +120,7 @@ struct server::impl {
       spdlog::warn("accept failed: {}", ec.message());
       retry_timer.expires_after(std::chrono::milliseconds{100});
       retry_timer.async_wait([this](error_code ec) {
-        if (!ec && !draining)
+        if (!ec && acceptor.is_open())
           do_accept();
       });
       return;
@@ -149,14 +155,60 @@ struct server::impl {
       w->io.stop();
   }
 
+  /// /readyz turns 503 at once (draining); the open connections close in
+  /// batches spread over the drain window, so that their clients reconnect
+  /// elsewhere gradually; meanwhile the port answers only the probes.
   void begin_drain() {
     if (draining.exchange(true))
       return;
+    expiry_timer.cancel();
+    keepalive_timer.cancel();
+    tick_timer.cancel();
+    to_close = ctx.connections.snapshot();
+    auto window = ctx.settings.drain_window;
+    // A batch every 100 ms at most, at most 100 batches.
+    auto batches = std::clamp<std::size_t>(
+      static_cast<std::size_t>(window.count() / 100), 1, 100);
+    batches = std::min(batches, std::max<std::size_t>(to_close.size(), 1));
+    batch_size = (to_close.size() + batches - 1) / batches;
+    batch_interval = window / static_cast<int>(batches);
+    spdlog::info(
+      "draining: closing {} connection(s) in {} batch(es) over {} ms",
+      to_close.size(), batches, window.count());
+    if (window.count() == 0 || to_close.empty()) {
+      end_window();
+      return;
+    }
+    drain_timer.expires_after(batch_interval);
+    drain_timer.async_wait([this](error_code ec) {
+      if (!ec)
+        close_batch();
+    });
+  }
+
+  void close_batch() {
+    auto end = std::min(to_close.size(), closed_upto + batch_size);
+    for (; closed_upto < end; ++closed_upto)
+      if (auto c = to_close[closed_upto].lock())
+        c->shutdown();
+    if (closed_upto >= to_close.size() || ctx.connections.size() == 0) {
+      end_window();
+      return;
+    }
+    drain_timer.expires_after(batch_interval);
+    drain_timer.async_wait([this](error_code ec) {
+      if (!ec)
+        close_batch();
+    });
+  }
+
+  /// The window is over: the port closes, whatever is still open (probes,
+  /// upgrades that began before the stop) is asked to close.
+  void end_window() {
     error_code ec;
     acceptor.close(ec);
     retry_timer.cancel();
-    auto open = ctx.connections.size();
-    spdlog::info("draining: closing {} connection(s)", open);
+    to_close.clear();
     ctx.connections.shutdown_all();
     drain_deadline
       = std::chrono::steady_clock::now() + ctx.settings.shutdown_timeout;
@@ -174,9 +226,6 @@ struct server::impl {
       stop_all();
       return;
     }
-    expiry_timer.cancel();
-    keepalive_timer.cancel();
-    tick_timer.cancel();
     drain_timer.expires_after(std::chrono::milliseconds{20});
     drain_timer.async_wait([this](error_code ec) {
       if (!ec)

@@ -1,6 +1,8 @@
 // What the connections of the public port share with its listener.
 #pragma once
 
+#include <atomic>
+
 #include "net/http/http_types.hpp"
 #include "net/server/registry.hpp"
 #include "net/server/server_settings.hpp"
@@ -20,6 +22,8 @@ struct server_context {
   net_counters counters;
   /// Open SSE streams, for the keep-alive sweep.
   sse_streams streams;
+  /// A stop began: requests other than /healthz and /readyz are refused.
+  std::atomic<bool> draining{false};
 };
 
 } // namespace h2h::net

@@ -17,6 +17,10 @@ struct server_settings {
   std::uint16_t port = 8080;
   int io_threads = 1;
   std::chrono::milliseconds shutdown_timeout{5000};
+  /// A stop closes the open connections in batches spread over this window
+  /// (0: all at once); meanwhile new connections get only /healthz and
+  /// /readyz (503), then the port closes.
+  std::chrono::milliseconds drain_window{0};
   std::size_t max_http_body_bytes = 1048576;
   /// The body limit of POST /member/uploadAvatar only (an image plus its
   /// multipart framing).

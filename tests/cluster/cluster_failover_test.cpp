@@ -105,6 +105,11 @@ public:
   const std::vector<clock_type::time_point>& ack_times() const {
     return ack_times_;
   }
+  /// The close code and moment of each connection the server closed.
+  const std::vector<std::pair<std::uint16_t, clock_type::time_point>>&
+  closes() const {
+    return closes_;
+  }
 
 private:
   struct pending_send {
@@ -123,6 +128,9 @@ private:
 
   void reconnect(std::uint16_t port) {
     ++reconnects_;
+    if (conn_ && conn_->closed())
+      closes_.emplace_back(conn_->wait_closed(0ms).value_or(0),
+                           clock_type::now());
     auto last = seen_.empty() ? static_cast<std::int64_t>(start_seq_)
                               : static_cast<std::int64_t>(seen_.back());
     connect(port, last);
@@ -188,6 +196,7 @@ private:
   int reconnects_ = 0;
   std::vector<std::string> errors_;
   std::vector<clock_type::time_point> ack_times_;
+  std::vector<std::pair<std::uint16_t, clock_type::time_point>> closes_;
 };
 
 /// The longest time without any acknowledgement among all clients (the
@@ -439,6 +448,77 @@ TEST_F(cluster_failover, redis_stopped_and_started_under_load_loses_nothing) {
   for (auto& c : cs)
     EXPECT_EQ(c->reconnects(), 0) << c->name() << ": nothing moved";
   expect_no_refusals(cs, {"n1", "n2", "n3"});
+}
+
+TEST_F(cluster_failover, a_node_drained_under_load_loses_and_repeats_nothing) {
+  // n1 drains over 2 s (the window is read from the environment of the
+  // process that starts it); n2 keeps the default.
+  constexpr int window_ms = 2000;
+  setenv("H2H_SERVER_DRAIN_WINDOW_MS", std::to_string(window_ms).c_str(), 1);
+  cluster_->start("n1");
+  unsetenv("H2H_SERVER_DRAIN_WINDOW_MS");
+  cluster_->start("n2");
+  ASSERT_TRUE(cluster_->wait_nodes(2));
+  // The room lives on the node that drains: it has to move.
+  auto room = room_owned_by("n1", {"n1", "n2"});
+  auto p1 = cluster_->node("n1").port();
+  auto p2 = cluster_->node("n2").port();
+  std::vector<std::unique_ptr<load_client>> cs;
+  for (auto id : {"n1", "n2"})
+    for (int k = 0; k < 4; ++k) {
+      cs.push_back(std::make_unique<load_client>(
+        std::string{"u"} + id + "-" + std::to_string(k), room,
+        cluster_->node(id).port()));
+      // One ENTER at a time: a relayed client that sees an earlier
+      // client's ENTER notice before its own would not know where it began.
+      cs.back()->drain(200ms, cluster_->node(id).port());
+    }
+  auto sigterm_at = clock_type::now();
+  auto flipped_at = sigterm_at;
+  int ready = 0;
+  run_load(cs, 6s, p2, [&] {
+    sigterm_at = clock_type::now();
+    cluster_->node("n1").signal(SIGTERM);
+    while (clock_type::now() - sigterm_at < 1s) {
+      try {
+        ready = http_request(p1, "GET", "/readyz").status;
+      } catch (const std::exception&) {
+        ready = -1;
+      }
+      if (ready == 503)
+        break;
+    }
+    flipped_at = clock_type::now();
+  });
+  EXPECT_EQ(ready, 503) << "n1's /readyz during the drain";
+  auto rc = cluster_->node("n1").wait(20s);
+  ASSERT_TRUE(rc.has_value()) << "n1 did not exit after its drain";
+  EXPECT_EQ(*rc, 0);
+  auto at = [&](clock_type::time_point tp) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(tp
+                                                                 - sigterm_at)
+      .count();
+  };
+  std::vector<long> closed;
+  for (auto& c : cs) {
+    SCOPED_TRACE(c->name());
+    bool on_n1 = c->name().rfind("un1", 0) == 0;
+    if (!on_n1) {
+      EXPECT_TRUE(c->closes().empty()) << "n2's clients stay connected";
+      continue;
+    }
+    ASSERT_EQ(c->closes().size(), 1u) << "closed once, then on n2";
+    EXPECT_EQ(c->closes()[0].first, 1001);
+    closed.push_back(at(c->closes()[0].second));
+  }
+  std::sort(closed.begin(), closed.end());
+  ASSERT_EQ(closed.size(), 4u);
+  EXPECT_LT(at(flipped_at), closed.front()) << "readiness flips first";
+  EXPECT_GE(closed.back() - closed.front(), window_ms / 2)
+    << "closed in batches over the window";
+  EXPECT_LE(closed.back(), window_ms + 1000) << "all within the window";
+  check_exactly_once(cs, history(p2, room));
+  expect_no_refusals(cs, {"n2"});
 }
 
 } // namespace

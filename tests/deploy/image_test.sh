@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds the h2h image (deploy/docker/Dockerfile) without a Docker daemon, as
+# /work/shared/SERVICES.md shows (a Debian base made by mmdebstrap, podman
+# build --isolation chroot), then runs what it holds as its non-root user:
+# h2hd --check-config, h2hd on SQLite answering /healthz, h2h-admin --help.
+# Proves the run stage has every library. Exit 77: podman/mmdebstrap missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+for tool in podman mmdebstrap curl; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing (scripts/deps.sh test installs it)"; exit 77; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (podman mount, chroot)"; exit 77; }
+
+D=$(mktemp -d /tmp/h2h-image-XXXXXX)
+tag=localhost/h2h-image-test:$$
+C="" M="" pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  if [ -n "$M" ]; then umount "$M/proc" "$M/dev" 2>/dev/null || true; fi
+  if [ -n "$C" ]; then podman umount "$C" >/dev/null 2>&1 || true; podman rm -f "$C" >/dev/null 2>&1 || true; fi
+  podman rmi -f "$tag" >/dev/null 2>&1 || true
+  rm -rf "$D"
+}
+trap cleanup EXIT
+printf '[containers]\ndefault_ulimits = []\npids_limit = 0\n' > "$D/containers.conf"
+export CONTAINERS_CONF=$D/containers.conf
+
+t0=$(date +%s)
+# The base the Dockerfile names, from Debian's packages (no registry here).
+base=docker.io/library/debian:bookworm-slim
+if ! podman image exists "$base"; then
+  mmdebstrap --variant=minbase bookworm "$D/base.tar" >"$D/mmdebstrap.log" 2>&1 \
+    || { tail -20 "$D/mmdebstrap.log"; exit 1; }
+  podman import "$D/base.tar" "$base" >/dev/null
+  rm -f "$D/base.tar"
+fi
+echo "base image ready in $(( $(date +%s) - t0 )) s"
+t1=$(date +%s)
+# --format docker keeps HEALTHCHECK (OCI images have none).
+if ! podman build --isolation chroot --network host --format docker \
+    -t "$tag" -f deploy/docker/Dockerfile . >"$D/build.log" 2>&1; then
+  tail -40 "$D/build.log"; echo "FAIL: podman build"; exit 1
+fi
+echo "image built in $(( $(date +%s) - t1 )) s"
+
+fail=0
+expect() { if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fail=1; fi; }
+inspect() { podman image inspect --format "$1" "$tag"; }
+desc="runs as a numeric non-root user"; expect test "$(inspect '{{.Config.User}}')" = 10001:10001
+desc="EXPOSE 8080 4242 4243 9100"
+expect test "$(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}')" = "4242/tcp 4243/tcp 8080/tcp 9100/tcp "
+desc="a HEALTHCHECK"; expect test -n "$(inspect '{{.Config.Healthcheck}}')"
+desc="one volume for data"; expect test "$(inspect '{{range $v, $_ := .Config.Volumes}}{{$v}} {{end}}')" = "/var/lib/h2h "
+
+C=$(podman create "$tag" /bin/true)
+M=$(podman mount "$C")
+mount --bind /dev "$M/dev"
+mount -t proc proc "$M/proc"
+as_user() { chroot --userspec=10001:10001 "$M" env -i HOME=/var/lib/h2h \
+  H2H_STORE_SQLITE_PATH=/var/lib/h2h/data/h2h.db "$@"; }
+desc="binaries in /usr/local/bin"; expect test -x "$M/usr/local/bin/h2hd" -a -x "$M/usr/local/bin/h2h-admin"
+desc="web files"; expect test -f "$M/usr/local/share/h2h/web/index.html"
+desc="no missing library"
+expect bash -c "! chroot '$M' ldd /usr/local/bin/h2hd /usr/local/bin/h2h-admin | grep 'not found'"
+desc="h2hd --check-config as 10001"
+expect as_user /usr/local/bin/h2hd --config /etc/h2h/h2h.conf --check-config >"$D/check.log" 2>&1
+desc="h2h-admin --help as 10001"; expect as_user /usr/local/bin/h2h-admin --help >"$D/admin.log" 2>&1
+
+# h2hd on SQLite, on free ports of 127.0.0.1, as the image's user.
+(cd "$M" && exec chroot --userspec=10001:10001 "$M" env -i HOME=/var/lib/h2h \
+   H2H_STORE_SQLITE_PATH=/var/lib/h2h/data/h2h.db /bin/sh -c 'cd /var/lib/h2h && exec /usr/local/bin/h2hd --config /etc/h2h/h2h.conf --server.bind 127.0.0.1 --server.port 0 --metrics.bind 127.0.0.1 --metrics.port 0 --admin.port 0') \
+  >"$D/h2hd.out" 2>"$D/h2hd.log" &
+pid=$!
+port=""
+for _ in $(seq 1 200); do
+  port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$D/h2hd.out")
+  [ -n "$port" ] && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+desc="h2hd starts on SQLite"; expect test -n "$port"
+if [ -n "$port" ]; then
+  desc="/healthz answers 200"
+  expect test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/healthz")" = 200
+  desc="/readyz answers 200 (the store is reachable)"
+  expect test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/readyz")" = 200
+fi
+desc="the SQLite file under the volume"; expect test -f "$M/var/lib/h2h/data/h2h.db"
+kill -TERM "$pid" 2>/dev/null || true
+rc=0; wait "$pid" || rc=$?; pid=""
+desc="h2hd exits 0 on SIGTERM"; expect test "$rc" = 0
+umount "$M/proc" "$M/dev"
+# Read-only friendly: the run wrote nothing outside the volume.
+desc="writes only under /var/lib/h2h"
+expect bash -c "! podman diff '$C' | awk '{print \$2}' | grep -v '^/var/lib/h2h\(/\|\$\)' | grep -v '^/var\$\|^/var/lib\$\|^/dev\|^/proc'"
+if [ "$fail" != 0 ]; then
+  for f in check.log admin.log h2hd.out h2hd.log; do echo "--- $f"; tail -20 "$D/$f" || true; done
+  exit 1
+fi
+echo "image test passed in $(( $(date +%s) - t0 )) s"
