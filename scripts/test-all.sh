@@ -77,8 +77,11 @@ echo "Release build stage took $(( $(date +%s) - release_start )) s"
 
 # The container image (deploy/docker/Dockerfile), built with podman from a
 # Debian base made by mmdebstrap, then run as its non-root user
-# (tests/deploy/image_test.sh). H2H_IMAGE_TEST=0 skips it.
-if [ "${H2H_IMAGE_TEST:-1}" != 0 ]; then
+# (tests/deploy/image_test.sh). Opt-in (H2H_IMAGE_TEST=1) until the stage
+# has been run and timed on a CI machine: it compiles both binaries again
+# inside the image, without ccache, and the whole run must stay under 45
+# minutes (issue 17's note).
+if [ "${H2H_IMAGE_TEST:-0}" != 0 ]; then
   image_start=$(date +%s)
   image_rc=0
   tests/deploy/image_test.sh >"$build_dir/image-test.log" 2>&1 || image_rc=$?
