@@ -44,26 +44,43 @@ trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-failed=()
-for t in "${targets[@]}"; do
-  corpus="$work/corpus/$t"
-  artifacts="$root/$build_dir/artifacts/$t"
+# One harness: its findings under $artifacts, its log and exit status in
+# $work (harnesses run side by side, one per core).
+fuzz_one() {
+  local t=$1 corpus="$work/corpus/$1" artifacts="$root/$build_dir/artifacts/$1"
   rm -rf "$artifacts" # only this run's findings
   mkdir -p "$corpus" "$artifacts"
   cp -r "tests/fuzz/corpus/$t/." "$corpus/"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
-        -print_final_stats=1 -artifact_prefix="$artifacts/")
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048
+              -print_final_stats=1 -artifact_prefix="$artifacts/")
   [ -f "tests/fuzz/dict/$t.dict" ] && args+=(-dict="tests/fuzz/dict/$t.dict")
-  log="$work/$t.log"
+  local t0 rc=0
   t0=$(date +%s)
-  set +e
-  "$build_dir/tests/fuzz/${t}_fuzz" "${args[@]}" "$corpus" >"$log" 2>&1
-  rc=$?
-  set -e
-  took=$(( $(date +%s) - t0 ))
+  "$build_dir/tests/fuzz/${t}_fuzz" "${args[@]}" "$corpus" >"$work/$t.log" 2>&1 \
+    || rc=$?
+  echo "$rc $(( $(date +%s) - t0 ))" >"$work/$t.status"
+}
+
+# At most $jobs harnesses at once (each is single-threaded); a harness
+# that hangs is ended by libFuzzer's own -max_total_time/-timeout.
+running=()
+for t in "${targets[@]}"; do
+  if [ ${#running[@]} -ge "$jobs" ]; then
+    wait "${running[0]}" || true
+    running=("${running[@]:1}")
+  fi
+  fuzz_one "$t" &
+  running+=($!)
+done
+for pid in "${running[@]}"; do wait "$pid" || true; done
+
+failed=()
+for t in "${targets[@]}"; do
+  log="$work/$t.log"
+  read -r rc took <"$work/$t.status" || { rc=1; took=0; }
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  if [ $rc -eq 0 ]; then
-    echo "fuzz $t: ${execs:-?} executions in ${took} s, corpus $(ls "$corpus" | wc -l) inputs"
+  if [ "$rc" -eq 0 ]; then
+    echo "fuzz $t: ${execs:-?} executions in ${took} s, corpus $(ls "$work/corpus/$t" | wc -l) inputs"
   else
     echo "fuzz $t: FAILED (exit $rc) after ${execs:-?} executions in ${took} s" >&2
     grep -E "ERROR|WARNING|runtime error|invariant broken|SUMMARY|Test unit written" "$log" \
