@@ -7,6 +7,10 @@
 
 namespace h2h {
 
+/// The sender history shows for the events of a deleted account (with
+/// sender id 0, no clientMsgId).
+inline constexpr const char* deleted_member_name = "deleted member";
+
 /// What a room event is. Values are stored: never renumber.
 enum class event_kind : std::uint8_t { message = 0, enter = 1, exit = 2 };
 

@@ -89,6 +89,18 @@ public:
                                       const std::string& hash) override;
   bool delete_avatar(std::int64_t member_id) override;
 
+  // -- reports and deleted members' history (sql_reports.cpp) -----------------
+  std::int64_t put_report(const report_record& r) override;
+  std::vector<report_record> reports(std::int64_t target_id,
+                                     std::size_t limit) override;
+  std::vector<room_event> shared_messages(std::int64_t member,
+                                          std::int64_t target,
+                                          std::size_t limit,
+                                          std::size_t rooms_max) override;
+  std::uint64_t anonymize_sender(std::int64_t member_id,
+                                 const std::string& name,
+                                 std::size_t batch) override;
+
 private:
   bool mysql() const {
     return conn_->dialect() == sql::dialect::mysql;
