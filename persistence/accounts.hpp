@@ -36,6 +36,8 @@ struct refresh_record {
   std::string session_id;
   std::int64_t expires_ms = 0;
   bool used = false;
+  /// When use_refresh() marked it used (0: not by it, e.g. revoked).
+  std::int64_t used_ms = 0;
 };
 
 /// The verification code last sent to an email address.
@@ -146,8 +148,10 @@ public:
   virtual void put_refresh(const refresh_record& r) = 0;
   virtual std::optional<refresh_record> refresh_by_hash(const std::string& h)
     = 0;
-  /// Marks the token used; false when it was used already (a race lost).
-  virtual bool use_refresh(const std::string& token_hash) = 0;
+  /// Marks the token used at `now_ms`; false when it was used already (a
+  /// race lost).
+  virtual bool use_refresh(const std::string& token_hash, std::int64_t now_ms)
+    = 0;
 
   // -- verification codes
   // ------------------------------------------------------

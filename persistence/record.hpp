@@ -29,6 +29,11 @@ struct room_event {
   std::string client_msg_id;
 };
 
+/// The text of an ENTER or EXIT notice of `sender`.
+inline std::string notice_text(event_kind kind, const std::string& sender) {
+  return sender + (kind == event_kind::enter ? " entered." : " left.");
+}
+
 inline bool operator==(const room_event& x, const room_event& y) {
   return x.room_id == y.room_id && x.seq == y.seq && x.kind == y.kind
          && x.sender == y.sender && x.sender_id == y.sender_id

@@ -122,8 +122,10 @@ public:
     = 0;
 
   /// Rewrites every stored event of `member_id` (a deleted account) to the
-  /// sender `name` with no member id and no clientMsgId, a room at a time
-  /// in statements of at most `batch` rows. Returns the events rewritten.
+  /// sender `name` with no member id and no clientMsgId (ENTER and EXIT
+  /// notices to "<name> entered." and "<name> left.", as rooms write
+  /// them), a room at a time in statements of at most `batch` rows.
+  /// Returns the events rewritten.
   virtual std::uint64_t anonymize_sender(std::int64_t member_id,
                                          const std::string& name,
                                          std::size_t batch)

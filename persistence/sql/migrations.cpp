@@ -229,7 +229,9 @@ const std::vector<migration>& all() {
     // 6 is issue 19's blocks (another branch); the runner applies every
     // version not recorded yet, so the order of merging does not matter.
     // 7: members' reports of other members, with the context copied at
-    // report time (a JSON array the REST layer made); purged by age.
+    // report time (a JSON array the REST layer made); purged by age. And
+    // when a refresh token was used: a client that rotates twice at once
+    // with one token is forgiven for a moment (auth_routes.cpp).
     {7,
      {
        "CREATE TABLE reports ("
@@ -241,6 +243,8 @@ const std::vector<migration>& all() {
        " created_ms INTEGER NOT NULL)",
        "CREATE INDEX reports_by_target ON reports (target_id, id)",
        "CREATE INDEX reports_by_time ON reports (created_ms)",
+       "ALTER TABLE refresh_tokens"
+       " ADD COLUMN used_ms INTEGER NOT NULL DEFAULT 0",
      },
      {
        "CREATE TABLE reports ("
@@ -253,6 +257,7 @@ const std::vector<migration>& all() {
        " KEY reports_by_target (target_id, id),"
        " KEY reports_by_time (created_ms)"
        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+       "ALTER TABLE refresh_tokens ADD COLUMN used_ms BIGINT NOT NULL DEFAULT 0",
      }},
   };
   return list;

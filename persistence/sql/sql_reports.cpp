@@ -108,15 +108,19 @@ std::uint64_t sql_store::anonymize_sender(std::int64_t member_id,
   auto n = static_cast<std::int64_t>(std::max<std::size_t>(batch, 1));
   // sender_key is the name for rows without a member id (migration 3);
   // with no clientMsgId the rows never collide in messages_client_key.
-  auto update
-    = mysql()
-        ? std::string{"UPDATE messages SET sender = ?, sender_key = ?,"
-                      " sender_id = 0, client_msg_id = NULL"
-                      " WHERE room_id = ? AND sender_id = ? LIMIT ?"}
-        : std::string{"UPDATE messages SET sender = ?, sender_key = ?,"
-                      " sender_id = 0, client_msg_id = NULL"
-                      " WHERE room_id = ? AND seq IN (SELECT seq FROM messages"
-                      " WHERE room_id = ? AND sender_id = ? LIMIT ?)"};
+  // ENTER and EXIT notices name their sender in their text too.
+  std::string set = "UPDATE messages SET sender = ?, sender_key = ?,"
+                    " sender_id = 0, client_msg_id = NULL,"
+                    " body = CASE kind WHEN 1 THEN ? WHEN 2 THEN ?"
+                    " ELSE body END";
+  auto update = mysql()
+                  ? set + " WHERE room_id = ? AND sender_id = ? LIMIT ?"
+                  : set
+                      + " WHERE room_id = ? AND seq IN (SELECT seq FROM"
+                        " messages WHERE room_id = ? AND sender_id = ?"
+                        " LIMIT ?)";
+  auto entered = notice_text(event_kind::enter, name);
+  auto left = notice_text(event_kind::exit, name);
   std::uint64_t total = 0;
   std::string after;
   for (;;) {
@@ -135,10 +139,10 @@ std::uint64_t sql_store::anonymize_sender(std::int64_t member_id,
     for (auto& room : rooms)
       for (;;) {
         auto changed
-          = mysql()
-              ? conn_->prepare(update).execute({name, name, room, member_id, n})
-              : conn_->prepare(update).execute(
-                  {name, name, room, room, member_id, n});
+          = mysql() ? conn_->prepare(update).execute(
+                        {name, name, entered, left, room, member_id, n})
+                    : conn_->prepare(update).execute(
+                        {name, name, entered, left, room, room, member_id, n});
         total += changed;
         if (changed < static_cast<std::uint64_t>(n))
           break;

@@ -58,7 +58,8 @@ public:
   void revoke_session(const std::string& session_id) override;
   void put_refresh(const refresh_record& r) override;
   std::optional<refresh_record> refresh_by_hash(const std::string& h) override;
-  bool use_refresh(const std::string& token_hash) override;
+  bool use_refresh(const std::string& token_hash,
+                   std::int64_t now_ms) override;
   void put_code(const code_record& c) override;
   std::optional<code_record> code_for(const std::string& email) override;
   bool count_code_attempt(const std::string& email,

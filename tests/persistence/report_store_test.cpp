@@ -157,10 +157,15 @@ TEST_P(store_contract, a_deleted_members_history_gets_the_neutral_sender) {
   EXPECT_EQ(r1[1].sender_id, a);
   EXPECT_EQ(r1[1].client_msg_id, "c-1");
   EXPECT_EQ(r1[2].sender_id, 0);
-  for (auto& ev : db_->after("r2", 0, 20)) {
+  auto r2 = db_->after("r2", 0, 20);
+  ASSERT_EQ(r2.size(), 8u);
+  for (auto& ev : r2) {
     EXPECT_EQ(ev.sender, "deleted member");
     EXPECT_EQ(ev.sender_id, 0);
   }
+  // A notice names its sender in its text too; a message keeps its text.
+  EXPECT_EQ(r2[0].text, "deleted member entered.");
+  EXPECT_EQ(r2[1].text, "m0");
   // The original's clientMsgId no longer names it: a new member (or the
   // same person after a new sign-up) may use it again.
   auto snap = db_->load_room("r1", 10);

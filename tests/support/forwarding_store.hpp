@@ -76,8 +76,9 @@ struct forwarding_store : store {
   std::optional<refresh_record> refresh_by_hash(const std::string& h) override {
     return inner->refresh_by_hash(h);
   }
-  bool use_refresh(const std::string& token_hash) override {
-    return inner->use_refresh(token_hash);
+  bool use_refresh(const std::string& token_hash,
+                   std::int64_t now_ms) override {
+    return inner->use_refresh(token_hash, now_ms);
   }
   void put_code(const code_record& c) override {
     inner->put_code(c);
