@@ -116,7 +116,8 @@ TEST(AdminHelp, GeneratedFromTheTable) {
 TEST(AdminHelp, OnlyReadsAreSentTwice) {
   for (auto name : {"kick", "close", "broadcast", "loglevel", "drain"})
     EXPECT_FALSE(find_command(name)->retry_safe) << name;
-  for (auto name : {"nodes", "rooms", "room", "sessions", "member", "stats"})
+  for (auto name :
+       {"nodes", "rooms", "room", "sessions", "member", "stats", "reports"})
     EXPECT_TRUE(find_command(name)->retry_safe) << name;
 }
 
