@@ -424,6 +424,8 @@ namespace room_detail {
 void announce(room_pointer self, event_kind kind, const std::string& sender,
               std::int64_t sender_id) {
   auto& st = self->state;
+  if (sender_id != 0 && st.forgotten.count(sender_id) > 0)
+    return; // a deleted account's name stays out of history
   submit(self,
          next_event(st, kind, sender, sender_id, notice_text(kind, sender), {}),
          nullptr);

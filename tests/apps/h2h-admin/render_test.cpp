@@ -34,7 +34,7 @@ TEST(AdminRender, ReportsAreATableThenTheirMessages) {
     R"({"roomId":"r1","seq":5,"sender":"bob","message":"buy now","ts_ms":1}]},)"
     R"({"id":9,"reporter_id":4,"target_id":7,"reason":"",)"
     R"("created_ms":1799999990000,"context":[]}]}})");
-  EXPECT_EQ(t, "ID  TARGET  REPORTER  MADE      MESSAGES  REASON\n"
+  EXPECT_EQ(t, "ID  TARGET  REPORTER  MADE       MESSAGES  REASON\n"
                "12       7         3  1m 0s ago         1  spam?[2J\n"
                " 9       7         4  10s ago           0  \n"
                "report 12:\n"
