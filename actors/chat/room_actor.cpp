@@ -314,11 +314,10 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
     maybe_idle(self);
     return;
   }
-  submit(
-    self,
-    next_event(st, event_kind::exit, sender, sender_id,
-               notice_text(event_kind::exit, sender), {}),
-    nullptr);
+  submit(self,
+         next_event(st, event_kind::exit, sender, sender_id,
+                    notice_text(event_kind::exit, sender), {}),
+         nullptr);
 }
 
 /// Drops every session of `member` (or all, for 0) from the room, telling

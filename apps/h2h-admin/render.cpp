@@ -149,10 +149,10 @@ std::string reports_text(const json& r, std::int64_t now_ms) {
           {0, 1, 2, 4}};
   std::string context;
   for (auto& x : list_of(r, "reports")) {
-    const json& messages = x.is_object() && x.contains("context")
-                               && x["context"].is_array()
-                             ? x["context"]
-                             : json::array();
+    const json& messages
+      = x.is_object() && x.contains("context") && x["context"].is_array()
+          ? x["context"]
+          : json::array();
     t.add({str(x, "id"), str(x, "target_id"), str(x, "reporter_id"),
            age(x, "created_ms", now_ms), std::to_string(messages.size()),
            str(x, "reason")});

@@ -11,8 +11,8 @@ namespace h2h::net {
 
 void answer_reports(store_runner& jobs, const admin_request& req,
                     admin_reply_fn reply) {
-  auto limit = req.limit == 0 ? default_reports
-                              : std::min(req.limit, max_reports);
+  auto limit
+    = req.limit == 0 ? default_reports : std::min(req.limit, max_reports);
   std::function<std::vector<report_record>(store&)> work
     = [target = req.member, limit](store& db) {
         return db.reports(target, limit);

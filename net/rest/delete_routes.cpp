@@ -44,8 +44,8 @@ void delete_account(api_context& ctx, http_request& req,
       if (ctx.end_member)
         ctx.end_member(c.member_id); // every node's sockets
       // History keeps the messages under a neutral name and without the id.
-      auto n = db.anonymize_sender(c.member_id, deleted_member_name,
-                                   rewrite_batch);
+      auto n
+        = db.anonymize_sender(c.member_id, deleted_member_name, rewrite_batch);
       spdlog::info("member {} deleted their account ({} event(s) in history "
                    "now from \"{}\")",
                    c.member_id, n, deleted_member_name);

@@ -69,7 +69,8 @@ void post_report(api_context& ctx, http_request& req, http_responder respond) {
   std::string reason;
   // The app may send an empty reason: that is no reason.
   if (auto r = body.find("reason");
-      r != body.end() && !(r->is_string() && r->get_ref<const std::string&>().empty())) {
+      r != body.end()
+      && !(r->is_string() && r->get_ref<const std::string&>().empty())) {
     auto v = string_field(body, "reason", max_reason_chars);
     if (auto* err = std::get_if<api_error>(&v))
       return respond(error_reply(shape_of(req), *err));
@@ -81,8 +82,8 @@ void post_report(api_context& ctx, http_request& req, http_responder respond) {
       c && *named == c->member_id
       && !ctx.reports_by_member.allow(std::to_string(c->member_id),
                                       ctx.now_ms()))
-    return respond(error_response(req, errc::rate_limited,
-                                  "too many reports, try later"));
+    return respond(
+      error_response(req, errc::rate_limited, "too many reports, try later"));
   run_as(ctx, req, std::move(respond), true,
          [&ctx, to = shape_of(req), named = *named, target = *target,
           reason](store& db, const caller& c) {
@@ -103,8 +104,8 @@ void post_report(api_context& ctx, http_request& req, http_responder respond) {
            r.context = context_json(db.shared_messages(
              c.member_id, target, context_messages, context_rooms));
            auto id = db.put_report(r);
-           spdlog::info("member {} reported member {} (report {})",
-                        c.member_id, target, id);
+           spdlog::info("member {} reported member {} (report {})", c.member_id,
+                        target, id);
            return json_response(
              to, 200,
              json{{"member_id", c.member_id}, {"target_id", target}}.dump());

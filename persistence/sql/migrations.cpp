@@ -257,7 +257,8 @@ const std::vector<migration>& all() {
        " KEY reports_by_target (target_id, id),"
        " KEY reports_by_time (created_ms)"
        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
-       "ALTER TABLE refresh_tokens ADD COLUMN used_ms BIGINT NOT NULL DEFAULT 0",
+       "ALTER TABLE refresh_tokens ADD COLUMN used_ms BIGINT NOT NULL DEFAULT "
+       "0",
      }},
   };
   return list;

@@ -392,9 +392,8 @@ purge_counts sql_store::purge_expired(const purge_cutoffs& c) {
     = conn_->prepare(bounded("verification_codes", "email", "expires_ms < ?"))
         .execute({c.codes_ms});
   if (c.reports_ms > 0)
-    out.reports
-      = conn_->prepare(bounded("reports", "id", "created_ms < ?"))
-          .execute({c.reports_ms});
+    out.reports = conn_->prepare(bounded("reports", "id", "created_ms < ?"))
+                    .execute({c.reports_ms});
   auto full = static_cast<std::uint64_t>(std::max<std::size_t>(c.batch, 1));
   out.more = out.refresh_tokens >= full || out.sessions >= full
              || out.codes >= full || out.reports >= full;

@@ -113,12 +113,11 @@ std::uint64_t sql_store::anonymize_sender(std::int64_t member_id,
                     " sender_id = 0, client_msg_id = NULL,"
                     " body = CASE kind WHEN 1 THEN ? WHEN 2 THEN ?"
                     " ELSE body END";
-  auto update = mysql()
-                  ? set + " WHERE room_id = ? AND sender_id = ? LIMIT ?"
-                  : set
-                      + " WHERE room_id = ? AND seq IN (SELECT seq FROM"
-                        " messages WHERE room_id = ? AND sender_id = ?"
-                        " LIMIT ?)";
+  auto update = mysql() ? set + " WHERE room_id = ? AND sender_id = ? LIMIT ?"
+                        : set
+                            + " WHERE room_id = ? AND seq IN (SELECT seq FROM"
+                              " messages WHERE room_id = ? AND sender_id = ?"
+                              " LIMIT ?)";
   auto entered = notice_text(event_kind::enter, name);
   auto left = notice_text(event_kind::exit, name);
   std::uint64_t total = 0;
@@ -140,9 +139,9 @@ std::uint64_t sql_store::anonymize_sender(std::int64_t member_id,
       for (;;) {
         auto changed
           = mysql() ? conn_->prepare(update).execute(
-                        {name, name, entered, left, room, member_id, n})
+              {name, name, entered, left, room, member_id, n})
                     : conn_->prepare(update).execute(
-                        {name, name, entered, left, room, room, member_id, n});
+                      {name, name, entered, left, room, room, member_id, n});
         total += changed;
         if (changed < static_cast<std::uint64_t>(n))
           break;

@@ -106,8 +106,8 @@ TEST(account_delete, the_socket_closes_and_history_shows_a_neutral_name) {
   ASSERT_TRUE(replay.send_json(enter_frame("lobby", "bob", 0)));
   int replayed = 0;
   for (;;) {
-    auto j = replay.recv_where(
-      [](const json& x) { return x.contains("seq"); }, 5s);
+    auto j
+      = replay.recv_where([](const json& x) { return x.contains("seq"); }, 5s);
     ASSERT_TRUE(j) << "the replay reached seq " << bobs;
     EXPECT_EQ(j->dump().find("alice"), std::string::npos) << *j;
     auto seq = j->value("seq", std::uint64_t{0});

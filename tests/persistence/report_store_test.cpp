@@ -20,8 +20,8 @@ std::int64_t new_member(store& db, const std::string& email) {
   return db.create_member(m).value();
 }
 
-report_record report(std::int64_t from, std::int64_t about,
-                     std::int64_t at_ms, std::string reason = "spam") {
+report_record report(std::int64_t from, std::int64_t about, std::int64_t at_ms,
+                     std::string reason = "spam") {
   report_record r;
   r.reporter_id = from;
   r.target_id = about;
@@ -32,8 +32,8 @@ report_record report(std::int64_t from, std::int64_t about,
 }
 
 room_event message(const std::string& room, std::uint64_t seq,
-                   std::int64_t sender_id, std::string sender,
-                   std::string text, std::string client_msg_id = {},
+                   std::int64_t sender_id, std::string sender, std::string text,
+                   std::string client_msg_id = {},
                    event_kind kind = event_kind::message) {
   room_event ev;
   ev.room_id = room;
@@ -142,8 +142,8 @@ TEST_P(store_contract, a_deleted_members_history_gets_the_neutral_sender) {
                    message("r1", 3, c, "cy", "yo", "c-1"),
                    message("r2", 1, b, "bob", "", {}, event_kind::enter)});
   for (int i = 0; i < 7; ++i)
-    append_ok(*db_, {message("r2", 2 + static_cast<std::uint64_t>(i), b,
-                             "bob", "m" + std::to_string(i))});
+    append_ok(*db_, {message("r2", 2 + static_cast<std::uint64_t>(i), b, "bob",
+                             "m" + std::to_string(i))});
   EXPECT_EQ(db_->anonymize_sender(b, deleted_member_name, 3), 9u);
   EXPECT_EQ(db_->anonymize_sender(c, deleted_member_name, 3), 1u);
   EXPECT_EQ(db_->anonymize_sender(b, deleted_member_name, 3), 0u);

@@ -71,9 +71,9 @@ TEST_P(report_routes, a_report_is_stored_with_the_targets_recent_messages) {
   // Without a reason (or an empty one, as the app may send) it is stored
   // too, with no shared messages an empty context.
   auto c = sign_up("carol");
-  ASSERT_EQ(report(c, {{"member_id", c.member_id}, {"target_id", b.member_id}})
-              .status,
-            200u);
+  ASSERT_EQ(
+    report(c, {{"member_id", c.member_id}, {"target_id", b.member_id}}).status,
+    200u);
   ASSERT_EQ(report(c, {{"member_id", c.member_id},
                        {"target_id", b.member_id},
                        {"reason", ""}})
@@ -110,9 +110,10 @@ TEST_P(report_routes, refuses_others_ids_unknown_targets_and_bad_fields) {
                           {"target_id", b.member_id},
                           {"reason", 5}}),
                400, "GLOBAL_002", "a reason that is no string");
-  expect_error(call(verb::post, "/member/report",
-                    json{{"member_id", a.member_id}, {"target_id", b.member_id}}),
-               400, "GLOBAL_103", "no token");
+  expect_error(
+    call(verb::post, "/member/report",
+         json{{"member_id", a.member_id}, {"target_id", b.member_id}}),
+    400, "GLOBAL_103", "no token");
   EXPECT_TRUE(db_->reports(0, 10).empty());
   EXPECT_EQ(report(a, {{"member_id", a.member_id},
                        {"target_id", b.member_id},
@@ -130,9 +131,9 @@ TEST_P(report_routes, reports_are_limited_per_reporter_and_hour) {
     ASSERT_EQ(report(a, body).status, 200u) << i;
   expect_error(report(a, body), 429, "GLOBAL_429", "the fourth in an hour");
   // Another reporter is not affected; an hour later alice may again.
-  EXPECT_EQ(report(c, {{"member_id", c.member_id}, {"target_id", b.member_id}})
-              .status,
-            200u);
+  EXPECT_EQ(
+    report(c, {{"member_id", c.member_id}, {"target_id", b.member_id}}).status,
+    200u);
   advance_s(3601);
   EXPECT_EQ(report(a, body).status, 200u);
   EXPECT_EQ(db_->reports(b.member_id, 10).size(), 5u);
@@ -148,9 +149,9 @@ TEST_P(delete_routes, only_the_own_account_and_once) {
   };
   expect_error(call(verb::delete_, target(b), std::nullopt, a.access_token),
                403, "GLOBAL_105", "bob's account with alice's token");
-  expect_error(call(verb::delete_, "/member/delete/abc", std::nullopt,
-                    a.access_token),
-               400, "MEMBER_005", "no id");
+  expect_error(
+    call(verb::delete_, "/member/delete/abc", std::nullopt, a.access_token),
+    400, "MEMBER_005", "no id");
   expect_error(call(verb::delete_, target(a)), 400, "GLOBAL_103", "no token");
   EXPECT_TRUE(db_->member_by_id(b.member_id));
   auto res = call(verb::delete_, target(a), std::nullopt, a.access_token);
@@ -179,9 +180,9 @@ TEST_P(delete_routes, tokens_logins_and_devices_go_and_the_email_is_free) {
             204u);
   EXPECT_EQ(ended, std::vector<std::int64_t>{a.member_id});
   for (auto* x : {&a, &second}) {
-    expect_error(call(verb::get, "/auth/verifyAccessToken", std::nullopt,
-                      x->access_token),
-                 400, "GLOBAL_103", "an access token");
+    expect_error(
+      call(verb::get, "/auth/verifyAccessToken", std::nullopt, x->access_token),
+      400, "GLOBAL_103", "an access token");
     expect_error(call(verb::post, "/auth/reissueToken",
                       json{{"member_id", a.member_id},
                            {"refresh_token", x->refresh_token}}),
@@ -219,9 +220,9 @@ TEST_P(delete_routes, history_keeps_the_messages_under_a_neutral_name) {
   EXPECT_EQ(res.body[1]["senderId"], b.member_id);
   // Running rooms hear it (every room: no room id) to rewrite their rings.
   ASSERT_FALSE(changes_.empty());
-  EXPECT_EQ(changes_.back(),
-            (h2h::room_change{{}, h2h::room_change_kind::member_deleted,
-                              a.member_id}));
+  EXPECT_EQ(
+    changes_.back(),
+    (h2h::room_change{{}, h2h::room_change_kind::member_deleted, a.member_id}));
 }
 
 H2H_API_STORES(report_routes);

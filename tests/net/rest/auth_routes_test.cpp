@@ -446,8 +446,8 @@ TEST_P(auth_routes, twenty_failed_calls_rotate_twenty_times_in_a_minute) {
   auto a = sign_up("alice");
   auto refresh = a.refresh_token;
   for (int i = 0; i < 20; ++i) {
-    auto failed = call(verb::get, "/member/profile?member_id=abc",
-                       std::nullopt, a.access_token);
+    auto failed = call(verb::get, "/member/profile?member_id=abc", std::nullopt,
+                       a.access_token);
     ASSERT_EQ(failed.status, 400u);
     advance_ms(2500);
     auto res = reissue(a.member_id, refresh);
