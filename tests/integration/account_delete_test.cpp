@@ -63,10 +63,12 @@ TEST(account_delete, the_socket_closes_and_history_shows_a_neutral_name) {
                   std::nullopt, alice.access_token);
   ASSERT_EQ(del.status, 204) << del.raw;
 
-  // The open socket hears why, then closes (policy).
+  // The open socket hears why, then closes (policy): the deleting login
+  // session's own sockets end as at logout (GLOBAL_103); other sessions'
+  // sockets, on any node, by the kick (GLOBAL_105).
   auto err = next_error(a_ws, 3s);
   ASSERT_TRUE(err) << "an ERROR before the close";
-  EXPECT_EQ((*err)["code"], "GLOBAL_105");
+  EXPECT_EQ((*err)["code"], "GLOBAL_103");
   EXPECT_EQ(a_ws.wait_closed(3s), std::optional<std::uint16_t>{1008});
 
   // Its tokens and its password no longer work; the email is free.
@@ -94,8 +96,9 @@ TEST(account_delete, the_socket_closes_and_history_shows_a_neutral_name) {
       EXPECT_FALSE(m.contains("senderId")) << m;
       EXPECT_FALSE(m.contains("clientMsgId")) << m;
     }
-    if (seq == bobs)
+    if (seq == bobs) {
       EXPECT_EQ(m["senderId"], bob.id) << m;
+    }
     EXPECT_EQ(m.dump().find("alice"), std::string::npos)
       << "the old name (also in notices) is gone: " << m;
   }
