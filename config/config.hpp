@@ -153,6 +153,10 @@ struct limits_section {
   int code_window_s = 3600;
   /// Keys (emails, addresses) each login/code limiter remembers.
   int rate_limit_keys = 65536;
+  /// POST /member/report per reporter per hour.
+  int reports_per_hour = 20;
+  /// Days a report is kept before the purge deletes it.
+  int report_retention_days = 180;
 };
 
 /// Authentication of members and connections.
@@ -185,6 +189,9 @@ struct auth_section {
   int session_cache_ms = 5000;
   /// Sessions the upgrade cache holds.
   int session_cache_max = 65536;
+  /// A used refresh token presented again within this many ms of its use
+  /// rotates again instead of ending the session (0: never).
+  int refresh_reuse_grace_ms = 10000;
 };
 
 /// Outgoing mail for verification codes.

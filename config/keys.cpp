@@ -350,6 +350,14 @@ std::vector<key_info> build_keys() {
                &limits_section::rate_limit_keys,
                "Emails or addresses each login/code limiter remembers; the "
                "oldest is forgotten beyond."));
+  add(make_key("limits", "reports_per_hour", &s::limits,
+               &limits_section::reports_per_hour,
+               "Reports (POST /member/report) one member may make per hour; "
+               "more get GLOBAL_429."));
+  add(make_key("limits", "report_retention_days", &s::limits,
+               &limits_section::report_retention_days,
+               "Days a report is kept; older ones go with the account "
+               "purge (auth.purge_interval_s)."));
   // auth
   add(make_key("auth", "required", &s::auth, &auth_section::required,
                "Real-time endpoints and chat REST need an access token."));
@@ -395,6 +403,11 @@ std::vector<key_info> build_keys() {
   add(make_key("auth", "session_cache_max", &s::auth,
                &auth_section::session_cache_max,
                "Sessions the upgrade's session cache holds."));
+  add(make_key("auth", "refresh_reuse_grace_ms", &s::auth,
+               &auth_section::refresh_reuse_grace_ms,
+               "A used refresh token presented again within this many ms "
+               "of its use gets a new pair (a client's parallel rotations); "
+               "later it ends the session. 0: always ends it."));
   // smtp
   add(make_key("smtp", "url", &s::smtp, &smtp_section::url,
                "smtps://user:password@host:465 (TLS) or smtp://host:587 "

@@ -329,6 +329,14 @@ std::vector<std::string> validate(const settings& s) {
           && s.limits.rooms_created_per_hour <= 1000000,
         "limits.rooms_created_per_hour must be between 1 and 1000000 (to "
         "forbid creation by ENTER set rooms.create_on_enter = false)");
+  check(s.auth.refresh_reuse_grace_ms >= 0
+          && s.auth.refresh_reuse_grace_ms <= 60000,
+        "auth.refresh_reuse_grace_ms must be between 0 and 60000");
+  check(s.limits.reports_per_hour >= 1 && s.limits.reports_per_hour <= 100000,
+        "limits.reports_per_hour must be between 1 and 100000");
+  check(s.limits.report_retention_days >= 1
+          && s.limits.report_retention_days <= 36500,
+        "limits.report_retention_days must be between 1 and 36500");
   check(s.limits.login_attempts >= 1 && s.limits.login_window_s >= 1
           && s.limits.code_requests >= 1 && s.limits.code_window_s >= 1,
         "limits.login_* and limits.code_* must be at least 1");

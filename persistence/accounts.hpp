@@ -1,5 +1,6 @@
 // Records and the store interface for members, sessions, verification
-// codes, devices, avatars and rooms (the REST side of h2h), and their purge.
+// codes, devices, avatars, rooms and reports (the REST side of h2h), and
+// their purge.
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,8 @@ struct refresh_record {
   std::string session_id;
   std::int64_t expires_ms = 0;
   bool used = false;
+  /// When use_refresh() marked it used (0: not by it, e.g. revoked).
+  std::int64_t used_ms = 0;
 };
 
 /// The verification code last sent to an email address.
@@ -76,6 +79,20 @@ struct avatar_record {
   std::int64_t created_ms = 0;
 };
 
+/// One member's report of another (POST /member/report), for operators.
+struct report_record {
+  std::int64_t id = 0;
+  std::int64_t reporter_id = 0;
+  std::int64_t target_id = 0;
+  /// Empty when the reporter gave none.
+  std::string reason;
+  std::int64_t created_ms = 0;
+  /// The target's last messages in rooms both shared when the report was
+  /// made, as the REST layer encoded them (a JSON array): the store keeps
+  /// the text as it is.
+  std::string context;
+};
+
 /// What purge_expired() deletes: instants in milliseconds since the epoch.
 struct purge_cutoffs {
   /// Refresh tokens that expired before this go; so do sessions created
@@ -86,6 +103,8 @@ struct purge_cutoffs {
   std::int64_t codes_ms = 0;
   /// Most rows of each kind deleted by one call.
   std::size_t batch = 1000;
+  /// Reports made before this go (0: none).
+  std::int64_t reports_ms = 0;
 };
 
 /// What one purge_expired() deleted.
@@ -95,6 +114,7 @@ struct purge_counts {
   std::uint64_t codes = 0;
   /// A batch was full: more may be left.
   bool more = false;
+  std::uint64_t reports = 0;
 };
 
 /// Accounts and rooms. Every method throws store_error on failure.
@@ -128,8 +148,10 @@ public:
   virtual void put_refresh(const refresh_record& r) = 0;
   virtual std::optional<refresh_record> refresh_by_hash(const std::string& h)
     = 0;
-  /// Marks the token used; false when it was used already (a race lost).
-  virtual bool use_refresh(const std::string& token_hash) = 0;
+  /// Marks the token used at `now_ms`; false when it was used already (a
+  /// race lost).
+  virtual bool use_refresh(const std::string& token_hash, std::int64_t now_ms)
+    = 0;
 
   // -- verification codes
   // ------------------------------------------------------
@@ -204,9 +226,20 @@ public:
 
   // -- housekeeping
   // --------------------------------------------------------------
-  /// Deletes expired sessions, refresh tokens and verification codes, at
-  /// most `c.batch` of each, each kind in a short statement of its own.
+  /// Deletes expired sessions, refresh tokens and verification codes (and
+  /// reports older than `c.reports_ms`), at most `c.batch` of each, each
+  /// kind in a short statement of its own.
   virtual purge_counts purge_expired(const purge_cutoffs& c) = 0;
+
+  // -- reports
+  // -------------------------------------------------------------------
+  /// Stores a report; returns its id.
+  virtual std::int64_t put_report(const report_record& r) = 0;
+  /// The newest reports first, about `target_id` only unless it is 0, at
+  /// most `limit`.
+  virtual std::vector<report_record> reports(std::int64_t target_id,
+                                             std::size_t limit)
+    = 0;
 };
 
 } // namespace h2h

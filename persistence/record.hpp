@@ -7,6 +7,10 @@
 
 namespace h2h {
 
+/// The sender history shows for the events of a deleted account (with
+/// sender id 0, no clientMsgId).
+inline constexpr const char* deleted_member_name = "deleted member";
+
 /// What a room event is. Values are stored: never renumber.
 enum class event_kind : std::uint8_t { message = 0, enter = 1, exit = 2 };
 
@@ -24,6 +28,11 @@ struct room_event {
   /// Empty when the client gave none.
   std::string client_msg_id;
 };
+
+/// The text of an ENTER or EXIT notice of `sender`.
+inline std::string notice_text(event_kind kind, const std::string& sender) {
+  return sender + (kind == event_kind::enter ? " entered." : " left.");
+}
 
 inline bool operator==(const room_event& x, const room_event& y) {
   return x.room_id == y.room_id && x.seq == y.seq && x.kind == y.kind

@@ -111,6 +111,25 @@ public:
 
   /// A cheap round trip; throws store_error when the database is gone.
   virtual void ping() = 0;
+
+  /// The chat messages (not notices) `target` sent in rooms that both
+  /// `member` and `target` belong to, newest first, at most `limit` (the
+  /// newest `limit` of each of at most `rooms_max` shared rooms are looked
+  /// at).
+  virtual std::vector<room_event>
+  shared_messages(std::int64_t member, std::int64_t target, std::size_t limit,
+                  std::size_t rooms_max)
+    = 0;
+
+  /// Rewrites every stored event of `member_id` (a deleted account) to the
+  /// sender `name` with no member id and no clientMsgId (ENTER and EXIT
+  /// notices to "<name> entered." and "<name> left.", as rooms write
+  /// them), a room at a time in statements of at most `batch` rows.
+  /// Returns the events rewritten.
+  virtual std::uint64_t anonymize_sender(std::int64_t member_id,
+                                         const std::string& name,
+                                         std::size_t batch)
+    = 0;
 };
 
 /// Opens a new store connection (called on the worker's own thread).

@@ -56,9 +56,21 @@ void maybe_idle(room_pointer self) {
     arm_idle_timer(self);
 }
 
+/// The event as history shows it once its sender deleted their account.
+void make_anonymous(room_event& ev) {
+  ev.sender = deleted_member_name;
+  ev.sender_id = 0;
+  ev.client_msg_id.clear();
+  if (ev.kind != event_kind::message)
+    ev.text = notice_text(ev.kind, ev.sender);
+}
+
 void remember_committed(room_state& st, const event_ptr& ev) {
   if (st.env->replay_ring > 0) {
     st.ring.push_back(ev->data());
+    if (st.ring.back().sender_id != 0
+        && st.forgotten.count(st.ring.back().sender_id) > 0)
+      make_anonymous(st.ring.back()); // committed after the deletion
     if (st.ring.size() > st.env->replay_ring)
       st.ring.pop_front();
   }
@@ -245,6 +257,8 @@ void submit(room_pointer self, room_event ev, ack_promise* promise) {
 caf::result<publish_ack> on_publish(room_pointer self, publish_request& req) {
   auto& st = self->state;
   auto& metrics = *st.env->metrics;
+  if (req.sender_id != 0 && st.forgotten.count(req.sender_id) > 0)
+    return caf::make_error(errc::forbidden, "the account was deleted");
   if (!req.client_msg_id.empty()) {
     if (auto* ack
         = st.recent.find(req.sender_id, req.sender, req.client_msg_id)) {
@@ -286,7 +300,10 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
   auto sender = std::move(i->second.sender);
   auto sender_id = i->second.sender_id;
   auto role = i->second.role;
-  auto quiet_leave = role == enter_role::relay || st.is_relay;
+  // A deleted account's sessions leave unannounced: a notice would bring
+  // its name back into history.
+  auto quiet_leave = role == enter_role::relay || st.is_relay
+                     || (sender_id != 0 && st.forgotten.count(sender_id) > 0);
   auto handle = i->second.handle;
   self->demonitor(who);
   st.members.erase(i);
@@ -297,10 +314,10 @@ void remove_member(room_pointer self, const caf::actor_addr& who) {
     maybe_idle(self);
     return;
   }
-  submit(
-    self,
-    next_event(st, event_kind::exit, sender, sender_id, sender + " left.", {}),
-    nullptr);
+  submit(self,
+         next_event(st, event_kind::exit, sender, sender_id,
+                    notice_text(event_kind::exit, sender), {}),
+         nullptr);
 }
 
 /// Drops every session of `member` (or all, for 0) from the room, telling
@@ -343,6 +360,8 @@ void apply_change(room_pointer self, const room_change& change) {
       st.recorded.erase(change.member_id);
       drop_sessions(self, change.member_id, caf::make_error(errc::not_member));
       break;
+    case room_change_kind::member_deleted:
+      break; // forget_member(), on relays too
     case room_change_kind::deleted:
       room_detail::drop_all_entering(
         self,
@@ -362,6 +381,20 @@ void apply_change(room_pointer self, const room_change& change) {
       self->quit();
       break;
   }
+}
+
+/// A member deleted their account: the ring replays its events as the
+/// store has them now, and the member is no longer allowed or recorded.
+void forget_member(room_pointer self, std::int64_t member) {
+  auto& st = self->state;
+  for (auto& ev : st.ring)
+    if (ev.sender_id == member)
+      make_anonymous(ev);
+  st.allowed.erase(member);
+  st.recorded.erase(member);
+  if (st.forgotten.size() >= room_state::forgotten_max)
+    st.forgotten.clear();
+  st.forgotten.insert(member);
 }
 
 void apply_snapshot(room_pointer self, room_snapshot& snap) {
@@ -390,8 +423,10 @@ namespace room_detail {
 void announce(room_pointer self, event_kind kind, const std::string& sender,
               std::int64_t sender_id) {
   auto& st = self->state;
-  auto text = sender + (kind == event_kind::enter ? " entered." : " left.");
-  submit(self, next_event(st, kind, sender, sender_id, std::move(text), {}),
+  if (sender_id != 0 && st.forgotten.count(sender_id) > 0)
+    return; // a deleted account's name stays out of history
+  submit(self,
+         next_event(st, kind, sender, sender_id, notice_text(kind, sender), {}),
          nullptr);
 }
 
@@ -478,7 +513,10 @@ room_impl::behavior_type behavior(room_pointer self) {
     },
     [self](idle_chk_atom, std::uint64_t gen) { check_idle(self, gen); },
     [self](change_atom, room_change& change) {
-      if (!self->state.is_relay)
+      // Relays keep a ring too.
+      if (change.kind == room_change_kind::member_deleted)
+        forget_member(self, change.member_id);
+      else if (!self->state.is_relay)
         apply_change(self, change);
     },
     [self](stop_atom) {

@@ -174,6 +174,12 @@ struct room_state {
   std::unordered_set<std::int64_t> allowed;
   /// Members recorded as members of this public room already.
   std::unordered_set<std::int64_t> recorded;
+  /// Members who deleted their account while the room ran (at most
+  /// forgotten_max, then it starts afresh): their sessions leave without a
+  /// notice, they may not post, and their events enter the ring under
+  /// deleted_member_name.
+  std::unordered_set<std::int64_t> forgotten;
+  static constexpr std::size_t forgotten_max = 1024;
   /// ENTERs received through the directory (see directory's idle protocol).
   std::uint64_t enters_seen = 0;
   /// Bumped whenever the room stops being idle; stale idle checks ignore.

@@ -42,6 +42,19 @@ bool from_peer(directory_pointer self) {
   return sender && sender->node() != self->node();
 }
 
+/// A change for every room (a deleted member): every room and relay here
+/// hears it and, when it came from this node, every other node's directory.
+void tell_every_room(directory_pointer self, const room_change& change) {
+  auto& st = self->state;
+  if (!from_peer(self))
+    for (std::size_t k = 0; k < st.view.entries.size(); ++k)
+      if (k < st.view.ids.size() && st.view.ids[k] != st.view.self
+          && st.view.entries[k])
+        self->send(st.view.entries[k], change_atom_v, change);
+  for (auto& [id, entry] : st.rooms)
+    self->send(entry.room, change_atom_v, change);
+}
+
 using room_iter = std::unordered_map<std::string, directory_entry>::iterator;
 
 /// Tells a room or relay that is of the wrong kind now to move, and forgets
@@ -222,6 +235,10 @@ directory_actor::behavior_type room_directory(directory_pointer self,
       return true;
     },
     [self](change_atom, room_change& change) {
+      if (change.room_id.empty()) {
+        tell_every_room(self, change);
+        return;
+      }
       if (!from_peer(self))
         if (auto owner = remote_owner(self->state, change.room_id)) {
           // The owner tells its relays (and so their sessions).

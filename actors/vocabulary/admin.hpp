@@ -15,14 +15,16 @@ namespace h2h {
 /// One admin command, parsed and checked by the admin port.
 struct admin_request {
   /// nodes, rooms, room, sessions, member, kick, close, broadcast, stats,
-  /// loglevel, drain.
+  /// loglevel, drain, reports (answered by the node from the store, never
+  /// by the admin actor).
   std::string command;
   /// rooms --node N: only that node; empty: every node.
   std::string node;
   /// room <id>, sessions --room R, kick <member> [room], close <room>,
   /// broadcast <room> <text>.
   std::string room;
-  /// member <id>, sessions --member M, kick <member>; 0: none given.
+  /// member <id>, sessions --member M, kick <member>, reports --target M;
+  /// 0: none given.
   std::int64_t member = 0;
   /// broadcast: the text; loglevel: the level.
   std::string text;
@@ -134,6 +136,30 @@ typename Inspector::result_type inspect(Inspector& f, admin_session& x) {
            x.name, x.protocol, x.rooms, x.connected_ms);
 }
 
+/// A member's report of another, as `reports` lists it (the node reads it
+/// from the store; it never crosses between nodes).
+struct admin_report {
+  std::int64_t id = 0;
+  std::int64_t reporter_id = 0;
+  std::int64_t target_id = 0;
+  std::string reason;
+  std::int64_t created_ms = 0;
+  /// The target's messages copied at report time: a JSON array (text).
+  std::string context;
+};
+
+inline bool operator==(const admin_report& x, const admin_report& y) {
+  return x.id == y.id && x.reporter_id == y.reporter_id
+         && x.target_id == y.target_id && x.reason == y.reason
+         && x.created_ms == y.created_ms && x.context == y.context;
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, admin_report& x) {
+  return f(caf::meta::type_name("admin_report"), x.id, x.reporter_id,
+           x.target_id, x.reason, x.created_ms, x.context);
+}
+
 /// The answer to one admin_request. Which fields are filled depends on the
 /// command (docs/admin.md); `error` non-empty means it failed.
 struct admin_reply {
@@ -151,19 +177,22 @@ struct admin_reply {
   std::uint64_t count = 0;
   /// Nodes asked that did not answer within the timeout.
   std::vector<std::string> unanswered;
+  /// reports: newest first.
+  std::vector<admin_report> reports;
 };
 
 inline bool operator==(const admin_reply& x, const admin_reply& y) {
   return x.error == y.error && x.message == y.message && x.nodes == y.nodes
          && x.rooms == y.rooms && x.sessions == y.sessions
          && x.counters == y.counters && x.count == y.count
-         && x.unanswered == y.unanswered;
+         && x.unanswered == y.unanswered && x.reports == y.reports;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admin_reply& x) {
   return f(caf::meta::type_name("admin_reply"), x.error, x.message, x.nodes,
-           x.rooms, x.sessions, x.counters, x.count, x.unanswered);
+           x.rooms, x.sessions, x.counters, x.count, x.unanswered,
+           x.reports);
 }
 
 } // namespace h2h

@@ -193,6 +193,10 @@ enum class room_change_kind : std::uint8_t {
   member_added = 0,
   member_removed = 1,
   deleted = 2,
+  /// The member deleted their account (room_id empty: every room of every
+  /// node): rooms show its events in their ring as the store has them now,
+  /// under deleted_member_name with no member id.
+  member_deleted = 3,
 };
 
 struct room_change {

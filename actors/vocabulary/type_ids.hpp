@@ -64,6 +64,8 @@ CAF_ADD_TYPE_ID(h2h, (std::vector<std::pair<std::string, std::uint64_t>>))
 CAF_ADD_TYPE_ID(h2h, (std::pair<std::string, std::int64_t>))
 CAF_ADD_TYPE_ID(h2h, (std::vector<std::pair<std::string, std::int64_t>>))
 CAF_ADD_TYPE_ID(h2h, (h2h::admin_actor))
+CAF_ADD_TYPE_ID(h2h, (h2h::admin_report))
+CAF_ADD_TYPE_ID(h2h, (std::vector<h2h::admin_report>))
 
 CAF_END_TYPE_ID_BLOCK(h2h)
 // clang-format on

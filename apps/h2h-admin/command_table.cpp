@@ -105,6 +105,16 @@ std::vector<command_spec> make_table() {
      "the cluster.",
      false,
      false},
+    {"reports",
+     {},
+     {{"--target", "M", "target", k::member, "only the reports about member M"},
+      {"--limit", "N", "limit", k::count,
+       "at most N reports (default 50; the node lists 500 at most)"}},
+     "members' reports of other members, newest first",
+     "Lists the reports members made (POST /member/report): id, target,\n"
+     "reporter, when, reason, and the target's last messages in rooms both\n"
+     "shared, copied when the report was made. Reports are kept\n"
+     "limits.report_retention_days days."},
     {"help",
      {{"command", "", k::command, true}},
      {},

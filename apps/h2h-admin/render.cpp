@@ -143,6 +143,29 @@ std::string member_text(const json& r, std::int64_t now_ms) {
   return kv.text() + sessions_table(list_of(r, "sessions"), now_ms);
 }
 
+/// The reports as a table, then each report's context messages.
+std::string reports_text(const json& r, std::int64_t now_ms) {
+  table t{{"ID", "TARGET", "REPORTER", "MADE", "MESSAGES", "REASON"},
+          {0, 1, 2, 4}};
+  std::string context;
+  for (auto& x : list_of(r, "reports")) {
+    const json& messages
+      = x.is_object() && x.contains("context") && x["context"].is_array()
+          ? x["context"]
+          : json::array();
+    t.add({str(x, "id"), str(x, "target_id"), str(x, "reporter_id"),
+           age(x, "created_ms", now_ms), std::to_string(messages.size()),
+           str(x, "reason")});
+    if (messages.empty())
+      continue;
+    context += "report " + str(x, "id") + ":\n";
+    for (auto& m : messages)
+      context += "  " + str(m, "roomId") + " #" + str(m, "seq") + " "
+                 + str(m, "sender") + ": " + str(m, "message") + "\n";
+  }
+  return t.text("(no reports)") + context;
+}
+
 std::string stats_text(const json& r) {
   key_values kv;
   kv.add("node", str(r, "node"));
@@ -180,6 +203,8 @@ std::string result_text(const std::string& cmd, const json& r,
     return member_text(r, now_ms);
   if (cmd == "stats")
     return stats_text(r);
+  if (cmd == "reports")
+    return reports_text(r, now_ms);
   if (cmd == "kick") {
     auto n = num(r, "kicked");
     return "kicked " + std::to_string(n) + " session" + (n == 1 ? "" : "s")

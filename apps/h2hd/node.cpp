@@ -28,6 +28,7 @@
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
 #include "net/admin/admin_listener.hpp"
+#include "net/admin/admin_reports.hpp"
 #include "net/outbound/fcm_sender.hpp"
 #include "net/outbound/mail_worker.hpp"
 #include "net/http/router.hpp"
@@ -553,6 +554,9 @@ struct node::impl {
     auto timeout = ls.timeout;
     admin_port = std::make_unique<admin_listener>(
       std::move(ls), [this, timeout](admin_request req, admin_reply_fn reply) {
+        // Reports live in the store: a store worker answers, not an actor.
+        if (req.command == "reports")
+          return answer_reports(*pool, req, std::move(reply));
         ask<admin_reply>(
           *system, admin, timeout,
           [reply](caf::expected<admin_reply> r) {
@@ -596,6 +600,7 @@ struct node::impl {
       upgrades->session_ended(session_id);
       srv->end_session(session_id);
     };
+    api->end_member = [this](std::int64_t member) { kick_everywhere(member); };
     upgrades = std::make_unique<upgrade_auth>(
       api, *pool, static_cast<std::size_t>(s.auth.session_cache_max),
       s.auth.session_cache_ms);
@@ -610,6 +615,22 @@ struct node::impl {
     add_api_routes(routes, api);
     add_chat_page(routes, s.web);
     add_http_send();
+  }
+
+  /// Ends every session of `member` on every node: the admin actor's
+  /// cluster-wide kick (a deleted account). Returns at once.
+  void kick_everywhere(std::int64_t member) {
+    admin_request req;
+    req.command = "kick";
+    req.member = member;
+    ask<admin_reply>(
+      *system, admin, std::chrono::milliseconds{settings.admin.timeout_ms},
+      [member](caf::expected<admin_reply> r) {
+        if (!r || !r->error.empty())
+          spdlog::warn("sessions of deleted member {} not all ended: {}",
+                       member, r ? r->message : to_string(r.error()));
+      },
+      admin_atom_v, std::move(req));
   }
 
   /// Purges expired account rows every auth.purge_interval_s on the store

@@ -96,6 +96,9 @@ api_settings to_api_settings(const config::settings& s) {
   a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
   a.rooms_created_per_hour = s.limits.rooms_created_per_hour;
   a.avatar_bytes = s.limits.avatar_bytes;
+  a.reports_per_hour = s.limits.reports_per_hour;
+  a.report_retention_days = s.limits.report_retention_days;
+  a.refresh_reuse_grace_ms = s.auth.refresh_reuse_grace_ms;
   a.public_url = s.server.public_url;
   a.proxy_uses_forwarded = s.server.forwarded_header == "forwarded";
   return a;

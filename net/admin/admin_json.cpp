@@ -24,7 +24,7 @@ struct command_spec {
   std::size_t required;
 };
 
-constexpr std::array<command_spec, 12> commands{{
+constexpr std::array<command_spec, 13> commands{{
   {"nodes", {}, 0},
   {"rooms", {"node", "sort", "limit"}, 0},
   {"room", {"room"}, 1},
@@ -37,6 +37,7 @@ constexpr std::array<command_spec, 12> commands{{
   {"loglevel", {"level"}, 1},
   {"drain", {}, 0},
   {"auth", {"token"}, 1},
+  {"reports", {"target", "limit"}, 0},
 }};
 
 constexpr std::int64_t max_limit = 10000;
@@ -94,9 +95,9 @@ std::string read_field(std::string_view name, const json& v, admin_request& req,
         || !config::is_plain_name(v.get_ref<const std::string&>(), 64))
       return "node must be a node id: 1 to 64 of A-Z a-z 0-9 . _ -";
     req.node = v.get<std::string>();
-  } else if (name == "member") {
+  } else if (name == "member" || name == "target") {
     if (!integer_in(v, 1, std::numeric_limits<std::int64_t>::max(), req.member))
-      return "member must be an integer member id > 0";
+      return std::string{name} + " must be an integer member id > 0";
   } else if (name == "limit") {
     std::int64_t limit = 0;
     if (!integer_in(v, 1, max_limit, limit))

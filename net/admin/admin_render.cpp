@@ -71,6 +71,20 @@ json sessions_json(const std::vector<admin_session>& v) {
   return out;
 }
 
+json report_json(const admin_report& r) {
+  // The context was made by the REST layer as JSON; should it not parse,
+  // it is shown as the text it is.
+  auto context = json::parse(r.context, nullptr, false);
+  if (context.is_discarded())
+    context = r.context;
+  return {{"id", r.id},
+          {"reporter_id", r.reporter_id},
+          {"target_id", r.target_id},
+          {"reason", r.reason},
+          {"created_ms", r.created_ms},
+          {"context", std::move(context)}};
+}
+
 json result_of(const admin_request& req, const admin_reply& reply,
                const admin_render_context& ctx) {
   const auto& cmd = req.command;
@@ -139,6 +153,12 @@ json result_of(const admin_request& req, const admin_reply& reply,
     return {{"level", req.text}};
   if (cmd == "drain")
     return {{"draining", true}};
+  if (cmd == "reports") {
+    json reports = json::array();
+    for (auto& r : reply.reports)
+      reports.push_back(report_json(r));
+    return {{"reports", std::move(reports)}};
+  }
   return json::object();
 }
 

@@ -1,5 +1,6 @@
 // Housekeeping of the account tables: what counts as expired, and one purge
-// run of expired sessions, refresh tokens and verification codes.
+// run of expired sessions, refresh tokens, verification codes and old
+// reports.
 #include "net/rest/account_purge.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,15 +19,17 @@ purge_cutoffs purge_cutoffs_at(std::int64_t now_ms, const api_settings& cfg,
   // verified_join_window_s after that.
   c.codes_ms = now_ms - cfg.verified_join_window_s * 1000;
   c.batch = batch;
+  c.reports_ms
+    = now_ms - std::int64_t{cfg.report_retention_days} * 86400 * 1000;
   return c;
 }
 
 bool purge_accounts(store& db, const purge_cutoffs& c) {
   auto n = db.purge_expired(c);
-  if (n.sessions + n.refresh_tokens + n.codes > 0)
+  if (n.sessions + n.refresh_tokens + n.codes + n.reports > 0)
     spdlog::info("purged {} expired session(s), {} refresh token(s), {} "
-                 "verification code(s){}",
-                 n.sessions, n.refresh_tokens, n.codes,
+                 "verification code(s), {} old report(s){}",
+                 n.sessions, n.refresh_tokens, n.codes, n.reports,
                  n.more ? "; more left for the next run" : "");
   else
     spdlog::debug("purge: nothing expired");

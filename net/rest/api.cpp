@@ -28,7 +28,8 @@ api_context::api_context(api_settings s)
   , confirm_by_peer(cfg.code_requests * cfg.code_max_attempts * 4,
                     cfg.code_window_s * 1000, cfg.rate_limit_keys)
   , rooms_by_member(cfg.rooms_created_per_hour, 3600 * 1000,
-                    cfg.rate_limit_keys) {
+                    cfg.rate_limit_keys)
+  , reports_by_member(cfg.reports_per_hour, 3600 * 1000, cfg.rate_limit_keys) {
 }
 
 http_response error_reply(const reply_shape& to, const api_error& e) {
@@ -221,6 +222,8 @@ void add_api_routes(router& r, std::shared_ptr<api_context> ctx) {
   add_room_routes(r, ctx);
   add_history_routes(r, ctx);
   add_avatar_routes(r, ctx);
+  add_report_routes(r, ctx);
+  add_delete_routes(r, ctx);
 }
 
 } // namespace h2h::net

@@ -52,6 +52,14 @@ struct api_settings {
   /// A trusted proxy names the host in RFC 7239 Forwarded (host=, proto=)
   /// rather than X-Forwarded-Host/-Proto (server.forwarded_header).
   bool proxy_uses_forwarded = false;
+  /// POST /member/report per reporter per hour (limits.reports_per_hour).
+  int reports_per_hour = 20;
+  /// Reports older than this are purged (limits.report_retention_days).
+  int report_retention_days = 180;
+  /// A used refresh token presented again within this many ms of its use
+  /// gets a new pair instead of ending the session
+  /// (auth.refresh_reuse_grace_ms; 0: never).
+  std::int64_t refresh_reuse_grace_ms = 10000;
 };
 
 /// Where a REST job runs: password hashing has a pool of its own (and mail
@@ -88,6 +96,12 @@ struct api_context {
   window_limiter confirm_by_peer;
   /// POST /chat/room per member.
   window_limiter rooms_by_member;
+  /// POST /member/report per reporter.
+  window_limiter reports_by_member;
+  /// Called when a member deleted their account: ends every connection of
+  /// the member on every node (the admin actor's cluster-wide kick). May
+  /// be empty.
+  std::function<void(std::int64_t member_id)> end_member;
 };
 
 /// Who is calling, after the token was checked.
@@ -176,6 +190,8 @@ void add_member_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_room_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_history_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_avatar_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_report_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_delete_routes(router& r, std::shared_ptr<api_context> ctx);
 
 /// The scheme and authority absolute URLs of a request start with (no
 /// trailing slash): server.public_url, else the forwarded host and scheme of

@@ -289,6 +289,14 @@ void reissue(api_context& ctx, http_request& req, const request_meta&,
   run_job(ctx, to, std::move(respond),
           [&ctx, to, id = *member_id,
            hash = crypto::sha256_hex(rt->get<std::string>())](store& db) {
+            // The Android app rotates after every failed call: two calls
+            // that fail at once rotate with the same token. A token used
+            // this recently is such a twin, not a stolen copy.
+            auto twin = [&ctx](const refresh_record& x) {
+              auto grace = ctx.cfg.refresh_reuse_grace_ms;
+              return grace > 0 && x.used_ms > 0
+                     && ctx.now_ms() - x.used_ms <= grace;
+            };
             auto r = db.refresh_by_hash(hash);
             if (!r || r->member_id != id)
               return error_response(to, errc::invalid_refresh,
@@ -296,7 +304,7 @@ void reissue(api_context& ctx, http_request& req, const request_meta&,
             if (!db.session_active(r->session_id, id))
               return error_response(to, errc::invalid_refresh,
                                     "the session has ended");
-            if (r->used) {
+            if (r->used && !twin(*r)) {
               // A used token shows up again: someone copied it. End the
               // whole session so that the copy is worthless too.
               spdlog::warn("refresh token reused for member {}; session "
@@ -312,10 +320,16 @@ void reissue(api_context& ctx, http_request& req, const request_meta&,
               return error_response(to, errc::expired_refresh,
                                     "the refresh token has expired");
             auto m = db.member_by_id(id);
-            if (!m || !db.session_active(r->session_id, id)
-                || !db.use_refresh(hash))
+            if (!m || !db.session_active(r->session_id, id))
               return error_response(to, errc::invalid_refresh,
                                     "invalid refresh token");
+            if (!r->used && !db.use_refresh(hash, ctx.now_ms())) {
+              // A parallel reissue with the same token won the race.
+              auto again = db.refresh_by_hash(hash);
+              if (!again || !twin(*again))
+                return error_response(to, errc::invalid_refresh,
+                                      "invalid refresh token");
+            }
             auto out = issue_tokens(ctx, db, *m, r->session_id);
             out["email"] = m->email;
             return json_response(to, 200, out.dump());

@@ -147,7 +147,8 @@ void sql_store::put_refresh(const refresh_record& r) {
 std::optional<refresh_record> sql_store::refresh_by_hash(const std::string& h) {
   auto r = conn_
              ->prepare("SELECT token_hash, member_id, session_id, expires_ms,"
-                       " used FROM refresh_tokens WHERE token_hash = ?")
+                       " used, used_ms FROM refresh_tokens"
+                       " WHERE token_hash = ?")
              .query({h});
   if (!r->next())
     return std::nullopt;
@@ -157,15 +158,17 @@ std::optional<refresh_record> sql_store::refresh_by_hash(const std::string& h) {
   x.session_id = r->get_text(2);
   x.expires_ms = r->get_int(3);
   x.used = r->get_int(4) != 0;
+  x.used_ms = r->get_int(5);
   return x;
 }
 
-bool sql_store::use_refresh(const std::string& token_hash) {
+bool sql_store::use_refresh(const std::string& token_hash,
+                            std::int64_t now_ms) {
   // Only one of two concurrent reissues with the same token wins.
   return conn_
-           ->prepare("UPDATE refresh_tokens SET used = 1"
+           ->prepare("UPDATE refresh_tokens SET used = 1, used_ms = ?"
                      " WHERE token_hash = ? AND used = 0")
-           .execute({token_hash})
+           .execute({now_ms, token_hash})
          == 1;
 }
 
@@ -388,9 +391,12 @@ purge_counts sql_store::purge_expired(const purge_cutoffs& c) {
   out.codes
     = conn_->prepare(bounded("verification_codes", "email", "expires_ms < ?"))
         .execute({c.codes_ms});
+  if (c.reports_ms > 0)
+    out.reports = conn_->prepare(bounded("reports", "id", "created_ms < ?"))
+                    .execute({c.reports_ms});
   auto full = static_cast<std::uint64_t>(std::max<std::size_t>(c.batch, 1));
-  out.more
-    = out.refresh_tokens >= full || out.sessions >= full || out.codes >= full;
+  out.more = out.refresh_tokens >= full || out.sessions >= full
+             || out.codes >= full || out.reports >= full;
   return out;
 }
 

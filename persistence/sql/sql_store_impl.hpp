@@ -58,7 +58,8 @@ public:
   void revoke_session(const std::string& session_id) override;
   void put_refresh(const refresh_record& r) override;
   std::optional<refresh_record> refresh_by_hash(const std::string& h) override;
-  bool use_refresh(const std::string& token_hash) override;
+  bool use_refresh(const std::string& token_hash,
+                   std::int64_t now_ms) override;
   void put_code(const code_record& c) override;
   std::optional<code_record> code_for(const std::string& email) override;
   bool count_code_attempt(const std::string& email,
@@ -88,6 +89,18 @@ public:
   std::optional<avatar_record> avatar(std::int64_t member_id,
                                       const std::string& hash) override;
   bool delete_avatar(std::int64_t member_id) override;
+
+  // -- reports and deleted members' history (sql_reports.cpp) -----------------
+  std::int64_t put_report(const report_record& r) override;
+  std::vector<report_record> reports(std::int64_t target_id,
+                                     std::size_t limit) override;
+  std::vector<room_event> shared_messages(std::int64_t member,
+                                          std::int64_t target,
+                                          std::size_t limit,
+                                          std::size_t rooms_max) override;
+  std::uint64_t anonymize_sender(std::int64_t member_id,
+                                 const std::string& name,
+                                 std::size_t batch) override;
 
 private:
   bool mysql() const {

@@ -76,8 +76,9 @@ struct forwarding_store : store {
   std::optional<refresh_record> refresh_by_hash(const std::string& h) override {
     return inner->refresh_by_hash(h);
   }
-  bool use_refresh(const std::string& token_hash) override {
-    return inner->use_refresh(token_hash);
+  bool use_refresh(const std::string& token_hash,
+                   std::int64_t now_ms) override {
+    return inner->use_refresh(token_hash, now_ms);
   }
   void put_code(const code_record& c) override {
     inner->put_code(c);
@@ -146,6 +147,24 @@ struct forwarding_store : store {
   }
   bool delete_avatar(std::int64_t member_id) override {
     return inner->delete_avatar(member_id);
+  }
+  std::int64_t put_report(const report_record& r) override {
+    return inner->put_report(r);
+  }
+  std::vector<report_record> reports(std::int64_t target_id,
+                                     std::size_t limit) override {
+    return inner->reports(target_id, limit);
+  }
+  std::vector<room_event> shared_messages(std::int64_t member,
+                                          std::int64_t target,
+                                          std::size_t limit,
+                                          std::size_t rooms_max) override {
+    return inner->shared_messages(member, target, limit, rooms_max);
+  }
+  std::uint64_t anonymize_sender(std::int64_t member_id,
+                                 const std::string& name,
+                                 std::size_t batch) override {
+    return inner->anonymize_sender(member_id, name, batch);
   }
 };
 

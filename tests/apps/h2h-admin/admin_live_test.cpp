@@ -92,6 +92,47 @@ protected:
   server_process srv;
 };
 
+TEST_F(AdminLive, ReportsMadeOverRestAreListedAndFilteredByTarget) {
+  auto alice = join("alice", "lobby");
+  auto bob = join("bob", "lobby");
+  auto carol = join("carol", "lobby");
+  say(bob, "lobby", 2);
+  auto report = [&](const chatter& from, const chatter& about,
+                    const std::string& reason) {
+    auto r = h2h::test::rest(srv.port(), "POST", "/member/report",
+                             json{{"member_id", from.who.id},
+                                  {"target_id", about.who.id},
+                                  {"reason", reason}},
+                             from.who.access_token);
+    EXPECT_EQ(r.status, 200) << r.raw;
+  };
+  report(alice, bob, "spam");
+  report(bob, carol, "rude");
+
+  auto all = admin_json("reports");
+  ASSERT_TRUE(all.value("ok", false)) << all.dump();
+  const auto& list = all["result"]["reports"];
+  ASSERT_EQ(list.size(), 2u) << all.dump();
+  EXPECT_EQ(list[0]["target_id"], carol.who.id); // newest first
+  EXPECT_EQ(list[1]["target_id"], bob.who.id);
+  EXPECT_EQ(list[1]["reporter_id"], alice.who.id);
+  EXPECT_EQ(list[1]["reason"], "spam");
+  ASSERT_EQ(list[1]["context"].size(), 2u) << list[1].dump();
+  EXPECT_EQ(list[1]["context"][0]["message"], "hello m1");
+
+  auto about_bob = admin_json("reports --target " + std::to_string(bob.who.id));
+  ASSERT_EQ(about_bob["result"]["reports"].size(), 1u) << about_bob.dump();
+  EXPECT_EQ(about_bob["result"]["reports"][0]["reason"], "spam");
+
+  auto text = admin("reports --target " + std::to_string(bob.who.id));
+  EXPECT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("spam"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("bob: hello m1"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("rude"), std::string::npos) << text.out;
+  EXPECT_EQ(admin("reports --limit 1", {"--json"}).out.find("spam"),
+            std::string::npos);
+}
+
 TEST_F(AdminLive, ScriptsSeeRoomsAndARoomsFiguresAfterKnownMessages) {
   auto alice = join("alice", "lobby");
   auto bob = join("bob", "lobby");

@@ -23,7 +23,8 @@ std::vector<std::string> complete(const std::string& line,
 using list = std::vector<std::string>;
 
 TEST(AdminComplete, CommandNames) {
-  EXPECT_EQ(complete("r"), (list{"room", "rooms"}));
+  EXPECT_EQ(complete("r"), (list{"reports", "room", "rooms"}));
+  EXPECT_EQ(complete("rep"), (list{"reports"}));
   EXPECT_EQ(complete("se"), (list{"sessions"}));
   EXPECT_EQ(complete("").size(), commands().size());
   EXPECT_EQ(complete("help lo"), (list{"loglevel"}));
@@ -40,6 +41,7 @@ TEST(AdminComplete, ArgumentsAskForTheRightIds) {
   EXPECT_EQ(slot_at("sessions --room ", 16).ids, id_kind::rooms);
   EXPECT_EQ(slot_at("rooms --node ", 13).ids, id_kind::nodes);
   EXPECT_EQ(slot_at("nodes ", 6).ids, id_kind::none);
+  EXPECT_EQ(slot_at("reports --target ", 17).ids, id_kind::members);
   EXPECT_EQ(slot_at("broadcast r1 ", 13).ids, id_kind::none);
   EXPECT_EQ(slot_at("unknown ", 8).ids, id_kind::none);
   EXPECT_EQ(complete("room lo", {"lobby", "lounge", "zeta"}),
@@ -116,7 +118,8 @@ TEST(AdminHelp, GeneratedFromTheTable) {
 TEST(AdminHelp, OnlyReadsAreSentTwice) {
   for (auto name : {"kick", "close", "broadcast", "loglevel", "drain"})
     EXPECT_FALSE(find_command(name)->retry_safe) << name;
-  for (auto name : {"nodes", "rooms", "room", "sessions", "member", "stats"})
+  for (auto name :
+       {"nodes", "rooms", "room", "sessions", "member", "stats", "reports"})
     EXPECT_TRUE(find_command(name)->retry_safe) << name;
 }
 

@@ -54,6 +54,20 @@ TEST(AdminParse, EveryCommandBecomesItsRequest) {
   EXPECT_EQ(request_of("drain"), R"({"cmd":"drain"})");
 }
 
+TEST(AdminParse, ReportsTakeATargetAndALimit) {
+  EXPECT_EQ(request_of("reports"), R"({"cmd":"reports"})");
+  EXPECT_EQ(request_of("reports --target 7"),
+            R"({"cmd":"reports","target":7})");
+  EXPECT_EQ(request_of("reports --limit 5 --target=9"),
+            R"({"cmd":"reports","limit":5,"target":9})");
+  EXPECT_NE(error_of("reports --target bob").find("a member id"),
+            std::string::npos);
+  EXPECT_NE(error_of("reports --limit 0").find("a number from 1"),
+            std::string::npos);
+  EXPECT_NE(error_of("reports 7").find("too many arguments"),
+            std::string::npos);
+}
+
 TEST(AdminParse, CommandNamesIgnoreCaseAndBlanks) {
   EXPECT_EQ(request_of("  ROOMS\t--limit 2  "), R"({"cmd":"rooms","limit":2})");
   EXPECT_EQ(request_of("Room r1"), R"({"cmd":"room","room":"r1"})");

@@ -26,6 +26,23 @@ TEST(AdminRender, NodesIsATable) {
                "node-two  10.0.0.2:4242  59s         3         7\n");
 }
 
+TEST(AdminRender, ReportsAreATableThenTheirMessages) {
+  auto t = text_of(
+    R"({"ok":true,"cmd":"reports","result":{"reports":[)"
+    R"({"id":12,"reporter_id":3,"target_id":7,"reason":"spam\u001b[2J",)"
+    R"("created_ms":1799999940000,"context":[)"
+    R"({"roomId":"r1","seq":5,"sender":"bob","message":"buy now","ts_ms":1}]},)"
+    R"({"id":9,"reporter_id":4,"target_id":7,"reason":"",)"
+    R"("created_ms":1799999990000,"context":[]}]}})");
+  EXPECT_EQ(t, "ID  TARGET  REPORTER  MADE       MESSAGES  REASON\n"
+               "12       7         3  1m 0s ago         1  spam?[2J\n"
+               " 9       7         4  10s ago           0  \n"
+               "report 12:\n"
+               "  r1 #5 bob: buy now\n");
+  EXPECT_EQ(text_of(R"({"ok":true,"cmd":"reports","result":{"reports":[]}})"),
+            "(no reports)\n");
+}
+
 TEST(AdminRender, RoomsIsATable) {
   auto t = text_of(
     R"({"ok":true,"cmd":"rooms","result":{"rooms":[)"

@@ -45,6 +45,17 @@ TEST(admin_parse, commands_without_fields) {
   }
 }
 
+TEST(admin_parse, reports_with_a_target_and_a_limit) {
+  EXPECT_EQ(ok(R"({"cmd":"reports"})"), req("reports"));
+  auto want = req("reports");
+  want.member = 7;
+  want.limit = 20;
+  EXPECT_EQ(ok(R"({"cmd":"reports","target":7,"limit":20})"), want);
+  refused(R"({"cmd":"reports","target":0})", "target must be");
+  refused(R"({"cmd":"reports","target":"7"})", "target must be");
+  refused(R"({"cmd":"reports","member":7})", "unknown field 'member'");
+}
+
 TEST(admin_parse, rooms_with_and_without_its_options) {
   EXPECT_EQ(ok(R"({"cmd":"rooms"})"), req("rooms"));
   auto r

@@ -170,6 +170,21 @@ TEST(admin_render, kick_close_broadcast_loglevel_drain) {
             json::parse(R"({"draining":true})"));
 }
 
+TEST(admin_render, reports_carry_their_context_as_json) {
+  admin_reply reply;
+  reply.reports.push_back(
+    {12, 3, 7, "spam", 999,
+     R"([{"roomId":"r1","seq":5,"sender":"bob","message":"hi","ts_ms":1}])"});
+  reply.reports.push_back({9, 4, 7, "", 998, "not json"});
+  EXPECT_EQ(answer(req("reports"), reply)["result"], json::parse(R"({"reports":[
+    {"id":12,"reporter_id":3,"target_id":7,"reason":"spam","created_ms":999,
+     "context":[{"roomId":"r1","seq":5,"sender":"bob","message":"hi","ts_ms":1}]},
+    {"id":9,"reporter_id":4,"target_id":7,"reason":"","created_ms":998,
+     "context":"not json"}]})"));
+  EXPECT_EQ(answer(req("reports"), admin_reply{})["result"],
+            json::parse(R"({"reports":[]})"));
+}
+
 TEST(admin_render, stats_names_this_node) {
   admin_reply reply;
   reply.counters = {{"connections", 12}, {"messages_in", 3400}};

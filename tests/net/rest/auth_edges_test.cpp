@@ -70,6 +70,7 @@ TEST_P(auth_edges, a_reused_refresh_token_ends_the_session_on_this_node) {
     = json{{"member_id", a.member_id}, {"refresh_token", a.refresh_token}};
   ASSERT_EQ(call(verb::post, "/auth/reissueToken", body).status, 200u);
   EXPECT_TRUE(ended_.empty()) << "a normal rotation ends nothing";
+  advance_ms(settings_.refresh_reuse_grace_ms + 1);
   expect_error(call(verb::post, "/auth/reissueToken", body), 401, "AUTH_007",
                "the reused token");
   ASSERT_EQ(ended_.size(), 1u);

@@ -426,6 +426,8 @@ TEST_P(auth_routes, reissue_reuse_kills_the_whole_session) {
   auto a = sign_up("alice");
   auto first = reissue(a.member_id, a.refresh_token);
   ASSERT_EQ(first.status, 200u);
+  // Past the moment in which a second rotation with it is a client's twin.
+  advance_ms(settings_.refresh_reuse_grace_ms + 1);
   expect_error(reissue(a.member_id, a.refresh_token), 401, "AUTH_007",
                "the used token again");
   expect_error(reissue(a.member_id, first.body["refresh_token"]), 401,
@@ -435,6 +437,46 @@ TEST_P(auth_routes, reissue_reuse_kills_the_whole_session) {
   // Another login is unaffected.
   log_in(a);
   EXPECT_EQ(verify(a.access_token).status, 200u);
+}
+
+// The Android app rotates its refresh token after every non-2xx answer and
+// retries once (issue 19): a normal user's failing calls must never cost
+// the session.
+TEST_P(auth_routes, twenty_failed_calls_rotate_twenty_times_in_a_minute) {
+  auto a = sign_up("alice");
+  auto refresh = a.refresh_token;
+  for (int i = 0; i < 20; ++i) {
+    auto failed = call(verb::get, "/member/profile?member_id=abc", std::nullopt,
+                       a.access_token);
+    ASSERT_EQ(failed.status, 400u);
+    advance_ms(2500);
+    auto res = reissue(a.member_id, refresh);
+    ASSERT_EQ(res.status, 200u) << "rotation " << i << ": " << res.raw;
+    refresh = res.body["refresh_token"];
+    a.access_token = res.body["access_token"];
+  }
+  EXPECT_EQ(verify(a.access_token).status, 200u);
+}
+
+TEST_P(auth_routes, two_rotations_at_once_with_one_token_keep_the_session) {
+  // Two calls failed together: the app rotates for each with the token it
+  // holds. Both get a pair; neither ends the session.
+  auto a = sign_up("alice");
+  auto first = reissue(a.member_id, a.refresh_token);
+  ASSERT_EQ(first.status, 200u) << first.raw;
+  advance_ms(settings_.refresh_reuse_grace_ms);
+  auto second = reissue(a.member_id, a.refresh_token);
+  ASSERT_EQ(second.status, 200u) << second.raw;
+  EXPECT_NE(second.body["refresh_token"], first.body["refresh_token"]);
+  EXPECT_EQ(verify(first.body["access_token"]).status, 200u);
+  EXPECT_EQ(verify(second.body["access_token"]).status, 200u);
+  EXPECT_EQ(reissue(a.member_id, second.body["refresh_token"]).status, 200u);
+  EXPECT_EQ(reissue(a.member_id, first.body["refresh_token"]).status, 200u);
+  // Later the old token is a copy again: the session ends.
+  advance_ms(1);
+  expect_error(reissue(a.member_id, a.refresh_token), 401, "AUTH_007",
+               "the first token after the grace");
+  expect_error(verify(second.body["access_token"]), 400, "GLOBAL_103");
 }
 
 TEST_P(auth_routes, reissue_refuses_expired_refresh_tokens) {
