@@ -89,6 +89,15 @@ public:
                                       const std::string& hash) override;
   bool delete_avatar(std::int64_t member_id) override;
 
+  // -- blocks (sql_blocks.cpp) ------------------------------------------------
+  block_outcome block(std::int64_t member, std::int64_t target,
+                      std::int64_t when_ms, std::size_t max) override;
+  bool unblock(std::int64_t member, std::int64_t target) override;
+  std::vector<std::int64_t> blocked_by(std::int64_t member) override;
+  std::vector<blocked_member> blocked_members(std::int64_t member,
+                                              std::size_t limit) override;
+  bool blocks(std::int64_t member, std::int64_t target) override;
+
 private:
   bool mysql() const {
     return conn_->dialect() == sql::dialect::mysql;
