@@ -87,6 +87,8 @@ struct room_member {
   bool quiet = false;
   /// Its wire protocol (enter_request::protocol), for the admin actor.
   std::string protocol;
+  /// Whom its member blocks (enter_request::blocked); null: nobody.
+  block_list blocked;
 };
 
 /// An ENTER whose replay is being read from the store. The ENTER is
