@@ -96,6 +96,7 @@ api_settings to_api_settings(const config::settings& s) {
   a.rate_limit_keys = static_cast<std::size_t>(s.limits.rate_limit_keys);
   a.rooms_created_per_hour = s.limits.rooms_created_per_hour;
   a.avatar_bytes = s.limits.avatar_bytes;
+  a.blocks_per_member = s.limits.blocks_per_member;
   a.public_url = s.server.public_url;
   a.proxy_uses_forwarded = s.server.forwarded_header == "forwarded";
   return a;
