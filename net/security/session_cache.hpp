@@ -21,7 +21,7 @@ struct session_facts {
   /// The member's nickname when the session was checked.
   std::string nickname;
   /// Whom the member blocked when the session was checked (null: nobody).
-  block_list blocked;
+  block_list blocked{};
 };
 
 /// Thread-safe. A session's facts are believed for `ttl_ms` after they were
