@@ -135,7 +135,7 @@ CAF_TEST(nodes sessions and kick cover both nodes) {
   CAF_CHECK(b.link->ends.empty());
 }
 
-CAF_TEST(blocks reach the member's sessions on both nodes and the relays filter) {
+CAF_TEST(blocks reach the sessions of the member on both nodes and the relays filter) {
   auto id = room_owned_by("b");
   auto alice_a = connect(member_on(1, "alice", "raw"));
   auto alice_b = connect_b(member_on(1, "alice", "stomp"));

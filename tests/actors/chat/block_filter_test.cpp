@@ -50,7 +50,7 @@ CAF_TEST(make_block_list sorts and is null for nobody) {
 
 CAF_TEST_FIXTURE_SCOPE(block_filter_tests, block_fixture)
 
-CAF_TEST(a blocked member's messages reach the others but not the blocker) {
+CAF_TEST(messages of a blocked member reach the others but not the blocker) {
   auto a = connect(alice_blocking({bob_id}));
   auto b = connect(member(bob_id, "bob"));
   auto c = connect(member(carol_id, "carol"));
@@ -97,7 +97,7 @@ CAF_TEST(a change of blocks reaches the rooms entered and unblock restores) {
   CAF_CHECK(a.link->errors.empty());
 }
 
-CAF_TEST(a replay from the ring leaves out the blocked member's messages) {
+CAF_TEST(a replay from the ring leaves out the messages of the blocked member) {
   auto b = connect(member(bob_id, "bob"));
   auto c = connect(member(carol_id, "carol"));
   frame(b, cmd_enter("r1", "bob"));                // 1
@@ -116,7 +116,7 @@ CAF_TEST(a replay from the ring leaves out the blocked member's messages) {
   CAF_CHECK_EQUAL(a.link->seqs("r1"), (seq_list{1, 2, 4, 6, 7}));
 }
 
-CAF_TEST(a replay from the store leaves out the blocked member's messages) {
+CAF_TEST(a replay from the store leaves out the messages of the blocked member) {
   env->replay_ring = 2; // too small: the store is read
   auto b = connect(member(bob_id, "bob"));
   auto c = connect(member(carol_id, "carol"));
