@@ -67,8 +67,9 @@ std::vector<std::string> say(ws_client& c, const std::string& room,
            || j.value("type", "") == "ERROR";
   });
   EXPECT_TRUE(ack) << "no ACK for " << text;
-  if (ack)
+  if (ack) {
     EXPECT_EQ((*ack)["type"], "ACK") << ack->dump();
+  }
   return seen;
 }
 
