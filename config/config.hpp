@@ -134,6 +134,8 @@ struct limits_section {
   /// Largest avatar image (POST /member/uploadAvatar may carry this much
   /// more than max_http_body_bytes).
   std::size_t avatar_bytes = 2097152;
+  /// Members one member may block (POST /member/block; MEMBER_007 beyond).
+  std::size_t blocks_per_member = 1000;
   int max_connections = 100000;
   /// Open connections per client address (IPv6: per /64).
   int connections_per_address = 256;

@@ -312,6 +312,10 @@ std::vector<key_info> build_keys() {
                &limits_section::avatar_bytes,
                "Largest avatar image (GLOBAL_008 beyond); an upload's body "
                "may exceed max_http_body_bytes by this much."));
+  add(make_key("limits", "blocks_per_member", &s::limits,
+               &limits_section::blocks_per_member,
+               "Members one member may block (MEMBER_007 beyond); live "
+               "sessions hold their member's list."));
   add(make_key("limits", "max_connections", &s::limits,
                &limits_section::max_connections,
                "Most simultaneous client connections; more are refused."));

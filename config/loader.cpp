@@ -311,6 +311,8 @@ std::vector<std::string> validate(const settings& s) {
   // The store keeps avatars base64 in a MEDIUMTEXT (16 MiB) column.
   check(s.limits.avatar_bytes >= 1024 && s.limits.avatar_bytes <= 8388608,
         "limits.avatar_bytes must be between 1024 and 8388608");
+  check(s.limits.blocks_per_member >= 1 && s.limits.blocks_per_member <= 100000,
+        "limits.blocks_per_member must be between 1 and 100000");
   check(s.server.public_url.empty() || valid_public_url(s.server.public_url),
         "server.public_url must be http:// or https:// and a host, with no "
         "path, query or trailing slash");

@@ -93,6 +93,24 @@ struct report_record {
   std::string context;
 };
 
+/// What block() did.
+enum class block_outcome {
+  blocked,
+  /// The member blocks the target already (nothing changed).
+  already,
+  /// There is no member with the target's id.
+  no_target,
+  /// The member blocks the most members allowed already.
+  full,
+};
+
+/// A member someone blocks, with the avatar the list shows.
+struct blocked_member {
+  member_record member;
+  /// The member's current avatar without its bytes, or nullopt.
+  std::optional<avatar_record> avatar;
+};
+
 /// What purge_expired() deletes: instants in milliseconds since the epoch.
 struct purge_cutoffs {
   /// Refresh tokens that expired before this go; so do sessions created
@@ -133,8 +151,8 @@ public:
                              const std::optional<std::string>& name,
                              const std::optional<std::string>& nickname)
     = 0;
-  /// Removes a member with their sessions, tokens, devices, avatar and
-  /// memberships.
+  /// Removes a member with their sessions, tokens, devices, avatar,
+  /// memberships and blocks (theirs and those of others against them).
   virtual bool delete_member(std::int64_t id) = 0;
 
   // -- sessions and refresh tokens --------------------------------------------
@@ -223,6 +241,25 @@ public:
     = 0;
   /// False when the member had none.
   virtual bool delete_avatar(std::int64_t member_id) = 0;
+
+  // -- blocks
+  // --------------------------------------------------------------------
+  /// Makes `member` block `target` (since `when_ms`), unless it blocks
+  /// `max` members already.
+  virtual block_outcome block(std::int64_t member, std::int64_t target,
+                              std::int64_t when_ms, std::size_t max)
+    = 0;
+  /// False when `member` did not block `target`.
+  virtual bool unblock(std::int64_t member, std::int64_t target) = 0;
+  /// The ids `member` blocks, ascending.
+  virtual std::vector<std::int64_t> blocked_by(std::int64_t member) = 0;
+  /// The members `member` blocks with their avatars, the earliest blocked
+  /// first, at most `limit`.
+  virtual std::vector<blocked_member> blocked_members(std::int64_t member,
+                                                      std::size_t limit)
+    = 0;
+  /// True when `member` blocks `target`.
+  virtual bool blocks(std::int64_t member, std::int64_t target) = 0;
 
   // -- housekeeping
   // --------------------------------------------------------------

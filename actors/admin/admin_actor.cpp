@@ -48,7 +48,7 @@ std::optional<admin_reply> check(const admin_state& st,
   if (c == "room" || c == "close")
     return req.room.empty() ? std::optional{bad(c + " needs a room")}
                             : std::nullopt;
-  if (c == "member" || c == "kick")
+  if (c == "member" || c == "kick" || c == "blocks")
     return req.member == 0 ? std::optional{bad(c + " needs a member id")}
                            : std::nullopt;
   if (c == "broadcast") {
@@ -125,6 +125,22 @@ admin_reply kick_member(admin_pointer self, std::int64_t member) {
       }
   spdlog::info("admin: member {} kicked ({} session(s) on this node)", member,
                r.count);
+  return r;
+}
+
+/// Tells every session of the member on this node whom it blocks now (the
+/// REST API's block routes: blocks_request()): how many were told.
+admin_reply tell_blocks(admin_pointer self, const admin_request& req) {
+  auto ids = admin::block_ids(req.text);
+  if (self->state.settings.blocks_changed)
+    self->state.settings.blocks_changed(req.member);
+  admin_reply r;
+  for (auto& [addr, s] : self->state.sessions)
+    if (s.member_id == req.member)
+      if (auto h = caf::actor_cast<session_actor>(addr)) {
+        self->send(h, block_atom_v, ids);
+        ++r.count;
+      }
   return r;
 }
 
@@ -207,6 +223,8 @@ caf::result<admin_reply> local_part(admin_pointer self,
     return list_sessions(self, req);
   if (c == "kick")
     return kick_member(self, req.member);
+  if (c == "blocks")
+    return tell_blocks(self, req);
   if (c == "stats")
     return stats(st);
   return failure(admin::bad_request, c + " is not asked of other nodes");

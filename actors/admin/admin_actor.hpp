@@ -48,6 +48,9 @@ struct admin_settings {
   /// drain: starts the node's graceful stop and returns at once. Null: the
   /// command is refused (ADMIN_UNAVAILABLE).
   std::function<void()> drain;
+  /// blocks: a member's blocks changed (before its sessions are told), for
+  /// what the node caches about sessions. May be null.
+  std::function<void(std::int64_t member)> blocks_changed;
 };
 
 /// A session of this node, as it announced itself.

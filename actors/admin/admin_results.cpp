@@ -3,6 +3,7 @@
 #include "actors/admin/admin_results.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 
 namespace h2h::admin {
@@ -114,6 +115,39 @@ admin_reply merge_one(const admin_request& req,
 }
 
 } // namespace
+
+admin_request blocks_request(std::int64_t member,
+                             const std::vector<std::int64_t>& ids) {
+  admin_request req;
+  req.command = "blocks";
+  req.member = member;
+  for (auto id : ids) {
+    if (!req.text.empty())
+      req.text += ',';
+    req.text += std::to_string(id);
+  }
+  return req;
+}
+
+std::vector<std::int64_t> block_ids(const std::string& text) {
+  std::vector<std::int64_t> out;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find(',', pos);
+    if (end == std::string::npos)
+      end = text.size();
+    std::int64_t id = 0;
+    auto first = text.data() + pos;
+    auto last = text.data() + end;
+    auto r = std::from_chars(first, last, id);
+    if (r.ec == std::errc{} && r.ptr == last && id > 0)
+      out.push_back(id);
+    pos = end + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
 
 admin_reply merge(const admin_request& req, std::vector<node_answer>& answers) {
   std::vector<std::string> unanswered;

@@ -35,6 +35,15 @@ bool valid_sort(const std::string& sort);
 void sort_rooms(std::vector<admin_room>& rooms, const std::string& sort,
                 std::size_t limit);
 
+/// The internal `blocks` command (not on the admin port): member `member`
+/// blocks `ids` now; the ids travel in `text`, comma-separated.
+admin_request blocks_request(std::int64_t member,
+                             const std::vector<std::int64_t>& ids);
+
+/// The ids of a `blocks` request's text, ascending; malformed parts are
+/// skipped.
+std::vector<std::int64_t> block_ids(const std::string& text);
+
 /// One node's answer to a fanned-out command: none (it did not answer in
 /// time) or its reply.
 struct node_answer {

@@ -110,7 +110,9 @@ void fan_out(room_pointer self, event_ptr ev) {
       room_detail::hold(st, m, shared);
       continue;
     }
-    m.delivered = sent.seq;
+    m.delivered = sent.seq; // a hidden event is no gap either
+    if (m.blocked && hides(*m.blocked, sent))
+      continue;
     if (m.sink) {
       m.sink->deliver(batch);
       ++receivers;
@@ -554,6 +556,12 @@ room_impl::behavior_type behavior(room_pointer self) {
       return room_admin::kick(self, member);
     },
     [self](close_atom) { return room_admin::close(self); },
+    [self](block_atom, const session_actor& who,
+           std::vector<std::int64_t>& ids) {
+      auto& members = self->state.members;
+      if (auto i = members.find(who.address()); i != members.end())
+        i->second.blocked = make_block_list(std::move(ids));
+    },
   };
 }
 

@@ -67,6 +67,9 @@ struct room_member {
   session_actor handle;
   /// Where broadcasts go (see enter_request::sink); may be null.
   std::shared_ptr<client_link> sink;
+  /// Whom its member blocks (enter_request::blocked); null: nobody. Next to
+  /// `sink`: the fan-out reads both per delivery, from one cache line.
+  block_list blocked;
   std::string sender;
   std::int64_t sender_id = 0;
   /// The highest seq handed to this member. The room never hands it a seq

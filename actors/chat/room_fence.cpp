@@ -309,6 +309,7 @@ void become_deleted(room_pointer self) {
       return no_such_room(self->state);
     },
     [](kick_atom, std::int64_t) { return std::uint64_t{0}; },
+    [](block_atom, const session_actor&, std::vector<std::int64_t>&) {},
     [self](close_atom) {
       self->quit();
       return std::uint64_t{0};

@@ -17,6 +17,16 @@ void deliver(room_pointer self, room_member& m, event_batch batch) {
   if (batch.events.empty())
     return;
   m.delivered = batch.events.back()->data().seq;
+  if (m.blocked) { // messages of members it blocks are skipped, not gaps
+    auto& evs = batch.events;
+    evs.erase(std::remove_if(evs.begin(), evs.end(),
+                             [&m](const event_ptr& ev) {
+                               return hides(*m.blocked, ev->data());
+                             }),
+              evs.end());
+    if (evs.empty())
+      return;
+  }
   if (m.sink)
     m.sink->deliver(batch);
   else
@@ -248,6 +258,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req,
     // The same connection again: it has had every event since its first
     // ENTER, so nothing is replayed and no notice goes out. While that
     // first ENTER's replay is read, this one waits for the same answer.
+    i->second.blocked = std::move(req.blocked); // the session's newest
     if (i->second.replay == 0)
       return reply_of(self);
     auto promise = given ? *given : self->make_response_promise<enter_reply>();
@@ -264,6 +275,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req,
   m.via = std::move(req.via);
   m.quiet = req.quiet;
   m.protocol = std::move(req.protocol);
+  m.blocked = std::move(req.blocked);
   if (m.role == enter_role::relayed)
     req.last_seq = -1; // its relay replays, from the shared store
   // Without lastSeq, or with one at or past what is committed, there is

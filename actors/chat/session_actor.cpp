@@ -109,6 +109,7 @@ void on_enter(session_pointer self, client_command& cmd) {
                     st.identity.member_id, cmd.last_seq,
                     sink ? std::move(sink) : st.link};
   req.protocol = st.identity.protocol;
+  req.blocked = st.identity.blocked;
   auto room_id = cmd.room_id;
   // Later frames of this client (e.g. a MESSAGE right after the ENTER) wait
   // in `backlog` until the room answers, so they find the room entered.
@@ -171,8 +172,10 @@ void late_entered(session_pointer self, const std::string& room_id,
   // Adopting must not take the connection past its room cap either.
   if (exit_wanted || st.rooms.size() >= st.env->rooms_per_session)
     self->send(room, exit_atom_v, me);
-  else
+  else {
     st.rooms.set(room_id, room);
+    tell_blocks(self, room);
+  }
 }
 
 void on_entered(session_pointer self, std::uint64_t id,
@@ -189,6 +192,7 @@ void on_entered(session_pointer self, std::uint64_t id,
   }
   auto to = std::move(e->to);
   forget_enter(st, id);
+  tell_blocks(self, room);
   st.rooms.set(room_id, std::move(room));
   complete(self, to, std::uint64_t{0});
   entered(self);
@@ -432,6 +436,31 @@ session_state::~session_state() {
     link->end(end_reason::internal_error);
 }
 
+namespace session_detail {
+
+void tell_blocks(session_pointer self, const room_actor& room) {
+  auto& st = self->state;
+  if (!st.blocks_changed)
+    return;
+  auto none = std::vector<std::int64_t>{};
+  self->send(room, block_atom_v, caf::actor_cast<session_actor>(self),
+             st.identity.blocked ? *st.identity.blocked : none);
+}
+
+/// The member's blocks changed: from now on, and in every room entered.
+void on_blocks(session_pointer self, std::vector<std::int64_t>& ids) {
+  auto& st = self->state;
+  st.blocks_changed = true;
+  st.identity.blocked = make_block_list(ids);
+  auto me = caf::actor_cast<session_actor>(self);
+  auto sorted = st.identity.blocked ? *st.identity.blocked
+                                    : std::vector<std::int64_t>{};
+  for (auto& [id, room] : st.rooms)
+    self->send(room, block_atom_v, me, sorted);
+}
+
+} // namespace session_detail
+
 session_impl::behavior_type session(session_pointer self, client_link_ptr link,
                                     directory_actor directory,
                                     session_identity identity,
@@ -488,6 +517,9 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
       self->state.disconnected = true;
       self->state.link->end(end_reason::kicked);
       leave_all(self);
+    },
+    [self](block_atom, std::vector<std::int64_t>& ids) {
+      on_blocks(self, ids);
     },
   };
 }

@@ -26,6 +26,9 @@ struct session_identity {
   /// the network layer where the session is made; rooms count their
   /// subscribers by it for the admin actor.
   std::string protocol{};
+  /// Whom the member blocks (null: nobody), read with the session at the
+  /// upgrade and replaced by block_atom when it changes.
+  block_list blocked{};
 };
 
 /// Settings every session shares.
@@ -127,6 +130,10 @@ struct session_state {
   bool deadline_timer_armed = false;
   /// The connection went away (disconn): nothing to close at the end.
   bool disconnected = false;
+  /// The member's blocks changed during this session: a room entered
+  /// from now on is told the newest list once the ENTER is answered (an
+  /// ENTER in flight may carry an older one).
+  bool blocks_changed = false;
   caf::actor_clock::time_point deadline_timer_due;
 
   session_state() = default;

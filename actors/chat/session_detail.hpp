@@ -24,6 +24,11 @@ bool holding(const session_state& st);
 /// What waited for an ENTER (or a rejoin) runs now, in order.
 void entered(session_pointer self);
 
+/// After an ENTER of `room` was answered: tells the room the member's
+/// newest blocks when they changed during the session (the ENTER may have
+/// carried an older list).
+void tell_blocks(session_pointer self, const room_actor& room);
+
 /// The publish `id`, still waiting for its answer (or null).
 pending_publish* find_publish(session_state& st, std::uint64_t id);
 

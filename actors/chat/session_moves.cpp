@@ -48,6 +48,7 @@ void try_rejoin(session_pointer self, const std::string& room_id) {
     static_cast<std::int64_t>(job->after), sink ? std::move(sink) : st.link};
   req.quiet = true; // the room announced this member when it first entered
   req.protocol = st.identity.protocol;
+  req.blocked = st.identity.blocked;
   // A finite timeout: a rejoin is rare (a move), and the peer may be dead.
   self
     ->request(st.directory, st.env->rejoin_timeout, enter_atom_v, room_id,
@@ -60,6 +61,7 @@ void try_rejoin(session_pointer self, const std::string& room_id) {
                      caf::actor_cast<session_actor>(self));
           return;
         }
+        tell_blocks(self, reply.room);
         st.rooms.set(room_id, std::move(reply.room));
         rejoined(self, room_id, caf::error{});
       },

@@ -198,13 +198,15 @@ void on_flush(push_pointer self, std::int64_t member, const std::string& room) {
   if (it == st.windows.end())
     return;
   auto id = st.next_id++;
+  auto sender = it->second.sender_id;
   st.lookups.emplace(id, std::make_pair(member, std::move(it->second)));
   st.windows.erase(it);
   auto tell
     = tell_self<pdevices_atom, std::uint64_t, std::vector<std::string>>(self);
-  st.devices->lookup(member, [tell, id](std::vector<std::string> tokens) {
-    tell(pdevices_atom_v, id, std::move(tokens));
-  });
+  st.devices->lookup_for(member, sender,
+                         [tell, id](std::vector<std::string> tokens) {
+                           tell(pdevices_atom_v, id, std::move(tokens));
+                         });
 }
 
 void on_devices(push_pointer self, std::uint64_t id,

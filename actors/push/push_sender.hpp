@@ -40,6 +40,15 @@ public:
   virtual void lookup(std::int64_t member_id,
                       std::function<void(std::vector<std::string> tokens)> done)
     = 0;
+  /// Like lookup(), for a message of `sender_id`: no tokens when the
+  /// member blocks that sender (a member is never pushed a message of
+  /// someone they block). By default: lookup().
+  virtual void
+  lookup_for(std::int64_t member_id, std::int64_t sender_id,
+             std::function<void(std::vector<std::string> tokens)> done) {
+    (void)sender_id;
+    lookup(member_id, std::move(done));
+  }
   /// Removes a token the provider reported gone.
   virtual void remove(std::int64_t member_id, const std::string& token) = 0;
   /// The room's roster (nullopt on a store failure or an unknown room);

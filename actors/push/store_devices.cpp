@@ -40,6 +40,34 @@ public:
     }
   }
 
+  void lookup_for(
+    std::int64_t member_id, std::int64_t sender_id,
+    std::function<void(std::vector<std::string>)> done) override {
+    // One store job: the block check costs no extra hop.
+    auto work = [member_id, sender_id](store& db) {
+      std::vector<std::string> tokens;
+      if (sender_id != 0 && db.blocks(member_id, sender_id))
+        return tokens;
+      for (auto& d : db.devices_of(member_id))
+        tokens.push_back(std::move(d.token));
+      return tokens;
+    };
+    auto report = [member_id, done](store_result<std::vector<std::string>> r) {
+      if (!r) {
+        spdlog::warn("push: devices of member {}: {}", member_id,
+                     r.error().detail);
+        done({});
+        return;
+      }
+      done(std::move(*r));
+    };
+    if (!runner_.try_run<std::vector<std::string>>(work, report)) {
+      spdlog::warn("push: store busy, devices of member {} not read",
+                   member_id);
+      done({});
+    }
+  }
+
   void remove(std::int64_t member_id, const std::string& token) override {
     auto work = [member_id, token](store& db) {
       return db.delete_device(member_id, token);

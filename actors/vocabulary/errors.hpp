@@ -46,6 +46,8 @@ enum class errc : std::uint8_t {
   not_an_image,     // MEMBER_004: an upload whose bytes are no known image
   upload_too_large, // GLOBAL_008
   missing_part,     // GLOBAL_009: a required multipart part is absent
+  already_blocking, // MEMBER_006
+  block_list_full,  // MEMBER_007: limits.blocks_per_member reached
 };
 
 /// How one error looks to a client.
@@ -118,6 +120,10 @@ constexpr error_info describe(errc e) {
       return {"GLOBAL_008", 400};
     case errc::missing_part:
       return {"GLOBAL_009", 400};
+    case errc::already_blocking:
+      return {"MEMBER_006", 400};
+    case errc::block_list_full:
+      return {"MEMBER_007", 400};
   }
   return {"GLOBAL_500", 500};
 }

@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/vocabulary/admin.hpp"
+#include "actors/vocabulary/blocks.hpp"
 #include "actors/vocabulary/messages.hpp"
 
 namespace h2h {
@@ -33,7 +34,9 @@ using session_actor = caf::typed_actor<
   caf::reacts_to<moved_atom, std::string, std::string, std::uint64_t>,
   // Admin: the rooms it entered; end the session (the member was kicked).
   caf::replies_to<admin_atom>::with<std::vector<std::string>>,
-  caf::reacts_to<kick_atom>>;
+  caf::reacts_to<kick_atom>,
+  // Whom its member blocks now (ascending ids; empty: nobody).
+  caf::reacts_to<block_atom, std::vector<std::int64_t>>>;
 
 /// One active room on its owner node.
 using room_actor = caf::typed_actor<
@@ -63,7 +66,10 @@ using room_actor = caf::typed_actor<
   caf::replies_to<admin_atom>::with<admin_room>,
   caf::replies_to<admin_atom, publish_request>::with<publish_ack>,
   caf::replies_to<kick_atom, std::int64_t>::with<std::uint64_t>,
-  caf::replies_to<close_atom>::with<std::uint64_t>>;
+  caf::replies_to<close_atom>::with<std::uint64_t>,
+  // A member session's member now blocks these (ascending ids; empty:
+  // nobody): their messages are not delivered to it from now on.
+  caf::reacts_to<block_atom, session_actor, std::vector<std::int64_t>>>;
 
 /// One node's admin actor (actors/admin/admin_actor.hpp).
 using admin_actor = caf::typed_actor<
@@ -152,6 +158,10 @@ struct enter_request {
   /// The session's wire protocol (session_identity::protocol), counted by
   /// the room's admin answer.
   std::string protocol{};
+  /// Whom the session's member blocks (null: nobody): the room does not
+  /// deliver their messages to it. Not serialized: a relayed session's
+  /// relay, on its own node, filters for it.
+  block_list blocked{};
 };
 
 inline bool operator==(const enter_request& x, const enter_request& y) {

@@ -258,6 +258,8 @@ CAF_ADD_ATOM(h2h, h2h, admin_atom, "admin")
 CAF_ADD_ATOM(h2h, h2h, local_atom, "local")
 CAF_ADD_ATOM(h2h, h2h, kick_atom, "kick")
 CAF_ADD_ATOM(h2h, h2h, close_atom, "close")
+// Blocking (issue 19): whom a member blocks now, for its sessions and rooms.
+CAF_ADD_ATOM(h2h, h2h, block_atom, "block")
 
 // Timers: each actor sends these to itself only. They are in no public
 // interface (see the `*_impl` interfaces of the actors' headers).

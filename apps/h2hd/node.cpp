@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/admin/admin_actor.hpp"
+#include "actors/admin/admin_results.hpp"
 #include "actors/chat/room_directory.hpp"
 #include "actors/chat/session_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
@@ -538,6 +539,12 @@ struct node::impl {
       spdlog::warn("drain asked on the admin port: stopping gracefully");
       srv->stop();
     };
+    // Upgrades read a member's blocks again once they changed (the upgrade
+    // checks start with the API, after this actor, and stop before it).
+    as.blocks_changed = [this](std::int64_t member) {
+      if (auto* u = upgrades.get())
+        u->blocks_changed(member);
+    };
     admin = spawn_admin(*system, std::move(as));
     sessions->admin = admin;
     stops.push("admin actor", [this] {
@@ -611,6 +618,23 @@ struct node::impl {
     api->mail = make_mailer(mail);
     api->notify_rooms = [this](const room_change& change) {
       caf::anon_send(directory, change_atom_v, change);
+    };
+    // A block or unblock is answered once every node's sessions of the
+    // member were told (or the admin actor's wait per node ran out).
+    api->blocks_changed = [this](std::int64_t member,
+                                 std::vector<std::int64_t> blocked,
+                                 std::function<void()> done) {
+      auto wait = std::chrono::milliseconds{settings.admin.node_timeout_ms}
+                  + std::chrono::milliseconds{1000};
+      ask<admin_reply>(
+        *system, admin, wait,
+        [done](caf::expected<admin_reply> r) {
+          if (!r || !r->error.empty())
+            spdlog::warn("blocks: the sessions may not know yet: {}",
+                         r ? r->message : to_string(r.error()));
+          done();
+        },
+        admin_atom_v, admin::blocks_request(member, blocked));
     };
     add_api_routes(routes, api);
     add_chat_page(routes, s.web);

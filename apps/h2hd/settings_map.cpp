@@ -99,6 +99,7 @@ api_settings to_api_settings(const config::settings& s) {
   a.reports_per_hour = s.limits.reports_per_hour;
   a.report_retention_days = s.limits.report_retention_days;
   a.refresh_reuse_grace_ms = s.auth.refresh_reuse_grace_ms;
+  a.blocks_per_member = s.limits.blocks_per_member;
   a.public_url = s.server.public_url;
   a.proxy_uses_forwarded = s.server.forwarded_header == "forwarded";
   return a;

@@ -224,6 +224,7 @@ void add_api_routes(router& r, std::shared_ptr<api_context> ctx) {
   add_avatar_routes(r, ctx);
   add_report_routes(r, ctx);
   add_delete_routes(r, ctx);
+  add_block_routes(r, ctx);
 }
 
 } // namespace h2h::net

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,6 +47,8 @@ struct api_settings {
   int rooms_created_per_hour = 60;
   /// Largest avatar image (limits.avatar_bytes).
   std::size_t avatar_bytes = 2 * 1024 * 1024;
+  /// Members one member may block (limits.blocks_per_member).
+  std::size_t blocks_per_member = 1000;
   /// Scheme and authority that absolute URLs start with (server.public_url);
   /// empty: the request's Host (or a trusted proxy's forwarded host).
   std::string public_url;
@@ -88,6 +91,12 @@ struct api_context {
   std::shared_ptr<mailer> mail;
   /// Tells running rooms what changed (may be empty).
   std::function<void(const room_change&)> notify_rooms;
+  /// Tells the live sessions of `member` on every node whom it blocks now
+  /// (ascending ids); `done` runs once when every node answered or its
+  /// wait ran out. Thread-safe. May be empty (nothing to tell).
+  std::function<void(std::int64_t member, std::vector<std::int64_t> blocked,
+                     std::function<void()> done)>
+    blocks_changed;
   window_limiter login_by_email;
   window_limiter login_by_peer;
   window_limiter code_by_email;
@@ -192,6 +201,7 @@ void add_history_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_avatar_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_report_routes(router& r, std::shared_ptr<api_context> ctx);
 void add_delete_routes(router& r, std::shared_ptr<api_context> ctx);
+void add_block_routes(router& r, std::shared_ptr<api_context> ctx);
 
 /// The scheme and authority absolute URLs of a request start with (no
 /// trailing slash): server.public_url, else the forwarded host and scheme of

@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include "actors/vocabulary/blocks.hpp"
 #include "net/rest/api.hpp"
 #include "net/protocol/raw_json/json_codec.hpp"
 #include "net/http/query_params.hpp"
@@ -48,12 +49,17 @@ parse_history_request(const std::string& room_id, std::string_view target) {
 }
 
 std::string history_body(const history_request& req,
-                         const std::vector<room_event>& events) {
+                         const std::vector<room_event>& events,
+                         const std::vector<std::int64_t>& blocked) {
   std::string list = "[";
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (i > 0)
+  bool first = true;
+  for (auto& ev : events) {
+    if (!blocked.empty() && hides(blocked, ev))
+      continue;
+    if (!first)
       list += ',';
-    list += encode_event(events[i]);
+    first = false;
+    list += encode_event(ev);
   }
   list += ']';
   if (!req.cursor_mode)
@@ -95,7 +101,11 @@ void add_history_routes(router& r, std::shared_ptr<api_context> ctx) {
             = q.mode == history_mode::before
                 ? db.before(q.room_id, q.cursor, limit)
                 : db.page(q.room_id, static_cast<std::size_t>(q.cursor), limit);
-          return json_response(to, 200, history_body(hr, events));
+          // The reader's own blocks: an anonymous reader (auth.required
+          // off) blocks nobody.
+          auto blocked = c.member_id != 0 ? db.blocked_by(c.member_id)
+                                           : std::vector<std::int64_t>{};
+          return json_response(to, 200, history_body(hr, events, blocked));
         });
     });
 }

@@ -27,8 +27,11 @@ struct history_request {
 std::variant<history_request, frame_error>
 parse_history_request(const std::string& room_id, std::string_view target);
 
-/// The JSON body for a page of history (pure).
+/// The JSON body for a page of history (pure). Messages of the members in
+/// `blocked` (ascending ids: whom the reader blocks) are left out; the
+/// cursor still moves past them, so a page may hold fewer than its limit.
 std::string history_body(const history_request& req,
-                         const std::vector<room_event>& events);
+                         const std::vector<room_event>& events,
+                         const std::vector<std::int64_t>& blocked = {});
 
 } // namespace h2h::net

@@ -165,6 +165,10 @@ void invite(api_context& ctx, http_request& req, const path_params& p,
                                    "only the owner can invite");
            if (!db.member_by_id(member))
              return error_response(to, errc::no_such_member, "no such member");
+           // Nobody is brought into a room by someone they block.
+           if (member != c.member_id && db.blocks(member, c.member_id))
+             return error_response(to, errc::forbidden,
+                                   "this member cannot be invited by you");
            db.add_room_member(id, member);
            notify(ctx, id, room_change_kind::member_added, member);
            return json_response(

@@ -27,6 +27,7 @@ ws_auth answer(const caller& c, const session_facts& facts,
   ok.identity.authenticated = true;
   ok.identity.member_id = facts.member_id;
   ok.identity.name = facts.nickname;
+  ok.identity.blocked = facts.blocked;
   ok.session_id = c.session_id;
   ok.expires_in = std::chrono::milliseconds{
     std::max<std::int64_t>(1, expires_at * 1000 - now_ms)};
@@ -70,8 +71,12 @@ void upgrade_auth::check(const http_request& req,
     session_facts facts;
     facts.member_id = c.member_id;
     facts.active = m.has_value();
-    if (m)
+    if (m) {
       facts.nickname = m->nickname;
+      // In the same store job: sessions filter their member's blocks from
+      // the start (the admin actor tells them of later changes).
+      facts.blocked = make_block_list(db.blocked_by(c.member_id));
+    }
     return facts;
   };
   std::function<void(store_result<session_facts>)> answered
@@ -88,6 +93,10 @@ void upgrade_auth::check(const http_request& req,
 
 void upgrade_auth::session_ended(const std::string& session_id) {
   cache_.end(session_id, steady_ms());
+}
+
+void upgrade_auth::blocks_changed(std::int64_t member_id) {
+  cache_.forget_member(member_id);
 }
 
 } // namespace h2h::net

@@ -30,6 +30,10 @@ public:
   /// upgrades with its tokens are refused from now on. Thread-safe.
   void session_ended(const std::string& session_id);
 
+  /// The member's blocks changed: upgrades read them from the store again
+  /// (the live sessions are told by the admin actor). Thread-safe.
+  void blocks_changed(std::int64_t member_id);
+
 private:
   std::shared_ptr<api_context> api_;
   store_runner& pool_;

@@ -66,6 +66,19 @@ void session_cache::end(const std::string& session_id, std::int64_t now_ms) {
   e.facts.nickname.clear();
 }
 
+void session_cache::forget_member(std::int64_t member_id) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++generation_; // a read under way may predate the change
+  for (auto i = entries_.begin(); i != entries_.end();) {
+    if (i->second.facts.active && i->second.facts.member_id == member_id) {
+      order_.erase(i->second.pos);
+      i = entries_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+}
+
 std::size_t session_cache::size() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return entries_.size();

@@ -10,6 +10,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "actors/vocabulary/blocks.hpp"
+
 namespace h2h::net {
 
 /// What an upgrade needs to know about a login session.
@@ -18,6 +20,8 @@ struct session_facts {
   bool active = false;
   /// The member's nickname when the session was checked.
   std::string nickname;
+  /// Whom the member blocked when the session was checked (null: nobody).
+  block_list blocked{};
 };
 
 /// Thread-safe. A session's facts are believed for `ttl_ms` after they were
@@ -45,6 +49,10 @@ public:
   /// The session ended on this node (logout, a reused refresh token):
   /// refused from now on without asking the store.
   void end(const std::string& session_id, std::int64_t now_ms);
+
+  /// The member's blocks changed: its active sessions' facts are read
+  /// from the store again (ended ones stay ended). O(entries); rare.
+  void forget_member(std::int64_t member_id);
 
   std::size_t size() const;
 

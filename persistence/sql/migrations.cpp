@@ -226,8 +226,27 @@ const std::vector<migration>& all() {
        " created_ms BIGINT NOT NULL"
        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
      }},
-    // 6 is issue 19's blocks (another branch); the runner applies every
-    // version not recorded yet, so the order of merging does not matter.
+    // 6: blocks (member_id blocks target_id). The key serves "whom does a
+    // member block" (sessions, history, the list route); the index serves
+    // the deletion of a member, who may be the target of many blocks.
+    {6,
+     {
+       "CREATE TABLE blocks ("
+       " member_id INTEGER NOT NULL,"
+       " target_id INTEGER NOT NULL,"
+       " created_ms INTEGER NOT NULL,"
+       " PRIMARY KEY (member_id, target_id)) WITHOUT ROWID",
+       "CREATE INDEX blocks_by_target ON blocks (target_id)",
+     },
+     {
+       "CREATE TABLE blocks ("
+       " member_id BIGINT NOT NULL,"
+       " target_id BIGINT NOT NULL,"
+       " created_ms BIGINT NOT NULL,"
+       " PRIMARY KEY (member_id, target_id),"
+       " KEY blocks_by_target (target_id)"
+       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+     }},
     // 7: members' reports of other members, with the context copied at
     // report time (a JSON array the REST layer made); purged by age. And
     // when a refresh token was used: a client that rotates twice at once

@@ -103,6 +103,8 @@ bool sql_store::delete_member(std::int64_t id) {
     conn_->prepare("DELETE FROM avatars WHERE member_id = ?").execute({id});
     conn_->prepare("DELETE FROM room_members WHERE member_id = ?")
       .execute({id});
+    conn_->prepare("DELETE FROM blocks WHERE member_id = ?").execute({id});
+    conn_->prepare("DELETE FROM blocks WHERE target_id = ?").execute({id});
     return n > 0;
   });
 }

@@ -101,6 +101,14 @@ public:
   std::uint64_t anonymize_sender(std::int64_t member_id,
                                  const std::string& name,
                                  std::size_t batch) override;
+  // -- blocks (sql_blocks.cpp) ------------------------------------------------
+  block_outcome block(std::int64_t member, std::int64_t target,
+                      std::int64_t when_ms, std::size_t max) override;
+  bool unblock(std::int64_t member, std::int64_t target) override;
+  std::vector<std::int64_t> blocked_by(std::int64_t member) override;
+  std::vector<blocked_member> blocked_members(std::int64_t member,
+                                              std::size_t limit) override;
+  bool blocks(std::int64_t member, std::int64_t target) override;
 
 private:
   bool mysql() const {

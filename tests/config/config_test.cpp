@@ -411,3 +411,15 @@ TEST(config_validate, avatar_bytes_and_public_url) {
   s.limits.avatar_bytes = 8388609;
   EXPECT_TRUE(has_error(cfg::validate(s), {"limits.avatar_bytes"}));
 }
+
+TEST(config_validate, blocks_per_member) {
+  cfg::settings s;
+  EXPECT_EQ(s.limits.blocks_per_member, 1000u);
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  s.limits.blocks_per_member = 0;
+  EXPECT_TRUE(has_error(cfg::validate(s), {"limits.blocks_per_member"}));
+  s.limits.blocks_per_member = 100001;
+  EXPECT_TRUE(has_error(cfg::validate(s), {"limits.blocks_per_member"}));
+  s.limits.blocks_per_member = 1;
+  EXPECT_TRUE(cfg::validate(s).empty());
+}

@@ -166,6 +166,23 @@ struct forwarding_store : store {
                                  std::size_t batch) override {
     return inner->anonymize_sender(member_id, name, batch);
   }
+  block_outcome block(std::int64_t member, std::int64_t target,
+                      std::int64_t when_ms, std::size_t max) override {
+    return inner->block(member, target, when_ms, max);
+  }
+  bool unblock(std::int64_t member, std::int64_t target) override {
+    return inner->unblock(member, target);
+  }
+  std::vector<std::int64_t> blocked_by(std::int64_t member) override {
+    return inner->blocked_by(member);
+  }
+  std::vector<blocked_member> blocked_members(std::int64_t member,
+                                              std::size_t limit) override {
+    return inner->blocked_members(member, limit);
+  }
+  bool blocks(std::int64_t member, std::int64_t target) override {
+    return inner->blocks(member, target);
+  }
 };
 
 } // namespace h2h::test

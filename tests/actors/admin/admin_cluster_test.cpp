@@ -135,6 +135,30 @@ CAF_TEST(nodes sessions and kick cover both nodes) {
   CAF_CHECK(b.link->ends.empty());
 }
 
+CAF_TEST(blocks reach the sessions of the member on both nodes and the relays filter) {
+  auto id = room_owned_by("b");
+  auto alice_a = connect(member_on(1, "alice", "raw"));
+  auto alice_b = connect_b(member_on(1, "alice", "stomp"));
+  auto bob_b = connect_b(member_on(2, "bob", "raw"));
+  auto carol_a = connect(member_on(3, "carol", "raw"));
+  for (auto* c : {&alice_a, &alice_b, &bob_b, &carol_a})
+    frame(*c, cmd_enter(id, ""));
+  auto r = ask(admin::blocks_request(1, {2}));
+  CAF_CHECK_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.count, 2u); // one session on each node
+  say(bob_b, id, "", "hidden");
+  say(carol_a, id, "", "visible");
+  using strings = std::vector<std::string>;
+  // Alice on a gets events through a's relay, on b from the owner.
+  CAF_CHECK_EQUAL(texts(*alice_a.link), (strings{"visible"}));
+  CAF_CHECK_EQUAL(texts(*alice_b.link), (strings{"visible"}));
+  CAF_CHECK_EQUAL(texts(*carol_a.link), (strings{"hidden", "visible"}));
+  CAF_CHECK_EQUAL(ask(admin::blocks_request(1, {})).count, 2u);
+  say(bob_b, id, "", "after");
+  CAF_CHECK_EQUAL(texts(*alice_a.link), (strings{"visible", "after"}));
+  CAF_CHECK_EQUAL(texts(*alice_b.link), (strings{"visible", "after"}));
+}
+
 CAF_TEST(a node that never answers is named after the timeout) {
   auto env_c = std::make_shared<room_env>(*env);
   env_c->metrics = std::make_shared<node_metrics>();

@@ -29,6 +29,51 @@ CAF_TEST(kick ends every session of the member) {
   CAF_CHECK_EQUAL(again.count, 0u);
 }
 
+CAF_TEST(blocks tell every session of the member and call the node hook) {
+  std::vector<std::int64_t> hooked;
+  auto s = settings_for("solo", dir, env->metrics);
+  s.blocks_changed = [&hooked](std::int64_t m) { hooked.push_back(m); };
+  auto hooked_admin = sys.spawn(node_admin, s);
+  consume_messages();
+  senv.admin = hooked_admin;
+  auto a1 = connect(member_on(1, "alice", "raw"));
+  auto a2 = connect(member_on(1, "alice", "stomp"));
+  auto b = connect(member_on(2, "bob", "raw"));
+  frame(a1, cmd_enter("r1", ""));
+  frame(b, cmd_enter("r1", ""));
+  auto r = ask(hooked_admin, admin::blocks_request(1, {2, 7}));
+  CAF_CHECK_EQUAL(r.error, "");
+  CAF_CHECK_EQUAL(r.count, 2u);
+  CAF_CHECK_EQUAL(hooked, (std::vector<std::int64_t>{1}));
+  say(b, "r1", "", "hidden");
+  CAF_CHECK(texts(*a1.link).empty());
+  frame(a2, cmd_enter("r1", "")); // entered after the change
+  say(b, "r1", "", "hidden too");
+  CAF_CHECK(texts(*a1.link).empty());
+  CAF_CHECK(texts(*a2.link).empty());
+  // Bob's sessions were not told anything: he sees alice.
+  say(a1, "r1", "", "from alice");
+  CAF_CHECK_EQUAL(texts(*b.link),
+                  (std::vector<std::string>{"hidden", "hidden too",
+                                            "from alice"}));
+  // A member id is required.
+  CAF_CHECK_EQUAL(ask(hooked_admin, admin::blocks_request(0, {})).error,
+                  admin::bad_request);
+  caf::anon_send_exit(hooked_admin, caf::exit_reason::user_shutdown);
+  consume_messages();
+}
+
+CAF_TEST(the ids of a blocks request round trip) {
+  auto req = admin::blocks_request(5, {9, 3});
+  CAF_CHECK_EQUAL(req.command, "blocks");
+  CAF_CHECK_EQUAL(req.member, 5);
+  CAF_CHECK_EQUAL(admin::block_ids(req.text),
+                  (std::vector<std::int64_t>{3, 9}));
+  CAF_CHECK(admin::block_ids("").empty());
+  CAF_CHECK_EQUAL(admin::block_ids("4,x,-1,,4,2"),
+                  (std::vector<std::int64_t>{2, 4}));
+}
+
 CAF_TEST(kick with a room drops the member from that room only) {
   auto a = connect(member_on(1, "alice", "raw"));
   auto b = connect(member_on(2, "bob", "raw"));

@@ -3,6 +3,8 @@
 #define CAF_SUITE push_dispatcher
 #include "fixture.hpp"
 
+#include <set>
+
 #include "actors/push/push_dispatcher.hpp"
 
 using namespace h2h;
@@ -34,6 +36,15 @@ struct fake_devices : push_devices {
   }
   void remove(std::int64_t member, const std::string& token) override {
     removed.emplace_back(member, token);
+  }
+  /// (member, sender) pairs where the member blocks the sender.
+  std::set<std::pair<std::int64_t, std::int64_t>> blocks;
+  void lookup_for(std::int64_t member, std::int64_t sender,
+                  std::function<void(std::vector<std::string>)> done) override {
+    if (blocks.count({member, sender}) > 0)
+      done({});
+    else
+      lookup(member, std::move(done));
   }
 };
 
@@ -122,6 +133,18 @@ CAF_TEST(members without a session are notified; the sender never is) {
   for (std::size_t i = 0; i < 3; ++i)
     answer(i, {push_result::ok, -1, "200"});
   CAF_CHECK_EQUAL(metrics->sent.load(), 3u);
+}
+
+CAF_TEST(a member is not pushed a message of someone it blocks) {
+  devices->blocks.insert({3, 1}); // member 3 blocks alice (1)
+  start();
+  feed(message(1, "hello"), {2, 3});
+  elapse(1000ms);
+  CAF_REQUIRE_EQUAL(sender->calls.size(), 1u);
+  CAF_CHECK_EQUAL(sender->calls[0].req.token, "tok-2");
+  feed(message(2, "from carol", 4), {2, 3}); // another sender reaches 3
+  elapse(1000ms);
+  CAF_CHECK_EQUAL(sender->calls.size(), 4u);
 }
 
 CAF_TEST(events that are not messages produce no push) {

@@ -78,3 +78,34 @@ TEST(session_cache, a_zero_ttl_caches_nothing_but_still_ends_sessions) {
 }
 
 } // namespace
+
+namespace {
+
+// Blocking: a member's changed block list must not come from the cache.
+TEST(session_cache, forgetting_a_member_drops_its_active_sessions_only) {
+  session_cache cache{100, 5000};
+  cache.put("a1", active(7), 0, cache.generation());
+  cache.put("a2", active(7), 0, cache.generation());
+  cache.put("b1", active(8, "bob"), 0, cache.generation());
+  cache.end("a3", 0);
+  auto gen = cache.generation();
+  cache.forget_member(7);
+  EXPECT_FALSE(cache.find("a1", 1));
+  EXPECT_FALSE(cache.find("a2", 1));
+  EXPECT_TRUE(cache.find("b1", 1));
+  ASSERT_TRUE(cache.find("a3", 1)) << "an ended session stays ended";
+  EXPECT_FALSE(cache.find("a3", 1)->active);
+  EXPECT_EQ(cache.size(), 2u);
+  // A read that began before the change is not cached.
+  cache.put("a1", active(7), 2, gen);
+  EXPECT_FALSE(cache.find("a1", 3));
+  auto with_blocks = active(7);
+  with_blocks.blocked = h2h::make_block_list({8});
+  cache.put("a1", with_blocks, 4, cache.generation());
+  auto hit = cache.find("a1", 5);
+  ASSERT_TRUE(hit);
+  ASSERT_TRUE(hit->blocked);
+  EXPECT_EQ(*hit->blocked, (std::vector<std::int64_t>{8}));
+}
+
+} // namespace
