@@ -50,7 +50,10 @@ ROWS = [
     ("chat phase: pushes/s received", "chat_phase.pushes_per_s", "{:,.0f}"),
     ("chat phase: dropped (queue full)", "chat_phase.dropped", "{:,.0f}"),
     ("chat phase: queue at the end", "chat_phase.queue_end", "{:,.0f}"),
-    ("push room publisher: slowest ACK (ms)", "publisher.ack_max_ms", "{:.1f}"),
+    ("push room: ACK p99 / max in the push phase (ms)", "push_phase.publisher.ack_p99_ms", "{:.1f}"),
+    ("", "push_phase.publisher.ack_max_ms", "{:.1f}"),
+    ("push room: ACK p99 / max in the chat phase (ms)", "chat_phase.publisher.ack_p99_ms", "{:.1f}"),
+    ("", "chat_phase.publisher.ack_max_ms", "{:.1f}"),
 ]
 
 

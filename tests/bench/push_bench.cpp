@@ -149,8 +149,28 @@ public:
   json report() const {
     return {{"sent", sent_.load()},
             {"acked", acked_.load()},
-            {"ack_missing", sent_.load() - acked_.load()},
-            {"ack_max_ms", round3(ack_max_ms_.load())}};
+            {"ack_missing", sent_.load() - acked_.load()}};
+  }
+
+  /// The ACK latencies since the last call (p50, p99, max in ms), and a
+  /// fresh start for the next phase.
+  json take_acks() {
+    std::vector<double> v;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      v.swap(ack_ms_);
+    }
+    if (v.empty())
+      return {{"acks", 0}};
+    std::sort(v.begin(), v.end());
+    auto rank = [&](double q) {
+      auto i = static_cast<std::size_t>(std::ceil(q * v.size()));
+      return round3(v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)]);
+    };
+    return {{"acks", v.size()},
+            {"ack_p50_ms", rank(0.5)},
+            {"ack_p99_ms", rank(0.99)},
+            {"ack_max_ms", round3(v.back())}};
   }
 
 private:
@@ -175,9 +195,9 @@ private:
       if (ws_.recv_where(
             [](const json& j) { return j.value("type", "") == "ACK"; })) {
         ++acked_;
-        auto ms = seconds_since(at) * 1000;
-        if (ms > ack_max_ms_.load())
-          ack_max_ms_.store(ms);
+        std::lock_guard<std::mutex> guard{mtx_};
+        if (ack_ms_.size() < max_samples)
+          ack_ms_.push_back(seconds_since(at) * 1000);
       }
       if (clock_type::now() > next + std::chrono::seconds{1})
         next = clock_type::now(); // fell behind: do not burst to catch up
@@ -191,7 +211,10 @@ private:
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> acked_{0};
-  std::atomic<double> ack_max_ms_{0};
+  /// ACK latencies of the current phase (bounded: 200/s for a minute).
+  static constexpr std::size_t max_samples = 12000;
+  mutable std::mutex mtx_;
+  std::vector<double> ack_ms_;
   std::thread thread_;
 };
 
@@ -295,11 +318,13 @@ json run(const push_bench_options& o) {
   if (o.push_duration_s > 0) {
     pub.set_rate(o.push_rate);
     std::this_thread::sleep_for(std::chrono::duration<double>(o.push_warmup_s));
+    pub.take_acks();
     auto a = take(provider.get(), pub, srv);
     std::this_thread::sleep_for(
       std::chrono::duration<double>(o.push_duration_s));
     auto b = take(provider.get(), pub, srv);
     auto phase = between(a, b);
+    phase["publisher"] = pub.take_acks();
     // Distinct (member, room) per window bound what may leave: at most one
     // push per member per window, and one per message when messages are
     // rarer than windows.
@@ -318,6 +343,7 @@ json run(const push_bench_options& o) {
       for (auto& s : members)
         f << s.m.access_token << "\n";
     }
+    pub.take_acks();
     auto a = take(provider.get(), pub, srv);
     auto wait = std::chrono::seconds{
       static_cast<long>(o.chat_warmup_s + o.chat_duration_s) + 60};
@@ -333,6 +359,7 @@ json run(const push_bench_options& o) {
       wait);
     auto b = take(provider.get(), pub, srv);
     auto phase = between(a, b);
+    phase["publisher"] = pub.take_acks();
     phase["rate"] = o.chat_push_rate;
     auto fanout = json::parse(child.out, nullptr, false);
     phase["fanout_exit"] = child.exit_code;
