@@ -207,11 +207,12 @@ push_run() { # off|fast|slow
     slow) mode=(--push on --provider-delay-ms 2000) ;;
     *) echo "push-run off|fast|slow" >&2; return 2 ;;
   esac
+  # The mode last: a later option wins (push off has no push phase).
   "$build/tests/h2h-push-bench" --h2hd "$build/apps/h2hd" \
-    --bench "$build/apps/h2h-bench" "${mode[@]}" --members 1000 \
+    --bench "$build/apps/h2h-bench" --members 1000 \
     --coalesce-ms 100 --push-rate 20 --push-warmup 2 --push-duration 8 \
     --chat-push-rate 1 --conns 1000 --rooms 10 --publishers 10 --rate 200 \
-    --chat-warmup 2 --chat-duration 10
+    --chat-warmup 2 --chat-duration 10 "${mode[@]}"
 }
 
 cmd=${1:-}
