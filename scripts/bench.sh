@@ -29,6 +29,11 @@
 #   scripts/bench.sh failover [CONNS] [VICTIM] [ROOM_PREFIX]
 #                                               the same on a fresh 3-node cluster that it
 #                                               starts and stops (one run)
+#   scripts/bench.sh push [RUNS]                push notifications (issue 15): RUNS rounds
+#                                               of push off / fast fake FCM / FCM answering
+#                                               after 2 s, interleaved; JSON lines, then
+#                                               the medians (scripts/bench-push.py)
+#   scripts/bench.sh push-run off|fast|slow     one run of h2h-push-bench
 #
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
@@ -176,9 +181,46 @@ cluster_failover() { # dir conns victim room_prefix rate
     --rate "$5" --warmup 5 --after 10 --room-prefix "$4" "${pids[@]}" --json
 }
 
+# h2h-push-bench lives with the tests (it reuses their fake FCM server and
+# h2hd launcher): the Release tree is configured with them for it.
+ensure_push_build() {
+  if ! grep -q 'h2h-push-bench' "$build/build.ninja" 2>/dev/null; then
+    "$root/scripts/deps.sh" build
+    dpkg-query -W libgtest-dev >/dev/null 2>&1 \
+      || apt-get install -y libgtest-dev libgmock-dev >/dev/null
+    cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DH2H_BUILD_TESTS=ON >/dev/null
+  fi
+  cmake --build "$build" --target h2hd h2h-bench h2h-push-bench >/dev/null
+}
+
+# One h2h-push-bench run (at most ~1 minute): 1,000 absent members with a
+# device in one room, push.coalesce_ms 100; push phase: 20 messages/s into
+# that room for 2 + 8 s; chat phase: the fanout load at 200 messages/s
+# (1000 receivers signed in as those members, 10 rooms, 10 publishers,
+# 2 + 10 s) while the push room gets 1 message/s (1,000 pushes/s).
+push_run() { # off|fast|slow
+  local mode=(--push on --provider-delay-ms 0)
+  case "$1" in
+    off) mode=(--push off --push-duration 0) ;;
+    fast) ;;
+    slow) mode=(--push on --provider-delay-ms 2000) ;;
+    *) echo "push-run off|fast|slow" >&2; return 2 ;;
+  esac
+  # The mode last: a later option wins (push off has no push phase).
+  "$build/tests/h2h-push-bench" --h2hd "$build/apps/h2hd" \
+    --bench "$build/apps/h2h-bench" --members 1000 \
+    --coalesce-ms 100 --push-rate 20 --push-warmup 2 --push-duration 8 \
+    --chat-push-rate 1 --conns 1000 --rooms 10 --publishers 10 --rate 200 \
+    --chat-warmup 2 --chat-duration 10 "${mode[@]}"
+}
+
 cmd=${1:-}
 shift || true
-ensure_build
+case "$cmd" in
+  push|push-run) ensure_push_build ;;
+  *) ensure_build ;;
+esac
 case "$cmd" in
   fanout-h2h)
     start_h2h --auth.required false
@@ -257,8 +299,15 @@ case "$cmd" in
       >&2
     cluster_failover "$work/cluster" "${1:-1000}" "${2:-n3}" "${3:-bench-}" 200
     ;;
+  push)
+    for _ in $(seq "${1:-3}"); do
+      for m in off fast slow; do push_run "$m" | tee -a "$work/push.jsonl"; done
+    done
+    /usr/bin/python3 "$root/scripts/bench-push.py" "$work/push.jsonl" ;;
+  push-run)
+    push_run "${1:?off|fast|slow}" ;;
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,34p' "$0"; exit 2 ;;
+    sed -n '2,39p' "$0"; exit 2 ;;
 esac

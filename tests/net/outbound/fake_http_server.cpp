@@ -62,6 +62,7 @@ struct fake_http_server::impl {
   int listen_fd = -1;
   std::uint16_t port = 0;
   std::atomic<bool> stopping{false};
+  std::atomic<bool> keep{true};
   std::thread acceptor;
   mutable std::mutex mtx;
   mutable std::condition_variable changed;
@@ -132,7 +133,8 @@ struct fake_http_server::impl {
       req.at = std::chrono::steady_clock::now();
       {
         std::lock_guard<std::mutex> guard{mtx};
-        seen.push_back(req);
+        if (keep.load(std::memory_order_relaxed))
+          seen.push_back(req);
         max_concurrent = std::max(max_concurrent, ++concurrent);
       }
       changed.notify_all();
@@ -237,6 +239,10 @@ fake_http_server::requests_to(const std::string& prefix) const {
 int fake_http_server::max_concurrent() const {
   std::lock_guard<std::mutex> guard{impl_->mtx};
   return impl_->max_concurrent;
+}
+
+void fake_http_server::keep_requests(bool keep) {
+  impl_->keep.store(keep, std::memory_order_relaxed);
 }
 
 bool fake_http_server::wait_for(

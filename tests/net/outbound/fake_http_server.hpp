@@ -53,6 +53,10 @@ public:
   /// Most requests answered at the same time so far.
   int max_concurrent() const;
 
+  /// False: requests are no longer kept for requests() (a benchmark
+  /// counts them in its handler instead), so memory stays flat.
+  void keep_requests(bool keep);
+
   /// Waits until `pred(requests())` holds or `limit` passes; true if held.
   bool
   wait_for(const std::function<bool(const std::vector<http_request>&)>& pred,
