@@ -77,22 +77,33 @@ echo "Release build stage took $(( $(date +%s) - release_start )) s"
 
 # The container image (deploy/docker/Dockerfile), built with podman from a
 # Debian base made by mmdebstrap, then run as its non-root user
-# (tests/deploy/image_test.sh). Opt-in (H2H_IMAGE_TEST=1) until the stage
-# has been run and timed on a CI machine: it compiles both binaries again
-# inside the image, without ccache, and the whole run must stay under 45
-# minutes (issue 17's note).
+# (tests/deploy/image_test.sh). Its build stage compiles h2hd and h2h-admin
+# for Release again, on Debian 12, with this machine's compiler cache
+# mounted: the Release build above filled it for h2hd, h2h-admin is built
+# here, so the image's compile should be cache hits. Opt-in
+# (H2H_IMAGE_TEST=1) until a whole run of it has been timed: issue 17's
+# notes have the numbers so far. Bounded by H2H_IMAGE_TIMEOUT seconds; it
+# cleans up after itself, also when it fails or times out.
 if [ "${H2H_IMAGE_TEST:-0}" != 0 ]; then
   image_start=$(date +%s)
+  image_log=$build_dir/image-test.log
   image_rc=0
-  tests/deploy/image_test.sh >"$build_dir/image-test.log" 2>&1 || image_rc=$?
-  if [ "$image_rc" = 77 ]; then
-    echo "image stage SKIPPED: $(tail -1 "$build_dir/image-test.log")"
-  elif [ "$image_rc" != 0 ]; then
-    cat "$build_dir/image-test.log"
-    echo "image stage FAILED after $(( $(date +%s) - image_start )) s" >&2
-    exit 1
+  cmake --build build-release -j "$jobs" --target h2h-admin >"$image_log" 2>&1 \
+    || image_rc=$?
+  if [ "$image_rc" = 0 ]; then
+    timeout -k 30 "${H2H_IMAGE_TIMEOUT:-1500}" tests/deploy/image_test.sh \
+      >>"$image_log" 2>&1 || image_rc=$?
   fi
-  echo "image stage took $(( $(date +%s) - image_start )) s"
+  if [ "$image_rc" = 77 ]; then
+    echo "image stage SKIPPED: $(grep -m1 '^SKIP' "$image_log")"
+  elif [ "$image_rc" != 0 ]; then
+    tail -60 "$image_log"
+    echo "image stage FAILED (exit $image_rc) after $(( $(date +%s) - image_start )) s" >&2
+    exit 1
+  else
+    echo "image stage took $(( $(date +%s) - image_start )) s" \
+      "($(grep -m1 '^image test passed' "$image_log" | sed 's/^image test passed in //'))"
+  fi
 fi
 
 # A MariaDB server and a Redis server for the suites that need them

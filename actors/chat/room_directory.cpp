@@ -4,6 +4,8 @@
 
 #include "actors/chat/directory_admin.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/cluster/rendezvous.hpp"
@@ -23,15 +25,26 @@ struct owner_ref {
 std::optional<owner_ref> remote_owner(const directory_state& st,
                                       const std::string& room_id) {
   const auto& v = st.view;
-  if (v.self.empty() || v.ids.empty())
+  if (v.self.empty() || st.owners.empty())
     return std::nullopt;
-  auto* owner = rendezvous_owner(room_id, v.ids);
+  auto* owner = rendezvous_owner(room_id, st.owners);
   if (!owner || *owner == v.self)
     return std::nullopt;
-  auto k = static_cast<std::size_t>(owner - v.ids.data());
-  if (k >= v.entries.size() || !v.entries[k])
+  auto i = std::lower_bound(v.ids.begin(), v.ids.end(), *owner);
+  auto k = static_cast<std::size_t>(i - v.ids.begin());
+  if (i == v.ids.end() || *i != *owner || k >= v.entries.size()
+      || !v.entries[k])
     return std::nullopt; // not connected (yet): serve here rather than fail
   return owner_ref{*owner, v.entries[k]};
+}
+
+/// This node left the owners a moment ago: a peer's request waits (is
+/// refused, and retried) until the peer's view says so too.
+bool refusing_peers(directory_pointer self) {
+  auto& st = self->state;
+  return st.withdrawn
+         && self->clock().now() - st.withdrawn_at
+              < directory_state::refuse_peers_for;
 }
 
 /// The request comes from another node's actor (a relay, another
@@ -94,6 +107,8 @@ std::optional<room_iter> route(directory_pointer self,
                                const std::string& room_id,
                                const room_creator& creator, bool peer) {
   auto& st = self->state;
+  if (peer && refusing_peers(self))
+    return std::nullopt; // the peer asks the new owner once it knows
   auto owner = peer ? std::nullopt : remote_owner(st, room_id);
   auto i = st.rooms.find(room_id);
   if (owner) {
@@ -122,6 +137,16 @@ caf::error moving(const std::string& room_id) {
 void apply_view(directory_pointer self, cluster_view& view) {
   auto& st = self->state;
   st.view = std::move(view);
+  st.owners = room_owners(st.view);
+  bool was_withdrawn = st.withdrawn;
+  st.withdrawn
+    = !st.view.self.empty()
+      && std::find(st.owners.begin(), st.owners.end(), st.view.self)
+           == st.owners.end()
+      && std::find(st.view.ids.begin(), st.view.ids.end(), st.view.self)
+           != st.view.ids.end();
+  if (st.withdrawn && !was_withdrawn)
+    st.withdrawn_at = self->clock().now();
   if (st.admin)
     self->send(st.admin, nodes_atom_v, st.view);
   std::size_t moved = 0;
@@ -136,8 +161,9 @@ void apply_view(directory_pointer self, cluster_view& view) {
     i = retire(self, i);
     ++moved;
   }
-  spdlog::info("cluster: {} node(s) live; {} room(s) move", st.view.ids.size(),
-               moved);
+  spdlog::info("cluster: {} node(s) live, {} leaving; {} room(s) move{}",
+               st.view.ids.size(), st.view.leaving.size(), moved,
+               st.withdrawn ? " (this node leaves: it owns no room now)" : "");
 }
 
 } // namespace
@@ -205,6 +231,8 @@ directory_actor::behavior_type room_directory(directory_pointer self,
            publish_request& req) -> caf::result<publish_ack> {
       // Counted like an ENTER: the room may not stop while it is on its way.
       bool peer = from_peer(self);
+      if (peer && refusing_peers(self))
+        return moving(room_id);
       if (!peer)
         if (auto owner = remote_owner(self->state, room_id))
           return self->delegate(owner->entry, post_atom_v, room_id,

@@ -1,6 +1,7 @@
 // The room directory: the only owner of the map room id -> room actor.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -27,6 +28,17 @@ struct directory_state {
   creation_limiter creators{0, 1};
   /// The live nodes (cluster mode; `view.self` is empty on a single node).
   cluster_view view;
+  /// room_owners(view): the nodes rooms are placed on.
+  std::vector<std::string> owners;
+  /// This node leaves (it drains) and others own its rooms: for a while
+  /// (`refuse_peers_for` from `withdrawn_at`) a peer's request for a room
+  /// is refused (CHAT_006, retry) rather than served here, where the room
+  /// would have a second owner until the peer's view changes too (within a
+  /// registry round trip). A peer that never hears it (an older h2h, which
+  /// ignores `leaving`) is served again afterwards, as before.
+  bool withdrawn = false;
+  caf::actor_clock::time_point withdrawn_at;
+  static constexpr std::chrono::seconds refuse_peers_for{3};
   /// This node's admin actor (it announces itself), for peers' admin
   /// requests and the node set.
   admin_actor admin;

@@ -17,6 +17,8 @@ namespace {
 
 struct registry_worker_state {
   std::unique_ptr<node_registry> registry;
+  /// This node's record (leaving once the node drains).
+  node_record me;
   static inline const char* name = "h2h.registry";
 };
 
@@ -27,23 +29,38 @@ registry_actor::behavior_type
 registry_worker(registry_worker_pointer self,
                 std::function<std::unique_ptr<node_registry>()> make,
                 node_record me, std::chrono::milliseconds ttl) {
+  self->state.me = std::move(me);
   return {
-    [self, make, me, ttl](scan_atom) -> caf::result<std::vector<node_record>> {
+    [self, make, ttl](scan_atom) -> caf::result<std::vector<node_record>> {
       try {
         if (!self->state.registry)
           self->state.registry = make();
-        self->state.registry->announce(me, ttl);
+        self->state.registry->announce(self->state.me, ttl);
         return self->state.registry->scan();
       } catch (const std::exception& e) {
         return caf::make_error(errc::unavailable, e.what());
       }
     },
-    [self, me](withdraw_atom) {
+    [self, make, ttl](caf::leave_atom) {
+      auto& st = self->state;
+      st.me.leaving = true;
       try {
-        if (self->state.registry)
-          self->state.registry->withdraw(me.id);
+        if (!st.registry)
+          st.registry = make();
+        st.registry->announce(st.me, ttl); // says "leaving" on the channel
       } catch (const std::exception& e) {
-        spdlog::warn("cluster: could not withdraw node {}: {}", me.id,
+        // The next heartbeat's announce says it again.
+        spdlog::warn("cluster: could not announce node {} as leaving: {}",
+                     st.me.id, e.what());
+      }
+    },
+    [self](withdraw_atom) {
+      auto& st = self->state;
+      try {
+        if (st.registry)
+          st.registry->withdraw(st.me.id);
+      } catch (const std::exception& e) {
+        spdlog::warn("cluster: could not withdraw node {}: {}", st.me.id,
                      e.what());
       }
     },
@@ -81,32 +98,48 @@ registry_watcher(caf::stateful_actor<watcher_state>* self,
 // -- the node set
 // -------------------------------------------------------------------
 
-/// Tells the directory the live nodes (this one and every connected peer),
-/// unless that is what it was told last.
+/// Tells the directory the live nodes (this one and every connected peer)
+/// and which of them leave, unless that is what it was told last.
 void publish_view(cluster_pointer self) {
   auto& st = self->state;
   std::vector<std::pair<std::string, directory_actor>> live;
-  live.emplace_back(st.cfg.self.id, st.directory);
-  for (auto& [id, p] : st.peers)
-    if (p.entry)
-      live.emplace_back(id, p.entry);
-  std::sort(live.begin(), live.end(),
-            [](auto& a, auto& b) { return a.first < b.first; });
   cluster_view view;
   view.self = st.cfg.self.id;
+  live.emplace_back(st.cfg.self.id, st.directory);
+  if (st.leaving)
+    view.leaving.push_back(st.cfg.self.id);
+  for (auto& [id, p] : st.peers)
+    if (p.entry) {
+      live.emplace_back(id, p.entry);
+      if (p.record.leaving)
+        view.leaving.push_back(id);
+    }
+  std::sort(live.begin(), live.end(),
+            [](auto& a, auto& b) { return a.first < b.first; });
+  std::sort(view.leaving.begin(), view.leaving.end());
   for (auto& [id, entry] : live) {
     view.ids.push_back(id);
     view.entries.push_back(entry);
   }
   st.board->nodes.store(view.ids.size(), std::memory_order_relaxed);
-  if (view.ids == st.sent_ids)
+  if (view.ids == st.sent_ids && view.leaving == st.sent_leaving)
     return; // same nodes (a reconnect replaces an entry only after a drop)
   st.sent_ids = view.ids;
-  std::string names;
+  st.sent_leaving = view.leaving;
+  std::string names, leaving;
   for (auto& id : view.ids)
     names += (names.empty() ? "" : ", ") + id;
-  spdlog::info("cluster: live nodes {}", names);
+  for (auto& id : view.leaving)
+    leaving += (leaving.empty() ? "" : ", ") + id;
+  spdlog::info("cluster: live nodes {}{}{}", names,
+               leaving.empty() ? "" : "; leaving: ", leaving);
   self->send(st.directory, nodes_atom_v, std::move(view));
+}
+
+/// The same incarnation of a node (whether it leaves aside).
+bool same_node(const node_record& known, node_record listed) {
+  listed.leaving = known.leaving;
+  return known == listed;
 }
 
 void drop_peer(cluster_pointer self, const std::string& id, const char* why) {
@@ -184,12 +217,17 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
       st.retry_after.erase(w);
     }
     auto p = st.peers.find(r.id);
-    if (p != st.peers.end() && !(p->second.record == r)) {
+    if (p != st.peers.end() && !same_node(p->second.record, r)) {
       drop_peer(self, r.id, "restarted or moved: connecting again");
       p = st.peers.end();
     }
-    if (p == st.peers.end())
-      connect(self, r);
+    if (p != st.peers.end()) {
+      if (r.leaving && !p->second.record.leaving)
+        spdlog::info("cluster: node {} leaves (drains): its rooms move", r.id);
+      p->second.record.leaving = r.leaving;
+    } else if (!r.leaving) {
+      connect(self, r); // a node that already leaves is not joined
+    }
   }
   // A connected peer the registry does not list leaves only once it stays
   // unlisted for a whole TTL: after Redis restarts empty, every node
@@ -307,6 +345,17 @@ cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
       self->delayed_send(self, self->state.cfg.heartbeat, beat_atom_v);
     },
     [self](changed_atom) { scan(self); },
+    [self](caf::leave_atom) {
+      auto& st = self->state;
+      if (st.leaving)
+        return;
+      st.leaving = true;
+      spdlog::info("cluster: node {} leaves (drains): its rooms move to the "
+                   "other nodes",
+                   st.cfg.self.id);
+      self->send(st.registry, caf::leave_atom_v);
+      publish_view(self);
+    },
   };
 }
 

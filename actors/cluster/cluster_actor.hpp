@@ -23,12 +23,15 @@ namespace h2h {
 using registry_actor = caf::typed_actor<
   // Announces this node (refreshing its TTL), then lists every node.
   caf::replies_to<scan_atom>::with<std::vector<node_record>>,
+  // This node drains: announce it as leaving, now and from then on.
+  caf::reacts_to<caf::leave_atom>,
   caf::reacts_to<withdraw_atom>>;
 
 /// This node in the cluster.
 using cluster_actor = caf::typed_actor<
-  caf::reacts_to<changed_atom>,  // the registry's channel said something
-  caf::reacts_to<beat_atom>>;    // heartbeat: announce and rescan
+  caf::reacts_to<changed_atom>,    // the registry's channel said something
+  caf::reacts_to<beat_atom>,       // heartbeat: announce and rescan
+  caf::reacts_to<caf::leave_atom>>; // the node drains: hand the rooms over
 // clang-format on
 
 /// What the node shows about its cluster (/readyz, /metrics); written by
@@ -84,6 +87,10 @@ struct cluster_state {
   bool registry_ok = true;
   /// The view last sent to the directory (not resent when unchanged).
   std::vector<std::string> sent_ids;
+  std::vector<std::string> sent_leaving;
+  /// This node drains: it stays connected and registered (as leaving) but
+  /// owns no room while another node can.
+  bool leaving = false;
 
   static inline const char* name = "h2h.cluster";
 };
@@ -92,6 +99,11 @@ using cluster_pointer = cluster_actor::stateful_pointer<cluster_state>;
 
 /// Spawnable behaviour of the cluster actor. It spawns its registry workers
 /// (detached) and stops them when it ends; at the end it withdraws the node.
+/// `leave` (the start of a drain) marks this node leaving in the registry
+/// and in the view it gives the directory: the rooms it owns move to the
+/// other nodes at once, while its last sessions go on through relays. The
+/// other nodes see the mark within a registry round trip (the channel) and
+/// move their view the same way; a leaving peer stays connected.
 cluster_actor::behavior_type cluster(cluster_pointer self, cluster_settings cfg,
                                      registry_factory make,
                                      directory_actor directory,

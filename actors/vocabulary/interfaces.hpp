@@ -3,6 +3,7 @@
 // not part of these: see the `*_impl` interface in each actor's header.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -195,20 +196,35 @@ typename Inspector::result_type inspect(Inspector& f, enter_reply& x) {
 
 /// The live nodes of a cluster as one node sees them: ids (sorted) and
 /// each node's directory (the cluster entry of that node; this node's own
-/// directory for `self`).
+/// directory for `self`). `leaving` (sorted, a subset of `ids`): nodes that
+/// drain; they are still connected and serve their last clients through
+/// relays, but own no room while another node can.
 struct cluster_view {
   std::string self;
   std::vector<std::string> ids;
   std::vector<directory_actor> entries;
+  std::vector<std::string> leaving;
 };
 
 inline bool operator==(const cluster_view& x, const cluster_view& y) {
-  return x.self == y.self && x.ids == y.ids && x.entries == y.entries;
+  return x.self == y.self && x.ids == y.ids && x.entries == y.entries
+         && x.leaving == y.leaving;
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_view& x) {
-  return f(caf::meta::type_name("cluster_view"), x.self, x.ids, x.entries);
+  return f(caf::meta::type_name("cluster_view"), x.self, x.ids, x.entries,
+           x.leaving);
+}
+
+/// The nodes of `view` that may own rooms: its ids but the leaving ones,
+/// or all of them when every node leaves (someone must own each room).
+inline std::vector<std::string> room_owners(const cluster_view& view) {
+  std::vector<std::string> out;
+  for (const auto& id : view.ids)
+    if (!std::binary_search(view.leaving.begin(), view.leaving.end(), id))
+      out.push_back(id);
+  return out.empty() ? view.ids : out;
 }
 
 } // namespace h2h

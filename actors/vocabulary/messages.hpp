@@ -185,7 +185,8 @@ enum class enter_role : std::uint8_t {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_record& x) {
   return f(caf::meta::type_name("node_record"), x.id, x.host, x.cluster_port,
-           x.public_port, x.admin_port, x.metrics_port, x.started_ms);
+           x.public_port, x.admin_port, x.metrics_port, x.started_ms,
+           x.leaving);
 }
 
 /// A change the REST API made to a room, for the room if it is running.

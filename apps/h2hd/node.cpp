@@ -495,6 +495,14 @@ struct node::impl {
       caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
       cluster_node = nullptr;
     });
+    // A drain (SIGTERM, the admin's `drain`) hands the rooms over first:
+    // the node stops owning rooms while it still serves its last
+    // connections, through relays to the new owners. The hook runs on an
+    // I/O thread while the server runs; the stop above runs after it.
+    srv->on_drain([this] {
+      if (cluster_node)
+        caf::anon_send(cluster_node, caf::leave_atom_v);
+    });
   }
 
   /// The admin actor (it announces itself to the directory, which hands it

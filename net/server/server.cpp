@@ -46,6 +46,8 @@ struct server::impl {
   std::atomic<bool>& draining = ctx.draining;
   /// The connections open when the stop began, closed batch by batch.
   std::vector<std::weak_ptr<closable>> to_close;
+  /// server::on_drain's hook.
+  std::function<void()> drain_hook;
   std::size_t closed_upto = 0;
   std::size_t batch_size = 1;
   std::chrono::milliseconds batch_interval{0};
@@ -164,6 +166,8 @@ struct server::impl {
     expiry_timer.cancel();
     keepalive_timer.cancel();
     tick_timer.cancel();
+    if (drain_hook)
+      drain_hook();
     to_close = ctx.connections.snapshot();
     auto window = ctx.settings.drain_window;
     // A batch every 100 ms at most, at most 100 batches.
@@ -282,6 +286,10 @@ void server::run() {
 
 void server::stop() {
   asio::post(impl_->io(), [this] { impl_->begin_drain(); });
+}
+
+void server::on_drain(std::function<void()> hook) {
+  impl_->drain_hook = std::move(hook);
 }
 
 bool server::draining() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,11 @@ public:
 
   /// True once a stop began (for /readyz).
   bool draining() const;
+
+  /// Called once, on an I/O thread, when a graceful stop begins: after
+  /// /readyz turned 503, before the first connection is closed (a cluster
+  /// node hands its rooms over then). Must not block. Set before run().
+  void on_drain(std::function<void()> hook);
 
   const net_counters& counters() const;
   std::size_t connections() const;

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <limits>
+#include <utility>
 
 namespace h2h {
 
@@ -52,7 +53,8 @@ bool parse_port(std::string_view s, std::uint16_t& out) {
 bool operator==(const node_record& x, const node_record& y) {
   return x.id == y.id && x.host == y.host && x.cluster_port == y.cluster_port
          && x.public_port == y.public_port && x.admin_port == y.admin_port
-         && x.metrics_port == y.metrics_port && x.started_ms == y.started_ms;
+         && x.metrics_port == y.metrics_port && x.started_ms == y.started_ms
+         && x.leaving == y.leaving;
 }
 
 bool operator!=(const node_record& x, const node_record& y) {
@@ -102,6 +104,8 @@ std::string encode_node(const node_record& rec) {
   out += " admin=" + std::to_string(rec.admin_port);
   out += " metrics=" + std::to_string(rec.metrics_port);
   out += " started=" + std::to_string(rec.started_ms);
+  if (rec.leaving)
+    out += " leaving=1";
   return out;
 }
 
@@ -112,6 +116,7 @@ std::optional<node_record> decode_node(std::string_view text) {
   node_record rec;
   enum field { id, host, cluster, pub, admin, metrics, started, count };
   bool seen[count] = {};
+  bool seen_leaving = false; // optional: absent means "not leaving"
   auto mark = [&](field f) {
     if (seen[f])
       return false; // a field twice: which one would be true?
@@ -146,6 +151,9 @@ std::optional<node_record> decode_node(std::string_view text) {
     } else if (key == "started") {
       ok = mark(started) && parse_int(val, rec.started_ms)
            && rec.started_ms >= 0;
+    } else if (key == "leaving") {
+      ok = !std::exchange(seen_leaving, true) && (val == "0" || val == "1");
+      rec.leaving = val == "1";
     }
     if (!ok)
       return std::nullopt;

@@ -20,6 +20,9 @@ struct node_record {
   std::uint16_t cluster_port = 0, public_port = 0, admin_port = 0,
                 metrics_port = 0;
   std::int64_t started_ms = 0; ///< wall clock, ms since epoch
+  /// Draining: still connected and serving its last clients, but no longer
+  /// an owner of rooms (the others take them over at once).
+  bool leaving = false;
 };
 
 bool operator==(const node_record& x, const node_record& y);
@@ -53,7 +56,8 @@ public:
 
   /// SET <prefix>:node:<id> <encoded record> PX <ttl>; the first call (and
   /// the first after a failure or a withdraw) also PUBLISHes "up <id>" on
-  /// <prefix>:nodes.
+  /// <prefix>:nodes, and a call whose record changed (a node that begins to
+  /// leave) PUBLISHes "leaving <id>" or "up <id>".
   virtual void announce(const node_record& self, std::chrono::milliseconds ttl)
     = 0;
 
@@ -101,7 +105,8 @@ std::optional<std::string> node_record_problem(const node_record& rec);
 
 /// The text stored as a key's value:
 /// "v1 id=<id> host=<h> cluster=<p> public=<p> admin=<p> metrics=<p>
-/// started=<ms>". Throws std::invalid_argument when node_record_problem().
+/// started=<ms>", and " leaving=1" for a leaving node (older readers ignore
+/// it). Throws std::invalid_argument when node_record_problem().
 std::string encode_node(const node_record& rec);
 
 /// The record back; nullopt when the text is not one (unknown fields are

@@ -184,10 +184,14 @@ public:
     conn_.run({"SET", key, value, "PX", px});
     // A failure dropped the connection: a new one means watchers may have
     // missed us, or our key expired meanwhile, so say "up" again.
-    if (announced_gen_ != conn_.generation() || announced_id_ != self.id) {
-      conn_.run({"PUBLISH", channel_, "up " + self.id});
+    // A changed record (the node begins to leave) is said at once too.
+    if (announced_gen_ != conn_.generation() || announced_id_ != self.id
+        || announced_value_ != value) {
+      conn_.run(
+        {"PUBLISH", channel_, (self.leaving ? "leaving " : "up ") + self.id});
       announced_gen_ = conn_.generation();
       announced_id_ = self.id;
+      announced_value_ = value;
     }
   }
 
@@ -271,6 +275,7 @@ private:
   std::string channel_;
   std::uint64_t announced_gen_ = 0;
   std::string announced_id_;
+  std::string announced_value_;
   std::set<std::string> warned_;
 };
 

@@ -10,7 +10,6 @@
 
 #include "actors/cluster/rendezvous.hpp"
 #include "cluster_support.hpp"
-#include "pty_session.hpp"
 #include "ws_client.hpp"
 
 using namespace h2h::test;
@@ -18,17 +17,6 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// `h2h-admin --json -c command` against `node`'s admin port.
-json admin(const server_process& node, const std::string& command) {
-  auto r = run_program(
-    H2H_ADMIN_PATH,
-    {"--port", std::to_string(node.admin_port()), "--json", "-c", command}, {},
-    {}, 20s);
-  auto j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
-  return j.is_discarded() ? json::object() : j;
-}
 
 std::set<std::string> node_ids(const json& answer) {
   std::set<std::string> ids;
@@ -79,14 +67,14 @@ TEST_F(cluster_admin, one_node_answers_for_the_cluster_and_names_a_silent_one) {
     [](const json& j) { return j.value("type", "") == "ACK"; }, 10s));
 
   // Asked on n1, the room is reported by its owner n2: ENTER + message.
-  auto r = admin(n1, "room " + room);
+  auto r = admin_command(n1, "room " + room);
   ASSERT_TRUE(r.value("ok", false)) << r.dump();
   const auto& view = r["result"]["room"];
   EXPECT_EQ(view.value("owner", ""), "n2") << r.dump();
   EXPECT_EQ(view.value("seq", 0), 2) << r.dump();
   EXPECT_EQ(view.value("id", ""), room) << r.dump();
 
-  auto nodes = admin(n1, "nodes");
+  auto nodes = admin_command(n1, "nodes");
   ASSERT_TRUE(nodes.value("ok", false)) << nodes.dump();
   EXPECT_EQ(node_ids(nodes), (std::set<std::string>{"n1", "n2"}))
     << nodes.dump();
@@ -96,7 +84,7 @@ TEST_F(cluster_admin, one_node_answers_for_the_cluster_and_names_a_silent_one) {
   // n2 hangs: n1 still answers, within its wait for n2, and names n2.
   n2.signal(SIGSTOP);
   auto asked = std::chrono::steady_clock::now();
-  auto silent = admin(n1, "nodes");
+  auto silent = admin_command(n1, "nodes");
   auto took = std::chrono::steady_clock::now() - asked;
   n2.signal(SIGCONT);
   ASSERT_TRUE(silent.value("ok", false)) << silent.dump();

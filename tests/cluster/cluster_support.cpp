@@ -1,6 +1,8 @@
 // A cluster of real h2hd processes on 127.0.0.1 for the cluster suites.
 #include "cluster_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <signal.h>
 
 #include <cstdlib>
@@ -12,6 +14,7 @@
 
 #include "accounts.hpp"
 #include "mariadb.hpp"
+#include "pty_session.hpp"
 
 namespace h2h::test {
 
@@ -147,6 +150,17 @@ bool test_cluster::wait_nodes(std::size_t n,
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
   return false;
+}
+
+nlohmann::json admin_command(const server_process& node,
+                             const std::string& command) {
+  auto r = run_program(
+    H2H_ADMIN_PATH,
+    {"--port", std::to_string(node.admin_port()), "--json", "-c", command}, {},
+    {}, std::chrono::seconds{20});
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << r.err;
+  return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
 } // namespace h2h::test

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "process.hpp"
 
 namespace h2h::test {
@@ -73,5 +75,10 @@ private:
   std::string redis_dir_;
   std::map<std::string, std::unique_ptr<server_process>> nodes_;
 };
+
+/// `h2h-admin --json -c command` against `node`'s admin port: its answer
+/// (an empty object, and a test failure, when it is not JSON).
+nlohmann::json admin_command(const server_process& node,
+                             const std::string& command);
 
 } // namespace h2h::test

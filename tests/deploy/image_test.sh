@@ -4,26 +4,64 @@
 # build --isolation chroot), then runs what it holds as its non-root user:
 # h2hd --check-config, h2hd on SQLite answering /healthz, h2h-admin --help.
 # Proves the run stage has every library. Exit 77: podman/mmdebstrap missing.
+#
+# Everything it creates (images, containers, layers, mounts) lives in a
+# podman store of its own under one temporary directory, removed at the end,
+# also when it fails or is stopped (SIGTERM from `timeout`).
+#
+# The compile inside the build stage uses the host's compiler cache when
+# ccache is installed (H2H_IMAGE_CCACHE=0: compile without it): the cache is
+# mounted at build time and the sources sit at the checkout's own path, so a
+# host Release build of h2hd and h2h-admin (scripts/test-all.sh builds them)
+# makes the image's compile all cache hits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+root=$(pwd)
 for tool in podman mmdebstrap curl; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing (scripts/deps.sh test installs it)"; exit 77; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (podman mount, chroot)"; exit 77; }
 
 D=$(mktemp -d /tmp/h2h-image-XXXXXX)
-tag=localhost/h2h-image-test:$$
+tag=localhost/h2h-image-test:latest
 C="" M="" pid=""
 cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+  trap - EXIT INT TERM
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [ -n "$M" ]; then umount "$M/proc" "$M/dev" 2>/dev/null || true; fi
-  if [ -n "$C" ]; then podman umount "$C" >/dev/null 2>&1 || true; podman rm -f "$C" >/dev/null 2>&1 || true; fi
-  podman rmi -f "$tag" >/dev/null 2>&1 || true
-  rm -rf "$D"
+  # The store's own containers (a stopped build leaves its working
+  # containers), its images, then whatever is still mounted under $D.
+  podman ps -aq --external 2>/dev/null | while read -r c; do
+    podman umount "$c" >/dev/null 2>&1 || true; podman rm -f "$c" >/dev/null 2>&1 || true
+  done
+  podman rmi -af >/dev/null 2>&1 || true
+  findmnt -rn -o TARGET | grep "^$D/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # H2H_IMAGE_TEST_LOGS=<dir> keeps the logs (build.log has per-line times).
+  if [ -n "${H2H_IMAGE_TEST_LOGS:-}" ]; then mkdir -p "$H2H_IMAGE_TEST_LOGS" && cp "$D"/*.log "$H2H_IMAGE_TEST_LOGS"/ 2>/dev/null || true; fi
+  rm -rf "$D" || true
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 printf '[containers]\ndefault_ulimits = []\npids_limit = 0\n' > "$D/containers.conf"
-export CONTAINERS_CONF=$D/containers.conf
+printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$D" "$D" > "$D/storage.conf"
+export CONTAINERS_CONF=$D/containers.conf CONTAINERS_STORAGE_CONF=$D/storage.conf
+
+# The host's compiler cache for the build stage (see above).
+cache_args=()
+if [ "${H2H_IMAGE_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null \
+    && [[ "$root" != *[[:space:]]* ]]; then
+  cache_dir=$(ccache -k cache_dir)
+  mkdir -p "$cache_dir"
+  # What ccache hashes besides the command line and the files: the host
+  # build's base directory and locale.
+  cache_env="CCACHE_DIR=/ccache"
+  for v in CCACHE_BASEDIR CCACHE_NOHASHDIR LANG LC_ALL LC_CTYPE LC_MESSAGES; do
+    if [ -n "${!v:-}" ]; then cache_env+=" $v=${!v}"; fi
+  done
+  cache_args=(--volume "$cache_dir:/ccache" --build-arg "CCACHE_ENV=$cache_env")
+  echo "build stage uses the host's compiler cache ($cache_dir; $cache_env)"
+fi
 
 t0=$(date +%s)
 # The base the Dockerfile names, from Debian's packages (no registry here).
@@ -31,18 +69,26 @@ base=docker.io/library/debian:bookworm-slim
 if ! podman image exists "$base"; then
   mmdebstrap --variant=minbase bookworm "$D/base.tar" >"$D/mmdebstrap.log" 2>&1 \
     || { tail -20 "$D/mmdebstrap.log"; exit 1; }
-  podman import "$D/base.tar" "$base" >/dev/null
+  podman import "$D/base.tar" "$base" >/dev/null 2>&1
   rm -f "$D/base.tar"
 fi
-echo "base image ready in $(( $(date +%s) - t0 )) s"
+base_s=$(( $(date +%s) - t0 ))
+echo "base image ready in $base_s s"
 t1=$(date +%s)
-# --format docker keeps HEALTHCHECK (OCI images have none).
+# --format docker keeps HEALTHCHECK (OCI images have none). Each line of
+# the build log starts with the seconds since the build began.
 if ! podman build --isolation chroot --network host --format docker \
-    -t "$tag" -f deploy/docker/Dockerfile . >"$D/build.log" 2>&1; then
+    --build-arg "SRC_DIR=$root" "${cache_args[@]}" \
+    -t "$tag" -f deploy/docker/Dockerfile . 2>&1 \
+    | while IFS= read -r line; do printf '%4d %s\n' $(( $(date +%s) - t1 )) "$line"; done \
+    >"$D/build.log"; then
   tail -40 "$D/build.log"; echo "FAIL: podman build"; exit 1
 fi
-echo "image built in $(( $(date +%s) - t1 )) s"
+sed -n '/ccache, this build:/,/Misses:/p' "$D/build.log" | cut -c6- | grep -E 'this build|Hits|Misses' || true
+build_s=$(( $(date +%s) - t1 ))
+echo "image built in $build_s s"
 
+t2=$(date +%s)
 fail=0
 expect() { if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fail=1; fi; }
 inspect() { podman image inspect --format "$1" "$tag"; }
@@ -97,4 +143,4 @@ if [ "$fail" != 0 ]; then
   for f in check.log admin.log h2hd.out h2hd.log; do echo "--- $f"; tail -20 "$D/$f" || true; done
   exit 1
 fi
-echo "image test passed in $(( $(date +%s) - t0 )) s"
+echo "image test passed in $(( $(date +%s) - t0 )) s (base $base_s s, build $build_s s, checks $(( $(date +%s) - t2 )) s)"

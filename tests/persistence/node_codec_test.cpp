@@ -37,6 +37,31 @@ TEST(NodeCodec, ARecordSurvivesEncodingAndDecoding) {
   EXPECT_EQ(*back, rec);
 }
 
+TEST(NodeCodec, ALeavingNodeSaysSoAndOlderTextIsNotLeaving) {
+  auto rec = sample();
+  rec.leaving = true;
+  auto text = encode_node(rec);
+  EXPECT_EQ(text, "v1 id=node-1.a_B host=10.0.0.7 cluster=4242 public=8080 "
+                  "admin=8081 metrics=9100 started=1764633600123 leaving=1");
+  auto back = decode_node(text);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, rec);
+  // A record of a node that does not leave reads as not leaving, written
+  // by this version or an older one.
+  auto plain = decode_node(encode_node(sample()));
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->leaving);
+  EXPECT_NE(*plain, rec);
+  EXPECT_FALSE(decode_node("v1 id=n host=h cluster=1 public=2 admin=3 "
+                           "metrics=4 started=5 leaving=0")
+                 ->leaving);
+  // Anything else is not a record: which would be true?
+  EXPECT_FALSE(decode_node("v1 id=n host=h cluster=1 public=2 admin=3 "
+                           "metrics=4 started=5 leaving=yes"));
+  EXPECT_FALSE(decode_node("v1 id=n host=h cluster=1 public=2 admin=3 "
+                           "metrics=4 started=5 leaving=1 leaving=0"));
+}
+
 TEST(NodeCodec, AnIpv6HostAndZeroPortsSurvive) {
   auto rec = sample();
   rec.host = "fe80::1%eth0";

@@ -130,6 +130,25 @@ TEST_F(RedisRegistry, TheFirstAnnouncementWakesAWatcherAndARefreshDoesNot) {
   reg->withdraw("n");
 }
 
+TEST_F(RedisRegistry, ANodeThatBeginsToLeaveWakesAWatcherAndStaysListed) {
+  auto reg = make_redis_registry(settings_);
+  auto watch = make_redis_watch(settings_);
+  auto n = node("n");
+  reg->announce(n, 10s);
+  EXPECT_FALSE(watch->wait_change(0ms)); // subscribes; the "up" came before
+  n.leaving = true;
+  reg->announce(n, 10s);
+  auto t0 = steady_clock::now();
+  EXPECT_TRUE(watch->wait_change(2s)) << "the others learn at once";
+  EXPECT_LT(steady_clock::now() - t0, 2s);
+  reg->announce(n, 10s); // the heartbeat's refresh: no news
+  EXPECT_FALSE(watch->wait_change(300ms));
+  auto nodes = reg->scan();
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_TRUE(nodes[0].leaving);
+  reg->withdraw("n");
+}
+
 TEST_F(RedisRegistry, ABurstOfChangesWakesAWatcherOnce) {
   auto watch = make_redis_watch(settings_);
   EXPECT_FALSE(watch->wait_change(0ms));

@@ -38,7 +38,7 @@ struct two_nodes : admin_fixture {
   void view(std::vector<directory_actor> entries) {
     for (std::size_t k = 0; k < 2; ++k)
       caf::anon_send(k == 0 ? dir : dir_b, nodes_atom_v,
-                     cluster_view{node_ids[k], node_ids, entries});
+                     cluster_view{node_ids[k], node_ids, entries, {}});
     consume_messages();
   }
 
@@ -165,8 +165,9 @@ CAF_TEST(a node that never answers is named after the timeout) {
   auto dir_c = sys.spawn(room_directory, env_c);
   node_ids = {"a", "b", "c"};
   for (std::size_t k = 0; k < 2; ++k)
-    caf::anon_send(k == 0 ? dir : dir_b, nodes_atom_v,
-                   cluster_view{node_ids[k], node_ids, {dir, dir_b, dir_c}});
+    caf::anon_send(
+      k == 0 ? dir : dir_b, nodes_atom_v,
+      cluster_view{node_ids[k], node_ids, {dir, dir_b, dir_c}, {}});
   run_except(dir_c); // c is hung: it never runs
   admin_reply out;
   bool got = false;

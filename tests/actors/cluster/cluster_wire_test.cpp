@@ -124,7 +124,8 @@ CAF_TEST(every message of the relay protocol crosses the wire unchanged) {
   event_batch batch;
   batch.events
     = {full_event(8, event_kind::enter), full_event(9, event_kind::message)};
-  cluster_view view{"earth", {"earth", "mars"}, {earth.dir, proxies[0][2]}};
+  cluster_view view{
+    "earth", {"earth", "mars"}, {earth.dir, proxies[0][2]}, {"mars"}};
   std::vector<caf::message> sent{
     caf::make_message(enter_atom_v, std::string{"r-wire"}, req),
     caf::make_message(enter_atom_v, req),
