@@ -15,7 +15,7 @@ test_pkgs=(
   clang libclang-rt-14-dev
   chromium
   kubectl python3-yaml
-  podman mmdebstrap curl ccache
+  podman mmdebstrap curl
 )
 
 case "${1:-build}" in
