@@ -56,8 +56,8 @@ public:
 
   /// SET <prefix>:node:<id> <encoded record> PX <ttl>; the first call (and
   /// the first after a failure or a withdraw) also PUBLISHes "up <id>" on
-  /// <prefix>:nodes, and a call whose record changed (a node that begins to
-  /// leave) PUBLISHes "leaving <id>" or "up <id>".
+  /// <prefix>:nodes, and a call whose leaving mark changed (a node that begins
+  /// to leave) PUBLISHes "leaving <id>" or "up <id>".
   virtual void announce(const node_record& self, std::chrono::milliseconds ttl)
     = 0;
 

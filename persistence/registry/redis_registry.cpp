@@ -184,14 +184,15 @@ public:
     conn_.run({"SET", key, value, "PX", px});
     // A failure dropped the connection: a new one means watchers may have
     // missed us, or our key expired meanwhile, so say "up" again.
-    // A changed record (the node begins to leave) is said at once too.
+    // A node that begins to leave (or stops leaving) is said at once too;
+    // a refresh of the same state is no news.
     if (announced_gen_ != conn_.generation() || announced_id_ != self.id
-        || announced_value_ != value) {
+        || announced_leaving_ != self.leaving) {
       conn_.run(
         {"PUBLISH", channel_, (self.leaving ? "leaving " : "up ") + self.id});
       announced_gen_ = conn_.generation();
       announced_id_ = self.id;
-      announced_value_ = value;
+      announced_leaving_ = self.leaving;
     }
   }
 
@@ -275,7 +276,7 @@ private:
   std::string channel_;
   std::uint64_t announced_gen_ = 0;
   std::string announced_id_;
-  std::string announced_value_;
+  bool announced_leaving_ = false;
   std::set<std::string> warned_;
 };
 
