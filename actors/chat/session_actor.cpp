@@ -453,8 +453,8 @@ void on_blocks(session_pointer self, std::vector<std::int64_t>& ids) {
   st.blocks_changed = true;
   st.identity.blocked = make_block_list(ids);
   auto me = caf::actor_cast<session_actor>(self);
-  auto sorted = st.identity.blocked ? *st.identity.blocked
-                                    : std::vector<std::int64_t>{};
+  auto sorted
+    = st.identity.blocked ? *st.identity.blocked : std::vector<std::int64_t>{};
   for (auto& [id, room] : st.rooms)
     self->send(room, block_atom_v, me, sorted);
 }

@@ -40,9 +40,8 @@ public:
     }
   }
 
-  void lookup_for(
-    std::int64_t member_id, std::int64_t sender_id,
-    std::function<void(std::vector<std::string>)> done) override {
+  void lookup_for(std::int64_t member_id, std::int64_t sender_id,
+                  std::function<void(std::vector<std::string>)> done) override {
     // One store job: the block check costs no extra hop.
     auto work = [member_id, sender_id](store& db) {
       std::vector<std::string> tokens;

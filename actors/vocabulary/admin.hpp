@@ -191,8 +191,7 @@ inline bool operator==(const admin_reply& x, const admin_reply& y) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, admin_reply& x) {
   return f(caf::meta::type_name("admin_reply"), x.error, x.message, x.nodes,
-           x.rooms, x.sessions, x.counters, x.count, x.unanswered,
-           x.reports);
+           x.rooms, x.sessions, x.counters, x.count, x.unanswered, x.reports);
 }
 
 } // namespace h2h

@@ -629,21 +629,21 @@ struct node::impl {
     };
     // A block or unblock is answered once every node's sessions of the
     // member were told (or the admin actor's wait per node ran out).
-    api->blocks_changed = [this](std::int64_t member,
-                                 std::vector<std::int64_t> blocked,
-                                 std::function<void()> done) {
-      auto wait = std::chrono::milliseconds{settings.admin.node_timeout_ms}
-                  + std::chrono::milliseconds{1000};
-      ask<admin_reply>(
-        *system, admin, wait,
-        [done](caf::expected<admin_reply> r) {
-          if (!r || !r->error.empty())
-            spdlog::warn("blocks: the sessions may not know yet: {}",
-                         r ? r->message : to_string(r.error()));
-          done();
-        },
-        admin_atom_v, admin::blocks_request(member, blocked));
-    };
+    api->blocks_changed
+      = [this](std::int64_t member, std::vector<std::int64_t> blocked,
+               std::function<void()> done) {
+          auto wait = std::chrono::milliseconds{settings.admin.node_timeout_ms}
+                      + std::chrono::milliseconds{1000};
+          ask<admin_reply>(
+            *system, admin, wait,
+            [done](caf::expected<admin_reply> r) {
+              if (!r || !r->error.empty())
+                spdlog::warn("blocks: the sessions may not know yet: {}",
+                             r ? r->message : to_string(r.error()));
+              done();
+            },
+            admin_atom_v, admin::blocks_request(member, blocked));
+        };
     add_api_routes(routes, api);
     add_chat_page(routes, s.web);
     add_http_send();

@@ -67,8 +67,8 @@ void change_block(api_context& ctx, http_request& req, http_responder respond,
   if (auto* err = std::get_if<api_error>(&pair))
     return respond(error_reply(shape_of(req), *err));
   auto ids = std::get<block_pair>(pair);
-  auto changed = std::make_shared<
-    std::pair<std::int64_t, std::vector<std::int64_t>>>();
+  auto changed
+    = std::make_shared<std::pair<std::int64_t, std::vector<std::int64_t>>>();
   run_as(ctx, req, tell_then_answer(ctx, std::move(respond), changed), true,
          [to = shape_of(req), ids, blocking, changed,
           max = ctx.cfg.blocks_per_member,

@@ -104,7 +104,7 @@ void add_history_routes(router& r, std::shared_ptr<api_context> ctx) {
           // The reader's own blocks: an anonymous reader (auth.required
           // off) blocks nobody.
           auto blocked = c.member_id != 0 ? db.blocked_by(c.member_id)
-                                           : std::vector<std::int64_t>{};
+                                          : std::vector<std::int64_t>{};
           return json_response(to, 200, history_body(hr, events, blocked));
         });
     });
