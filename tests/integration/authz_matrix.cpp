@@ -182,10 +182,6 @@ void authz_matrix::SetUpTestSuite() {
   x->bob = sign_up_unverified(port, "bob");
   x->carol = sign_up_unverified(port, "carol");
   x->eve = sign_up_unverified(port, "eve");
-  x->alice_gone = log_in(port, x->alice.email);
-  must(rest(port, "POST", "/auth/logout", std::nullopt,
-            x->alice_gone.access_token),
-       200, "logout of alice's second session");
   auto& a = x->alice.access_token;
   x->priv = must(rest(port, "POST", "/chat/room",
                       json{{"name", "alice-private"}, {"private", true}}, a),
@@ -206,6 +202,27 @@ void authz_matrix::SetUpTestSuite() {
   must(rest(port, "POST", "/member/block",
             json{{"member_id", x->alice.id}, {"target_id", x->eve.id}}, a),
        200, "alice blocks eve");
+  // Something to leak: a message in the private room before anyone tries.
+  must(rest(port, "POST", "/chat/room/" + x->priv + "/message",
+            json{{"message", "secret"}}, a),
+       201, "alice's secret");
+  // The logged-out session was used first, so that the node has it cached
+  // as active when it ends (a logout on this node must win at once).
+  x->alice_gone = log_in(port, x->alice.email);
+  {
+    ws_client before{port, with_query_token(x->alice_gone.access_token)};
+    enter(before, x->pub, "alice");
+    must(rest(port, "POST", "/chat/room/" + x->pub + "/message",
+              json{{"message", "from the second session"}},
+              x->alice_gone.access_token),
+         201, "a send of alice's second session");
+    must(rest(port, "POST", "/auth/logout", std::nullopt,
+              x->alice_gone.access_token),
+         200, "logout of alice's second session");
+    auto code = before.wait_closed();
+    if (code != std::optional<std::uint16_t>{1008})
+      throw std::runtime_error("the logout did not close its WebSocket");
+  }
   world_ = std::move(x);
 }
 
