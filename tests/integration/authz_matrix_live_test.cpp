@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "authz_matrix.hpp"
+#include "sse_client.hpp"
 #include "stomp_client.hpp"
 
 using namespace h2h::test;
@@ -253,6 +254,97 @@ TEST_F(authz_live, every_action_refuses_every_credential_it_must) {
   // The kicks behind the refused auths did not run: alice's connection is
   // open, and it got nothing of the refused frames.
   expect_nothing_stored_or_delivered();
+}
+
+// The non-member column for a member who was one a moment ago: removed by
+// the owner while connected on every protocol, dave is told on each
+// (CHAT_002, docs/protocol.md) and from then on is a non-member everywhere;
+// nothing the room says afterwards reaches him.
+TEST_F(authz_live, a_member_removed_while_connected_is_a_non_member_at_once) {
+  auto& x = w();
+  static int run = 0;
+  auto dave = sign_up_unverified(x.port(), "dave" + std::to_string(++run));
+  auto& a = x.alice.access_token;
+  auto created = rest(x.port(), "POST", "/chat/room",
+                      json{{"name", "dave's"}, {"private", true}}, a);
+  ASSERT_EQ(created.status, 201) << created.raw;
+  std::string room = created.body["roomId"];
+  ASSERT_EQ(rest(x.port(), "POST", "/chat/room/" + room + "/members",
+                 json{{"member_id", dave.id}}, a)
+              .status,
+            201);
+  std::map<std::string, std::string> bearer{
+    {"Authorization", "Bearer " + dave.access_token}};
+  sse_client stream{x.port(), "/chat/room/" + room + "/events", bearer};
+  ASSERT_EQ(stream.status(), 200) << stream.head();
+  ws_client raw{x.port(), with_query_token(dave.access_token)};
+  ASSERT_TRUE(raw.send_json(enter_frame(room, dave.nickname)));
+  ASSERT_TRUE(raw.recv_where([&](const json& j) {
+    return j.value("type", "") == "ENTER"
+           && j.value("sender", "") == dave.nickname;
+  }));
+  stomp_client stomp{x.port()};
+  stomp.connect(dave.access_token);
+  stomp.subscribe("s1", room, "r1");
+  until_receipt(stomp, "r1");
+
+  ASSERT_EQ(rest(x.port(), "DELETE",
+                 "/chat/room/" + room + "/members/" + std::to_string(dave.id),
+                 std::nullopt, a)
+              .status,
+            204);
+  // Told on every protocol.
+  auto told = next_error(raw);
+  ASSERT_TRUE(told) << "raw: no ERROR";
+  EXPECT_EQ((*told)["code"], "CHAT_002");
+  std::string stomp_code = "no ERROR";
+  for (int i = 0; i < 16; ++i) {
+    auto f = stomp.next();
+    if (!f || f->command == "ERROR") {
+      stomp_code = f ? header(*f, "code") : stomp_code;
+      break;
+    }
+  }
+  EXPECT_EQ(stomp_code, "CHAT_002");
+  EXPECT_EQ(stomp.ws.wait_closed(), std::optional<std::uint16_t>{1008});
+  std::optional<sse_event> ended;
+  for (int i = 0; i < 16 && !(ended && ended->event == "error"); ++i)
+    ended = stream.next_event();
+  ASSERT_TRUE(ended) << "sse: no error event";
+  EXPECT_EQ(json::parse(ended->data).value("code", ""), "CHAT_002");
+  EXPECT_TRUE(stream.closed_within(2s));
+  // A non-member from now on, on every door.
+  EXPECT_FALSE(raw.wait_closed(300ms)) << "the raw connection stays";
+  ASSERT_TRUE(raw.send_json(message_frame(
+    room, dave.nickname, std::string{marker} + " after removal")));
+  auto not_in = next_error(raw);
+  ASSERT_TRUE(not_in);
+  EXPECT_EQ((*not_in)["code"], "CHAT_003");
+  ASSERT_TRUE(raw.send_json(enter_frame(room, dave.nickname, 0)));
+  auto again = next_error(raw);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)["code"], "CHAT_002");
+  for (auto target : {"/chat/room/" + room, "/messages/room/" + room}) {
+    auto r = rest(x.port(), "GET", target, std::nullopt, dave.access_token);
+    EXPECT_EQ(http_outcome(r.status, r.raw), "403 CHAT_002") << target;
+  }
+  auto sent
+    = rest(x.port(), "POST", "/chat/room/" + room + "/message",
+           json{{"message", std::string{marker} + " http"}}, dave.access_token);
+  EXPECT_EQ(http_outcome(sent.status, sent.raw), "403 CHAT_002");
+  // What the room says now does not reach him.
+  ASSERT_EQ(rest(x.port(), "POST", "/chat/room/" + room + "/message",
+                 json{{"message", "after dave left"}}, a)
+              .status,
+            201);
+  while (auto late = raw.recv(300ms))
+    EXPECT_EQ(late->find("after dave left"), std::string::npos) << *late;
+  auto history = rest(x.port(), "GET", "/messages/room/" + room + "?size=100",
+                      std::nullopt, a);
+  ASSERT_EQ(history.status, 200) << history.raw;
+  for (auto& m : history.body)
+    EXPECT_EQ(m.value("message", "").find(marker), std::string::npos)
+      << m.dump();
 }
 
 } // namespace h2h::test::authz
