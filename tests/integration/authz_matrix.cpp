@@ -3,8 +3,10 @@
 #include "authz_matrix.hpp"
 
 #include <chrono>
+#include <cstdlib>
 #include <stdexcept>
 
+#include "mariadb.hpp"
 #include "net/security/crypto.hpp"
 
 namespace h2h::test::authz {
@@ -170,13 +172,19 @@ std::string world::token(cred k) const {
 }
 
 std::unique_ptr<world> authz_matrix::world_;
+std::string authz_matrix::store_kind_;
 
 void authz_matrix::SetUpTestSuite() {
   auto x = std::make_unique<world>();
-  x->srv = std::make_unique<server_process>(
-    H2HD_PATH, with_accounts(local_args(
-                 x->dir, {"--auth.require_email_verification", "false",
-                          "--admin.token", x->admin_token})));
+  // The store: SQLite, or MariaDB where ctest says so (the mysql. entries).
+  auto* kind = std::getenv("H2H_AUTHZ_STORE");
+  store_kind_ = kind ? kind : "sqlite";
+  auto args = local_args_on(store_kind_, x->dir);
+  if (!args)
+    return; // SetUp skips: H2H_TEST_MYSQL_URL is not set
+  args->insert(args->end(), {"--auth.require_email_verification", "false",
+                             "--admin.token", x->admin_token});
+  x->srv = std::make_unique<server_process>(H2HD_PATH, with_accounts(*args));
   auto port = x->port();
   x->alice = sign_up_unverified(port, "alice");
   x->bob = sign_up_unverified(port, "bob");
@@ -231,6 +239,8 @@ void authz_matrix::TearDownTestSuite() {
 }
 
 void authz_matrix::SetUp() {
+  if (!world_ && store_kind_ == "mysql")
+    GTEST_SKIP() << "H2H_TEST_MYSQL_URL is not set";
   ASSERT_TRUE(world_) << "the suite's h2hd did not start";
   watcher_ = std::make_unique<ws_client>(
     w().port(), with_query_token(w().alice.access_token));

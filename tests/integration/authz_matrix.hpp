@@ -100,6 +100,8 @@ protected:
 
 private:
   static std::unique_ptr<world> world_;
+  /// "sqlite", or "mysql" when H2H_AUTHZ_STORE says so.
+  static std::string store_kind_;
 };
 
 /// Joins "status code" of an HTTP error answer ("404 GLOBAL_001"); the raw
