@@ -101,7 +101,8 @@ json claims_of(const std::string& token) {
 std::string signed_token(const std::string& like, const json& claims) {
   auto input = split(like).header + "." + crypto::base64url(claims.dump());
   return input + "."
-         + crypto::base64url(crypto::hmac_sha256(test_jwt_secret, input));
+         + crypto::base64url(
+           crypto::hmac_sha256(integration_jwt_secret, input));
 }
 
 /// `claims` under the token's header and its original signature.

@@ -18,7 +18,7 @@ constexpr const char* test_password = "Passw0rd!";
 
 /// The auth.jwt_secret of with_accounts(): tests that forge tokens (an
 /// expired one, say) sign with it.
-constexpr const char* test_jwt_secret
+constexpr const char* integration_jwt_secret
   = "integration-secret-0123456789-abcdefgh";
 
 /// `args` and what an h2hd that tests sign up on needs: cheap password
