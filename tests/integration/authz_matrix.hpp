@@ -84,7 +84,7 @@ protected:
   }
 
   /// `{alice}`, `{bob}`, `{carol}`, `{eve}`, `{priv}`, `{pub}`,
-  /// `{device}` replaced in a target.
+  /// `{device}`, `{alice.refresh}`, `{alice_gone.refresh}` replaced.
   static std::string fill(std::string text);
   /// The same in a JSON body; a string that is exactly a member
   /// placeholder becomes the member's id as a number.

@@ -97,7 +97,9 @@ const std::vector<rest_row>& table() {
      forbidden_to_bob, ""},
     {"POST", "/member/device", "/member/device",
      json{{"token", "forbidden-device"}, {"platform", "android"}},
-     token_cells(), "registers the caller's own device"},
+     token_cells(),
+     "registers the caller's own device (a token is the latest claimer's: "
+     "an FCM token is a device's secret)"},
     {"DELETE",
      "/member/device/{token}",
      "/member/device/{device}",
