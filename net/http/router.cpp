@@ -10,6 +10,14 @@ void router::add(http::verb method, std::string pattern,
   routes_.push_back({method, std::move(pattern), std::move(handler)});
 }
 
+std::vector<std::pair<http::verb, std::string>> router::routes() const {
+  std::vector<std::pair<http::verb, std::string>> out;
+  out.reserve(routes_.size());
+  for (auto& r : routes_)
+    out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 bool router::match(std::string_view pattern, std::string_view path,
                    path_params& params) {
   params.clear();

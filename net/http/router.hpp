@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <boost/beast/http/verb.hpp>
@@ -32,6 +33,11 @@ public:
   /// Dispatches one request.
   void dispatch(http_request&& req, const request_meta& meta,
                 http_responder respond) const;
+
+  /// Every route's method and pattern, in the order they were added (the
+  /// authorization matrix test checks its table against this list).
+  std::vector<std::pair<boost::beast::http::verb, std::string>>
+  routes() const;
 
   /// Matches `path` against `pattern`, filling `params`.
   static bool match(std::string_view pattern, std::string_view path,

@@ -28,7 +28,7 @@ rest_result require(rest_result r, int status, const std::string& call) {
 std::vector<std::string> with_accounts(std::vector<std::string> args) {
   args.insert(args.end(),
               {"--auth.password_memory_kib", "8", "--auth.password_ops", "1",
-               "--auth.jwt_secret", "integration-secret-0123456789-abcdefgh"});
+               "--auth.jwt_secret", integration_jwt_secret});
   return args;
 }
 

@@ -16,6 +16,11 @@ namespace h2h::test {
 /// The password every test member signs up with.
 constexpr const char* test_password = "Passw0rd!";
 
+/// The auth.jwt_secret of with_accounts(): tests that forge tokens (an
+/// expired one, say) sign with it.
+constexpr const char* integration_jwt_secret
+  = "integration-secret-0123456789-abcdefgh";
+
 /// `args` and what an h2hd that tests sign up on needs: cheap password
 /// hashing (a sign-up takes milliseconds) and a fixed JWT secret.
 std::vector<std::string> with_accounts(std::vector<std::string> args);
