@@ -16,6 +16,8 @@ test_pkgs=(
   chromium
   kubectl python3-yaml
   podman mmdebstrap curl
+  # The image stage's build reuses the main build's objects through it.
+  ccache
 )
 
 case "${1:-build}" in

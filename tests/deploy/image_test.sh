@@ -9,10 +9,18 @@
 # podman store of its own under one temporary directory, removed at the end,
 # also when it fails or is stopped (SIGTERM from `timeout`).
 #
+#   image_test.sh              all of it, in a temporary directory
+#   image_test.sh prepare DIR  only the slow downloads that need no sources
+#                              (the Debian base, the build tools' stage) into
+#                              the store under DIR; leaves DIR in place
+#   image_test.sh run DIR      the rest on that store, then removes DIR
+#   image_test.sh clean DIR    removes DIR and everything in its store
+# scripts/test-all.sh runs `prepare` in the background while it compiles.
+#
 # The compile inside the build stage uses the host's compiler cache when
 # ccache is installed (H2H_IMAGE_CCACHE=0: compile without it): the cache is
 # mounted at build time and the sources sit at the checkout's own path, so a
-# host Release build of h2hd and h2h-admin (scripts/test-all.sh builds them)
+# host Release build with the same flags (scripts/test-all.sh's main build)
 # makes the image's compile all cache hits.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,30 +30,43 @@ for tool in podman mmdebstrap curl; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (podman mount, chroot)"; exit 77; }
 
-D=$(mktemp -d /tmp/h2h-image-XXXXXX)
+phase=${1:-all}
+case "$phase" in
+  all) D=$(mktemp -d /tmp/h2h-image-XXXXXX) ;;
+  prepare|run|clean) D=${2:?"usage: image_test.sh [prepare|run|clean DIR]"}; mkdir -p "$D" ;;
+  *) echo "usage: image_test.sh [prepare|run|clean DIR]" >&2; exit 2 ;;
+esac
 tag=localhost/h2h-image-test:latest
 C="" M="" pid=""
 cleanup() {
   trap - EXIT INT TERM
+  # prepare leaves its store to `run` unless it failed.
+  if [ "$phase" = prepare ] && [ "${1:-1}" = 0 ]; then return 0; fi
+  [ -d "$D" ] || return 0
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [ -n "$M" ]; then umount "$M/proc" "$M/dev" 2>/dev/null || true; fi
   # The store's own containers (a stopped build leaves its working
   # containers), its images, then whatever is still mounted under $D.
+  # (Each pipeline ends in `|| true`: under pipefail an empty grep would
+  # end the trap, and the script with status 1, before the store is gone.)
   podman ps -aq --external 2>/dev/null | while read -r c; do
     podman umount "$c" >/dev/null 2>&1 || true; podman rm -f "$c" >/dev/null 2>&1 || true
-  done
+  done || true
   podman rmi -af >/dev/null 2>&1 || true
-  findmnt -rn -o TARGET | grep "^$D/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  findmnt -rn -o TARGET | { grep "^$D/" || true; } | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done || true
   # H2H_IMAGE_TEST_LOGS=<dir> keeps the logs (build.log has per-line times).
   if [ -n "${H2H_IMAGE_TEST_LOGS:-}" ]; then mkdir -p "$H2H_IMAGE_TEST_LOGS" && cp "$D"/*.log "$H2H_IMAGE_TEST_LOGS"/ 2>/dev/null || true; fi
   rm -rf "$D" || true
 }
-trap cleanup EXIT
+trap 'cleanup $?' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 printf '[containers]\ndefault_ulimits = []\npids_limit = 0\n' > "$D/containers.conf"
 printf '[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/run"\n' "$D" "$D" > "$D/storage.conf"
 export CONTAINERS_CONF=$D/containers.conf CONTAINERS_STORAGE_CONF=$D/storage.conf
+if [ "$phase" = clean ]; then exit 0; fi # the EXIT trap removes it all
 
 # The host's compiler cache for the build stage (see above).
 cache_args=()
@@ -76,12 +97,25 @@ base_s=$(( $(date +%s) - t0 ))
 echo "base image ready in $base_s s"
 t1=$(date +%s)
 # --format docker keeps HEALTHCHECK (OCI images have none). Each line of
-# the build log starts with the seconds since the build began.
-if ! podman build --isolation chroot --network host --format docker \
-    --build-arg "SRC_DIR=$root" "${cache_args[@]}" \
-    -t "$tag" -f deploy/docker/Dockerfile . 2>&1 \
+# the build log starts with the seconds since the build began. The same
+# arguments for `prepare` and `run`, so that the second reuses the first's
+# layers.
+image_build() { # log extra-args...
+  local log=$1; shift
+  podman build --isolation chroot --network host --format docker \
+    --build-arg "SRC_DIR=$root" "${cache_args[@]}" "$@" \
+    -f deploy/docker/Dockerfile . 2>&1 \
     | while IFS= read -r line; do printf '%4d %s\n' $(( $(date +%s) - t1 )) "$line"; done \
-    >"$D/build.log"; then
+    >"$log"
+}
+if [ "$phase" = prepare ]; then
+  if ! image_build "$D/prepare.log" --target deps -t localhost/h2h-image-deps:latest; then
+    tail -40 "$D/prepare.log"; echo "FAIL: podman build --target deps"; exit 1
+  fi
+  echo "image prepared in $(( $(date +%s) - t0 )) s (base $base_s s, build tools $(( $(date +%s) - t1 )) s)"
+  exit 0
+fi
+if ! image_build "$D/build.log" -t "$tag"; then
   tail -40 "$D/build.log"; echo "FAIL: podman build"; exit 1
 fi
 sed -n '/ccache, this build:/,/Misses:/p' "$D/build.log" | cut -c6- | grep -E 'this build|Hits|Misses' || true
