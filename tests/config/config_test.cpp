@@ -431,7 +431,6 @@ TEST(config_validate, http_timeout_ms) {
   EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
   for (int bad : {0, 99, 600001}) {
     s.server.http_timeout_ms = bad;
-    EXPECT_TRUE(has_error(cfg::validate(s), {"server.http_timeout_ms"}))
-      << bad;
+    EXPECT_TRUE(has_error(cfg::validate(s), {"server.http_timeout_ms"})) << bad;
   }
 }

@@ -103,11 +103,10 @@ long slowloris(std::uint16_t port) {
 
 TEST(fault_flood, a_connection_flood_and_slowloris_clients) {
   temp_dir dir;
-  server_process srv{
-    H2HD_PATH,
-    trusted_mode(local_args(dir, {"--log-level", "warn",
-                                  "--server.http_timeout_ms",
-                                  std::to_string(http_timeout_ms)}))};
+  server_process srv{H2HD_PATH,
+                     trusted_mode(local_args(
+                       dir, {"--log-level", "warn", "--server.http_timeout_ms",
+                             std::to_string(http_timeout_ms)}))};
   load_clients cs;
   for (int k = 0; k < 2; ++k)
     add_client(cs, "u" + std::to_string(k), "flooded", srv.port());
@@ -118,25 +117,23 @@ TEST(fault_flood, a_connection_flood_and_slowloris_clients) {
   std::thread flooder, loris;
   auto flood_at = load_clock::now(), flood_end = flood_at;
   auto end = run_fault_load(
-    cs, 8s, &port, {{1s, [&] {
-                       flood_at = load_clock::now();
-                       flooder = std::thread([&] {
-                         fr = flood(port, 3s, 200);
-                       });
-                       loris = std::thread([&] {
-                         std::vector<std::thread> ts;
-                         for (std::size_t i = 0; i < slow_ms.size(); ++i)
-                           ts.emplace_back(
-                             [&, i] { slow_ms[i] = slowloris(port); });
-                         for (auto& t : ts)
-                           t.join();
-                       });
-                     }}});
+    cs, 8s, &port,
+    {{1s, [&] {
+        flood_at = load_clock::now();
+        flooder = std::thread([&] { fr = flood(port, 3s, 200); });
+        loris = std::thread([&] {
+          std::vector<std::thread> ts;
+          for (std::size_t i = 0; i < slow_ms.size(); ++i)
+            ts.emplace_back([&, i] { slow_ms[i] = slowloris(port); });
+          for (auto& t : ts)
+            t.join();
+        });
+      }}});
   flooder.join();
   loris.join();
   flood_end = flood_at + 3s;
-  auto f = tally_faults(cs, history(port, "flooded"), flood_at, {flood_end},
-                        end);
+  auto f
+    = tally_faults(cs, history(port, "flooded"), flood_at, {flood_end}, end);
   std::printf("  flood: connects=%zu (%.0f/s) refused=%zu held=%zu "
               "held_cut=%zu slowloris_cut_ms=",
               fr.connects, static_cast<double>(fr.connects) / 3.0, fr.refused,

@@ -49,18 +49,17 @@ TEST_F(fault_node, sigkill_of_the_owner_then_a_restart_with_the_same_id) {
   auto cs = clients(room);
   std::uint16_t fallback = cluster_->node("n1").port();
   auto killed = load_clock::now(), restarted = killed;
-  auto end = run_fault_load(
-    cs, 9s, &fallback,
-    {{3s,
-      [&] {
-        killed = load_clock::now();
-        cluster_->kill("n3");
-      }},
-     {6s, [&] {
-        cluster_->kill("n2");
-        cluster_->start("n2"); // the same id, new ports
-        restarted = load_clock::now();
-      }}});
+  auto end = run_fault_load(cs, 9s, &fallback,
+                            {{3s,
+                              [&] {
+                                killed = load_clock::now();
+                                cluster_->kill("n3");
+                              }},
+                             {6s, [&] {
+                                cluster_->kill("n2");
+                                cluster_->start("n2"); // the same id, new ports
+                                restarted = load_clock::now();
+                              }}});
   EXPECT_TRUE(cluster_->wait_nodes(2)) << "n1 and the new n2 see each other";
   auto f = tally_faults(cs, history(fallback, room), killed,
                         {killed, restarted}, end);

@@ -42,20 +42,21 @@ TEST(fault_service, mariadb_sigkilled_and_restarted_under_load) {
   // The restart (InnoDB recovery, a few seconds) runs beside the load.
   std::atomic<load_clock::rep> up_at{0};
   std::thread restart;
-  auto end = run_fault_load(
-    cs, 12s, &fallback,
-    {{2s,
-      [&] {
-        killed = load_clock::now();
-        c->kill_mariadb();
-      }},
-     {5s, [&] {
-        restart = std::thread([&] {
-          c->start_mariadb();
-          up_at = load_clock::now().time_since_epoch().count();
-        });
-      }}},
-    60s);
+  auto end
+    = run_fault_load(cs, 12s, &fallback,
+                     {{2s,
+                       [&] {
+                         killed = load_clock::now();
+                         c->kill_mariadb();
+                       }},
+                      {5s,
+                       [&] {
+                         restart = std::thread([&] {
+                           c->start_mariadb();
+                           up_at = load_clock::now().time_since_epoch().count();
+                         });
+                       }}},
+                     60s);
   if (restart.joinable())
     restart.join();
   ASSERT_NE(up_at.load(), 0) << "MariaDB did not come back";

@@ -26,15 +26,29 @@ constexpr int readers = 950, sloths = 50, rooms = 10;
 
 /// One h2h-bench fanout run over rooms `prefix`0..9; its JSON report.
 json fanout(const server_process& srv, const std::string& prefix) {
-  auto r = run_program(
-    H2H_BENCH_PATH,
-    {"fanout", "--url", "ws://127.0.0.1:" + std::to_string(srv.port())
-                          + "/message",
-     "--conns", std::to_string(readers), "--rooms", std::to_string(rooms),
-     "--room-prefix", prefix, "--publishers", std::to_string(rooms),
-     "--rate", "100", "--size", "4000", "--duration", "5", "--warmup", "2",
-     "--json"},
-    {}, {}, 60s);
+  auto r
+    = run_program(H2H_BENCH_PATH,
+                  {"fanout",
+                   "--url",
+                   "ws://127.0.0.1:" + std::to_string(srv.port()) + "/message",
+                   "--conns",
+                   std::to_string(readers),
+                   "--rooms",
+                   std::to_string(rooms),
+                   "--room-prefix",
+                   prefix,
+                   "--publishers",
+                   std::to_string(rooms),
+                   "--rate",
+                   "100",
+                   "--size",
+                   "4000",
+                   "--duration",
+                   "5",
+                   "--warmup",
+                   "2",
+                   "--json"},
+                  {}, {}, 60s);
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   auto j = json::parse(r.out, nullptr, false);
   EXPECT_TRUE(j.is_object()) << r.out << r.err;
@@ -63,11 +77,11 @@ TEST(fault_slow, fifty_clients_that_never_read_among_a_thousand) {
   temp_dir dir;
   // A small queue per client (at least one frame), so that the 50 are cut
   // within the run; room for 1,000 connections from one address.
-  server_process srv{
-    H2HD_PATH, trusted_mode(local_args(
-                 dir, {"--log-level", "warn", "--limits.max_frame_bytes",
-                       "16384", "--limits.outbound_queue_bytes", "16384",
-                       "--limits.connections_per_address", "2000"}))};
+  server_process srv{H2HD_PATH,
+                     trusted_mode(local_args(
+                       dir, {"--log-level", "warn", "--limits.max_frame_bytes",
+                             "16384", "--limits.outbound_queue_bytes", "16384",
+                             "--limits.connections_per_address", "2000"}))};
   auto calm = fanout(srv, "calm-");
   // The 50 enter every room of the second run and never read again (in
   // every room, so that the kernel's buffers and their queues fill within
@@ -133,12 +147,12 @@ TEST(fault_slow, fifty_clients_that_never_read_among_a_thousand) {
   f.longest_stall_ms
     = static_cast<long>(loaded.value("latency_max_ms", 0.0) + 0.5);
   f.raw_acked = f.acked;
-  std::printf("  readers=%d sloths=%d p99_without_ms=%.1f p99_with_ms=%.1f "
-              "cut_4008=%llu saw_the_close_frame=%d all_cut_after_ms=%ld\n",
-              readers, sloths, p99_calm, p99_loaded,
-              static_cast<unsigned long long>(
-                metric(srv, "h2h_slow_consumers_total")),
-              framed, all_cut_ms.load());
+  std::printf(
+    "  readers=%d sloths=%d p99_without_ms=%.1f p99_with_ms=%.1f "
+    "cut_4008=%llu saw_the_close_frame=%d all_cut_after_ms=%ld\n",
+    readers, sloths, p99_calm, p99_loaded,
+    static_cast<unsigned long long>(metric(srv, "h2h_slow_consumers_total")),
+    framed, all_cut_ms.load());
   report_and_check("slow_consumers_50_of_1000", f);
   EXPECT_EQ(loaded.value("connected", 0), readers);
   EXPECT_EQ(loaded.value("out_of_order", 0), 0);

@@ -131,16 +131,16 @@ void tally_client(const load_client& c,
   for (auto& [seq, e] : hist)
     if (seq > c.start_seq() && seq <= top && got.count(seq) == 0) {
       ++f.lost;
-      problem(f, c.name() + ": gap, seq " + std::to_string(seq)
-                   + " never came");
+      problem(f,
+              c.name() + ": gap, seq " + std::to_string(seq) + " never came");
     }
   for (auto& [seq, text] : c.seen_text()) {
     auto h = hist.find(seq);
     if (h == hist.end()) {
       if (text.rfind("m ", 0) == 0) { // delivered, never stored
         ++f.lost;
-        problem(f, c.name() + ": got seq " + std::to_string(seq) + " ("
-                     + text + "), not in history");
+        problem(f, c.name() + ": got seq " + std::to_string(seq) + " (" + text
+                     + "), not in history");
       }
       continue;
     }

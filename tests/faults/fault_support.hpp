@@ -51,12 +51,10 @@ using load_clients = std::vector<std::unique_ptr<load_client>>;
 /// at their moments, then stops sending and waits (at most `settle`) for
 /// every ACK; clients whose node is gone reconnect to `*fallback` (read at
 /// each tick, so an event may change it). Returns when the load ended.
-load_clock::time_point run_fault_load(load_clients& cs,
-                                      std::chrono::milliseconds span,
-                                      const std::uint16_t* fallback,
-                                      std::vector<fault_event> events,
-                                      std::chrono::milliseconds settle
-                                      = std::chrono::seconds{30});
+load_clock::time_point
+run_fault_load(load_clients& cs, std::chrono::milliseconds span,
+               const std::uint16_t* fallback, std::vector<fault_event> events,
+               std::chrono::milliseconds settle = std::chrono::seconds{30});
 
 /// Adds one client and waits (bounded) until its own ENTER is through, so
 /// that each client knows where it began.
@@ -67,11 +65,12 @@ void add_client(load_clients& cs, const std::string& name,
 /// The figures of a run against the room's history; `faults_end` are the
 /// moments each fault ended (recover_ms counts from them), the stall is
 /// measured from `first_fault` to `load_end`.
-fault_figures tally_faults(const load_clients& cs,
-                           const std::map<std::uint64_t, nlohmann::json>& hist,
-                           load_clock::time_point first_fault,
-                           const std::vector<load_clock::time_point>& faults_end,
-                           load_clock::time_point load_end);
+fault_figures
+tally_faults(const load_clients& cs,
+             const std::map<std::uint64_t, nlohmann::json>& hist,
+             load_clock::time_point first_fault,
+             const std::vector<load_clock::time_point>& faults_end,
+             load_clock::time_point load_end);
 
 /// Prints `FAULT <name>: sent=… recover_ms=…` (one line, for the CI log
 /// and docs/faults.md) and expects lost, dup_after_lastseq and seq_reused
