@@ -17,6 +17,9 @@ struct server_section {
   /// On SIGTERM or the admin drain: how long the open connections take to
   /// close (1001), in batches spread evenly; 0: all at once.
   int drain_window_ms = 0;
+  /// Longest time a client may take to send one whole HTTP request (its
+  /// headers and body); slower senders are disconnected.
+  int http_timeout_ms = 30000;
   /// Addresses/ranges of proxies whose forwarding header names the client
   /// (comma-separated); empty: the peer is the client.
   std::string trusted_proxies;

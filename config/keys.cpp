@@ -175,6 +175,10 @@ std::vector<key_info> build_keys() {
                &server_section::drain_window_ms,
                "On SIGTERM or drain: clients are closed (1001) in batches "
                "spread over this window, /readyz answering 503; 0: at once."));
+  add(make_key("server", "http_timeout_ms", &s::server,
+               &server_section::http_timeout_ms,
+               "Longest time to send one whole HTTP request (headers and "
+               "body); slower clients are disconnected."));
   add(make_key("server", "trusted_proxies", &s::server,
                &server_section::trusted_proxies,
                "Proxies (addresses or CIDR ranges, comma-separated) whose "

@@ -223,6 +223,8 @@ std::vector<std::string> validate(const settings& s) {
         "server.shutdown_timeout_ms must be between 100 and 600000");
   check(s.server.drain_window_ms >= 0 && s.server.drain_window_ms <= 600000,
         "server.drain_window_ms must be between 0 and 600000");
+  check(s.server.http_timeout_ms >= 100 && s.server.http_timeout_ms <= 600000,
+        "server.http_timeout_ms must be between 100 and 600000");
   check(!s.metrics.bind.empty(), "metrics.bind must not be empty");
   check(s.metrics.port == 0 || s.metrics.port != s.server.port,
         "metrics.port must differ from server.port (metrics are not served "

@@ -21,6 +21,7 @@ server_settings to_server_settings(const config::settings& s) {
   out.shutdown_timeout
     = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
   out.drain_window = std::chrono::milliseconds{s.server.drain_window_ms};
+  out.http_timeout = std::chrono::milliseconds{s.server.http_timeout_ms};
   out.max_http_body_bytes = s.limits.max_http_body_bytes;
   out.max_avatar_body_bytes
     = s.limits.max_http_body_bytes + s.limits.avatar_bytes;

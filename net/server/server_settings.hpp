@@ -31,8 +31,8 @@ struct server_settings {
   std::size_t connections_per_address = 256;
   /// Whose forwarding headers name the client (see client_address.hpp).
   proxy_trust proxies;
-  /// Longest wait for a complete HTTP request.
-  std::chrono::seconds http_timeout{30};
+  /// Longest wait for a complete HTTP request (server.http_timeout_ms).
+  std::chrono::milliseconds http_timeout{30000};
   /// How often connections' own timers are swept (STOMP heart-beats and
   /// the wait for CONNECT): one sweep, not a timer per connection.
   std::chrono::milliseconds tick_interval{1000};

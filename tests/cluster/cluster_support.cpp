@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "accounts.hpp"
-#include "mariadb.hpp"
 #include "pty_session.hpp"
 
 namespace h2h::test {
@@ -40,14 +39,20 @@ std::string redis_script(const std::string& args) {
 
 } // namespace
 
-std::optional<test_cluster> test_cluster::make(bool own_redis) {
+std::optional<test_cluster> test_cluster::make(bool own_redis,
+                                               bool own_mariadb) {
   auto mysql = shared_mysql_url();
   auto* redis = std::getenv("H2H_TEST_REDIS_URL");
   if (mysql.empty() || !redis || !*redis)
     return std::nullopt;
   test_cluster c;
   c.dir_ = std::make_unique<temp_dir>();
-  c.mysql_ = fresh_mysql_database(mysql);
+  if (own_mariadb) {
+    c.db_ = std::make_unique<mariadb_instance>();
+    c.mysql_ = fresh_mysql_database(c.db_->url());
+  } else {
+    c.mysql_ = fresh_mysql_database(mysql);
+  }
   c.redis_ = redis;
   if (own_redis) {
     c.redis_dir_ = c.dir_->path() + "/redis";
@@ -75,6 +80,18 @@ void test_cluster::stop_redis() {
 
 void test_cluster::start_redis() {
   redis_script("start " + redis_dir_);
+}
+
+void test_cluster::kill_redis() {
+  sigkill_pid_file(redis_dir_ + "/redis.pid.launch");
+}
+
+void test_cluster::kill_mariadb() {
+  db_->kill();
+}
+
+void test_cluster::start_mariadb() {
+  db_->start();
 }
 
 server_process& test_cluster::start(const std::string& id, bool accounts) {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mariadb.hpp"
 #include "process.hpp"
 
 namespace h2h::test {
@@ -24,8 +25,10 @@ public:
   /// Empty when the shared MariaDB or Redis is not configured (skip then).
   /// With `own_redis`, the cluster gets a Redis server of its own
   /// (scripts/redis.sh in a temporary directory) that the test may stop and
-  /// start again.
-  static std::optional<test_cluster> make(bool own_redis = false);
+  /// start again; with `own_mariadb`, a MariaDB server of its own
+  /// (scripts/mariadb.sh) that the test may kill and start again.
+  static std::optional<test_cluster> make(bool own_redis = false,
+                                          bool own_mariadb = false);
 
   test_cluster(test_cluster&& other) noexcept
     : dir_(std::move(other.dir_))
@@ -33,6 +36,7 @@ public:
     , redis_(std::move(other.redis_))
     , prefix_(std::move(other.prefix_))
     , redis_dir_(std::exchange(other.redis_dir_, {}))
+    , db_(std::move(other.db_))
     , nodes_(std::move(other.nodes_)) {
   }
   test_cluster& operator=(test_cluster&&) = delete;
@@ -60,6 +64,12 @@ public:
   /// Stops / starts again the cluster's own Redis (same port).
   void stop_redis();
   void start_redis();
+  /// SIGKILLs the cluster's own Redis by its PID (no clean shutdown).
+  void kill_redis();
+
+  /// SIGKILLs / starts again the cluster's own MariaDB (same port, data).
+  void kill_mariadb();
+  void start_mariadb();
 
   const std::string& mysql_url() const {
     return mysql_;
@@ -73,6 +83,8 @@ private:
   std::string prefix_;
   /// The directory of the cluster's own Redis (empty: the shared one).
   std::string redis_dir_;
+  /// The cluster's own MariaDB (null: the shared one).
+  std::unique_ptr<mariadb_instance> db_;
   std::map<std::string, std::unique_ptr<server_process>> nodes_;
 };
 

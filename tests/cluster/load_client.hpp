@@ -1,7 +1,7 @@
-// A steady-load chat client for the real-cluster suites, and the checks
-// every load scenario ends with: every acknowledged message is in history
-// exactly once, every client saw a gap-free, duplicate-free sequence, and no
-// seq maps to two messages.
+// A steady-load chat client for the real-cluster suites (raw /message or
+// STOMP at /ws), and the checks every load scenario ends with: every
+// acknowledged message is in history exactly once, every client saw a
+// gap-free, duplicate-free sequence, and no seq maps to two messages.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/cluster/rendezvous.hpp"
+#include "load_stomp.hpp"
 #include "process.hpp"
 #include "ws_client.hpp"
 
@@ -29,14 +30,22 @@ namespace h2h::test {
 
 using load_clock = std::chrono::steady_clock;
 
+/// Which protocol a load client speaks: raw JSON at /message, or STOMP 1.2
+/// at /ws (trusted mode: CONNECT's login and the SEND body name the sender;
+/// a SEND's RECEIPT is its acknowledgement, its seq comes with the echo).
+enum class load_protocol { raw, stomp };
+
 /// A client that sends one message per tick, resends what was not
 /// acknowledged (same clientMsgId: the server deduplicates), and reconnects
-/// to a fallback node with lastSeq when its connection dies.
+/// to a fallback node with lastSeq when its connection dies (at most every
+/// 250 ms, so that a node that refuses every ENTER is not hammered).
 class load_client {
 public:
-  load_client(std::string name, std::string room, std::uint16_t port)
+  load_client(std::string name, std::string room, std::uint16_t port,
+              load_protocol protocol = load_protocol::raw)
     : name_(std::move(name))
-    , room_(std::move(room)) {
+    , room_(std::move(room))
+    , protocol_(protocol) {
     connect(port, -1);
   }
 
@@ -70,7 +79,10 @@ public:
       auto text = conn_->recv(std::max(left, std::chrono::milliseconds{1}));
       if (!text)
         break;
-      on_frame(nlohmann::json::parse(*text, nullptr, false));
+      if (protocol_ == load_protocol::stomp)
+        on_stomp(parse_load_stomp(*text));
+      else
+        on_frame(nlohmann::json::parse(*text, nullptr, false));
     }
     if (!conn_ || conn_->closed())
       reconnect(fallback_port);
@@ -94,6 +106,21 @@ public:
   /// Seqs of the room's events received, in arrival order.
   const std::vector<std::uint64_t>& seen() const {
     return seen_;
+  }
+  /// The text of each room event received, by seq (the first one wins).
+  const std::map<std::uint64_t, std::string>& seen_text() const {
+    return seen_text_;
+  }
+  /// clientMsgId -> seq of this client's own messages as they came back.
+  const std::map<std::string, std::uint64_t>& echoed() const {
+    return echoed_;
+  }
+  /// Every clientMsgId sent (acknowledged or not).
+  const std::set<std::string>& sent() const {
+    return sent_;
+  }
+  load_protocol protocol() const {
+    return protocol_;
   }
   /// The seq before the first event this client was owed (its first
   /// ENTER's position), and the reconnects it made.
@@ -122,15 +149,35 @@ private:
   };
 
   void connect(std::uint16_t port, std::int64_t last_seq) {
+    last_connect_ = load_clock::now();
     try {
-      conn_ = std::make_unique<ws_client>(port);
-      conn_->send_json(enter_frame(room_, name_, last_seq));
+      if (protocol_ == load_protocol::raw) {
+        conn_ = std::make_unique<ws_client>(port);
+        conn_->send_json(enter_frame(room_, name_, last_seq));
+        return;
+      }
+      ws_options o;
+      o.target = "/ws";
+      o.headers["Sec-WebSocket-Protocol"] = "v12.stomp";
+      conn_ = std::make_unique<ws_client>(port, o);
+      // Frames behind CONNECT wait for it: no round trip needed.
+      conn_->send(load_stomp_text("CONNECT", {{"accept-version", "1.2"},
+                                              {"host", "localhost"},
+                                              {"login", name_},
+                                              {"heart-beat", "0,0"}}));
+      std::vector<std::pair<std::string, std::string>> sub{
+        {"id", "s1"}, {"destination", "/subscribe/room/" + room_}};
+      if (last_seq >= 0)
+        sub.emplace_back("last-seq", std::to_string(last_seq));
+      conn_->send(load_stomp_text("SUBSCRIBE", sub));
     } catch (const std::exception&) {
       conn_.reset(); // the node may be gone: the next tick tries again
     }
   }
 
   void reconnect(std::uint16_t port) {
+    if (load_clock::now() - last_connect_ < std::chrono::milliseconds{250})
+      return;
     ++reconnects_;
     if (conn_ && conn_->closed())
       closes_.emplace_back(
@@ -145,8 +192,39 @@ private:
   }
 
   void send_message(const std::string& id, const std::string& text) {
-    if (conn_)
+    if (!conn_)
+      return;
+    if (protocol_ == load_protocol::raw) {
       conn_->send_json(message_frame(room_, name_, text, id));
+      return;
+    }
+    nlohmann::json body{{"type", "TALK"},
+                        {"roomId", room_},
+                        {"sender", name_},
+                        {"message", text},
+                        {"clientMsgId", id}};
+    conn_->send(load_stomp_text("SEND",
+                                {{"destination", "/publish/message"},
+                                 {"content-type", "application/json"},
+                                 {"receipt", id}},
+                                body.dump()));
+  }
+
+  /// STOMP frames as the raw protocol's: a RECEIPT is an ACK (its seq comes
+  /// with the echo), a MESSAGE's body is the event; an ERROR ends the
+  /// connection (STOMP closes after it), so the reconnect resends.
+  void on_stomp(const load_stomp_frame& f) {
+    if (f.command == "RECEIPT") {
+      auto i = f.headers.find("receipt-id");
+      if (i != f.headers.end())
+        on_frame(nlohmann::json{{"type", "ACK"}, {"clientMsgId", i->second}});
+    } else if (f.command == "MESSAGE") {
+      on_frame(nlohmann::json::parse(f.body, nullptr, false));
+    } else if (f.command == "ERROR") {
+      auto i = f.headers.find("message");
+      errors_.push_back("STOMP ERROR "
+                        + (i == f.headers.end() ? f.body : i->second));
+    }
   }
 
   void on_frame(const nlohmann::json& j) {
@@ -180,6 +258,10 @@ private:
         && start_seq_ == 0)
       start_seq_ = seq - 1; // everything from its own ENTER notice on
     seen_.push_back(seq);
+    auto text = j.value("message", "");
+    seen_text_.emplace(seq, text);
+    if (j.value("sender", "") == name_ && text.rfind("m ", 0) == 0)
+      echoed_.emplace(text.substr(2), seq);
   }
 
   /// The server gave up entering a moved room for us: ENTER again.
@@ -191,6 +273,8 @@ private:
 
   std::string name_;
   std::string room_;
+  load_protocol protocol_;
+  load_clock::time_point last_connect_{};
   std::unique_ptr<ws_client> conn_;
   bool sending_ = true;
   std::uint64_t next_ = 0;
@@ -198,6 +282,8 @@ private:
   std::set<std::string> sent_;
   std::map<std::string, std::uint64_t> acked_;
   std::vector<std::uint64_t> seen_;
+  std::map<std::uint64_t, std::string> seen_text_;
+  std::map<std::string, std::uint64_t> echoed_;
   std::uint64_t start_seq_ = 0;
   int reconnects_ = 0;
   std::vector<std::string> errors_;
@@ -268,7 +354,12 @@ check_exactly_once(const std::vector<std::unique_ptr<load_client>>& cs,
       ++acked;
       auto i = stored.find(id);
       ASSERT_NE(i, stored.end()) << id << " acknowledged but not stored";
-      EXPECT_EQ(i->second, seq) << id << " acknowledged with another seq";
+      // A STOMP RECEIPT has no seq: the client's own echo has it.
+      auto e = c->echoed().find(id);
+      auto known = seq != 0 ? seq : e != c->echoed().end() ? e->second : 0;
+      if (known != 0) {
+        EXPECT_EQ(i->second, known) << id << " acknowledged with another seq";
+      }
     }
     // No duplicates, ascending, and nothing committed in between missing.
     auto& seen = c->seen();

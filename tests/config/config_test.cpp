@@ -423,3 +423,14 @@ TEST(config_validate, blocks_per_member) {
   s.limits.blocks_per_member = 1;
   EXPECT_TRUE(cfg::validate(s).empty());
 }
+
+TEST(config_validate, http_timeout_ms) {
+  cfg::settings s;
+  EXPECT_EQ(s.server.http_timeout_ms, 30000);
+  s.server.http_timeout_ms = 100;
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  for (int bad : {0, 99, 600001}) {
+    s.server.http_timeout_ms = bad;
+    EXPECT_TRUE(has_error(cfg::validate(s), {"server.http_timeout_ms"})) << bad;
+  }
+}

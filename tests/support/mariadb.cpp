@@ -68,6 +68,12 @@ void mariadb_instance::stop() {
   running_ = false;
 }
 
+void mariadb_instance::kill() {
+  if (running_)
+    sigkill_pid_file(dir_ + "/mariadbd.pid.launch");
+  running_ = false;
+}
+
 std::string fresh_mysql_database(const std::string& base_url) {
   static std::atomic<int> counter{0};
   // mysql://user:pass@host:port/db

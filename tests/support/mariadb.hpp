@@ -24,6 +24,9 @@ public:
 
   void stop();
   void start();
+  /// SIGKILLs mariadbd by its PID (a crash: no clean shutdown); start()
+  /// brings it back on the same port and data.
+  void kill();
 
 private:
   std::string dir_;

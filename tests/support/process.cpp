@@ -221,6 +221,33 @@ std::string server_process::log() const {
   return buf.str();
 }
 
+bool sigkill_pid_file(const std::string& pid_file,
+                      std::chrono::milliseconds timeout) {
+  std::ifstream in{pid_file};
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 1)
+    return false;
+  if (::kill(pid, SIGKILL) != 0)
+    return false;
+  // Not our child: gone once kill(0) fails, or a zombie its reaper has yet
+  // to collect.
+  auto gone = [pid] {
+    if (::kill(pid, 0) != 0)
+      return true;
+    std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size()
+           && line[close + 2] == 'Z';
+  };
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!gone() && std::chrono::steady_clock::now() < deadline)
+    usleep(10000); // polling another process's end
+  std::filesystem::remove(pid_file);
+  return gone();
+}
+
 std::vector<std::string> local_args(const temp_dir& dir,
                                     const std::vector<std::string>& more) {
   std::vector<std::string> args{"--port",

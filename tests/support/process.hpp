@@ -76,6 +76,13 @@ private:
   bool exited_ = false;
 };
 
+/// SIGKILLs the process whose PID the file `pid_file` holds (a server a
+/// script started, not our child), waits (bounded) until it is gone and
+/// removes the file; false when there was no such process.
+bool sigkill_pid_file(const std::string& pid_file,
+                      std::chrono::milliseconds timeout
+                      = std::chrono::seconds{10});
+
 /// A temporary directory removed (recursively) at destruction.
 class temp_dir {
 public:
