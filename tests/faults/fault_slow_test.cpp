@@ -129,11 +129,26 @@ TEST(fault_slow, fifty_clients_that_never_read_among_a_thousand) {
                 ? 1
                 : 0;
   }
-  // One cut just now may still be in its close handshake's timeout.
-  for (auto& c : slow) {
-    if (!c->closed())
-      c->wait_closed(3000ms);
+  for (auto& c : slow)
     closed += c->closed() ? 1 : 0;
+  // Gone on the server's side: once the fanout's own connections have
+  // ended, the public port holds none (bounded wait: one cut just now may
+  // still be in its close handshake's timeout, 2 s). The clients' view is
+  // not the measure: with a 4 KiB receive window a client drains what the
+  // server's kernel still sends after the close only as fast as TCP's
+  // window probes allow, so its EOF may come seconds later.
+  auto open_now = [&] {
+    auto body = http_request(srv.metrics_port(), "GET", "/metrics").body;
+    auto at = body.find("\nh2h_connections_open ");
+    return at == std::string::npos
+             ? -1.0
+             : std::stod(body.substr(at + sizeof("\nh2h_connections_open ") - 1));
+  };
+  auto open_deadline = std::chrono::steady_clock::now() + 10s;
+  auto still_open = open_now();
+  while (still_open != 0 && std::chrono::steady_clock::now() < open_deadline) {
+    std::this_thread::sleep_for(100ms); // polling a gauge
+    still_open = open_now();
   }
   auto p99_calm = calm.value("latency_p99_ms", -1.0);
   auto p99_loaded = loaded.value("latency_p99_ms", -1.0);
@@ -149,17 +164,19 @@ TEST(fault_slow, fifty_clients_that_never_read_among_a_thousand) {
   f.raw_acked = f.acked;
   std::printf(
     "  readers=%d sloths=%d p99_without_ms=%.1f p99_with_ms=%.1f "
-    "cut_4008=%llu saw_the_close_frame=%d all_cut_after_ms=%ld\n",
+    "cut_4008=%llu saw_the_close_frame=%d saw_the_end=%d "
+    "server_connections_left=%.0f all_cut_after_ms=%ld\n",
     readers, sloths, p99_calm, p99_loaded,
     static_cast<unsigned long long>(metric(srv, "h2h_slow_consumers_total")),
-    framed, all_cut_ms.load());
+    framed, closed, still_open, all_cut_ms.load());
   report_and_check("slow_consumers_50_of_1000", f);
   EXPECT_EQ(loaded.value("connected", 0), readers);
   EXPECT_EQ(loaded.value("out_of_order", 0), 0);
   // h2h_slow_consumers_total counts the connections closed with 4008.
   EXPECT_EQ(metric(srv, "h2h_slow_consumers_total"),
             static_cast<std::uint64_t>(sloths));
-  EXPECT_EQ(closed, sloths) << "the clients that never read are gone";
+  EXPECT_EQ(still_open, 0.0)
+    << "the server still holds connections of the clients that never read";
   ASSERT_GT(p99_calm, 0.0) << calm.dump();
   // Within 2x; below 25 ms a difference is the scheduler's noise on two
   // cores, not the 50.
