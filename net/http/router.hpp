@@ -36,8 +36,7 @@ public:
 
   /// Every route's method and pattern, in the order they were added (the
   /// authorization matrix test checks its table against this list).
-  std::vector<std::pair<boost::beast::http::verb, std::string>>
-  routes() const;
+  std::vector<std::pair<boost::beast::http::verb, std::string>> routes() const;
 
   /// Matches `path` against `pattern`, filling `params`.
   static bool match(std::string_view pattern, std::string_view path,

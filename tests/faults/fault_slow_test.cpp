@@ -142,7 +142,8 @@ TEST(fault_slow, fifty_clients_that_never_read_among_a_thousand) {
     auto at = body.find("\nh2h_connections_open ");
     return at == std::string::npos
              ? -1.0
-             : std::stod(body.substr(at + sizeof("\nh2h_connections_open ") - 1));
+             : std::stod(
+               body.substr(at + sizeof("\nh2h_connections_open ") - 1));
   };
   auto open_deadline = std::chrono::steady_clock::now() + 10s;
   auto still_open = open_now();
