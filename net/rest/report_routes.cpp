@@ -76,20 +76,19 @@ void post_report(api_context& ctx, http_request& req, http_responder respond) {
       return respond(error_reply(shape_of(req), *err));
     reason = std::get<std::optional<std::string>>(v).value_or("");
   }
-  // Reports are rows kept for months: a member makes a bounded number.
-  auto who = check_bearer(req, ctx, true);
-  if (auto* c = std::get_if<caller>(&who);
-      c && *named == c->member_id
-      && !ctx.reports_by_member.allow(std::to_string(c->member_id),
-                                      ctx.now_ms()))
-    return respond(
-      error_response(req, errc::rate_limited, "too many reports, try later"));
   run_as(ctx, req, std::move(respond), true,
          [&ctx, to = shape_of(req), named = *named, target = *target,
           reason](store& db, const caller& c) {
            if (named != c.member_id)
              return error_response(to, errc::forbidden,
                                    "only your own member_id may report");
+           // Reports are rows kept for months: a member makes a bounded
+           // number. Charged once the session is known to be live, so that
+           // a logged-out token cannot use up its member's reports.
+           if (!ctx.reports_by_member.allow(std::to_string(c.member_id),
+                                            ctx.now_ms()))
+             return error_response(to, errc::rate_limited,
+                                   "too many reports, try later");
            if (target == c.member_id)
              return error_response(to, errc::invalid_member_id,
                                    "a member cannot report themself");

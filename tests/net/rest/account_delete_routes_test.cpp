@@ -139,6 +139,24 @@ TEST_P(report_routes, reports_are_limited_per_reporter_and_hour) {
   EXPECT_EQ(db_->reports(b.member_id, 10).size(), 5u);
 }
 
+// Before: the limit was charged before the session was checked, so a
+// logged-out (stolen) token used up its member's reports for the hour.
+TEST_P(report_routes, a_logged_out_token_does_not_use_up_the_limit) {
+  auto a = sign_up("alice");
+  auto b = sign_up("bob");
+  auto old = a;
+  log_in(a);
+  ASSERT_EQ(
+    call(verb::post, "/auth/logout", std::nullopt, old.access_token).status,
+    200u);
+  json body{{"member_id", a.member_id}, {"target_id", b.member_id}};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(report(old, body).status, 400u) << i;
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(report(a, body).status, 200u) << i;
+  EXPECT_EQ(db_->reports(b.member_id, 10).size(), 3u);
+}
+
 // -- DELETE /member/delete/{member_id} ----------------------------------------
 
 TEST_P(delete_routes, only_the_own_account_and_once) {

@@ -426,4 +426,24 @@ TEST_P(room_creation_limit, a_member_creates_at_most_rooms_created_per_hour) {
   create_room(a, "an hour later", false);
 }
 
+// Before: the limit was charged before the session was checked, so a
+// logged-out (stolen) token with a valid signature used up its member's
+// rooms for the hour.
+TEST_P(room_creation_limit, a_logged_out_token_does_not_use_up_the_limit) {
+  auto a = sign_up("alice");
+  auto old = a;
+  log_in(a); // a second session; the first one is then logged out
+  ASSERT_EQ(
+    call(verb::post, "/auth/logout", std::nullopt, old.access_token).status,
+    200u);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(call(verb::post, "/chat/room", json{{"name", "stolen"}},
+                   old.access_token)
+                .status,
+              400u)
+      << i;
+  for (int i = 0; i < 3; ++i)
+    create_room(a, "mine " + std::to_string(i), false);
+}
+
 H2H_API_STORES(room_creation_limit);
