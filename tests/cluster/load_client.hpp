@@ -332,8 +332,8 @@ history(const load_node& node, const std::string& room) {
   std::map<std::uint64_t, nlohmann::json> out;
   for (int page = 0; page < 1000; ++page) {
     auto r = http_request_at(node.host, node.port, "GET",
-                             "/messages/room/" + room + "?page="
-                               + std::to_string(page) + "&size=100");
+                             "/messages/room/" + room
+                               + "?page=" + std::to_string(page) + "&size=100");
     EXPECT_EQ(r.status, 200) << r.body;
     auto arr = nlohmann::json::parse(r.body, nullptr, false);
     if (!arr.is_array() || arr.empty())

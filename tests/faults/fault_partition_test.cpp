@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -108,6 +109,50 @@ protected:
   std::vector<std::unique_ptr<server_process>> nodes_;
 };
 
+/// A room that `owner` owns among the three, and that `other` (the one cut
+/// from it) takes over once it no longer sees `owner`: both sides of the
+/// cut then think they own it, the case the store's (room, seq) key
+/// fences.
+std::string contested_room(const std::string& owner, const std::string& other) {
+  for (int i = 0; i < 10000; ++i) {
+    auto id = "load-" + std::to_string(i);
+    if (*h2h::rendezvous_owner(id, ids) == owner
+        && *h2h::rendezvous_owner(id, {other, "n3"}) == other)
+      return id;
+  }
+  throw std::runtime_error("no contested room for " + owner);
+}
+
+/// How often node `p`'s log says a commit lost its seq to another writer
+/// (the store's unique (room, seq) key fencing a second owner).
+std::size_t fenced_commits(const server_process& p) {
+  auto log = p.log();
+  std::size_t n = 0;
+  for (auto at = log.find("is taken by another"); at != std::string::npos;
+       at = log.find("is taken by another", at + 1))
+    ++n;
+  return n;
+}
+
+/// The longest time one client went without an ACK in [from, to] (the
+/// FAULT line's stall is over all clients together).
+long longest_client_stall_ms(const load_clients& cs,
+                             load_clock::time_point from,
+                             load_clock::time_point to) {
+  long worst = 0;
+  for (auto& c : cs) {
+    auto last = from;
+    for (auto t : c->ack_times())
+      if (t >= from && t <= to) {
+        worst = std::max<long>(
+          worst, std::chrono::duration_cast<std::chrono::milliseconds>(t - last)
+                   .count());
+        last = t;
+      }
+  }
+  return worst;
+}
+
 /// The figures of two rooms' clients as one line.
 fault_figures sum(const fault_figures& a, const fault_figures& b) {
   auto f = a;
@@ -131,11 +176,11 @@ fault_figures sum(const fault_figures& a, const fault_figures& b) {
 }
 
 TEST_F(fault_partition, two_nodes_cut_apart_for_10_s_then_healed) {
-  // One room owned on each side of the cut; a raw and a STOMP client of
-  // each room on every node.
+  // One room owned on each side of the cut, each claimed by the other side
+  // during the cut; a raw and a STOMP client of each room on every node.
   std::map<std::string, load_clients> rooms;
-  for (auto owner : {"n1", "n2"}) {
-    auto room = room_owned_by(owner, ids);
+  for (auto [owner, other] : {std::pair{"n1", "n2"}, std::pair{"n2", "n1"}}) {
+    auto room = contested_room(owner, other);
     auto& cs = rooms[room];
     for (std::size_t i = 0; i < ids.size(); ++i) {
       auto tag = ids[i] + "-" + owner;
@@ -167,6 +212,9 @@ TEST_F(fault_partition, two_nodes_cut_apart_for_10_s_then_healed) {
                                 healed = load_clock::now();
                               }}});
   EXPECT_TRUE(wait_nodes(3, 20s)) << "the cluster is whole again";
+  EXPECT_EQ(seen_in_cut[0], 2u) << "n1 saw n2 go during the cut";
+  EXPECT_EQ(seen_in_cut[1], 2u) << "n2 saw n1 go during the cut";
+  auto one_stall = longest_client_stall_ms(all, cut, end);
   // Back into the rooms' groups, in the order they were made.
   fault_figures f;
   bool first = true;
@@ -179,8 +227,11 @@ TEST_F(fault_partition, two_nodes_cut_apart_for_10_s_then_healed) {
     f = first ? g : sum(f, g);
     first = false;
   }
-  std::printf("  partition: n1 saw %zu nodes and n2 %zu during the cut\n",
-              seen_in_cut[0], seen_in_cut[1]);
+  std::printf("  partition: n1 saw %zu nodes and n2 %zu during the cut; "
+              "commits fenced by the (room, seq) key: n1=%zu n2=%zu; "
+              "longest stall of one client %ld ms\n",
+              seen_in_cut[0], seen_in_cut[1], fenced_commits(*nodes_[0]),
+              fenced_commits(*nodes_[1]), one_stall);
   report_and_check("partition_n1_n2_10s", f);
 }
 

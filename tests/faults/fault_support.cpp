@@ -18,11 +18,9 @@ namespace {
 
 /// The load, with the fallback node read at each tick.
 template <class Fallback>
-load_clock::time_point run_load(load_clients& cs,
-                                std::chrono::milliseconds span,
-                                Fallback fallback,
-                                std::vector<fault_event> events,
-                                std::chrono::milliseconds settle) {
+load_clock::time_point
+run_load(load_clients& cs, std::chrono::milliseconds span, Fallback fallback,
+         std::vector<fault_event> events, std::chrono::milliseconds settle) {
   std::sort(events.begin(), events.end(),
             [](auto& a, auto& b) { return a.at < b.at; });
   auto start = load_clock::now();

@@ -67,8 +67,9 @@ std::string netns_lab::run_ip(const std::vector<std::string>& args) const {
   std::string cmd = "ip";
   for (auto& a : args)
     cmd += " " + a;
-  return cmd + ": " + (r.err.empty() ? "status " + std::to_string(r.status)
-                                     : last_line(r.err));
+  return cmd + ": "
+         + (r.err.empty() ? "status " + std::to_string(r.status)
+                          : last_line(r.err));
 }
 
 std::unique_ptr<netns_lab> netns_lab::make(std::size_t nodes,
@@ -129,8 +130,7 @@ std::unique_ptr<netns_lab> netns_lab::make(std::size_t nodes,
   };
   step({"netns", "add", lab->hub_}, "ip netns add failed");
   lab->hub_made_ = why.empty(); // removed at destruction
-  step({"-n", lab->hub_, "link", "add", "br0", "type", "bridge"},
-       "no bridge");
+  step({"-n", lab->hub_, "link", "add", "br0", "type", "bridge"}, "no bridge");
   step({"-n", lab->hub_, "link", "set", "br0", "up"}, "bridge down");
   step({"link", "add", lab->root_if_, "type", "veth", "peer", "name", "up0",
         "netns", lab->hub_},
@@ -189,8 +189,8 @@ netns_lab::~netns_lab() {
 }
 
 void netns_lab::route(const char* verb, std::size_t from, std::size_t to) {
-  auto err = run_ip({"-n", ns(from), "route", verb, "blackhole",
-                     address(to) + "/32"});
+  auto err
+    = run_ip({"-n", ns(from), "route", verb, "blackhole", address(to) + "/32"});
   if (!err.empty())
     throw std::runtime_error(err);
 }

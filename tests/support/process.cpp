@@ -282,8 +282,8 @@ http_result http_request_at(const std::string& host, std::uint16_t port,
   boost::asio::io_context ioc;
   beast::tcp_stream stream{ioc};
   stream.expires_after(std::chrono::seconds{10});
-  stream.connect(boost::asio::ip::tcp::endpoint{
-    boost::asio::ip::make_address(host), port});
+  stream.connect(
+    boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address(host), port});
   // Synchronous Beast calls ignore expires_after: bound them in the kernel.
   timeval tv{10, 0};
   setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv,
