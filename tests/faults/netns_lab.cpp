@@ -20,16 +20,20 @@ namespace {
 
 constexpr auto ip_timeout = std::chrono::seconds{10};
 
-/// CapEff of this process has CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21:
-/// `ip netns add` mounts).
-bool has_net_admin() {
+/// The capabilities `ip netns` needs that this process lacks (CapEff):
+/// CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21: `ip netns add` mounts).
+std::string missing_capabilities() {
   std::ifstream in{"/proc/self/status"};
+  std::uint64_t caps = 0;
   for (std::string line; std::getline(in, line);)
-    if (line.rfind("CapEff:", 0) == 0) {
-      auto caps = std::stoull(line.substr(7), nullptr, 16);
-      return (caps >> 12 & 1) != 0 && (caps >> 21 & 1) != 0;
-    }
-  return false;
+    if (line.rfind("CapEff:", 0) == 0)
+      caps = std::stoull(line.substr(7), nullptr, 16);
+  std::string missing;
+  if ((caps >> 12 & 1) == 0)
+    missing += " CAP_NET_ADMIN";
+  if ((caps >> 21 & 1) == 0)
+    missing += " CAP_SYS_ADMIN";
+  return missing;
 }
 
 std::string find_ip() {
@@ -78,8 +82,8 @@ std::unique_ptr<netns_lab> netns_lab::make(std::size_t nodes,
     why = "not root: ip netns needs root";
     return nullptr;
   }
-  if (!has_net_admin()) {
-    why = "no CAP_NET_ADMIN and CAP_SYS_ADMIN: ip netns cannot work here";
+  if (auto missing = missing_capabilities(); !missing.empty()) {
+    why = "without" + missing + " ip netns cannot work here";
     return nullptr;
   }
   std::unique_ptr<netns_lab> lab{new netns_lab};
@@ -100,10 +104,11 @@ std::unique_ptr<netns_lab> netns_lab::make(std::size_t nodes,
                + run_program(lab->ip_, {"-4", "route", "show", "table", "all"},
                              {}, {}, ip_timeout)
                    .out;
-  if (addrs.find("198.18.0.0/15") != std::string::npos) {
-    why = "198.18.0.0/15 is routed on this host";
-    return nullptr;
-  }
+  for (auto wide : {"198.18.0.0/", "198.19.0.0/"})
+    if (addrs.find(wide) != std::string::npos) {
+      why = std::string{wide} + "... is routed on this host";
+      return nullptr;
+    }
   auto pid = static_cast<unsigned>(getpid());
   std::string net;
   for (unsigned k = 0; k < 500 && net.empty(); ++k) {
