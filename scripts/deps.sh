@@ -12,6 +12,8 @@ build_pkgs=(
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets
   mariadb-server mariadb-client redis-server
+  # ip netns, veth and bridge for the network-partition fault scenario.
+  iproute2
   clang libclang-rt-14-dev
   chromium
   kubectl python3-yaml

@@ -4,6 +4,8 @@
 #   scripts/redis.sh start DIR [PORT]   prints redis://127.0.0.1:PORT
 #   scripts/redis.sh stop DIR           stops it (by the PID it wrote)
 #   scripts/redis.sh restart DIR        stop, then start on the same port
+# H2H_SERVICE_BIND=ADDR: listen on ADDR too (an address of ours, e.g. a veth
+# of the network-partition test) and print a URL with ADDR.
 set -euo pipefail
 
 usage="usage: $0 start DIR [PORT] | stop DIR | restart DIR"
@@ -12,6 +14,10 @@ dir=${2:?$usage}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 self=$0
+extra=${H2H_SERVICE_BIND:-} more=()
+# Protected mode refuses every address but loopback without a password; the
+# extra address is ours, on a private network of the test's.
+[ -z "$extra" ] || more=(--protected-mode no)
 
 free_port() {
   /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -31,8 +37,9 @@ case "$cmd" in
       exit 1
     fi
     # Not daemonized: $! is redis-server itself, the PID stop will end.
-    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" \
-      --save '' --appendonly no --daemonize no \
+    # shellcheck disable=SC2086 # the addresses are words of their own
+    redis-server --bind 127.0.0.1 $extra --port "$port" --dir "$dir" \
+      --save '' --appendonly no --daemonize no "${more[@]}" \
       --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" \
       >/dev/null 2>&1 </dev/null &
     echo $! > "$pidfile"
@@ -51,7 +58,7 @@ case "$cmd" in
       "$self" stop "$dir"
       exit 1
     fi
-    echo "redis://127.0.0.1:$port"
+    echo "redis://${extra:-127.0.0.1}:$port"
     ;;
   stop)
     pidfile="$dir/redis.pid.launch"

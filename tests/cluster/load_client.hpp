@@ -35,24 +35,38 @@ using load_clock = std::chrono::steady_clock;
 /// a SEND's RECEIPT is its acknowledgement, its seq comes with the echo).
 enum class load_protocol { raw, stomp };
 
+/// Where a node listens: a port on 127.0.0.1 (a port converts), or an
+/// address of its own (a node in a network namespace).
+struct load_node {
+  load_node(std::uint16_t p) // NOLINT(google-explicit-constructor)
+    : port(p) {
+  }
+  load_node(std::string h, std::uint16_t p)
+    : host(std::move(h))
+    , port(p) {
+  }
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
 /// A client that sends one message per tick, resends what was not
 /// acknowledged (same clientMsgId: the server deduplicates), and reconnects
 /// to a fallback node with lastSeq when its connection dies (at most every
 /// 250 ms, so that a node that refuses every ENTER is not hammered).
 class load_client {
 public:
-  load_client(std::string name, std::string room, std::uint16_t port,
+  load_client(std::string name, std::string room, const load_node& node,
               load_protocol protocol = load_protocol::raw)
     : name_(std::move(name))
     , room_(std::move(room))
     , protocol_(protocol) {
-    connect(port, -1);
+    connect(node, -1);
   }
 
   /// Sends the next message (and resends failed ones due again).
-  void tick(std::uint16_t fallback_port) {
+  void tick(const load_node& fallback) {
     if (!conn_ || conn_->closed()) {
-      reconnect(fallback_port);
+      reconnect(fallback);
       return;
     }
     auto now = load_clock::now();
@@ -71,7 +85,7 @@ public:
   }
 
   /// Reads what has arrived (bounded by `wait`).
-  void drain(std::chrono::milliseconds wait, std::uint16_t fallback_port) {
+  void drain(std::chrono::milliseconds wait, const load_node& fallback) {
     auto deadline = load_clock::now() + wait;
     while (conn_ && !conn_->closed()) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -85,7 +99,7 @@ public:
         on_frame(nlohmann::json::parse(*text, nullptr, false));
     }
     if (!conn_ || conn_->closed())
-      reconnect(fallback_port);
+      reconnect(fallback);
   }
 
   void stop_sending() {
@@ -148,18 +162,19 @@ private:
     std::optional<load_clock::time_point> resend_at;
   };
 
-  void connect(std::uint16_t port, std::int64_t last_seq) {
+  void connect(const load_node& node, std::int64_t last_seq) {
     last_connect_ = load_clock::now();
     try {
+      ws_options o;
+      o.host = node.host;
       if (protocol_ == load_protocol::raw) {
-        conn_ = std::make_unique<ws_client>(port);
+        conn_ = std::make_unique<ws_client>(node.port, o);
         conn_->send_json(enter_frame(room_, name_, last_seq));
         return;
       }
-      ws_options o;
       o.target = "/ws";
       o.headers["Sec-WebSocket-Protocol"] = "v12.stomp";
-      conn_ = std::make_unique<ws_client>(port, o);
+      conn_ = std::make_unique<ws_client>(node.port, o);
       // Frames behind CONNECT wait for it: no round trip needed.
       conn_->send(load_stomp_text("CONNECT", {{"accept-version", "1.2"},
                                               {"host", "localhost"},
@@ -175,7 +190,7 @@ private:
     }
   }
 
-  void reconnect(std::uint16_t port) {
+  void reconnect(const load_node& node) {
     if (load_clock::now() - last_connect_ < std::chrono::milliseconds{250})
       return;
     ++reconnects_;
@@ -185,7 +200,7 @@ private:
         load_clock::now());
     auto last = seen_.empty() ? static_cast<std::int64_t>(start_seq_)
                               : static_cast<std::int64_t>(seen_.back());
-    connect(port, last);
+    connect(node, last);
     // What was in flight is sent again once the ENTER is through.
     for (auto& [id, p] : pending_)
       p.resend_at = load_clock::now() + std::chrono::milliseconds{200};
@@ -313,12 +328,12 @@ longest_stall_ms(const std::vector<std::unique_ptr<load_client>>& cs,
 
 /// The whole history of `room`, oldest first (seq -> event).
 inline std::map<std::uint64_t, nlohmann::json>
-history(std::uint16_t port, const std::string& room) {
+history(const load_node& node, const std::string& room) {
   std::map<std::uint64_t, nlohmann::json> out;
   for (int page = 0; page < 1000; ++page) {
-    auto r = http_request(port, "GET",
-                          "/messages/room/" + room
-                            + "?page=" + std::to_string(page) + "&size=100");
+    auto r = http_request_at(node.host, node.port, "GET",
+                             "/messages/room/" + room
+                               + "?page=" + std::to_string(page) + "&size=100");
     EXPECT_EQ(r.status, 200) << r.body;
     auto arr = nlohmann::json::parse(r.body, nullptr, false);
     if (!arr.is_array() || arr.empty())

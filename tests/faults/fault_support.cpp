@@ -14,11 +14,13 @@ namespace h2h::test {
 
 using namespace std::chrono_literals;
 
-load_clock::time_point run_fault_load(load_clients& cs,
-                                      std::chrono::milliseconds span,
-                                      const std::uint16_t* fallback,
-                                      std::vector<fault_event> events,
-                                      std::chrono::milliseconds settle) {
+namespace {
+
+/// The load, with the fallback node read at each tick.
+template <class Fallback>
+load_clock::time_point
+run_load(load_clients& cs, std::chrono::milliseconds span, Fallback fallback,
+         std::vector<fault_event> events, std::chrono::milliseconds settle) {
   std::sort(events.begin(), events.end(),
             [](auto& a, auto& b) { return a.at < b.at; });
   auto start = load_clock::now();
@@ -27,8 +29,8 @@ load_clock::time_point run_fault_load(load_clients& cs,
     while (next < events.size() && load_clock::now() - start >= events[next].at)
       events[next++].act();
     for (auto& c : cs) {
-      c->tick(*fallback);
-      c->drain(2ms, *fallback);
+      c->tick(fallback());
+      c->drain(2ms, fallback());
     }
     std::this_thread::sleep_for(20ms); // the load's pace: one message a tick
   }
@@ -41,26 +43,47 @@ load_clock::time_point run_fault_load(load_clients& cs,
   while (load_clock::now() < deadline) {
     bool all = true;
     for (auto& c : cs) {
-      c->tick(*fallback);
-      c->drain(20ms, *fallback);
+      c->tick(fallback());
+      c->drain(20ms, fallback());
       all = all && c->settled();
     }
     if (all)
       break;
   }
   for (auto& c : cs)
-    c->drain(300ms, *fallback); // the last broadcasts
+    c->drain(300ms, fallback()); // the last broadcasts
   return end;
 }
 
+} // namespace
+
+load_clock::time_point run_fault_load(load_clients& cs,
+                                      std::chrono::milliseconds span,
+                                      const std::uint16_t* fallback,
+                                      std::vector<fault_event> events,
+                                      std::chrono::milliseconds settle) {
+  return run_load(
+    cs, span, [fallback] { return load_node{*fallback}; }, std::move(events),
+    settle);
+}
+
+load_clock::time_point run_fault_load(load_clients& cs,
+                                      std::chrono::milliseconds span,
+                                      const load_node* fallback,
+                                      std::vector<fault_event> events,
+                                      std::chrono::milliseconds settle) {
+  return run_load(
+    cs, span, [fallback] { return *fallback; }, std::move(events), settle);
+}
+
 void add_client(load_clients& cs, const std::string& name,
-                const std::string& room, std::uint16_t port,
+                const std::string& room, const load_node& node,
                 load_protocol protocol) {
-  cs.push_back(std::make_unique<load_client>(name, room, port, protocol));
+  cs.push_back(std::make_unique<load_client>(name, room, node, protocol));
   // One ENTER at a time: a client that saw another's ENTER notice before
   // its own would not know where it began.
   for (int i = 0; i < 50 && cs.back()->seen().empty(); ++i)
-    cs.back()->drain(100ms, port);
+    cs.back()->drain(100ms, node);
   EXPECT_FALSE(cs.back()->seen().empty()) << name << " did not get in";
 }
 

@@ -55,11 +55,16 @@ load_clock::time_point
 run_fault_load(load_clients& cs, std::chrono::milliseconds span,
                const std::uint16_t* fallback, std::vector<fault_event> events,
                std::chrono::milliseconds settle = std::chrono::seconds{30});
+/// The same with nodes that have addresses of their own.
+load_clock::time_point
+run_fault_load(load_clients& cs, std::chrono::milliseconds span,
+               const load_node* fallback, std::vector<fault_event> events,
+               std::chrono::milliseconds settle = std::chrono::seconds{30});
 
 /// Adds one client and waits (bounded) until its own ENTER is through, so
 /// that each client knows where it began.
 void add_client(load_clients& cs, const std::string& name,
-                const std::string& room, std::uint16_t port,
+                const std::string& room, const load_node& node,
                 load_protocol protocol = load_protocol::raw);
 
 /// The figures of a run against the room's history; `faults_end` are the

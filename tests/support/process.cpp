@@ -270,13 +270,20 @@ std::vector<std::string> trusted_mode(std::vector<std::string> args) {
 http_result http_request(std::uint16_t port, const std::string& method,
                          const std::string& target, const std::string& body,
                          const std::map<std::string, std::string>& headers) {
+  return http_request_at("127.0.0.1", port, method, target, body, headers);
+}
+
+http_result http_request_at(const std::string& host, std::uint16_t port,
+                            const std::string& method,
+                            const std::string& target, const std::string& body,
+                            const std::map<std::string, std::string>& headers) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context ioc;
   beast::tcp_stream stream{ioc};
   stream.expires_after(std::chrono::seconds{10});
-  stream.connect(boost::asio::ip::tcp::endpoint{
-    boost::asio::ip::make_address("127.0.0.1"), port});
+  stream.connect(
+    boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address(host), port});
   // Synchronous Beast calls ignore expires_after: bound them in the kernel.
   timeval tv{10, 0};
   setsockopt(stream.socket().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv,
@@ -285,7 +292,7 @@ http_result http_request(std::uint16_t port, const std::string& method,
              sizeof(tv));
   http::request<http::string_body> req{http::string_to_verb(method), target,
                                        11};
-  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::host, host);
   for (auto& [k, v] : headers)
     req.set(k, v);
   if (!body.empty() || method == "POST" || method == "PATCH"

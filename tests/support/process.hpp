@@ -117,5 +117,11 @@ http_result
 http_request(std::uint16_t port, const std::string& method,
              const std::string& target, const std::string& body = {},
              const std::map<std::string, std::string>& headers = {});
+/// The same to `host` (an IPv4 address: a node in a network namespace).
+http_result
+http_request_at(const std::string& host, std::uint16_t port,
+                const std::string& method, const std::string& target,
+                const std::string& body = {},
+                const std::map<std::string, std::string>& headers = {});
 
 } // namespace h2h::test

@@ -64,6 +64,7 @@ ws_client::ws_client(std::uint16_t port, ws_options options)
   auto receive_buffer_bytes = options.receive_buffer_bytes;
   auto headers = std::move(options.headers);
   auto target = std::move(options.target);
+  auto host = std::move(options.host);
   auto& sock = beast::get_lowest_layer(impl_->ws).socket();
   sock.open(asio::ip::tcp::v4());
   if (receive_buffer_bytes > 0)
@@ -73,7 +74,7 @@ ws_client::ws_client(std::uint16_t port, ws_options options)
   error_code result;
   beast::get_lowest_layer(impl_->ws).expires_after(std::chrono::seconds{10});
   beast::get_lowest_layer(impl_->ws).async_connect(
-    asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port},
+    asio::ip::tcp::endpoint{asio::ip::make_address(host), port},
     [&](error_code ec) {
       result = ec;
       done = true;
@@ -88,7 +89,7 @@ ws_client::ws_client(std::uint16_t port, ws_options options)
     }));
   impl_->ws.read_message_max(64 * 1024 * 1024);
   done = false;
-  impl_->ws.async_handshake("127.0.0.1", target, [&](error_code ec) {
+  impl_->ws.async_handshake(host, target, [&](error_code ec) {
     result = ec;
     done = true;
   });

@@ -17,6 +17,8 @@ namespace h2h::test {
 
 /// How a test client connects.
 struct ws_options {
+  /// The server's IPv4 address (a node in a network namespace has its own).
+  std::string host = "127.0.0.1";
   std::string target = "/message";
   std::map<std::string, std::string> headers;
   /// SO_RCVBUF before connecting (0 = the kernel's default).
