@@ -213,6 +213,7 @@ TEST(ws_chat, a_slow_consumer_is_closed_with_4008_and_others_get_everything) {
   const int count = 3000;
   int acked = 0;
   std::size_t events = 0;
+  bool saw_exit = false;
   for (int i = 0; i < count; ++i) {
     ASSERT_TRUE(
       fast.send_json(message_frame("r1", "hare", text, std::to_string(i))));
@@ -223,6 +224,8 @@ TEST(ws_chat, a_slow_consumer_is_closed_with_4008_and_others_get_everything) {
           ++acked;
         else if (j["type"] == "MESSAGE")
           ++events;
+        else if (j["type"] == "EXIT" && j["sender"] == "sloth")
+          saw_exit = true;
       }
     }
   }
@@ -230,20 +233,32 @@ TEST(ws_chat, a_slow_consumer_is_closed_with_4008_and_others_get_everything) {
     auto j = fast.recv_json(10000ms);
     if (j["type"] == "MESSAGE")
       ++events;
+    else if (j["type"] == "EXIT" && j["sender"] == "sloth")
+      saw_exit = true;
   }
   EXPECT_EQ(events, static_cast<std::size_t>(count));
-  // The slow client finds a prefix of the messages, then the close.
-  EXPECT_EQ(slow.wait_closed(20000ms), std::optional<std::uint16_t>{4008});
-  // The hare still chats; the room saw the sloth leave.
-  bool saw_exit = false;
+  // The slow client finds a prefix of the messages, then the close. On a
+  // loaded machine this test reads the sloth only after the hare's 3,000
+  // messages, long after the server's close handshake (2 s) timed out and
+  // the kernel gave up on the unread bytes: then the connection just ends.
+  // Either way the server cut it with 4008 (its log, below).
+  auto code = slow.wait_closed(20000ms);
+  EXPECT_TRUE(!code || *code == 4008) << *code;
+  // The hare still chats; the room saw the sloth leave (its EXIT may have
+  // come among the messages above).
   ASSERT_TRUE(fast.send_json(message_frame("r1", "hare", "after", "after")));
-  for (int i = 0; i < 3 && !saw_exit; ++i) {
+  bool saw_after = false;
+  for (int i = 0; i < 3 && !(saw_exit && saw_after); ++i) {
     auto j = fast.recv_json();
     if (j["type"] == "EXIT")
-      saw_exit = j["sender"] == "sloth";
+      saw_exit = saw_exit || j["sender"] == "sloth";
+    else if (j["type"] == "MESSAGE")
+      saw_after = j["message"] == "after";
   }
   EXPECT_TRUE(saw_exit);
-  EXPECT_NE(srv.log().find("closing with 4008"), std::string::npos);
+  EXPECT_TRUE(saw_after);
+  EXPECT_NE(srv.log().find("closing with 4008: slow consumer"),
+            std::string::npos);
   EXPECT_EQ(srv.stop(), 0);
 }
 
