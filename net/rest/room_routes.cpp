@@ -55,30 +55,29 @@ void create(api_context& ctx, http_request& req, http_responder respond) {
                                     "private must be true or false"));
     is_private = p->get<bool>();
   }
-  run_as(ctx, req, std::move(respond), true,
-         [&ctx, to = shape_of(req),
-          n = *std::get<std::optional<std::string>>(name),
-          is_private](store& db, const caller& c) {
-           // A room is a row and a room actor: a member creates a bounded
-           // number (ENTER creations are limited the same way by the room
-           // directory). Charged once the session is known to be live, so
-           // that a logged-out token cannot use up its member's rooms.
-           if (!ctx.rooms_by_member.allow(std::to_string(c.member_id),
-                                          ctx.now_ms()))
-             return error_response(to, errc::rate_limited,
-                                   "too many rooms created, try later");
-           room_record r;
-           r.name = n;
-           r.owner_id = c.member_id;
-           r.is_private = is_private;
-           r.created_ms = ctx.now_ms();
-           for (int attempt = 0; attempt < 5; ++attempt) {
-             r.id = new_room_id();
-             if (db.create_room(r))
-               return json_response(to, 201, room_json(r, false).dump());
-           }
-           return error_response(to, errc::internal, "no room id available");
-         });
+  run_as(
+    ctx, req, std::move(respond), true,
+    [&ctx, to = shape_of(req), n = *std::get<std::optional<std::string>>(name),
+     is_private](store& db, const caller& c) {
+      // A room is a row and a room actor: a member creates a bounded
+      // number (ENTER creations are limited the same way by the room
+      // directory). Charged once the session is known to be live, so
+      // that a logged-out token cannot use up its member's rooms.
+      if (!ctx.rooms_by_member.allow(std::to_string(c.member_id), ctx.now_ms()))
+        return error_response(to, errc::rate_limited,
+                              "too many rooms created, try later");
+      room_record r;
+      r.name = n;
+      r.owner_id = c.member_id;
+      r.is_private = is_private;
+      r.created_ms = ctx.now_ms();
+      for (int attempt = 0; attempt < 5; ++attempt) {
+        r.id = new_room_id();
+        if (db.create_room(r))
+          return json_response(to, 201, room_json(r, false).dump());
+      }
+      return error_response(to, errc::internal, "no room id available");
+    });
 }
 
 /// GET /chat/rooms pages like the original API's lists: `page` (0-based)

@@ -53,9 +53,8 @@ CAF_TEST(blocks tell every session of the member and call the node hook) {
   CAF_CHECK(texts(*a2.link).empty());
   // Bob's sessions were not told anything: he sees alice.
   say(a1, "r1", "", "from alice");
-  CAF_CHECK_EQUAL(texts(*b.link),
-                  (std::vector<std::string>{"hidden", "hidden too",
-                                            "from alice"}));
+  CAF_CHECK_EQUAL(texts(*b.link), (std::vector<std::string>{
+                                    "hidden", "hidden too", "from alice"}));
   // A member id is required.
   CAF_CHECK_EQUAL(ask(hooked_admin, admin::blocks_request(0, {})).error,
                   admin::bad_request);

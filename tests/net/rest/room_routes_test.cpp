@@ -437,10 +437,10 @@ TEST_P(room_creation_limit, a_logged_out_token_does_not_use_up_the_limit) {
     call(verb::post, "/auth/logout", std::nullopt, old.access_token).status,
     200u);
   for (int i = 0; i < 5; ++i)
-    EXPECT_EQ(call(verb::post, "/chat/room", json{{"name", "stolen"}},
-                   old.access_token)
-                .status,
-              400u)
+    EXPECT_EQ(
+      call(verb::post, "/chat/room", json{{"name", "stolen"}}, old.access_token)
+        .status,
+      400u)
       << i;
   for (int i = 0; i < 3; ++i)
     create_room(a, "mine " + std::to_string(i), false);
