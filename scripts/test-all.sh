@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, fuzzes each harness briefly, runs the
-# connection<->session bridge under ThreadSanitizer, builds everything for
-# Release (as scripts/run-server.sh builds h2hd), starts MariaDB and Redis
-# and runs every test suite. The last lines printed are ctest's summary.
+# connection<->session bridge under ThreadSanitizer, builds every test with
+# AddressSanitizer and UndefinedBehaviorSanitizer and h2hd and h2h-admin for
+# Release (as scripts/run-server.sh builds h2hd), builds and checks the
+# container image, starts MariaDB and Redis and runs every test suite. The
+# last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Each stage prints how long it took; the whole run stays well under the
-# 45 minutes CI allows on two cores.
+# Each stage prints how long it took (2 cores, empty compiler cache, at
+# 3242ad3: 48 min in all; the sanitizer build of the suite is the largest
+# stage at 23 min).
 deps_start=$(date +%s)
 scripts/deps.sh test
 echo "deps stage took $(( $(date +%s) - deps_start )) s"
