@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, fuzzes each harness briefly, runs the
 # connection<->session bridge under ThreadSanitizer, builds every test with
-# AddressSanitizer and UndefinedBehaviorSanitizer and h2hd and h2h-admin for
-# Release (as scripts/run-server.sh builds h2hd), builds and checks the
-# container image, starts MariaDB and Redis and runs every test suite. The
+# AddressSanitizer and UndefinedBehaviorSanitizer and h2hd, h2h-admin and
+# h2h-bench for Release (as scripts/run-server.sh builds h2hd), builds and
+# checks the container image, starts MariaDB and Redis and runs every test suite. The
 # last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -122,8 +122,16 @@ cmake --build "$build_dir" -j "$jobs"
 echo "build stage took $(( $(date +%s) - start )) s on $jobs core(s)" \
   "(suite, sanitizers: $sanitizers)"
 start=$(date +%s)
-cmake --build "$release_dir" -j "$jobs" --target h2hd h2h-admin
-echo "release build stage took $(( $(date +%s) - start )) s (h2hd, h2h-admin)"
+cmake --build "$release_dir" -j "$jobs" --target h2hd h2h-admin h2h-bench
+echo "release build stage took $(( $(date +%s) - start )) s (h2hd, h2h-admin, h2h-bench)"
+# A latency ratio is a property of the product build, not of an
+# instrumented one: fault_slow compares its readers' p99 with these
+# (tests/faults/fault_slow_test.cpp says why).
+if [ "$sanitizers" != none ]; then
+  release_abs=$(cd "$release_dir" && pwd)
+  export H2H_TIMING_H2HD=$release_abs/apps/h2hd
+  export H2H_TIMING_BENCH=$release_abs/apps/h2h-bench
+fi
 
 # The container image (deploy/docker/Dockerfile), built with podman from a
 # Debian base made by mmdebstrap, then run as its non-root user
