@@ -68,6 +68,17 @@ protected:
       c->drain(300ms, fallback); // the last broadcasts
   }
 
+  /// A load client of `room` on `port`, once its own ENTER has come back:
+  /// one ENTER at a time, since a relayed client that sees an earlier
+  /// client's ENTER notice before its own would not know where it began
+  /// (a_node_joining_under_load flaked on this).
+  static void add_client(std::vector<std::unique_ptr<load_client>>& cs,
+                         const std::string& name, const std::string& room,
+                         std::uint16_t port) {
+    cs.push_back(std::make_unique<load_client>(name, room, port));
+    cs.back()->drain(200ms, port);
+  }
+
   std::optional<test_cluster> cluster_;
 };
 
@@ -82,9 +93,8 @@ TEST_F(cluster_failover, a_node_killed_under_load_loses_and_repeats_nothing) {
   std::vector<std::unique_ptr<load_client>> cs;
   for (auto id : {"n1", "n2", "n3"})
     for (int k = 0; k < 2; ++k)
-      cs.push_back(std::make_unique<load_client>(
-        std::string{"u"} + id + "-" + std::to_string(k), room,
-        cluster_->node(id).port()));
+      add_client(cs, std::string{"u"} + id + "-" + std::to_string(k), room,
+                 cluster_->node(id).port());
   auto killed_at = clock_type::now();
   run_load(cs, 4s, p1, [&] {
     killed_at = clock_type::now();
@@ -112,9 +122,8 @@ TEST_F(cluster_failover, a_node_joining_under_load_loses_and_repeats_nothing) {
   std::vector<std::unique_ptr<load_client>> cs;
   for (auto id : {"n1", "n2"})
     for (int k = 0; k < 2; ++k)
-      cs.push_back(std::make_unique<load_client>(
-        std::string{"u"} + id + "-" + std::to_string(k), room,
-        cluster_->node(id).port()));
+      add_client(cs, std::string{"u"} + id + "-" + std::to_string(k), room,
+                 cluster_->node(id).port());
   run_load(cs, 4s, p1, [&] { cluster_->start("n3"); });
   EXPECT_TRUE(cluster_->wait_nodes(3));
   check_exactly_once(cs, history(p1, room));
@@ -132,8 +141,7 @@ TEST_F(cluster_failover, redis_stopped_and_started_under_load_loses_nothing) {
   auto p1 = cluster_->node("n1").port();
   std::vector<std::unique_ptr<load_client>> cs;
   for (auto id : {"n1", "n2", "n3"})
-    cs.push_back(std::make_unique<load_client>(std::string{"u"} + id, room,
-                                               cluster_->node(id).port()));
+    add_client(cs, std::string{"u"} + id, room, cluster_->node(id).port());
   // Redis is away for longer than a registration's TTL: the nodes keep the
   // last known node set and go on serving.
   run_load(cs, 6s, p1, [&] {
@@ -173,14 +181,9 @@ TEST_F(cluster_failover, a_node_drained_under_load_loses_and_repeats_nothing) {
   auto p2 = cluster_->node("n2").port();
   std::vector<std::unique_ptr<load_client>> cs;
   for (auto id : {"n1", "n2"})
-    for (int k = 0; k < 4; ++k) {
-      cs.push_back(std::make_unique<load_client>(
-        std::string{"u"} + id + "-" + std::to_string(k), room,
-        cluster_->node(id).port()));
-      // One ENTER at a time: a relayed client that sees an earlier
-      // client's ENTER notice before its own would not know where it began.
-      cs.back()->drain(200ms, cluster_->node(id).port());
-    }
+    for (int k = 0; k < 4; ++k)
+      add_client(cs, std::string{"u"} + id + "-" + std::to_string(k), room,
+                 cluster_->node(id).port());
   auto sigterm_at = clock_type::now();
   auto flipped_at = sigterm_at;
   int ready = 0;
@@ -241,12 +244,9 @@ TEST_F(cluster_failover, a_draining_node_hands_its_rooms_over_when_it_begins) {
   auto p2 = n2.port();
   std::vector<std::unique_ptr<load_client>> cs;
   for (auto id : {"n1", "n2"})
-    for (int k = 0; k < 2; ++k) {
-      cs.push_back(std::make_unique<load_client>(
-        std::string{"u"} + id + "-" + std::to_string(k), room,
-        cluster_->node(id).port()));
-      cs.back()->drain(200ms, cluster_->node(id).port()); // one ENTER at a time
-    }
+    for (int k = 0; k < 2; ++k)
+      add_client(cs, std::string{"u"} + id + "-" + std::to_string(k), room,
+                 cluster_->node(id).port());
   auto sigterm_at = clock_type::now();
   auto owned_at = sigterm_at;
   std::string owner;
