@@ -157,7 +157,8 @@ void drop_peer(cluster_pointer self, const std::string& id, const char* why) {
 void connect(cluster_pointer self, const node_record& rec) {
   auto& st = self->state;
   st.peers[rec.id] = cluster_peer{rec, {}, std::nullopt};
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.connector ? st.cfg.connector
+                             : self->system().middleman().actor_handle();
   auto id = rec.id;
   auto started = rec.started_ms;
   self
@@ -197,6 +198,31 @@ void connect(cluster_pointer self, const node_record& rec) {
       });
 }
 
+/// Whether to dial peer `id` now. Two nodes that dial each other at the
+/// same moment can each close the other's connection as redundant (CAF
+/// keeps one connection per pair of nodes, and each side keeps the one it
+/// accepted): both go down, and both dial again at the next scan. Over TLS,
+/// whose handshake takes several round trips, that happened at nearly every
+/// reconnect and the views flapped. So the node with the larger id dials
+/// `dial_delay` after it first wanted to; by then the other's connection
+/// usually stands, and its own dial only finds it (CAF answers with the
+/// proxy over the existing connection).
+bool dial_now(cluster_pointer self, const std::string& id) {
+  auto& st = self->state;
+  if (id > st.cfg.self.id || st.cfg.dial_delay.count() <= 0)
+    return true;
+  auto now = self->clock().now();
+  auto [w, fresh] = st.dial_after.try_emplace(id, now + st.cfg.dial_delay);
+  if (fresh) {
+    self->delayed_send(self, st.cfg.dial_delay, changed_atom_v); // rescan
+    return false;
+  }
+  if (now < w->second)
+    return false;
+  st.dial_after.erase(w);
+  return true;
+}
+
 /// The registry's list: connect to new nodes, drop those that left (their
 /// TTL ran out, or they withdrew), reconnect to restarted ones.
 void on_records(cluster_pointer self, std::vector<node_record>& records) {
@@ -225,7 +251,7 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
       if (r.leaving && !p->second.record.leaving)
         spdlog::info("cluster: node {} leaves (drains): its rooms move", r.id);
       p->second.record.leaving = r.leaving;
-    } else if (!r.leaving) {
+    } else if (!r.leaving && dial_now(self, r.id)) {
       connect(self, r); // a node that already leaves is not joined
     }
   }
@@ -256,6 +282,8 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
     d = listed.count(d->first) ? std::next(d) : st.dead.erase(d);
   for (auto w = st.retry_after.begin(); w != st.retry_after.end();)
     w = listed.count(w->first) ? std::next(w) : st.retry_after.erase(w);
+  for (auto w = st.dial_after.begin(); w != st.dial_after.end();)
+    w = listed.count(w->first) ? std::next(w) : st.dial_after.erase(w);
   publish_view(self);
 }
 

@@ -13,6 +13,8 @@
 #include <memory>
 #include <string>
 
+#include <caf/io/middleman_actor.hpp>
+
 #include "actors/vocabulary/type_ids.hpp"
 #include "persistence/registry/node_registry.hpp"
 
@@ -50,6 +52,12 @@ struct cluster_settings {
   std::chrono::milliseconds connect_timeout{5000};
   /// Most peers this node tracks (a bound on what the registry may list).
   std::size_t max_nodes = 256;
+  /// The middleman actor that dials peers (connect_atom): CAF's OpenSSL
+  /// one when the cluster port runs over TLS; null: the plain middleman.
+  caf::io::middleman_actor connector;
+  /// Of two nodes that find each other, the one with the larger id dials
+  /// this much later (see dial_now in cluster_actor.cpp); 0: at once.
+  std::chrono::milliseconds dial_delay{100};
 };
 
 /// Makes the registry objects (each called once, on the worker's thread).
@@ -82,6 +90,9 @@ struct cluster_state {
   /// Peers whose connection went down: connected again from this time on
   /// (bounded like `peers`: only ids the registry lists stay).
   std::map<std::string, caf::actor_clock::time_point> retry_after;
+  /// Peers with a smaller id this node waits for before dialing them
+  /// (bounded like `retry_after`).
+  std::map<std::string, caf::actor_clock::time_point> dial_after;
   bool scanning = false;
   /// Registry reachable at the last call (logged when it changes).
   bool registry_ok = true;
