@@ -56,6 +56,13 @@ void validate_cluster(const settings& s, std::vector<std::string>& errs) {
   check(c.connect_timeout_ms > 0 && c.connect_timeout_ms <= 600000,
         "cluster.connect_timeout_ms must be between 1 and 600000");
   {
+    int given = (c.tls_cert.empty() ? 0 : 1) + (c.tls_key.empty() ? 0 : 1)
+                + (c.tls_ca.empty() ? 0 : 1);
+    check(given == 0 || given == 3,
+          "cluster.tls_cert, cluster.tls_key and cluster.tls_ca go together: "
+          "set all three (TLS with mutual authentication) or none (plain)");
+  }
+  {
     redis_target target;
     std::string problem;
     if (!parse_redis_url(s.redis.url, target, problem))

@@ -272,6 +272,13 @@ struct cluster_section {
   int node_ttl_ms = 3000;
   /// A peer silent this long is dead (CAF middleman connection timeout).
   int connect_timeout_ms = 5000;
+  /// The cluster port over TLS with mutual authentication (CAF's OpenSSL
+  /// module): this node's certificate and private key (PEM) and the
+  /// cluster CA (PEM) every peer's certificate must be signed by. All
+  /// three or none; none: plain BASP, for a private network only.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
 };
 
 /// The Redis server of cluster discovery.

@@ -107,6 +107,16 @@ void add_cluster_keys(std::vector<key_info>& keys) {
                &cluster_section::connect_timeout_ms,
                "A peer silent this long is dead (CAF connection timeout; "
                "heartbeats go every cluster.heartbeat_ms)."));
+  add(make_key("cluster", "tls_cert", &s::cluster, &cluster_section::tls_cert,
+               "This node's certificate (PEM file) for the cluster port over "
+               "TLS; with cluster.tls_key and cluster.tls_ca, or none of "
+               "them (plain, for a private network only)."));
+  add(make_key("cluster", "tls_key", &s::cluster, &cluster_section::tls_key,
+               "The private key (PEM file, unencrypted) of "
+               "cluster.tls_cert."));
+  add(make_key("cluster", "tls_ca", &s::cluster, &cluster_section::tls_ca,
+               "The cluster CA (PEM file): a peer connects only with a "
+               "certificate it signed, in both directions."));
   // redis
   add(make_key("redis", "url", &s::redis, &redis_section::url,
                "Redis of cluster discovery: "

@@ -14,6 +14,8 @@ test_pkgs=(
   mariadb-server mariadb-client redis-server
   # ip netns, veth and bridge for the network-partition fault scenario.
   iproute2
+  # the cluster CA and node certificates of the TLS cluster tests.
+  openssl
   clang libclang-rt-14-dev
   chromium
   kubectl python3-yaml

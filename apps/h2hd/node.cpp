@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "actors/store/store_pool.hpp"
 #include "actors/vocabulary/types.hpp"
 #include "apps/h2hd/chat_streams.hpp"
+#include "apps/h2hd/cluster_tls.hpp"
 #include "apps/h2hd/live_count.hpp"
 #include "apps/h2hd/settings_map.hpp"
 #include "apps/h2hd/stop_stack.hpp"
@@ -330,6 +332,12 @@ struct node::impl {
         "middleman.connection-timeout",
         caf::timespan{std::chrono::milliseconds{c.connect_timeout_ms}});
       actor_cfg.set("middleman.enable-automatic-connections", false);
+      if (cluster_tls_enabled(c)) {
+        auto problem = check_cluster_tls_files(c);
+        if (!problem.empty())
+          throw std::runtime_error(problem);
+        load_cluster_tls(actor_cfg, c);
+      }
     }
     system = std::make_unique<caf::actor_system>(actor_cfg);
     // Waits for every actor to end.
@@ -461,8 +469,10 @@ struct node::impl {
     me.public_port = settings.server.port;
     me.metrics_port = settings.metrics.port;
     me.started_ms = wall_clock_ms();
-    auto published
-      = system->middleman().publish(directory, c.port, me.host.c_str(), true);
+    auto tls = cluster_tls_enabled(c);
+    auto published = tls ? publish_cluster_tls(directory, c.port, me.host)
+                         : system->middleman().publish(directory, c.port,
+                                                       me.host.c_str(), true);
     if (!published)
       throw std::runtime_error("cannot listen on cluster port " + me.host + ":"
                                + std::to_string(c.port) + ": "
@@ -470,8 +480,10 @@ struct node::impl {
     cluster_port = *published;
     me.cluster_port = cluster_port;
     cluster_address = me.host + ":" + std::to_string(cluster_port);
-    spdlog::info("cluster listening on {}:{} as node {}", me.host, cluster_port,
-                 me.id);
+    spdlog::info("cluster listening on {}:{} as node {} ({})", me.host,
+                 cluster_port, me.id,
+                 tls ? "TLS, peers need a certificate of " + c.tls_ca
+                     : std::string{"plain: for a private network only"});
     stops.push("cluster port", [this] {
       system->middleman().unpublish(directory, cluster_port);
     });
@@ -480,6 +492,10 @@ struct node::impl {
     cs.heartbeat = std::chrono::milliseconds{c.heartbeat_ms};
     cs.node_ttl = std::chrono::milliseconds{c.node_ttl_ms};
     cs.connect_timeout = std::chrono::milliseconds{c.connect_timeout_ms};
+    if (tls)
+      cs.connector = cluster_tls_connector(*system);
+    cs.dial_delay = std::clamp(cs.heartbeat / 4, std::chrono::milliseconds{50},
+                               std::chrono::milliseconds{250});
     redis_settings rs;
     rs.url = settings.redis.url;
     rs.key_prefix = settings.redis.key_prefix;

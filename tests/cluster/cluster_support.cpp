@@ -94,7 +94,8 @@ void test_cluster::start_mariadb() {
   db_->start();
 }
 
-server_process& test_cluster::start(const std::string& id, bool accounts) {
+server_process& test_cluster::start(const std::string& id, bool accounts,
+                                    const std::vector<std::string>& extra) {
   std::vector<std::string> args{"--port",
                                 "0",
                                 "--bind",
@@ -119,6 +120,7 @@ server_process& test_cluster::start(const std::string& id, bool accounts) {
                                 "info"};
   if (accounts)
     args.insert(args.end(), {"--auth.require_email_verification", "false"});
+  args.insert(args.end(), extra.begin(), extra.end());
   auto p = std::make_unique<server_process>(
     H2HD_PATH, accounts ? with_accounts(args) : trusted_mode(args));
   auto& ref = *p;

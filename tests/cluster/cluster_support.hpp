@@ -45,7 +45,9 @@ public:
   /// Starts node `id`: in trusted mode (frames name their sender), or with
   /// `accounts` (tokens; every node shares the test JWT key, members sign
   /// up without an email code).
-  server_process& start(const std::string& id, bool accounts = false);
+  /// `extra` arguments come last.
+  server_process& start(const std::string& id, bool accounts = false,
+                        const std::vector<std::string>& extra = {});
 
   /// The running node `id`.
   server_process& node(const std::string& id);

@@ -217,6 +217,28 @@ TEST(cluster_validate, timeouts_must_be_positive) {
   EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
 }
 
+TEST(cluster_validate, tls_files_are_all_three_or_none) {
+  auto s = cluster_node();
+  EXPECT_TRUE(cfg::validate(s).empty()) << "none: plain";
+  s.cluster.tls_cert = "/etc/h2h/tls/tls.crt";
+  s.cluster.tls_key = "/etc/h2h/tls/tls.key";
+  auto errs = errors_about(s, "cluster.tls_");
+  ASSERT_EQ(errs.size(), 1u) << joined(cfg::validate(s));
+  EXPECT_EQ(errs[0],
+            "cluster.tls_cert, cluster.tls_key and cluster.tls_ca go "
+            "together: set all three (TLS with mutual authentication) or "
+            "none (plain)");
+  s.cluster.tls_ca = "/etc/h2h/tls/ca.crt";
+  EXPECT_TRUE(cfg::validate(s).empty()) << joined(cfg::validate(s));
+  auto r = cfg::load({}, env_of({{"H2H_CLUSTER_TLS_CERT", "/c"},
+                                 {"H2H_CLUSTER_TLS_KEY", "/k"},
+                                 {"H2H_CLUSTER_TLS_CA", "/a"}}));
+  EXPECT_TRUE(r.errors.empty()) << joined(r.errors);
+  EXPECT_EQ(r.values.cluster.tls_cert, "/c");
+  EXPECT_EQ(r.values.cluster.tls_key, "/k");
+  EXPECT_EQ(r.values.cluster.tls_ca, "/a");
+}
+
 TEST(cluster_validate, the_cluster_port_is_not_a_port_of_the_node) {
   auto s = cluster_node();
   s.cluster.port = s.server.port;
