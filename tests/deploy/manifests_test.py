@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Renders deploy/k8s (base, dev, prod) with `kubectl kustomize` and checks
 what issue 17 asks of the manifests; exits 77 (skipped) without kubectl."""
+import base64
 import configparser
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 
 try:
     import yaml
@@ -158,6 +160,54 @@ def check_overlay(name, objs):
     return sts, spec
 
 
+def check_cluster_tls(prod):
+    """prod: cluster.tls_* name the three files of Secret h2h-cluster-tls,
+    mounted (not optional); deploy/k8s/cluster-tls.sh makes that Secret
+    with a certificate its CA signed."""
+    spec = node_set(prod)["spec"]["template"]["spec"]
+    node = [c for c in spec["containers"] if c["name"] == "h2h"][0]
+    env = {e["name"]: e.get("value") for e in node.get("env", [])}
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    mounts = {m["mountPath"]: m["name"] for m in node.get("volumeMounts", [])}
+    files = {}
+    for var, key in (("H2H_CLUSTER_TLS_CERT", "tls.crt"),
+                     ("H2H_CLUSTER_TLS_KEY", "tls.key"),
+                     ("H2H_CLUSTER_TLS_CA", "ca.crt")):
+        path = env.get(var) or ""
+        vol = vols.get(mounts.get(os.path.dirname(path), ""), {})
+        secret = vol.get("secret", {})
+        check(secret.get("secretName") == "h2h-cluster-tls"
+              and not secret.get("optional")
+              and os.path.basename(path) == key,
+              f"prod: {var} is {key} of Secret h2h-cluster-tls, mounted and "
+              f"required (got {path!r})")
+        files[key] = path
+    if shutil.which("openssl") is None:
+        print("note: openssl missing, deploy/k8s/cluster-tls.sh not run")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([os.path.join(K8S, "cluster-tls.sh"),
+                            os.path.join(tmp, "pki"), "h2h", "30"],
+                           capture_output=True, text=True, timeout=120)
+        if not check(r.returncode == 0, "cluster-tls.sh runs: " + r.stderr):
+            return
+        secret = yaml.safe_load(r.stdout)
+        check(secret["kind"] == "Secret"
+              and secret["metadata"]["name"] == "h2h-cluster-tls"
+              and set(secret["data"]) == set(files),
+              "cluster-tls.sh prints Secret h2h-cluster-tls with "
+              + ", ".join(sorted(files)))
+        for key, text in secret["data"].items():
+            with open(os.path.join(tmp, key), "wb") as f:
+                f.write(base64.b64decode(text))
+        v = subprocess.run(["openssl", "verify", "-CAfile",
+                            os.path.join(tmp, "ca.crt"),
+                            os.path.join(tmp, "tls.crt")],
+                           capture_output=True, text=True, timeout=60)
+        check(v.returncode == 0, "the Secret's tls.crt passes against its "
+              "ca.crt: " + v.stdout + v.stderr)
+
+
 def main():
     if shutil.which("kubectl") is None:
         print("SKIP: kubectl is missing (scripts/deps.sh test installs it)")
@@ -209,6 +259,7 @@ def main():
     check(not any(o["metadata"]["name"] in ("h2h-mariadb", "h2h-redis")
                   for o in of_kind(prod, "StatefulSet")),
           "prod: no bundled stores")
+    check_cluster_tls(prod)
     # h2hd accepts the ConfigMap's file with the pod's environment.
     h2hd = os.environ.get("H2HD")
     if h2hd:
