@@ -201,12 +201,13 @@ void connect(cluster_pointer self, const node_record& rec) {
 /// Whether to dial peer `id` now. Two nodes that dial each other at the
 /// same moment can each close the other's connection as redundant (CAF
 /// keeps one connection per pair of nodes, and each side keeps the one it
-/// accepted): both go down, and both dial again at the next scan. Over TLS,
-/// whose handshake takes several round trips, that happened at nearly every
-/// reconnect and the views flapped. So the node with the larger id dials
-/// `dial_delay` after it first wanted to; by then the other's connection
-/// usually stands, and its own dial only finds it (CAF answers with the
-/// proxy over the existing connection).
+/// accepted): both go down, and both dial again at the next scan, at the
+/// same moment again when the registry's notice woke both (the down handler
+/// below). TLS's longer handshake widens that window. So the node with the
+/// larger id dials `dial_delay` after it first wanted to; by then the
+/// other's connection usually stands, and its own dial only finds it (CAF
+/// answers with the proxy over the existing connection). (The flapping of
+/// TLS nodes every 2 s had another cause: apps/h2hd/openssl_error_queue.cpp.)
 bool dial_now(cluster_pointer self, const std::string& id) {
   auto& st = self->state;
   if (id > st.cfg.self.id || st.cfg.dial_delay.count() <= 0)
