@@ -86,7 +86,8 @@ void add_cluster_keys(std::vector<key_info>& keys) {
                "Run as one node of a cluster (needs store.kind = mysql and "
                "Redis at redis.url)."));
   add(make_key("cluster", "port", &s::cluster, &cluster_section::port,
-               "CAF cluster port (private network only); 0 picks a free port "
+               "CAF cluster port (a private network, or TLS: cluster.tls_*); 0 "
+               "picks a free port "
                "and logs it."));
   add(make_key("cluster", "advertise_host", &s::cluster,
                &cluster_section::advertise_host,
