@@ -87,8 +87,7 @@ void add_cluster_keys(std::vector<key_info>& keys) {
                "Redis at redis.url)."));
   add(make_key("cluster", "port", &s::cluster, &cluster_section::port,
                "CAF cluster port (a private network, or TLS: cluster.tls_*); 0 "
-               "picks a free port "
-               "and logs it."));
+               "picks a free port and logs it."));
   add(make_key("cluster", "advertise_host", &s::cluster,
                &cluster_section::advertise_host,
                "Address other nodes connect to; the cluster port is bound to "

@@ -3,8 +3,8 @@
 # connection<->session bridge under ThreadSanitizer, builds every test with
 # AddressSanitizer and UndefinedBehaviorSanitizer and h2hd, h2h-admin and
 # h2h-bench for Release (as scripts/run-server.sh builds h2hd), builds and
-# checks the container image, starts MariaDB and Redis and runs every test suite. The
-# last lines printed are ctest's summary.
+# checks the container image, starts MariaDB and Redis and runs every test
+# suite. The last lines printed are ctest's summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
