@@ -182,8 +182,15 @@ void connect(cluster_pointer self, const node_record& rec) {
         }
         i->second.entry = caf::actor_cast<directory_actor>(ptr);
         self->monitor(i->second.entry);
-        spdlog::info("cluster: connected to node {} at {}:{}", id,
-                     i->second.record.host, i->second.record.cluster_port);
+        auto failed = st.failing.find(id);
+        spdlog::info("cluster: connected to node {} at {}:{}{}", id,
+                     i->second.record.host, i->second.record.cluster_port,
+                     failed == st.failing.end()
+                       ? std::string{}
+                       : " after " + std::to_string(failed->second.count)
+                           + " failed tries");
+        if (failed != st.failing.end())
+          st.failing.erase(failed);
         publish_view(self);
       },
       [self, id, started](caf::error& err) {
@@ -191,9 +198,20 @@ void connect(cluster_pointer self, const node_record& rec) {
         auto i = st.peers.find(id);
         if (i == st.peers.end() || i->second.record.started_ms != started)
           return;
-        spdlog::warn("cluster: cannot connect to node {} at {}:{}: {}", id,
-                     i->second.record.host, i->second.record.cluster_port,
-                     self->system().render(err));
+        // A peer that stays unreachable (down, another cluster CA, plain
+        // against TLS) is tried at every scan; the log says so once, then
+        // once a minute, not once a heartbeat.
+        auto now = self->clock().now();
+        auto& f = st.failing[id];
+        if (++f.count == 1 || now - f.logged >= std::chrono::minutes{1}) {
+          f.logged = now;
+          spdlog::warn("cluster: cannot connect to node {} at {}:{}: {}{}", id,
+                       i->second.record.host, i->second.record.cluster_port,
+                       self->system().render(err),
+                       f.count == 1
+                         ? std::string{" (trying again every scan)"}
+                         : " (" + std::to_string(f.count) + " tries so far)");
+        }
         st.peers.erase(i); // the next scan tries again
       });
 }
@@ -285,6 +303,8 @@ void on_records(cluster_pointer self, std::vector<node_record>& records) {
     w = listed.count(w->first) ? std::next(w) : st.retry_after.erase(w);
   for (auto w = st.dial_after.begin(); w != st.dial_after.end();)
     w = listed.count(w->first) ? std::next(w) : st.dial_after.erase(w);
+  for (auto w = st.failing.begin(); w != st.failing.end();)
+    w = listed.count(w->first) ? std::next(w) : st.failing.erase(w);
   publish_view(self);
 }
 

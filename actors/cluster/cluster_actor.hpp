@@ -93,6 +93,14 @@ struct cluster_state {
   /// Peers with a smaller id this node waits for before dialing them
   /// (bounded like `retry_after`).
   std::map<std::string, caf::actor_clock::time_point> dial_after;
+  /// Peers this node fails to connect to, one dial per scan: the first
+  /// failure is logged, then one line a minute (bounded like `retry_after`;
+  /// a success forgets the entry).
+  struct dial_failures {
+    std::size_t count = 0;
+    caf::actor_clock::time_point logged;
+  };
+  std::map<std::string, dial_failures> failing;
   bool scanning = false;
   /// Registry reachable at the last call (logged when it changes).
   bool registry_ok = true;
