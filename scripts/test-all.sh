@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, fuzzes each harness briefly, runs the
-# connection<->session bridge under ThreadSanitizer, builds every test with
+# connection<->session bridge and the cluster suite under ThreadSanitizer
+# (CAF built with TSan by scripts/caf-tsan.sh), builds every test with
 # AddressSanitizer and UndefinedBehaviorSanitizer and h2hd, h2h-admin and
 # h2h-bench for Release (as scripts/run-server.sh builds h2hd), builds and
 # checks the container image, starts MariaDB and Redis and runs every test
@@ -61,15 +62,30 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ThreadSanitizer over the connection<->session bridge (ctest label tsan):
-# a build directory of its own, only those targets (they need neither Asio
-# nor the uninstrumented CAF runtime). It runs before the main build so that
-# the script's last lines stay the main suite's summary.
+# ThreadSanitizer (a build directory of its own, RelWithDebInfo). First the
+# connection<->session bridge and the event cache (ctest label tsan), here,
+# before the main build so that the script's last lines stay the main
+# suite's summary. Then, once MariaDB and Redis run (below), the cluster
+# suite (label cluster) with TSan-built h2hd nodes: the I/O<->actor bridge,
+# the cluster actor and the relays under real load on real sockets. CAF
+# itself is built with TSan for it (scripts/caf-tsan.sh, kept between runs):
+# against Debian's uninstrumented CAF, TSan cannot see its mailboxes'
+# hand-overs and reports races that are not there.
 tsan_dir=${H2H_TSAN_BUILD_DIR:-build-tsan}
-tsan_targets=(h2h_bridge_tests h2h_event_cache_tests)
+tsan_targets=(h2h_bridge_tests h2h_event_cache_tests h2hd h2h-admin h2h_cluster_tests)
 tsan_start=$(date +%s)
+caf_tsan=$root/build-caf-tsan/install
+if ! scripts/caf-tsan.sh "$caf_tsan"; then
+  echo "ThreadSanitizer stage FAILED to build CAF with TSan" >&2
+  exit 1
+fi
+echo "CAF with ThreadSanitizer ready after $(( $(date +%s) - tsan_start )) s"
 cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  "${launcher[@]}" -DH2H_SANITIZERS=thread >/dev/null
+  "${launcher[@]}" -DH2H_SANITIZERS=thread \
+  "-DCAF_INCLUDE_DIR=$caf_tsan/include" \
+  "-DCAF_CORE_LIBRARY=$caf_tsan/lib/libcaf_core.so" \
+  "-DCAF_IO_LIBRARY=$caf_tsan/lib/libcaf_io.so" \
+  "-DCAF_OPENSSL_LIBRARY=$caf_tsan/lib/libcaf_openssl.so" >/dev/null
 if ! cmake --build "$tsan_dir" -j "$jobs" --target "${tsan_targets[@]}" \
     >"$tsan_dir/build.log" 2>&1; then
   cat "$tsan_dir/build.log"
@@ -84,7 +100,8 @@ if ! (cd "$tsan_dir" && H2H_STRESS_COMMANDS=20000 \
   exit 1
 fi
 echo "ThreadSanitizer stage: $(grep -E 'tests passed' "$tsan_dir/tsan.log")" \
-  "in $(( $(date +%s) - tsan_start )) s"
+  "in $(( $(date +%s) - tsan_start )) s (bridge; the cluster suite follows" \
+  "once MariaDB and Redis run)"
 
 # The whole suite is built with AddressSanitizer and UndefinedBehavior-
 # Sanitizer (-Og, line tables only, assertions on): every test, and every
@@ -178,6 +195,38 @@ H2H_TEST_REDIS_URL=$(scripts/redis.sh start "$services/redis")
 export H2H_TEST_REDIS_URL
 echo "Redis for tests on 127.0.0.1:$(cat "$services/redis/port")"
 echo "services stage took $(( $(date +%s) - services_start )) s"
+
+# The cluster suite with TSan-built h2hd nodes and test clients (see the
+# ThreadSanitizer stage above). Every process writes its reports to
+# tsan_logs (log_path); any report, and any test that skipped, fails the
+# stage. The probe first makes sure the nodes really run under TSan. Every
+# node runs three actor threads and two I/O threads (the environment
+# overrides the defaults, one of each on two cores): with one actor thread,
+# no two actors ever run at once and TSan has nothing to find.
+tsan_start=$(date +%s)
+tsan_logs=$(cd "$tsan_dir" && pwd)/tsan-reports
+rm -rf "$tsan_logs" && mkdir -p "$tsan_logs"
+if ! TSAN_OPTIONS=verbosity=1 "$tsan_dir/apps/h2hd" --help 2>&1 \
+    | grep -q 'Running under ThreadSanitizer'; then
+  echo "ThreadSanitizer cluster stage FAILED: h2hd of $tsan_dir is not instrumented" >&2
+  exit 1
+fi
+tsan_rc=0
+(cd "$tsan_dir" && \
+  H2H_ACTORS_SCHEDULER_THREADS=3 H2H_SERVER_IO_THREADS=2 \
+  TSAN_OPTIONS="log_path=$tsan_logs/tsan second_deadlock_stack=1" \
+  ctest -L cluster --output-on-failure --timeout 300 >tsan-cluster.log 2>&1) \
+  || tsan_rc=$?
+if [ "$tsan_rc" != 0 ] || grep -qE 'Skipped|Not Run' "$tsan_dir/tsan-cluster.log" \
+    || [ -n "$(ls -A "$tsan_logs")" ]; then
+  cat "$tsan_dir/tsan-cluster.log"
+  for f in "$tsan_logs"/*; do [ -f "$f" ] && { echo "== $f"; head -120 "$f"; }; done
+  echo "ThreadSanitizer cluster stage FAILED after $(( $(date +%s) - tsan_start )) s" \
+    "(ctest exit $tsan_rc; reports: $(ls "$tsan_logs" | wc -l))" >&2
+  exit 1
+fi
+echo "ThreadSanitizer cluster stage: $(grep -E 'tests passed' "$tsan_dir/tsan-cluster.log")," \
+  "0 reports, in $(( $(date +%s) - tsan_start )) s"
 
 # Sanitizer reports: stack traces, and a report ends the process (the
 # build has -fno-sanitize-recover); leaks are reported at exit.
