@@ -206,8 +206,10 @@ echo "services stage took $(( $(date +%s) - services_start )) s"
 tsan_start=$(date +%s)
 tsan_logs=$(cd "$tsan_dir" && pwd)/tsan-reports
 rm -rf "$tsan_logs" && mkdir -p "$tsan_logs"
-if ! TSAN_OPTIONS=verbosity=1 "$tsan_dir/apps/h2hd" --help 2>&1 \
-    | grep -q 'Running under ThreadSanitizer'; then
+# (Output captured first: under pipefail, grep -q ending the pipe early
+# would make the probe fail.)
+tsan_probe=$(TSAN_OPTIONS=verbosity=1 "$tsan_dir/apps/h2hd" --help 2>&1 || true)
+if ! grep -q 'Running under ThreadSanitizer' <<<"$tsan_probe"; then
   echo "ThreadSanitizer cluster stage FAILED: h2hd of $tsan_dir is not instrumented" >&2
   exit 1
 fi
