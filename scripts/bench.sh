@@ -238,8 +238,12 @@ case "$cmd" in
     start_h2h --auth.require_email_verification false \
       --auth.password_memory_kib 8 --auth.password_ops 1 \
       --limits.login_attempts 100000
+    # 101 members, not 100: connection j takes token j % K and room
+    # idle-<j % 100>, so with 100 every room would hold 100 connections of
+    # one member; with 101 its 100 connections are of 100 members, as in a
+    # reconnect storm.
     /usr/bin/python3 "$root/scripts/bench-tokens.py" \
-      --url "http://127.0.0.1:$port" --count 100 --out "$work/tokens" >/dev/null
+      --url "http://127.0.0.1:$port" --count 101 --out "$work/tokens" >/dev/null
     "$build/apps/h2h-bench" idle --url "ws://127.0.0.1:$port/message" \
       --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
       --token-file "$work/tokens" --server-pid "$server_pid" --json
