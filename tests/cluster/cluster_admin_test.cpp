@@ -25,13 +25,12 @@ std::set<std::string> node_ids(const json& answer) {
   return ids;
 }
 
-class cluster_admin : public ::testing::Test {
+class cluster_admin : public cluster_fixture {
 protected:
   void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
+    cluster_fixture::SetUp();
+    if (!cluster_)
+      return;
     // Each node waits this long for the others' parts (the nodes inherit
     // the environment): a stopped node is named well before its
     // registration expires and the cluster forgets it.
@@ -41,8 +40,6 @@ protected:
   void TearDown() override {
     ::unsetenv("H2H_ADMIN_NODE_TIMEOUT_MS");
   }
-
-  std::optional<test_cluster> cluster_;
 };
 
 TEST_F(cluster_admin, one_node_answers_for_the_cluster_and_names_a_silent_one) {

@@ -61,17 +61,7 @@ void enter(ws_client& c, const std::string& room, const std::string& sender) {
   ASSERT_TRUE(notice) << sender << " did not enter " << room;
 }
 
-class cluster_chat : public ::testing::Test {
-protected:
-  void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
-  }
-
-  std::optional<test_cluster> cluster_;
-};
+using cluster_chat = cluster_fixture;
 
 TEST_F(cluster_chat, three_nodes_form_one_cluster) {
   cluster_->start("n1");

@@ -24,15 +24,8 @@ using clock_type = load_clock;
 
 namespace {
 
-class cluster_failover : public ::testing::Test {
+class cluster_failover : public cluster_fixture {
 protected:
-  void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
-  }
-
   /// Runs the load for `ms` with `during` called once half-way; then stops
   /// sending and waits (bounded) for every ACK.
   void run_load(std::vector<std::unique_ptr<load_client>>& cs,
@@ -78,8 +71,6 @@ protected:
     cs.push_back(std::make_unique<load_client>(name, room, port));
     cs.back()->drain(200ms, port);
   }
-
-  std::optional<test_cluster> cluster_;
 };
 
 TEST_F(cluster_failover, a_node_killed_under_load_loses_and_repeats_nothing) {

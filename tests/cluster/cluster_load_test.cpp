@@ -22,17 +22,7 @@ namespace {
 
 constexpr int rooms_per_owner = 3;
 
-class cluster_load : public ::testing::Test {
-protected:
-  void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
-  }
-
-  std::optional<test_cluster> cluster_;
-};
+using cluster_load = cluster_fixture;
 
 /// `n` distinct room ids owned by `owner` among `nodes`.
 std::vector<std::string> rooms_owned_by(const std::string& owner,

@@ -63,17 +63,7 @@ void note(seen_map& seen, const json& ev, const char* who) {
   seen[seq] = ev.value("message", "");
 }
 
-class cluster_protocols : public ::testing::Test {
-protected:
-  void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
-  }
-
-  std::optional<test_cluster> cluster_;
-};
+using cluster_protocols = cluster_fixture;
 
 TEST_F(cluster_protocols, raw_stomp_sse_and_http_send_meet_across_nodes) {
   auto p1 = cluster_->start("n1", true).port();

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "mariadb.hpp"
@@ -88,6 +89,21 @@ private:
   /// The cluster's own MariaDB (null: the shared one).
   std::unique_ptr<mariadb_instance> db_;
   std::map<std::string, std::unique_ptr<server_process>> nodes_;
+};
+
+/// A fresh cluster per test (`cluster_`, no node started), skipped when
+/// the shared MariaDB or Redis is not configured. A fixture that does more
+/// in its SetUp calls this one first and returns when `!cluster_`.
+class cluster_fixture : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto c = test_cluster::make();
+    if (!c)
+      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
+    cluster_.emplace(std::move(*c));
+  }
+
+  std::optional<test_cluster> cluster_;
 };
 
 /// `h2h-admin --json -c command` against `node`'s admin port: its answer

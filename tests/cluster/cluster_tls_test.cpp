@@ -108,13 +108,12 @@ std::size_t count(const std::string& log, const std::string& text) {
   return n;
 }
 
-class cluster_tls : public ::testing::Test {
+class cluster_tls : public cluster_fixture {
 protected:
   void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
+    cluster_fixture::SetUp();
+    if (!cluster_)
+      return;
     pki_.make_ca("ca");
     pki_.make_cert("n1", "ca");
     pki_.make_cert("n2", "ca");
@@ -130,7 +129,6 @@ protected:
     }
   }
 
-  std::optional<test_cluster> cluster_;
   test_pki pki_;
 };
 

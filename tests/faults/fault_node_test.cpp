@@ -15,13 +15,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-class fault_node : public ::testing::Test {
+class fault_node : public cluster_fixture {
 protected:
   void SetUp() override {
-    auto c = test_cluster::make();
-    if (!c)
-      GTEST_SKIP() << "H2H_TEST_MYSQL_URL or H2H_TEST_REDIS_URL is not set";
-    cluster_.emplace(std::move(*c));
+    cluster_fixture::SetUp();
+    if (!cluster_)
+      return;
     for (auto id : {"n1", "n2", "n3"})
       cluster_->start(id);
     ASSERT_TRUE(cluster_->wait_nodes(3));
@@ -39,8 +38,6 @@ protected:
     }
     return cs;
   }
-
-  std::optional<test_cluster> cluster_;
 };
 
 TEST_F(fault_node, sigkill_of_the_owner_then_a_restart_with_the_same_id) {
