@@ -7,7 +7,8 @@
 // room alone is one actor and cannot race with itself.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
