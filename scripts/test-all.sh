@@ -62,7 +62,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# ThreadSanitizer (a build directory of its own, RelWithDebInfo). First the
+# ThreadSanitizer (a build directory of its own, -O1 -g1). First the
 # connection<->session bridge and the event cache (ctest label tsan), here,
 # before the main build so that the script's last lines stay the main
 # suite's summary. Then, once MariaDB and Redis run (below), the cluster
