@@ -89,7 +89,8 @@ check_bearer(const http_request& req, const api_context& ctx, bool required) {
     case token_status::valid:
       break;
   }
-  return caller{true, check.claims.member_id, check.claims.session_id};
+  return caller{true, check.claims.member_id, check.claims.session_id,
+                check.claims.expires_at};
 }
 
 http_response store_failed(const reply_shape& to, const store_fault& why) {

@@ -118,6 +118,8 @@ struct caller {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string session_id;
+  /// The token's expiry (seconds since the epoch; 0 without a token).
+  std::int64_t expires_at = 0;
 };
 
 /// An error answer for the client.
