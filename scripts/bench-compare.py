@@ -66,7 +66,8 @@ print_rows("-sat", [
     ("p99 latency, saturated (ms)", "latency_p99_ms", "{:.1f}"),
     ("lost + duplicated + out of order, saturated", "dup_or_reordered", "{:.0f}")])
 print_rows("-idle", [
-    ("server RSS per idle connection, 10,000 (KB)", "rss_per_conn_kb", "{:.2f}"),
+    ("server RSS per connection, 10,000, right after opening (KB)", "rss_per_conn_kb", "{:.2f}"),
+    ("server RSS per idle connection, 10,000, after 15 s (KB)", "rss_per_idle_conn_kb", "{:.2f}"),
     ("10,000 connections opened (s)", "connect_s", "{:.2f}")])
 
 

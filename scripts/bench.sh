@@ -8,7 +8,8 @@
 #   scripts/bench.sh fanout-peer RATE [CONNS]   the reference peer (Node.js + ws)
 #   scripts/bench.sh fanout-uws  RATE [CONNS]   the uWebSockets peer (built once,
 #                                               outside the tree, from ../shared/peers/uws)
-#   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections
+#   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections (held
+#                                               H2H_BENCH_HOLD s, default 15)
 #   scripts/bench.sh idle-peer   [CONNS]
 #   scripts/bench.sh idle-uws    [CONNS]
 #   scripts/bench.sh history     sqlite|mysql   durable messages/s, batched vs 1/tx
@@ -37,6 +38,7 @@
 #
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
+# H2H_BENCH_NO_BUILD=1 measures the binaries in H2H_BENCH_BUILD as they are.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${H2H_BENCH_BUILD:-$root/build-release}
@@ -49,6 +51,9 @@ cleanup() {
 trap cleanup EXIT
 
 ensure_build() {
+  # H2H_BENCH_NO_BUILD=1: measure the binaries in H2H_BENCH_BUILD as they
+  # are (a saved build of another commit, for interleaved comparisons).
+  [ "${H2H_BENCH_NO_BUILD:-}" = 1 ] && return 0
   if [ ! -f "$build/build.ninja" ]; then
     "$root/scripts/deps.sh" build
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
@@ -215,6 +220,9 @@ push_run() { # off|fast|slow
     --chat-warmup 2 --chat-duration 10 "${mode[@]}"
 }
 
+# Idle runs hold their connections this long before the last RSS reading
+# (rss_per_idle_conn_kb): what they cost once the opening burst is over.
+hold=${H2H_BENCH_HOLD:-15}
 cmd=${1:-}
 shift || true
 case "$cmd" in
@@ -246,19 +254,20 @@ case "$cmd" in
       --url "http://127.0.0.1:$port" --count 101 --out "$work/tokens" >/dev/null
     "$build/apps/h2h-bench" idle --url "ws://127.0.0.1:$port/message" \
       --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
-      --token-file "$work/tokens" --server-pid "$server_pid" --json
+      --token-file "$work/tokens" --server-pid "$server_pid" \
+      --hold "$hold" --json
     stop_server ;;
   idle-peer)
     start_peer
     "$build/apps/h2h-bench" idle --proto plain --url "ws://127.0.0.1:$port/" \
       --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
-      --server-pid "$server_pid" --json
+      --server-pid "$server_pid" --hold "$hold" --json
     stop_server ;;
   idle-uws)
     start_uws
     "$build/apps/h2h-bench" idle --proto plain --url "ws://127.0.0.1:$port/" \
       --conns "${1:-10000}" --sources 127.0.0.2-127.0.0.20 \
-      --server-pid "$server_pid" --json
+      --server-pid "$server_pid" --hold "$hold" --json
     stop_server ;;
   history)
     store=${1:?sqlite|mysql}
@@ -313,5 +322,5 @@ case "$cmd" in
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,39p' "$0"; exit 2 ;;
+    sed -n '2,41p' "$0"; exit 2 ;;
 esac

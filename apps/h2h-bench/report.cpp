@@ -50,6 +50,14 @@ std::optional<double> generator_share(const cpu_figures& c) {
   return c.generator_cpu_s / c.window_s;
 }
 
+std::optional<double> rss_per_idle_conn_kb(const idle_report& r) {
+  if (!r.server_rss_before_kb || !r.server_rss_end_kb || r.opened == 0)
+    return std::nullopt;
+  auto diff = static_cast<double>(*r.server_rss_end_kb)
+              - static_cast<double>(*r.server_rss_before_kb);
+  return diff / static_cast<double>(r.opened);
+}
+
 std::optional<double> rss_per_conn_kb(const idle_report& r) {
   if (!r.server_rss_before_kb || !r.server_rss_after_kb || r.opened == 0)
     return std::nullopt;
@@ -167,6 +175,7 @@ json to_json(const idle_report& r) {
     {"server_rss_after_kb", or_null(r.server_rss_after_kb)},
     {"server_rss_end_kb", or_null(r.server_rss_end_kb)},
     {"rss_per_conn_kb", or_null(round3(rss_per_conn_kb(r)))},
+    {"rss_per_idle_conn_kb", or_null(round3(rss_per_idle_conn_kb(r)))},
     {"generator_cpu_s", *round3(r.generator_cpu_s)},
     {"open_generator_cpu_s", *round3(r.open_generator_cpu_s)},
     {"open_server_cpu_s", or_null(round3(r.open_server_cpu_s))},
@@ -238,7 +247,9 @@ std::string to_text(const idle_report& r) {
   os << "  server rss: before " << fmt_kb(r.server_rss_before_kb) << ", after "
      << fmt_kb(r.server_rss_after_kb) << ", after holding "
      << fmt(r.hold_s, " s", 1) << " " << fmt_kb(r.server_rss_end_kb) << '\n';
-  os << "  per conn:   " << fmt(rss_per_conn_kb(r), " kB", 2) << '\n';
+  os << "  per conn:   " << fmt(rss_per_conn_kb(r), " kB", 2)
+     << " after opening, " << fmt(rss_per_idle_conn_kb(r), " kB", 2)
+     << " after holding\n";
   os << "  generator:  cpu " << fmt(r.generator_cpu_s, " s") << " ("
      << fmt(r.open_generator_cpu_s, " s") << " while opening)\n";
   os << "  server:     cpu while opening " << fmt(r.open_server_cpu_s, " s")

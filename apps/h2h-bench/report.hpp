@@ -87,7 +87,12 @@ std::optional<double> generator_share(const cpu_figures& c);
 /// null when c.servers is empty or any server's figure is missing, so that a
 /// process that could not be read never makes the total look cheaper.
 void sum_servers(cpu_figures& c);
+/// RSS growth per opened connection, read right after the last one opened
+/// (presence notices may still be on their way).
 std::optional<double> rss_per_conn_kb(const idle_report& r);
+/// The same read after holding them (hold_s): what idle connections cost
+/// once the opening burst is over.
+std::optional<double> rss_per_idle_conn_kb(const idle_report& r);
 
 /// One JSON object with every figure under snake_case keys (absent figures
 /// are null, never missing, so scripts see a stable schema).

@@ -175,6 +175,7 @@ TEST(bench_smoke, idle_opens_fifty_connections_and_reads_rss) {
   EXPECT_GT(j["server_rss_before_kb"].get<std::uint64_t>(), 0u);
   EXPECT_GT(j["server_rss_after_kb"].get<std::uint64_t>(), 0u);
   EXPECT_TRUE(j["rss_per_conn_kb"].is_number());
+  EXPECT_TRUE(j["rss_per_idle_conn_kb"].is_number());
   // The set-up's CPU on both sides, apart from holding and closing.
   EXPECT_TRUE(j["open_server_cpu_s"].is_number()) << j.dump(2);
   EXPECT_GE(j["open_generator_cpu_s"].get<double>(), 0.0);

@@ -262,6 +262,12 @@ TEST(report, idle_rss_per_connection) {
   r.server_rss_after_kb = 15'000;
   EXPECT_DOUBLE_EQ(*rss_per_conn_kb(r), 5.0);
   EXPECT_DOUBLE_EQ(to_json(r)["rss_per_conn_kb"].get<double>(), 5.0);
+  // Not read after holding: no idle figure.
+  EXPECT_TRUE(to_json(r)["rss_per_idle_conn_kb"].is_null());
+  r.server_rss_end_kb = 13'000;
+  EXPECT_DOUBLE_EQ(*rss_per_idle_conn_kb(r), 3.0);
+  EXPECT_DOUBLE_EQ(to_json(r)["rss_per_idle_conn_kb"].get<double>(), 3.0);
   r.server_rss_before_kb.reset();
   EXPECT_TRUE(to_json(r)["rss_per_conn_kb"].is_null());
+  EXPECT_TRUE(to_json(r)["rss_per_idle_conn_kb"].is_null());
 }
