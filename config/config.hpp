@@ -12,6 +12,9 @@ struct server_section {
   std::uint16_t port = 8080;
   /// Threads that run the network event loop.
   int io_threads = 1;
+  /// Every this many seconds the heap's free pages go back to the system
+  /// (what a burst of connections left behind); 0: never.
+  int memory_trim_s = 10;
   /// Upper bound for a graceful shutdown before the process exits anyway.
   int shutdown_timeout_ms = 5000;
   /// On SIGTERM or the admin drain: how long the open connections take to

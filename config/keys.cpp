@@ -178,6 +178,11 @@ std::vector<key_info> build_keys() {
                "Public port; 0 picks a free port and prints it."));
   add(make_key("server", "io_threads", &s::server, &server_section::io_threads,
                "Threads running the network event loop."));
+  add(make_key("server", "memory_trim_s", &s::server,
+               &server_section::memory_trim_s,
+               "Every this many seconds free heap pages go back to the "
+               "system (what a burst of connections left behind); 0: "
+               "never."));
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));

@@ -29,6 +29,7 @@
 #include "apps/h2hd/cluster_tls.hpp"
 #include "apps/h2hd/live_count.hpp"
 #include "apps/h2hd/settings_map.hpp"
+#include "apps/h2hd/memory_trim.hpp"
 #include "apps/h2hd/stop_stack.hpp"
 #include "net/admin/admin_listener.hpp"
 #include "net/admin/admin_reports.hpp"
@@ -150,6 +151,8 @@ struct node::impl {
   std::unique_ptr<store_pool> push_pool;
   push_dispatcher_actor push;
   std::shared_ptr<push_metrics> push_stats;
+  /// Gives free heap pages back now and then (server.memory_trim_s).
+  std::unique_ptr<memory_trimmer> trimmer;
   /// The stop of everything started, registered right after its start.
   stop_stack stops;
 
@@ -176,6 +179,7 @@ struct node::impl {
     spdlog::info("store ready: {}", s.store.kind == "sqlite"
                                       ? s.store.sqlite_path
                                       : std::string{"mysql"});
+    start_memory_trim();
     start_server();
     start_actor_system();
     start_mail_workers();
@@ -733,6 +737,14 @@ struct node::impl {
       to_metrics_settings(settings), [src = std::make_shared<const ops_sources>(
                                         ops)] { return metrics_text(*src); });
     add_ops_routes(routes, std::move(ops));
+  }
+
+  void start_memory_trim() {
+    if (settings.server.memory_trim_s <= 0)
+      return;
+    trimmer = std::make_unique<memory_trimmer>(
+      std::chrono::seconds{settings.server.memory_trim_s});
+    stops.push("memory trim", [this] { trimmer.reset(); });
   }
 
   /// Once the public port listens, sessions come and go; at shutdown the
