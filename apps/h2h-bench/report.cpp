@@ -50,20 +50,27 @@ std::optional<double> generator_share(const cpu_figures& c) {
   return c.generator_cpu_s / c.window_s;
 }
 
-std::optional<double> rss_per_idle_conn_kb(const idle_report& r) {
-  if (!r.server_rss_before_kb || !r.server_rss_end_kb || r.opened == 0)
+namespace {
+
+/// RSS growth from before opening to `later`, per opened connection.
+template <class Kb>
+std::optional<double> growth_per_conn(const idle_report& r,
+                                      const std::optional<Kb>& later) {
+  if (!r.server_rss_before_kb || !later || r.opened == 0)
     return std::nullopt;
-  auto diff = static_cast<double>(*r.server_rss_end_kb)
+  auto diff = static_cast<double>(*later)
               - static_cast<double>(*r.server_rss_before_kb);
   return diff / static_cast<double>(r.opened);
 }
 
+} // namespace
+
+std::optional<double> rss_per_idle_conn_kb(const idle_report& r) {
+  return growth_per_conn(r, r.server_rss_end_kb);
+}
+
 std::optional<double> rss_per_conn_kb(const idle_report& r) {
-  if (!r.server_rss_before_kb || !r.server_rss_after_kb || r.opened == 0)
-    return std::nullopt;
-  auto diff = static_cast<double>(*r.server_rss_after_kb)
-              - static_cast<double>(*r.server_rss_before_kb);
-  return diff / static_cast<double>(r.opened);
+  return growth_per_conn(r, r.server_rss_after_kb);
 }
 
 namespace {
