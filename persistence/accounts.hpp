@@ -219,6 +219,17 @@ public:
   virtual bool add_room_member(const std::string& room_id,
                                std::int64_t member_id)
     = 0;
+  /// Adds member `members[i]` to room `rooms[i]` for every i, in one
+  /// transaction where the store has them (one sync for a burst of first
+  /// entries); returns how many were new. The vectors have equal sizes.
+  virtual std::size_t
+  add_room_members(const std::vector<std::string>& rooms,
+                   const std::vector<std::int64_t>& members) {
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < rooms.size() && i < members.size(); ++i)
+      added += add_room_member(rooms[i], members[i]) ? 1 : 0;
+    return added;
+  }
   virtual bool remove_room_member(const std::string& room_id,
                                   std::int64_t member_id)
     = 0;

@@ -6,6 +6,7 @@
 #include "actors/store/persistence_actor.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 #include <spdlog/spdlog.h>
 
@@ -18,13 +19,59 @@ namespace {
 void flush(persistence_pointer self);
 void arm_watchdog(persistence_pointer self);
 
+/// Nothing waits to be committed or recorded.
+bool all_written(const persistence_state& st) {
+  return st.schedule.idle() && st.join_rooms.empty() && !st.joins_in_flight;
+}
+
 void notify_flushed(persistence_pointer self) {
   auto& st = self->state;
-  if (st.schedule.idle()) {
+  if (all_written(st)) {
     for (auto& p : st.flush_waiters)
       p.deliver(true);
     st.flush_waiters.clear();
   }
+}
+
+/// Records the waiting first entries, up to join_batch_max in one store
+/// transaction, unless a batch is on its way (the next follows its answer).
+void send_joins(persistence_pointer self) {
+  auto& st = self->state;
+  if (st.joins_in_flight || st.join_rooms.empty())
+    return;
+  auto n = std::min(st.join_rooms.size(), persistence_state::join_batch_max);
+  std::vector<std::string> rooms;
+  std::vector<std::int64_t> members;
+  if (n == st.join_rooms.size()) {
+    rooms.swap(st.join_rooms); // the usual case: all of them
+    members.swap(st.join_members);
+  } else {
+    auto end = static_cast<std::ptrdiff_t>(n);
+    rooms.assign(std::make_move_iterator(st.join_rooms.begin()),
+                 std::make_move_iterator(st.join_rooms.begin() + end));
+    members.assign(st.join_members.begin(), st.join_members.begin() + end);
+    st.join_rooms.erase(st.join_rooms.begin(), st.join_rooms.begin() + end);
+    st.join_members.erase(st.join_members.begin(),
+                          st.join_members.begin() + end);
+  }
+  st.joins_in_flight = true;
+  auto done = [self] {
+    self->state.joins_in_flight = false;
+    send_joins(self);
+    notify_flushed(self);
+  };
+  // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock for
+  // its whole span even after the answer; a hung store shows in the
+  // commits' own timeout.
+  self
+    ->request(st.writer, caf::infinite, caf::join_atom_v, std::move(rooms),
+              std::move(members))
+    .then([done](std::uint64_t) { done(); },
+          [done, n](caf::error& err) {
+            spdlog::warn("{} membership(s) not recorded: {}", n,
+                         caf::to_string(err));
+            done();
+          });
 }
 
 /// Starts a commit when one is due: the batch is full, the window is zero,
@@ -273,24 +320,22 @@ persistence_impl::behavior_type persistence(persistence_pointer self,
       return read<history_page>(self, true, history_atom_v, std::move(q));
     },
     [self](caf::join_atom, std::string& room_id, std::int64_t member) {
-      // No timeout: CAF 0.17 would keep it (and ~150 bytes) in the clock
-      // for its whole span even after the answer; a hung store shows in the
-      // commits' own timeout.
-      self
-        ->request(self->state.writer, caf::infinite, caf::join_atom_v,
-                  std::move(room_id), member)
-        .then([](bool) {},
-              [](caf::error& err) {
-                spdlog::warn("membership not recorded: {}",
-                             caf::to_string(err));
-              });
+      auto& st = self->state;
+      if (st.join_rooms.size() >= persistence_state::join_queue_max) {
+        spdlog::warn("membership of {} in {} not recorded: {} wait already",
+                     member, room_id, st.join_rooms.size());
+        return;
+      }
+      st.join_rooms.push_back(std::move(room_id));
+      st.join_members.push_back(member);
+      send_joins(self);
     },
     [self](ping_atom) -> caf::result<bool> {
       return read<bool>(self, false, ping_atom_v);
     },
     [self](flush_atom) -> caf::result<bool> {
       auto& st = self->state;
-      if (st.schedule.idle())
+      if (all_written(st))
         return true;
       auto promise = self->make_response_promise<bool>();
       st.flush_waiters.push_back(promise);

@@ -57,6 +57,15 @@ struct persistence_state {
   bool watchdog_armed = false;
   caf::actor_clock::time_point watchdog_due;
   std::vector<caf::typed_response_promise<bool>> flush_waiters;
+  /// First entries into public rooms waiting to be recorded (room, member),
+  /// at most join_queue_max; one transaction at a time records up to
+  /// join_batch_max of them, so that a storm of connections costs a sync
+  /// per batch, not one per member.
+  std::vector<std::string> join_rooms;
+  std::vector<std::int64_t> join_members;
+  bool joins_in_flight = false;
+  static constexpr std::size_t join_batch_max = 512;
+  static constexpr std::size_t join_queue_max = 100000;
 
   static inline const char* name = "h2h.persistence";
 };

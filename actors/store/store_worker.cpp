@@ -95,9 +95,11 @@ store_worker_actor::behavior_type store_worker(store_worker_pointer self,
         return out;
       });
     },
-    [self](caf::join_atom, const std::string& room_id, std::int64_t member) {
-      return with_store(
-        self, [&](store& db) { return db.add_room_member(room_id, member); });
+    [self](caf::join_atom, const std::vector<std::string>& rooms,
+           const std::vector<std::int64_t>& members) {
+      return with_store(self, [&](store& db) {
+        return static_cast<std::uint64_t>(db.add_room_members(rooms, members));
+      });
     },
     [self](ping_atom) {
       return with_store(self, [](store& db) {

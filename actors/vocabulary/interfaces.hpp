@@ -117,7 +117,10 @@ using store_worker_actor = caf::typed_actor<
   caf::replies_to<load_atom, std::string, std::uint64_t>::with<room_snapshot>,
   caf::replies_to<history_atom, history_query>::with<history_page>,
   caf::replies_to<ping_atom>::with<bool>,
-  caf::replies_to<caf::join_atom, std::string, std::int64_t>::with<bool>,
+  // Records first entries: member members[i] entered public room rooms[i];
+  // one transaction for them all. Answers how many were new.
+  caf::replies_to<caf::join_atom, std::vector<std::string>,
+                  std::vector<std::int64_t>>::with<std::uint64_t>,
   // Creates a public room (id) owned by a member (0: nobody), then loads it.
   caf::replies_to<create_atom, std::string, std::int64_t, std::uint64_t>
     ::with<room_snapshot>>;

@@ -342,6 +342,17 @@ bool sql_store::add_room_member(const std::string& room_id,
          > 0;
 }
 
+std::size_t
+sql_store::add_room_members(const std::vector<std::string>& rooms,
+                            const std::vector<std::int64_t>& members) {
+  return in_transaction([&] {
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < rooms.size() && i < members.size(); ++i)
+      added += add_room_member(rooms[i], members[i]) ? 1 : 0;
+    return added;
+  });
+}
+
 bool sql_store::remove_room_member(const std::string& room_id,
                                    std::int64_t member_id) {
   return conn_

@@ -58,8 +58,7 @@ public:
   void revoke_session(const std::string& session_id) override;
   void put_refresh(const refresh_record& r) override;
   std::optional<refresh_record> refresh_by_hash(const std::string& h) override;
-  bool use_refresh(const std::string& token_hash,
-                   std::int64_t now_ms) override;
+  bool use_refresh(const std::string& token_hash, std::int64_t now_ms) override;
   void put_code(const code_record& c) override;
   std::optional<code_record> code_for(const std::string& email) override;
   bool count_code_attempt(const std::string& email,
@@ -79,6 +78,9 @@ public:
   bool delete_room(const std::string& id) override;
   bool add_room_member(const std::string& room_id,
                        std::int64_t member_id) override;
+  std::size_t
+  add_room_members(const std::vector<std::string>& rooms,
+                   const std::vector<std::int64_t>& members) override;
   bool remove_room_member(const std::string& room_id,
                           std::int64_t member_id) override;
   bool is_room_member(const std::string& room_id,

@@ -181,6 +181,15 @@ inline client_command cmd_exit(std::string room, std::string sender) {
 struct test_store : forwarding_store {
   std::shared_ptr<std::atomic<int>> failing_commits;
   std::shared_ptr<std::atomic<int>> failing_reads;
+  /// The size of every add_room_members call (one transaction each).
+  std::shared_ptr<std::vector<std::size_t>> member_batches;
+
+  std::size_t
+  add_room_members(const std::vector<std::string>& rooms,
+                   const std::vector<std::int64_t>& members) override {
+    member_batches->push_back(rooms.size());
+    return inner->add_room_members(rooms, members);
+  }
 
   std::vector<room_event> after(const std::string& room_id, std::uint64_t seq,
                                 std::size_t limit) override {
@@ -224,6 +233,8 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
     = std::make_shared<std::atomic<int>>(0);
   std::shared_ptr<std::atomic<int>> failing_reads
     = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::vector<std::size_t>> member_batches
+    = std::make_shared<std::vector<std::size_t>>();
   std::shared_ptr<room_env> env = std::make_shared<room_env>();
   persistence_settings pcfg;
   persistence_actor persist;
@@ -252,12 +263,14 @@ struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
     auto db = scratch.path + "/h2h.db";
     auto failing = failing_commits;
     auto failing_reads_ = failing_reads;
-    return [db, failing, failing_reads_]() -> std::unique_ptr<store> {
+    auto batches = member_batches;
+    return [db, failing, failing_reads_, batches]() -> std::unique_ptr<store> {
       auto s = std::make_unique<test_store>();
       s->inner = make_sql_store(sql::open_sqlite(db));
       s->inner->migrate();
       s->failing_commits = failing;
       s->failing_reads = failing_reads_;
+      s->member_batches = batches;
       return s;
     };
   }

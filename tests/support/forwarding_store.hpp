@@ -124,6 +124,11 @@ struct forwarding_store : store {
                        std::int64_t member_id) override {
     return inner->add_room_member(room_id, member_id);
   }
+  std::size_t
+  add_room_members(const std::vector<std::string>& rooms,
+                   const std::vector<std::int64_t>& members) override {
+    return inner->add_room_members(rooms, members);
+  }
   bool remove_room_member(const std::string& room_id,
                           std::int64_t member_id) override {
     return inner->remove_room_member(room_id, member_id);

@@ -88,6 +88,23 @@ CAF_TEST(nobody sees a message before its batch is committed) {
   CAF_CHECK_EQUAL(a.link->acks.size(), 1u);
 }
 
+CAF_TEST(first entries are recorded a transaction per batch) {
+  // A storm of first entries: the first goes at once, the others wait for
+  // its answer and go together (one sync, not one per member).
+  for (std::int64_t m = 1; m <= 5; ++m)
+    self->send(persist, caf::join_atom_v, std::string{m <= 3 ? "r1" : "r2"}, m);
+  consume_messages();
+  CAF_CHECK_EQUAL(*member_batches, (std::vector<std::size_t>{1, 4}));
+  // And flush answers once they are written.
+  self->send(persist, flush_atom_v);
+  consume_messages();
+  self->receive([](bool done) { CAF_CHECK(done); });
+  auto db = factory()();
+  for (std::int64_t m = 1; m <= 5; ++m)
+    CAF_CHECK(db->is_room_member(m <= 3 ? "r1" : "r2", m));
+  CAF_CHECK(!db->is_room_member("r2", 1));
+}
+
 CAF_TEST(flush commits what waits without waiting for the window) {
   self->send(persist, append_atom_v, ev(1));
   consume_messages();
