@@ -183,6 +183,11 @@ std::vector<key_info> build_keys() {
                "Every this many seconds free heap pages go back to the "
                "system (what a burst of connections left behind); 0: "
                "never."));
+  add(make_key("server", "presence_delay_ms", &s::server,
+               &server_section::presence_delay_ms,
+               "How long another member's ENTER/EXIT notice may wait for "
+               "the client's next write, so that many leave in one; 0: "
+               "none wait."));
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));

@@ -220,6 +220,8 @@ std::vector<std::string> validate(const settings& s) {
         "server.io_threads must be between 1 and 64");
   check(s.server.memory_trim_s >= 0 && s.server.memory_trim_s <= 86400,
         "server.memory_trim_s must be between 0 and 86400");
+  check(s.server.presence_delay_ms >= 0 && s.server.presence_delay_ms <= 1000,
+        "server.presence_delay_ms must be between 0 and 1000");
   check(s.server.shutdown_timeout_ms >= 100
           && s.server.shutdown_timeout_ms <= 600000,
         "server.shutdown_timeout_ms must be between 100 and 600000");

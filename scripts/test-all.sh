@@ -72,7 +72,7 @@ trap cleanup EXIT
 # against Debian's uninstrumented CAF, TSan cannot see its mailboxes'
 # hand-overs and reports races that are not there.
 tsan_dir=${H2H_TSAN_BUILD_DIR:-build-tsan}
-tsan_targets=(h2h_bridge_tests h2h_event_cache_tests h2hd h2h-admin h2h_cluster_tests)
+tsan_targets=(h2h_bridge_tests h2h_batcher_tests h2h_event_cache_tests h2hd h2h-admin h2h_cluster_tests)
 tsan_start=$(date +%s)
 caf_tsan=$root/build-caf-tsan/install
 if ! scripts/caf-tsan.sh "$caf_tsan"; then

@@ -59,6 +59,14 @@ public:
   /// Room events for the client, in seq order.
   virtual void deliver(const event_batch& batch) = 0;
 
+  /// deliver() for events in no hurry (ENTER and EXIT notices): they keep their
+  /// place in the FIFO but may wait a moment (server.presence_delay_ms) for the
+  /// connection's next write, so that a storm of entries costs a few writes per
+  /// client instead of one per notice.
+  virtual void deliver_presence(const event_batch& batch) {
+    deliver(batch);
+  }
+
   /// Command `to` succeeded (`seq`: the message's seq; 0 for ENTER and
   /// EXIT). Completes the command: the connection may read one more.
   virtual void acknowledge(const reply_to& to, std::uint64_t seq) = 0;

@@ -102,6 +102,9 @@ void fan_out(room_pointer self, event_ptr ev) {
   const auto& shared = batch.events.front();
   const auto& sent = shared->data();
   std::optional<caf::message> msg; // built once, for members without sinks
+  // An ENTER or EXIT notice may wait for the receiver's next write (its
+  // own is followed by the answer to its command, which writes at once).
+  const bool presence = sent.kind != event_kind::message;
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
     if (sent.seq <= m.delivered || m.role == enter_role::relayed)
@@ -114,7 +117,10 @@ void fan_out(room_pointer self, event_ptr ev) {
     if (m.blocked && hides(*m.blocked, sent))
       continue;
     if (m.sink) {
-      m.sink->deliver(batch);
+      if (presence)
+        m.sink->deliver_presence(batch);
+      else
+        m.sink->deliver(batch);
       ++receivers;
     } else {
       if (!msg)

@@ -63,7 +63,10 @@ public:
   }
 
   void deliver(const event_batch& batch) override {
-    link_->deliver_bound(batch, *binding_);
+    link_->deliver_bound(batch, *binding_, false);
+  }
+  void deliver_presence(const event_batch& batch) override {
+    link_->deliver_bound(batch, *binding_, true);
   }
   void acknowledge(const reply_to& to, std::uint64_t seq) override {
     link_->acknowledge(to, seq);
@@ -93,18 +96,26 @@ std::shared_ptr<client_link> link::room_sink(const std::string& room_id) {
 }
 
 void link::deliver(const event_batch& batch) {
-  deliver_with(
-    batch, [this](const event_ptr& ev) { return protocol_->encode_event(ev); });
+  deliver_with(batch, false, [this](const event_ptr& ev) {
+    return protocol_->encode_event(ev);
+  });
 }
 
-void link::deliver_bound(const event_batch& batch, const room_binding& bound) {
-  deliver_with(batch, [&](const event_ptr& ev) {
+void link::deliver_presence(const event_batch& batch) {
+  deliver_with(batch, true, [this](const event_ptr& ev) {
+    return protocol_->encode_event(ev);
+  });
+}
+
+void link::deliver_bound(const event_batch& batch, const room_binding& bound,
+                         bool lazy) {
+  deliver_with(batch, lazy, [&](const event_ptr& ev) {
     return protocol_->encode_bound_event(ev, bound);
   });
 }
 
 template <class Encode>
-void link::deliver_with(const event_batch& batch, Encode&& encode) {
+void link::deliver_with(const event_batch& batch, bool lazy, Encode&& encode) {
   // One queue lock per batch. A batch of one (every live event) needs no
   // list; longer ones (replays) reuse one list per thread.
   // An event may encode to nothing (STOMP: a room unsubscribed a moment
@@ -114,7 +125,7 @@ void link::deliver_with(const event_batch& batch, Encode&& encode) {
   if (batch.events.size() == 1) {
     auto bytes = encode(batch.events.front());
     if (bytes)
-      transport_->send(&bytes, 1);
+      send_events(&bytes, 1, lazy);
     return;
   }
   static thread_local std::vector<wire_message> scratch;
@@ -123,7 +134,7 @@ void link::deliver_with(const event_batch& batch, Encode&& encode) {
     if (auto bytes = encode(ev))
       scratch.push_back(std::move(bytes));
   if (!scratch.empty())
-    transport_->send(scratch.data(), scratch.size());
+    send_events(scratch.data(), scratch.size(), lazy);
   scratch.clear();
   if (scratch.capacity() > 1024)
     std::vector<wire_message>{}.swap(scratch);

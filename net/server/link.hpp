@@ -72,14 +72,17 @@ public:
 
   // -- client_link (any thread)
   void deliver(const event_batch& batch) override;
+  void deliver_presence(const event_batch& batch) override;
   void acknowledge(const reply_to& to, std::uint64_t seq) override;
   void refuse(const reply_to& to, errc code, std::string_view text) override;
   void notify(errc code, std::string_view text) override;
   void end(end_reason why) override;
   std::shared_ptr<client_link> room_sink(const std::string& room_id) override;
 
-  /// deliver() for a room the protocol bound (see room_sink).
-  void deliver_bound(const event_batch& batch, const room_binding& bound);
+  /// deliver() (`lazy`: deliver_presence()) for a room the protocol bound
+  /// (see room_sink).
+  void deliver_bound(const event_batch& batch, const room_binding& bound,
+                     bool lazy);
 
   // -- transport_user (I/O thread)
   bool on_text(std::string& text) override;
@@ -95,9 +98,17 @@ public:
 private:
   using time_point = std::chrono::steady_clock::time_point;
 
-  /// Queues the encodings of `batch`'s events (`encode(ev)` each).
+  /// Queues the encodings of `batch`'s events (`encode(ev)` each);
+  /// `lazy`: see deliver_presence().
   template <class Encode>
-  void deliver_with(const event_batch& batch, Encode&& encode);
+  void deliver_with(const event_batch& batch, bool lazy, Encode&& encode);
+
+  void send_events(const wire_message* msgs, std::size_t n, bool lazy) {
+    if (lazy)
+      transport_->send_lazy(msgs, n);
+    else
+      transport_->send(msgs, n);
+  }
 
   void send(wire_bytes bytes) {
     if (bytes) {

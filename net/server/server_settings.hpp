@@ -16,6 +16,9 @@ struct server_settings {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8080;
   int io_threads = 1;
+  /// How long another member's presence notice may wait for the client's
+  /// next write (write_batcher::schedule_lazy); 0: none wait.
+  std::chrono::milliseconds presence_delay{250};
   std::chrono::milliseconds shutdown_timeout{5000};
   /// A stop closes the open connections in batches spread over this window
   /// (0: all at once); meanwhile new connections get only /healthz and

@@ -3,12 +3,14 @@
 // one worker, so their handlers never run concurrently (no strands).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace h2h::net {
 
@@ -18,34 +20,65 @@ public:
   virtual ~flushable() = default;
   /// Writes what is queued (I/O thread).
   virtual void flush() = 0;
+  /// The lazy write asked for with write_batcher::schedule_lazy is due
+  /// (I/O thread).
+  virtual void flush_lazy() {
+    flush();
+  }
 };
 
 /// Collects connections that have frames to write; one post to the I/O
 /// thread writes them all (instead of one post per connection and send).
 class write_batcher {
 public:
-  explicit write_batcher(boost::asio::io_context& io)
-    : io_(io) {
+  /// `lazy_delay`: how long schedule_lazy() may wait (zero: not at all).
+  explicit write_batcher(boost::asio::io_context& io,
+                         std::chrono::milliseconds lazy_delay = {})
+    : io_(io)
+    , lazy_delay_(lazy_delay)
+    , lazy_timer_(io) {
   }
 
   /// Asks for `c->flush()` on the I/O thread. Thread-safe; cheap when a
   /// drain is already on its way.
   void schedule(std::shared_ptr<flushable> c);
 
+  /// Asks for `c->flush_lazy()` on the I/O thread within the lazy delay:
+  /// every connection asking during one delay is flushed by one timer, so
+  /// frames that are in no hurry (other members' presence notices) leave
+  /// with the next write instead of one write each. At most one call per
+  /// connection and lazy write (outbound_queue), so what waits is bounded
+  /// by the connections of the thread. Thread-safe.
+  void schedule_lazy(std::shared_ptr<flushable> c);
+
+  /// Lazy writes wait at all (a non-zero delay).
+  bool lazy_enabled() const {
+    return lazy_delay_.count() > 0;
+  }
+
 private:
   void drain();
+  void drain_lazy();
 
   boost::asio::io_context& io_;
+  const std::chrono::milliseconds lazy_delay_;
   std::mutex mtx_;
   std::vector<std::shared_ptr<flushable>> pending_;
   std::vector<std::shared_ptr<flushable>> draining_;
   bool posted_ = false;
+  // The lazy writes: collected under mtx_, drained by the timer (which only
+  // the I/O thread touches).
+  std::vector<std::shared_ptr<flushable>> lazy_pending_;
+  std::vector<std::shared_ptr<flushable>> lazy_draining_;
+  bool lazy_armed_ = false;
+  boost::asio::steady_timer lazy_timer_;
 };
 
 struct io_worker {
-  io_worker()
+  /// `lazy_delay`: see write_batcher.
+  explicit io_worker(std::chrono::milliseconds lazy_delay = {})
     : io(1)
-    , batcher(io) {
+    , batcher(io, lazy_delay) {
   }
 
   boost::asio::io_context io;

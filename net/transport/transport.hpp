@@ -26,6 +26,13 @@ public:
     send(&msg, 1);
   }
 
+  /// send() for messages in no hurry (other members' presence notices):
+  /// they keep their place in the order but may wait up to the transport's
+  /// lazy delay for a write, so that several leave in one.
+  virtual void send_lazy(const wire_message* msgs, std::size_t n) {
+    send(msgs, n);
+  }
+
   /// A command handed to the user is complete: one more may be read.
   virtual void release() = 0;
 

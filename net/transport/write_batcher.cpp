@@ -1,5 +1,6 @@
 // Turns many queued sends into one wake-up of the I/O thread.
 #include <boost/asio/post.hpp>
+#include <boost/system/error_code.hpp>
 
 #include "net/transport/io_worker.hpp"
 
@@ -31,6 +32,44 @@ void write_batcher::drain() {
   // A burst may have grown the vectors; idle servers give the memory back.
   if (draining_.capacity() > 4096)
     std::vector<std::shared_ptr<flushable>>{}.swap(draining_);
+}
+
+void write_batcher::schedule_lazy(std::shared_ptr<flushable> c) {
+  if (lazy_delay_.count() <= 0) {
+    boost::asio::post(io_, [c = std::move(c)] { c->flush_lazy(); });
+    return;
+  }
+  bool arm = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    lazy_pending_.push_back(std::move(c));
+    if (!lazy_armed_) {
+      lazy_armed_ = true;
+      arm = true;
+    }
+  }
+  // One timer per delay and thread, armed on its thread.
+  if (arm)
+    boost::asio::post(io_, [this] {
+      lazy_timer_.expires_after(lazy_delay_);
+      lazy_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec)
+          drain_lazy();
+      });
+    });
+}
+
+void write_batcher::drain_lazy() {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    lazy_draining_.swap(lazy_pending_);
+    lazy_armed_ = false;
+  }
+  for (auto& c : lazy_draining_)
+    c->flush_lazy();
+  lazy_draining_.clear();
+  if (lazy_draining_.capacity() > 4096)
+    std::vector<std::shared_ptr<flushable>>{}.swap(lazy_draining_);
 }
 
 } // namespace h2h::net

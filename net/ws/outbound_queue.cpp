@@ -43,6 +43,26 @@ outbound_queue::outcome outbound_queue::settle_locked() {
   return outcome::schedule;
 }
 
+outbound_queue::outcome outbound_queue::settle_lazy_locked() {
+  if (queued_ > limit_) {
+    refusing_ = true;
+    return outcome::overflow;
+  }
+  if (write_scheduled_ || lazy_scheduled_)
+    return outcome::queued;
+  lazy_scheduled_ = true;
+  return outcome::schedule_lazy;
+}
+
+bool outbound_queue::promote_lazy() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  lazy_scheduled_ = false;
+  if (write_scheduled_ || unsent_.empty())
+    return false;
+  write_scheduled_ = true;
+  return true;
+}
+
 outbound_queue::outcome
 outbound_queue::push_pong(std::shared_ptr<const std::string> payload) {
   std::lock_guard<std::mutex> guard{mtx_};

@@ -35,6 +35,9 @@ public:
   enum class outcome : std::uint8_t {
     queued,   ///< queued; a write is already on its way
     schedule, ///< queued; the caller must schedule a write
+    /// queued without hurry (push_all's `lazy`); the caller must schedule
+    /// a lazy write (write_batcher::schedule_lazy), then promote_lazy()
+    schedule_lazy,
     overflow, ///< past the limit: close with 4008 (reported once)
     refused,  ///< closing or closed: nothing more is queued
   };
@@ -49,17 +52,25 @@ public:
   }
 
   /// Queues several frames under one lock: `fill(add)` calls
-  /// `add(opcode, payload)` once per frame, in order (any thread).
+  /// `add(opcode, payload)` once per frame, in order (any thread). `lazy`
+  /// frames may wait for the next write (of a push that is not lazy, or
+  /// the lazy one the caller schedules): they keep their place in the
+  /// queue and count against the limit at once.
   template <class Fill>
-  outcome push_all(Fill&& fill) {
+  outcome push_all(Fill&& fill, bool lazy = false) {
     std::lock_guard<std::mutex> guard{mtx_};
     if (refusing_)
       return outcome::refused;
     fill([this](ws::opcode op, wire_message payload) {
       append_locked(op, std::move(payload));
     });
-    return settle_locked();
+    return lazy ? settle_lazy_locked() : settle_locked();
   }
+
+  /// The lazy write scheduled after outcome::schedule_lazy is due: true
+  /// when the caller must write now; false when a write is scheduled or
+  /// running anyway (it takes the lazy frames along) (I/O thread).
+  bool promote_lazy();
 
   /// Queues a pong (I/O thread). While a write is stuck (the socket is
   /// full: the client does not read), the unsent pong is replaced instead
@@ -109,6 +120,7 @@ private:
 
   void append_locked(ws::opcode op, wire_message payload);
   outcome settle_locked();
+  outcome settle_lazy_locked();
   void drop_unsent_locked();
 
   // Ordered to pack: every connection holds a queue.
@@ -126,6 +138,9 @@ private:
   /// Frames are taken and not written yet.
   bool in_flight_ = false;
   bool write_scheduled_ = false;
+  /// A lazy write is scheduled (see schedule_lazy): later lazy pushes
+  /// need none.
+  bool lazy_scheduled_ = false;
   bool refusing_ = false;
   bool closed_ = false;
 };

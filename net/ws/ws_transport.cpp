@@ -124,6 +124,9 @@ void ws_transport::after_push(outbound_queue::outcome r) {
     case outbound_queue::outcome::schedule:
       batcher_.schedule(shared_from_this());
       break;
+    case outbound_queue::outcome::schedule_lazy:
+      batcher_.schedule_lazy(shared_from_this());
+      break;
     case outbound_queue::outcome::overflow:
       counters_.slow_consumers.fetch_add(1, std::memory_order_relaxed);
       asio::post(strand_, [self = shared_from_this()] {
@@ -136,12 +139,23 @@ void ws_transport::after_push(outbound_queue::outcome r) {
   }
 }
 
-void ws_transport::send(const wire_message* msgs, std::size_t n) {
+void ws_transport::push_texts(const wire_message* msgs, std::size_t n,
+                              bool lazy) {
   // One lock for the whole batch; the bytes are shared, not copied.
-  after_push(out_.push_all([&](auto&& add) {
-    for (std::size_t i = 0; i < n; ++i)
-      add(ws::opcode::text, msgs[i]);
-  }));
+  after_push(out_.push_all(
+    [&](auto&& add) {
+      for (std::size_t i = 0; i < n; ++i)
+        add(ws::opcode::text, msgs[i]);
+    },
+    lazy));
+}
+
+void ws_transport::send(const wire_message* msgs, std::size_t n) {
+  push_texts(msgs, n, false);
+}
+
+void ws_transport::send_lazy(const wire_message* msgs, std::size_t n) {
+  push_texts(msgs, n, batcher_.lazy_enabled());
 }
 
 void ws_transport::end(end_reason why, std::string_view detail) {
@@ -294,6 +308,11 @@ void ws_transport::resume() {
 
 void ws_transport::flush() {
   do_write();
+}
+
+void ws_transport::flush_lazy() {
+  if (out_.promote_lazy())
+    do_write();
 }
 
 void ws_transport::do_write() {

@@ -53,6 +53,7 @@ public:
 
   // -- transport (any thread)
   void send(const wire_message* msgs, std::size_t n) override;
+  void send_lazy(const wire_message* msgs, std::size_t n) override;
   using transport::send;
   void release() override;
   void hold() override {
@@ -66,10 +67,13 @@ public:
 
   /// Writes what is queued (I/O thread; called by the write batcher).
   void flush() override;
+  void flush_lazy() override;
 
 private:
   /// Schedules the write or the 4008 close a push asked for.
   void after_push(outbound_queue::outcome r);
+  /// Queues text frames (`lazy`: see transport::send_lazy).
+  void push_texts(const wire_message* msgs, std::size_t n, bool lazy);
 
   // I/O thread only.
   void wait_readable();

@@ -72,6 +72,12 @@ struct recording_link : client_link {
       shared.push_back(ev);
     }
   }
+  /// Events that came through deliver_presence() (they may wait).
+  std::size_t lazy_events = 0;
+  void deliver_presence(const event_batch& batch) override {
+    lazy_events += batch.events.size();
+    deliver(batch);
+  }
   void acknowledge(const reply_to& to, std::uint64_t seq) override {
     ++done;
     if (to.kind == command_kind::message && !to.client_msg_id.empty())

@@ -86,6 +86,10 @@ CAF_TEST(enter and exit notices reach the members) {
   // Bob no longer receives the room.
   frame(a, cmd_message("r1", "alice", "after"));
   CAF_CHECK(texts(*b.link, event_kind::message).empty());
+  // Notices may wait for the connection's next write; messages never do.
+  CAF_CHECK_EQUAL(a.link->lazy_events, 3u);
+  CAF_CHECK_EQUAL(b.link->lazy_events, 1u);
+  CAF_CHECK_EQUAL(a.link->events.size(), 4u);
 }
 
 CAF_TEST(seqs are strictly increasing without gaps) {

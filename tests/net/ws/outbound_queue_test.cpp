@@ -246,6 +246,143 @@ TEST(outbound_queue, clear_drops_everything_and_refuses) {
   EXPECT_FALSE(q.take(none));
 }
 
+TEST(outbound_queue, lazy_pushes_ask_for_one_lazy_write_until_it_is_due) {
+  outbound_queue q{1000};
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("a")); }, true),
+    outcome::schedule_lazy);
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("b")); }, true),
+    outcome::queued);
+  // The lazy write is due: nothing else writes, so its caller must.
+  EXPECT_TRUE(q.promote_lazy());
+  EXPECT_EQ(q.push(ws::opcode::text, text("c")), outcome::queued);
+  auto frames = drain(q);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].payload.joined(), "a");
+  EXPECT_EQ(frames[2].payload.joined(), "c");
+  std::vector<out_frame> none;
+  EXPECT_FALSE(q.take(none));
+  // A lazy write that finds nothing left to write does nothing.
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("d")); }, true),
+    outcome::schedule_lazy);
+  EXPECT_EQ(q.push(ws::opcode::text, text("e")), outcome::schedule);
+  EXPECT_EQ(drain(q).size(), 2u);
+  EXPECT_FALSE(q.take(none));
+  EXPECT_FALSE(q.promote_lazy());
+  EXPECT_EQ(q.queued_bytes(), 0u);
+}
+
+TEST(outbound_queue, lazy_frames_go_with_the_next_write_in_their_place) {
+  outbound_queue q{1000};
+  q.push_all([](auto&& add) { add(ws::opcode::text, text("notice")); }, true);
+  // A frame in a hurry schedules a write at once; the notice goes first.
+  EXPECT_EQ(q.push(ws::opcode::text, text("ack")), outcome::schedule);
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("x")); }, true),
+    outcome::queued);
+  auto frames = drain(q);
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].payload.joined(), "notice");
+  EXPECT_EQ(frames[1].payload.joined(), "ack");
+  // The lazy write comes due while that write is scheduled: nothing to do.
+  EXPECT_FALSE(q.promote_lazy());
+  std::vector<out_frame> none;
+  EXPECT_FALSE(q.take(none));
+}
+
+TEST(outbound_queue, lazy_frames_count_against_the_limit_at_once) {
+  outbound_queue q{10};
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("1234")); }, true),
+    outcome::schedule_lazy);
+  EXPECT_EQ(
+    q.push_all([](auto&& add) { add(ws::opcode::text, text("5678")); }, true),
+    outcome::overflow);
+  EXPECT_EQ(q.push(ws::opcode::text, text("x")), outcome::refused);
+}
+
+TEST(outbound_queue, a_close_takes_the_lazy_frames_along) {
+  outbound_queue q{1000};
+  q.push_all([](auto&& add) { add(ws::opcode::text, text("notice")); }, true);
+  auto c = q.close(1000, "");
+  EXPECT_TRUE(c.schedule);
+  EXPECT_FALSE(q.promote_lazy());
+  auto frames = drain(q);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].payload.joined(), "notice");
+  EXPECT_EQ(opcode_of(frames[1]), 0x8);
+}
+
+TEST(outbound_queue_threads, lazy_and_eager_pushes_strand_nothing) {
+  // Producers push lazily and eagerly; the "I/O" thread writes when told to
+  // (schedule) and promotes when a lazy write comes due (schedule_lazy), as
+  // ws_transport and write_batcher do. Every frame is written, in order per
+  // producer: no sequence of outcomes leaves frames without a write.
+  constexpr int producers = 4;
+  constexpr int per_producer = 20000;
+  outbound_queue q{std::size_t{1} << 40};
+  std::atomic<int> running{producers};
+  std::atomic<int> writes{0};
+  std::atomic<int> lazy_writes{0};
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p)
+    threads.emplace_back([&, p] {
+      for (int i = 0; i < per_producer; ++i) {
+        auto r = q.push_all(
+          [&](auto&& add) {
+            add(ws::opcode::text,
+                text(std::to_string(p) + ":" + std::to_string(i)));
+          },
+          (i + p) % 3 != 0);
+        if (r == outcome::schedule)
+          writes.fetch_add(1);
+        else if (r == outcome::schedule_lazy)
+          lazy_writes.fetch_add(1);
+      }
+      running.fetch_sub(1);
+    });
+  std::map<int, int> next;
+  std::vector<out_frame> writing;
+  auto write_all = [&] {
+    while (q.take(writing)) {
+      std::size_t bytes = 0;
+      for (auto& f : writing) {
+        bytes += f.size();
+        auto colon = f.payload.body->find(':');
+        auto p = std::stoi(f.payload.body->substr(0, colon));
+        auto k = std::stoi(f.payload.body->substr(colon + 1));
+        ASSERT_EQ(k, next[p]) << "producer " << p;
+        next[p] = k + 1;
+      }
+      q.written(bytes);
+      writing.clear();
+    }
+  };
+  for (;;) {
+    // Looked at first: once the producers are done, the counts are final.
+    bool producers_done = running.load() == 0;
+    if (writes.load() > 0) {
+      writes.fetch_sub(1);
+      write_all();
+    } else if (lazy_writes.load() > 0) {
+      lazy_writes.fetch_sub(1);
+      if (q.promote_lazy())
+        write_all();
+    } else if (producers_done) {
+      break;
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  for (auto& t : threads)
+    t.join();
+  for (int p = 0; p < producers; ++p)
+    EXPECT_EQ(next[p], per_producer) << "producer " << p;
+  EXPECT_EQ(q.queued_bytes(), 0u);
+}
+
 TEST(outbound_queue_threads,
      pushes_from_many_threads_arrive_whole_and_in_order) {
   // Four "actor" threads push batches, the "I/O" thread takes, writes and

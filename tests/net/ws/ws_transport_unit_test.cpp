@@ -139,6 +139,75 @@ TEST_F(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
   EXPECT_EQ(user->gone, 1);
 }
 
+namespace {
+
+/// Reads one unmasked server text frame of under 126 bytes (blocking).
+std::string read_text(tcp::socket& s) {
+  unsigned char head[2];
+  asio::read(s, asio::buffer(head));
+  EXPECT_EQ(head[0], 0x81);
+  std::string body(head[1], '\0');
+  asio::read(s, asio::buffer(body));
+  return body;
+}
+
+} // namespace
+
+TEST(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
+  // A delay of an hour: only another write can take the notice along.
+  io_worker worker{std::chrono::hours{1}};
+  ws_settings settings;
+  net_counters counters;
+  socket_pair p{worker.io};
+  auto t = std::make_shared<ws_transport>(std::move(p.server), worker, settings,
+                                          counters);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  wire_message notice{std::make_shared<const std::string>("notice")};
+  t->send_lazy(&notice, 1);
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{100});
+  EXPECT_EQ(p.client.available(), 0u);
+  t->send(std::make_shared<const std::string>("ack"));
+  worker.io.restart();
+  worker.io.run_for(std::chrono::milliseconds{100});
+  ASSERT_GT(p.client.available(), 0u);
+  EXPECT_EQ(read_text(p.client), "notice");
+  EXPECT_EQ(read_text(p.client), "ack");
+  EXPECT_EQ(counters.frames_out.load(), 2u);
+  p.client.close();
+  worker.io.restart();
+  worker.io.run_for(std::chrono::seconds{5});
+  EXPECT_EQ(user->gone, 1);
+}
+
+TEST(ws_transport_lazy, a_lazy_frame_alone_leaves_after_the_delay) {
+  io_worker worker{std::chrono::milliseconds{5}};
+  ws_settings settings;
+  net_counters counters;
+  socket_pair p{worker.io};
+  auto t = std::make_shared<ws_transport>(std::move(p.server), worker, settings,
+                                          counters);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  wire_message a{std::make_shared<const std::string>("a")};
+  wire_message b{std::make_shared<const std::string>("b")};
+  t->send_lazy(&a, 1);
+  t->send_lazy(&b, 1);
+  // Bounded: the delay is 5 ms; a second is a lost write.
+  for (int i = 0; i < 100 && counters.frames_out.load() < 2; ++i) {
+    worker.io.restart();
+    worker.io.run_for(std::chrono::milliseconds{10});
+  }
+  ASSERT_EQ(counters.frames_out.load(), 2u);
+  EXPECT_EQ(read_text(p.client), "a");
+  EXPECT_EQ(read_text(p.client), "b");
+  p.client.close();
+  worker.io.restart();
+  worker.io.run_for(std::chrono::seconds{5});
+  EXPECT_EQ(user->gone, 1);
+}
+
 TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
   EXPECT_EQ(close_of(end_reason::normal).code, 1000);
   EXPECT_EQ(close_of(end_reason::going_away).code, 1001);
