@@ -40,6 +40,20 @@ std::uint8_t opcode_of(const out_frame& f) {
   return f.header[0] & 0x0F;
 }
 
+/// Queues one text frame that may wait (an ENTER or EXIT notice).
+outcome push_lazy(outbound_queue& q, std::string s) {
+  return q.push_all([&](auto&& add) { add(ws::opcode::text, text(s)); }, true);
+}
+
+/// Checks that text frame "p:k" is producer p's next one (k) and counts it.
+void expect_next(const out_frame& f, std::map<int, int>& next) {
+  auto colon = f.payload.body->find(':');
+  auto p = std::stoi(f.payload.body->substr(0, colon));
+  auto k = std::stoi(f.payload.body->substr(colon + 1));
+  EXPECT_EQ(k, next[p]) << "producer " << p;
+  next[p] = k + 1;
+}
+
 } // namespace
 
 TEST(outbound_queue, first_push_schedules_a_write_until_the_queue_is_empty) {
@@ -248,12 +262,8 @@ TEST(outbound_queue, clear_drops_everything_and_refuses) {
 
 TEST(outbound_queue, lazy_pushes_ask_for_one_lazy_write_until_it_is_due) {
   outbound_queue q{1000};
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("a")); }, true),
-    outcome::schedule_lazy);
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("b")); }, true),
-    outcome::queued);
+  EXPECT_EQ(push_lazy(q, "a"), outcome::schedule_lazy);
+  EXPECT_EQ(push_lazy(q, "b"), outcome::queued);
   // The lazy write is due: nothing else writes, so its caller must.
   EXPECT_TRUE(q.promote_lazy());
   EXPECT_EQ(q.push(ws::opcode::text, text("c")), outcome::queued);
@@ -264,9 +274,7 @@ TEST(outbound_queue, lazy_pushes_ask_for_one_lazy_write_until_it_is_due) {
   std::vector<out_frame> none;
   EXPECT_FALSE(q.take(none));
   // A lazy write that finds nothing left to write does nothing.
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("d")); }, true),
-    outcome::schedule_lazy);
+  EXPECT_EQ(push_lazy(q, "d"), outcome::schedule_lazy);
   EXPECT_EQ(q.push(ws::opcode::text, text("e")), outcome::schedule);
   EXPECT_EQ(drain(q).size(), 2u);
   EXPECT_FALSE(q.take(none));
@@ -276,12 +284,10 @@ TEST(outbound_queue, lazy_pushes_ask_for_one_lazy_write_until_it_is_due) {
 
 TEST(outbound_queue, lazy_frames_go_with_the_next_write_in_their_place) {
   outbound_queue q{1000};
-  q.push_all([](auto&& add) { add(ws::opcode::text, text("notice")); }, true);
+  push_lazy(q, "notice");
   // A frame in a hurry schedules a write at once; the notice goes first.
   EXPECT_EQ(q.push(ws::opcode::text, text("ack")), outcome::schedule);
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("x")); }, true),
-    outcome::queued);
+  EXPECT_EQ(push_lazy(q, "x"), outcome::queued);
   auto frames = drain(q);
   ASSERT_EQ(frames.size(), 3u);
   EXPECT_EQ(frames[0].payload.joined(), "notice");
@@ -294,18 +300,14 @@ TEST(outbound_queue, lazy_frames_go_with_the_next_write_in_their_place) {
 
 TEST(outbound_queue, lazy_frames_count_against_the_limit_at_once) {
   outbound_queue q{10};
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("1234")); }, true),
-    outcome::schedule_lazy);
-  EXPECT_EQ(
-    q.push_all([](auto&& add) { add(ws::opcode::text, text("5678")); }, true),
-    outcome::overflow);
+  EXPECT_EQ(push_lazy(q, "1234"), outcome::schedule_lazy);
+  EXPECT_EQ(push_lazy(q, "5678"), outcome::overflow);
   EXPECT_EQ(q.push(ws::opcode::text, text("x")), outcome::refused);
 }
 
 TEST(outbound_queue, a_close_takes_the_lazy_frames_along) {
   outbound_queue q{1000};
-  q.push_all([](auto&& add) { add(ws::opcode::text, text("notice")); }, true);
+  push_lazy(q, "notice");
   auto c = q.close(1000, "");
   EXPECT_TRUE(c.schedule);
   EXPECT_FALSE(q.promote_lazy());
@@ -350,11 +352,7 @@ TEST(outbound_queue_threads, lazy_and_eager_pushes_strand_nothing) {
       std::size_t bytes = 0;
       for (auto& f : writing) {
         bytes += f.size();
-        auto colon = f.payload.body->find(':');
-        auto p = std::stoi(f.payload.body->substr(0, colon));
-        auto k = std::stoi(f.payload.body->substr(colon + 1));
-        ASSERT_EQ(k, next[p]) << "producer " << p;
-        next[p] = k + 1;
+        expect_next(f, next);
       }
       q.written(bytes);
       writing.clear();
@@ -420,11 +418,7 @@ TEST(outbound_queue_threads,
           ++pongs;
           continue;
         }
-        auto colon = f.payload.body->find(':');
-        auto p = std::stoi(f.payload.body->substr(0, colon));
-        auto k = std::stoi(f.payload.body->substr(colon + 1));
-        ASSERT_EQ(k, next[p]) << "producer " << p;
-        next[p] = k + 1;
+        expect_next(f, next);
       }
       q.written(bytes);
       writing.clear();

@@ -153,59 +153,65 @@ std::string read_text(tcp::socket& s) {
 
 } // namespace
 
-TEST(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
-  // A delay of an hour: only another write can take the notice along.
-  io_worker worker{std::chrono::hours{1}};
+/// A started transport on an I/O thread whose lazy writes wait `delay`.
+struct lazy_connection {
+  io_worker worker;
   ws_settings settings;
   net_counters counters;
   socket_pair p{worker.io};
-  auto t = std::make_shared<ws_transport>(std::move(p.server), worker, settings,
-                                          counters);
-  auto user = std::make_shared<recording_user>();
-  t->start(user, {});
-  wire_message notice{std::make_shared<const std::string>("notice")};
-  t->send_lazy(&notice, 1);
-  worker.io.restart();
-  worker.io.run_for(std::chrono::milliseconds{100});
-  EXPECT_EQ(p.client.available(), 0u);
-  t->send(std::make_shared<const std::string>("ack"));
-  worker.io.restart();
-  worker.io.run_for(std::chrono::milliseconds{100});
-  ASSERT_GT(p.client.available(), 0u);
-  EXPECT_EQ(read_text(p.client), "notice");
-  EXPECT_EQ(read_text(p.client), "ack");
-  EXPECT_EQ(counters.frames_out.load(), 2u);
-  p.client.close();
-  worker.io.restart();
-  worker.io.run_for(std::chrono::seconds{5});
-  EXPECT_EQ(user->gone, 1);
+  std::shared_ptr<ws_transport> t = std::make_shared<ws_transport>(
+    std::move(p.server), worker, settings, counters);
+  std::shared_ptr<recording_user> user = std::make_shared<recording_user>();
+
+  explicit lazy_connection(std::chrono::milliseconds delay)
+    : worker(delay) {
+    t->start(user, {});
+  }
+
+  void send_lazy(const char* text) {
+    wire_message m{std::make_shared<const std::string>(text)};
+    t->send_lazy(&m, 1);
+  }
+
+  void run_for(std::chrono::milliseconds d) {
+    worker.io.restart();
+    worker.io.run_for(d);
+  }
+
+  /// The peer leaves; the transport must end cleanly.
+  void finish() {
+    p.client.close();
+    run_for(std::chrono::seconds{5});
+    EXPECT_EQ(user->gone, 1);
+  }
+};
+
+TEST(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
+  // A delay of an hour: only another write can take the notice along.
+  lazy_connection c{std::chrono::hours{1}};
+  c.send_lazy("notice");
+  c.run_for(std::chrono::milliseconds{100});
+  EXPECT_EQ(c.p.client.available(), 0u);
+  c.t->send(std::make_shared<const std::string>("ack"));
+  c.run_for(std::chrono::milliseconds{100});
+  ASSERT_GT(c.p.client.available(), 0u);
+  EXPECT_EQ(read_text(c.p.client), "notice");
+  EXPECT_EQ(read_text(c.p.client), "ack");
+  EXPECT_EQ(c.counters.frames_out.load(), 2u);
+  c.finish();
 }
 
 TEST(ws_transport_lazy, a_lazy_frame_alone_leaves_after_the_delay) {
-  io_worker worker{std::chrono::milliseconds{5}};
-  ws_settings settings;
-  net_counters counters;
-  socket_pair p{worker.io};
-  auto t = std::make_shared<ws_transport>(std::move(p.server), worker, settings,
-                                          counters);
-  auto user = std::make_shared<recording_user>();
-  t->start(user, {});
-  wire_message a{std::make_shared<const std::string>("a")};
-  wire_message b{std::make_shared<const std::string>("b")};
-  t->send_lazy(&a, 1);
-  t->send_lazy(&b, 1);
+  lazy_connection c{std::chrono::milliseconds{5}};
+  c.send_lazy("a");
+  c.send_lazy("b");
   // Bounded: the delay is 5 ms; a second is a lost write.
-  for (int i = 0; i < 100 && counters.frames_out.load() < 2; ++i) {
-    worker.io.restart();
-    worker.io.run_for(std::chrono::milliseconds{10});
-  }
-  ASSERT_EQ(counters.frames_out.load(), 2u);
-  EXPECT_EQ(read_text(p.client), "a");
-  EXPECT_EQ(read_text(p.client), "b");
-  p.client.close();
-  worker.io.restart();
-  worker.io.run_for(std::chrono::seconds{5});
-  EXPECT_EQ(user->gone, 1);
+  for (int i = 0; i < 100 && c.counters.frames_out.load() < 2; ++i)
+    c.run_for(std::chrono::milliseconds{10});
+  ASSERT_EQ(c.counters.frames_out.load(), 2u);
+  EXPECT_EQ(read_text(c.p.client), "a");
+  EXPECT_EQ(read_text(c.p.client), "b");
+  c.finish();
 }
 
 TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
