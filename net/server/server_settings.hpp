@@ -16,7 +16,7 @@ struct server_settings {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8080;
   int io_threads = 1;
-  /// How long another member's presence notice may wait for the client's
+  /// How long an ENTER or EXIT notice may wait for the client's
   /// next write (write_batcher::schedule_lazy); 0: none wait.
   std::chrono::milliseconds presence_delay{250};
   std::chrono::milliseconds shutdown_timeout{5000};
