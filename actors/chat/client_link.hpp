@@ -59,7 +59,8 @@ public:
   /// Room events for the client, in seq order.
   virtual void deliver(const event_batch& batch) = 0;
 
-  /// deliver() for events in no hurry (ENTER and EXIT notices): they keep their
+  /// deliver() for events in no hurry (other members' ENTER and EXIT
+  /// notices): they keep their
   /// place in the FIFO but may wait a moment (server.presence_delay_ms) for the
   /// connection's next write, so that a storm of entries costs a few writes per
   /// client instead of one per notice.

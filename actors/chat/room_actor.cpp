@@ -87,6 +87,13 @@ void hand_to_push(room_pointer self, const event_ptr& ev) {
              push_commit{ev, room_cluster::presence(st)});
 }
 
+/// The event is the member's own: same member id, or for anonymous
+/// members (id 0) the same name.
+bool is_own(const room_member& m, const room_event& ev) {
+  return m.sender_id == ev.sender_id
+         && (ev.sender_id != 0 || m.sender == ev.sender);
+}
+
 /// Sends a committed event to every member: one shared event, encoded once
 /// per wire protocol by the links (the ring keeps a plain copy); members whose
 /// replay is still being read get it afterwards. A member never gets a seq
@@ -102,8 +109,9 @@ void fan_out(room_pointer self, event_ptr ev) {
   const auto& shared = batch.events.front();
   const auto& sent = shared->data();
   std::optional<caf::message> msg; // built once, for members without sinks
-  // An ENTER or EXIT notice may wait for the receiver's next write (its
-  // own is followed by the answer to its command, which writes at once).
+  // Another member's ENTER or EXIT notice may wait for the receiver's next
+  // write; a member's own goes at once (in raw JSON it is the only answer
+  // to its ENTER).
   const bool presence = sent.kind != event_kind::message;
   std::size_t receivers = 0;
   for (auto& [addr, m] : st.members) {
@@ -117,7 +125,7 @@ void fan_out(room_pointer self, event_ptr ev) {
     if (m.blocked && hides(*m.blocked, sent))
       continue;
     if (m.sink) {
-      if (presence)
+      if (presence && !is_own(m, sent))
         m.sink->deliver_presence(batch);
       else
         m.sink->deliver(batch);
