@@ -15,7 +15,7 @@ struct server_section {
   /// Every this many seconds the heap's free pages go back to the system
   /// (what a burst of connections left behind); 0: never.
   int memory_trim_s = 10;
-  /// How long an ENTER or EXIT notice may wait for the
+  /// How long another member's ENTER or EXIT notice may wait for the
   /// receiver's next write (one write for many notices); 0: none wait.
   int presence_delay_ms = 250;
   /// Upper bound for a graceful shutdown before the process exits anyway.

@@ -185,8 +185,8 @@ std::vector<key_info> build_keys() {
                "never."));
   add(make_key("server", "presence_delay_ms", &s::server,
                &server_section::presence_delay_ms,
-               "How long an ENTER or EXIT notice may wait for "
-               "the client's next write, so that many leave in one; 0: "
+               "How long another member's ENTER or EXIT notice may wait "
+               "for the client's next write, so that many leave in one; 0: "
                "none wait."));
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,

@@ -16,8 +16,8 @@ struct server_settings {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8080;
   int io_threads = 1;
-  /// How long an ENTER or EXIT notice may wait for the client's
-  /// next write (write_batcher::schedule_lazy); 0: none wait.
+  /// How long another member's ENTER or EXIT notice may wait for the
+  /// client's next write (write_batcher::schedule_lazy); 0: none wait.
   std::chrono::milliseconds presence_delay{250};
   std::chrono::milliseconds shutdown_timeout{5000};
   /// A stop closes the open connections in batches spread over this window

@@ -45,7 +45,7 @@ public:
 
   /// Asks for `c->flush_lazy()` on the I/O thread within the lazy delay:
   /// every connection asking during one delay is flushed by one timer, so
-  /// frames that are in no hurry (ENTER and EXIT notices) leave
+  /// frames that are in no hurry (other members' ENTER and EXIT notices) leave
   /// with the next write instead of one write each. At most one call per
   /// connection and lazy write (outbound_queue), so what waits is bounded
   /// by the connections of the thread. Thread-safe.

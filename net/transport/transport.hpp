@@ -26,7 +26,7 @@ public:
     send(&msg, 1);
   }
 
-  /// send() for messages in no hurry (ENTER and EXIT notices):
+  /// send() for messages in no hurry (other members' ENTER/EXIT notices):
   /// they keep their place in the order but may wait up to the transport's
   /// lazy delay for a write, so that several leave in one.
   virtual void send_lazy(const wire_message* msgs, std::size_t n) {
