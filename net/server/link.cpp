@@ -32,10 +32,10 @@ void link::start_deferred(const session_factory& make_session,
                           connect_authenticator authenticate,
                           std::chrono::milliseconds timeout,
                           const starter& start_transport) {
-  deferred_ = true;
-  make_session_ = make_session;
-  authenticate_ = std::move(authenticate);
-  connect_deadline_ = std::chrono::steady_clock::now() + timeout;
+  deferred_ = std::make_unique<deferred_state>();
+  deferred_->make_session = make_session;
+  deferred_->authenticate = std::move(authenticate);
+  deferred_->connect_deadline = std::chrono::steady_clock::now() + timeout;
   registry_id_ = registry_.add(weak_from_this());
   // The wait for CONNECT, then heart-beats: one sweep, no timer each.
   registry_.tick_each_sweep(registry_id_);
@@ -183,11 +183,12 @@ bool link::on_text(std::string& text) {
     std::unique_ptr<std::string> connect;
     bool used = false;
     {
-      std::lock_guard<std::mutex> guard{mtx_};
-      inbox_.clear();
-      protocol_->decode_all(text, inbox_);
-      used = hand_on(inbox_, true, connect);
-      inbox_.clear();
+      auto& d = *deferred_;
+      std::lock_guard<std::mutex> guard{d.mtx};
+      d.inbox.clear();
+      protocol_->decode_all(text, d.inbox);
+      used = hand_on(d.inbox, true, connect);
+      d.inbox.clear();
     }
     // Outside the lock: the answer may come at once, on this thread.
     if (connect)
@@ -232,7 +233,7 @@ bool link::hand_on(std::vector<decoded>& results, bool counted,
     } else if (auto* c = std::get_if<connect_request>(&r)) {
       // The connect occupies the inbound window until it is answered.
       take_count();
-      connect_seen_ = true;
+      deferred_->connect_seen = true;
       connect = std::make_unique<std::string>(std::move(c->token));
     } else if (auto* reply = std::get_if<protocol_reply>(&r)) {
       send(std::move(reply->bytes));
@@ -250,7 +251,7 @@ bool link::hand_on(std::vector<decoded>& results, bool counted,
 }
 
 void link::check_connect(std::string token) {
-  authenticate_(token, [self = shared_from_this()](ws_auth auth) {
+  deferred_->authenticate(token, [self = shared_from_this()](ws_auth auth) {
     self->on_connect_checked(std::move(auth));
   });
 }
@@ -259,8 +260,9 @@ void link::on_connect_checked(ws_auth auth) {
   std::vector<decoded> held;
   std::string session_id;
   {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (gone_)
+    auto& d = *deferred_;
+    std::lock_guard<std::mutex> guard{d.mtx};
+    if (d.gone)
       return;
     if (!auth.ok) {
       spdlog::info("ws {} CONNECT refused: {}", transport_->peer(),
@@ -275,10 +277,10 @@ void link::on_connect_checked(ws_auth auth) {
     auto now = std::chrono::steady_clock::now();
     send(protocol_->accept_connect(auth.identity, held));
     auth.identity.protocol = session_protocol_;
-    session_ = make_session_(shared_from_this(), std::move(auth.identity));
-    connected_ = true;
-    beats_ = protocol_->heartbeats();
-    last_sent_ = last_received_ = now;
+    session_ = d.make_session(shared_from_this(), std::move(auth.identity));
+    d.connected = true;
+    d.beats = protocol_->heartbeats();
+    d.last_sent = d.last_received = now;
     if (auth.expires_in.count() > 0)
       registry_.expire_at(now + auth.expires_in, registry_id_);
     std::unique_ptr<std::string> again; // a second CONNECT is an error frame
@@ -299,42 +301,46 @@ void link::give_up(errc code, const std::string& text) {
 }
 
 void link::tick(std::chrono::steady_clock::time_point now) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (gone_ || !deferred_)
+  if (!deferred_)
     return;
-  if (!connected_) {
-    if (!connect_seen_ && now >= connect_deadline_)
+  auto& d = *deferred_;
+  std::lock_guard<std::mutex> guard{d.mtx};
+  if (d.gone)
+    return;
+  if (!d.connected) {
+    if (!d.connect_seen && now >= d.connect_deadline)
       give_up(errc::bad_frame, "no CONNECT frame in time");
     return;
   }
-  if (beats_.send.count() > 0) {
+  if (d.beats.send.count() > 0) {
     if (sent_.exchange(false, std::memory_order_relaxed)) {
-      last_sent_ = now;
-    } else if (now - last_sent_ >= beats_.send) {
+      d.last_sent = now;
+    } else if (now - d.last_sent >= d.beats.send) {
       if (auto beat = protocol_->encode_heartbeat())
         transport_->send(std::move(beat));
-      last_sent_ = now;
+      d.last_sent = now;
     }
   }
-  if (beats_.receive.count() > 0) {
+  if (d.beats.receive.count() > 0) {
     if (received_.exchange(false, std::memory_order_relaxed))
-      last_received_ = now;
-    else if (now - last_received_ > beats_.receive * 3 / 2)
+      d.last_received = now;
+    else if (now - d.last_received > d.beats.receive * 3 / 2)
       give_up(errc::bad_frame,
               "no heart-beat from the client for "
                 + std::to_string(
                   std::chrono::duration_cast<std::chrono::milliseconds>(
-                    now - last_received_)
+                    now - d.last_received)
                     .count())
                 + " ms");
   }
 }
 
 void link::on_gone() {
-  std::unique_lock<std::mutex> guard{mtx_, std::defer_lock};
-  if (deferred_)
-    guard.lock();
-  gone_ = true;
+  std::unique_lock<std::mutex> guard;
+  if (deferred_) {
+    guard = std::unique_lock<std::mutex>{deferred_->mtx};
+    deferred_->gone = true;
+  }
   if (session_) {
     caf::anon_send(session_, disconn_atom_v);
     session_ = nullptr;

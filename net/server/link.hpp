@@ -120,7 +120,7 @@ private:
   /// Hands decoded frames on, in order. `counted`: the transport counted
   /// one command for this text already (on_text); further ones are counted
   /// with hold(). True when that count was used. A connect request's token
-  /// lands in `connect`. Under mtx_ for a deferred link.
+  /// lands in `connect`. Under the deferred state's mutex.
   bool hand_on(std::vector<decoded>& results, bool counted,
                std::unique_ptr<std::string>& connect);
   /// Ends the session normally once the client said goodbye and every
@@ -139,25 +139,32 @@ private:
   registry& registry_;
   std::uint64_t registry_id_ = 0;
   /// I/O thread only (set before reading starts, dropped when gone); for
-  /// a deferred link, under mtx_.
+  /// a deferred link, under its mutex.
   session_actor session_;
 
-  // -- a deferred link (authenticated in the stream: STOMP)
-  bool deferred_ = false;
   const char* session_protocol_ = "";
-  /// Serializes decoding, the connect's answer, ticks and the end.
-  std::mutex mtx_;
-  session_factory make_session_;
-  connect_authenticator authenticate_;
-  std::vector<decoded> inbox_;
-  bool connect_seen_ = false;
-  bool connected_ = false;
-  bool gone_ = false;
-  time_point connect_deadline_;
-  /// Heart-beats agreed at CONNECT; ticks only.
-  heartbeat_plan beats_;
-  time_point last_sent_;
-  time_point last_received_;
+
+  // -- a deferred link (authenticated in the stream: STOMP)
+  /// What only a deferred link needs, allocated by start_deferred(): raw
+  /// JSON connections, authenticated at the upgrade, do without these
+  /// ~150 bytes (an idle connection's memory, docs/benchmarks.md). Set
+  /// before the link is registered or reads, never changed afterwards.
+  struct deferred_state {
+    /// Serializes decoding, the connect's answer, ticks and the end.
+    std::mutex mtx;
+    session_factory make_session;
+    connect_authenticator authenticate;
+    std::vector<decoded> inbox;
+    bool connect_seen = false;
+    bool connected = false;
+    bool gone = false;
+    time_point connect_deadline;
+    /// Heart-beats agreed at CONNECT; ticks only.
+    heartbeat_plan beats;
+    time_point last_sent;
+    time_point last_received;
+  };
+  std::unique_ptr<deferred_state> deferred_;
   /// Something was sent / received since the last tick.
   std::atomic<bool> sent_{false};
   std::atomic<bool> received_{false};
