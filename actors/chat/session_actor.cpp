@@ -354,7 +354,7 @@ void publish_failed(session_pointer self, const pending_publish& p,
 }
 
 /// Makes sure a tick comes when the oldest publish or the ENTER in flight
-/// reaches its deadline.
+/// reaches its deadline (ticks come earlier too, see deadline_tick).
 void arm_deadline_timer(session_pointer self) {
   auto& st = self->state;
   std::optional<caf::actor_clock::time_point> due;
@@ -363,12 +363,17 @@ void arm_deadline_timer(session_pointer self) {
   if (st.entering && !st.enters.empty()
       && (!due || st.enters.back().deadline < *due))
     due = st.enters.back().deadline;
-  if (!due || (st.deadline_timer_armed && st.deadline_timer_due <= *due))
+  if (!due)
+    return;
+  // Not later than deadline_tick from now (see session_env).
+  auto now = self->clock().now();
+  auto at = std::min(*due, now + st.env->deadline_tick);
+  if (st.deadline_timer_armed && st.deadline_timer_due <= at)
     return;
   st.deadline_timer_armed = true;
-  st.deadline_timer_due = *due;
-  auto wait = *due - self->clock().now();
-  self->delayed_send(self, std::max(wait, decltype(wait){0}), sess_due_atom_v);
+  st.deadline_timer_due = at;
+  self->delayed_send(self, std::max(at - now, decltype(at - now){0}),
+                     sess_due_atom_v);
 }
 
 /// Refuses every publish past its deadline (CHAT_006, retry) and gives up

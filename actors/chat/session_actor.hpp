@@ -40,6 +40,13 @@ struct session_env {
   std::chrono::milliseconds request_timeout{35000};
   /// Longest wait for a publish to be committed (the store may be down).
   std::chrono::milliseconds publish_timeout{60000};
+  /// The deadline tick comes at most this long after it is armed, then
+  /// again while anything waits: CAF 0.17 cannot cancel a delayed
+  /// message, and each holds ~180 bytes and the session in the actor
+  /// clock until it fires. Ticking early bounds that to this span after
+  /// an ENTER or a publish is answered, instead of its whole timeout (an
+  /// idle connection's memory, docs/benchmarks.md).
+  std::chrono::milliseconds deadline_tick{2000};
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
   /// Messages per second and burst a connection may send; ENTER and EXIT
