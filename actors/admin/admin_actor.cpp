@@ -321,9 +321,9 @@ admin_actor::behavior_type node_admin(admin_pointer self,
         return;
       }
       auto now = st.settings.now_ms ? st.settings.now_ms() : 0;
-      st.sessions.emplace(
-        s.address(),
-        admin_session_entry{member, std::move(name), std::move(protocol), now});
+      st.sessions.emplace(s.address(),
+                          admin_session_entry{member, std::move(name),
+                                              protocol_name(protocol), now});
     },
     [self](nodes_atom, cluster_view& view) {
       self->state.view = std::move(view);

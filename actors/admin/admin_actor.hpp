@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "actors/vocabulary/metrics.hpp"
+#include "actors/vocabulary/protocol_name.hpp"
 #include "actors/vocabulary/type_ids.hpp"
 
 namespace h2h {
@@ -57,7 +58,8 @@ struct admin_settings {
 struct admin_session_entry {
   std::int64_t member_id = 0;
   std::string name;
-  std::string protocol;
+  /// protocol_name()'s copy.
+  const char* protocol = "";
   std::int64_t connected_ms = 0;
 };
 

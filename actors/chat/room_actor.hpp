@@ -17,6 +17,7 @@
 #include "actors/chat/dedupe_window.hpp"
 #include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
+#include "actors/vocabulary/protocol_name.hpp"
 #include "actors/chat/room_creation.hpp"
 #include "actors/chat/room_rate.hpp"
 #include "actors/push/push_dispatcher.hpp"
@@ -88,8 +89,9 @@ struct room_member {
   room_actor via{};
   /// Entered again after a move: no ENTER notice.
   bool quiet = false;
-  /// Its wire protocol (enter_request::protocol), for the admin actor.
-  std::string protocol;
+  /// Its wire protocol (enter_request::protocol as protocol_name()'s
+  /// copy), for the admin actor.
+  const char* protocol = "";
 };
 
 /// An ENTER whose replay is being read from the store. The ENTER is

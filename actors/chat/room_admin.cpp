@@ -37,7 +37,7 @@ admin_room describe(room_pointer self) {
     if (m.role == enter_role::relayed)
       ++subs["relay:" + caf::to_string(m.via.node())];
     else
-      ++subs[m.protocol.empty() ? std::string{"other"} : m.protocol];
+      ++subs[*m.protocol ? std::string{m.protocol} : std::string{"other"}];
   }
   r.subscribers.assign(subs.begin(), subs.end());
   r.mailbox = self->mailbox().size();

@@ -274,7 +274,7 @@ caf::result<enter_reply> enter(room_pointer self, enter_request& req,
   m.role = req.role;
   m.via = std::move(req.via);
   m.quiet = req.quiet;
-  m.protocol = std::move(req.protocol);
+  m.protocol = protocol_name(req.protocol);
   m.blocked = std::move(req.blocked);
   if (m.role == enter_role::relayed)
     req.last_seq = -1; // its relay replays, from the shared store

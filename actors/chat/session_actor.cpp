@@ -482,7 +482,7 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
   if (st.env->admin)
     self->send(st.env->admin, caf::join_atom_v,
                caf::actor_cast<session_actor>(self), st.identity.member_id,
-               st.identity.name, st.identity.protocol);
+               st.identity.name, std::string{st.identity.protocol});
   return {
     [self](client_command& cmd) { dispatch(self, cmd); },
     [self](const event_batch& batch) { self->state.link->deliver(batch); },

@@ -13,6 +13,7 @@
 #include "actors/chat/token_bucket.hpp"
 #include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
+#include "actors/vocabulary/protocol_name.hpp"
 
 namespace h2h {
 
@@ -22,10 +23,10 @@ struct session_identity {
   bool authenticated = false;
   std::int64_t member_id = 0;
   std::string name;
-  /// The wire protocol of the connection ("raw", "stomp", "sse"), set by
-  /// the network layer where the session is made; rooms count their
-  /// subscribers by it for the admin actor.
-  std::string protocol{};
+  /// The wire protocol of the connection ("raw-json", "stomp", "sse"),
+  /// protocol_name()'s copy, set by the network layer where the session is
+  /// made; rooms count their subscribers by it for the admin actor.
+  const char* protocol = "";
   /// Whom the member blocks (null: nobody), read with the session at the
   /// upgrade and replaced by block_atom when it changes.
   block_list blocked{};

@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/vocabulary/protocol_name.hpp"
+
 namespace h2h::net {
 
 link::link(std::shared_ptr<transport> t, std::unique_ptr<wire_protocol> p,
@@ -23,7 +25,7 @@ void link::start(const session_factory& make_session, session_identity identity,
   spdlog::info("ws {} open{}{}", transport_->peer(),
                identity.authenticated ? " as " : "",
                identity.authenticated ? identity.name : "");
-  identity.protocol = session_protocol_;
+  identity.protocol = protocol_name(session_protocol_);
   session_ = make_session(shared_from_this(), std::move(identity));
   start_transport(shared_from_this());
 }
@@ -276,7 +278,7 @@ void link::on_connect_checked(ws_auth auth) {
                  auth.identity.authenticated ? auth.identity.name : "");
     auto now = std::chrono::steady_clock::now();
     send(protocol_->accept_connect(auth.identity, held));
-    auth.identity.protocol = session_protocol_;
+    auth.identity.protocol = protocol_name(session_protocol_);
     session_ = d.make_session(shared_from_this(), std::move(auth.identity));
     d.connected = true;
     d.beats = protocol_->heartbeats();

@@ -13,7 +13,7 @@ namespace h2h::test {
 inline session_identity member_on(std::int64_t id, std::string name,
                                   std::string protocol) {
   auto who = member(id, std::move(name));
-  who.protocol = std::move(protocol);
+  who.protocol = protocol_name(protocol);
   return who;
 }
 
