@@ -147,7 +147,7 @@ private:
   // -- a deferred link (authenticated in the stream: STOMP)
   /// What only a deferred link needs, allocated by start_deferred(): raw
   /// JSON connections, authenticated at the upgrade, do without these
-  /// ~150 bytes (an idle connection's memory, docs/benchmarks.md). Set
+  /// 176 bytes (an idle connection's memory, docs/benchmarks.md). Set
   /// before the link is registered or reads, never changed afterwards.
   struct deferred_state {
     /// Serializes decoding, the connect's answer, ticks and the end.
