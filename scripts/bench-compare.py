@@ -58,6 +58,8 @@ print_rows("", [
     ("p50 latency at 50,000/s (ms)", "latency_p50_ms", "{:.2f}"),
     ("p90 latency at 50,000/s (ms)", "latency_p90_ms", "{:.2f}"),
     ("p99 latency at 50,000/s (ms)", "latency_p99_ms", "{:.2f}"),
+    ("p99 until a message's first member has it, at 50,000/s (ms)", "first_latency_p99_ms", "{:.2f}"),
+    ("p99 from a message's first member to its last, at 50,000/s (ms)", "spread_p99_ms", "{:.2f}"),
     ("lost + duplicated + out of order at 50,000/s", "dup_or_reordered", "{:.0f}")])
 print_rows("-sat", [
     ("deliveries per server CPU-second, saturated", "deliveries_per_server_cpu_s", "{:,.0f}"),

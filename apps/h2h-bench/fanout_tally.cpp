@@ -2,6 +2,8 @@
 // out.
 #include "fanout_tally.hpp"
 
+#include <algorithm>
+
 #include "payload.hpp"
 
 namespace h2h::bench {
@@ -19,8 +21,10 @@ fanout_tally::fanout_tally(protocol proto, fanout_layout layout)
   , layout_(layout)
   , ledger_(layout.conns, layout.max_publishers_per_room())
   , pubs_(layout.publishers) {
-  for (auto& p : pubs_)
+  for (auto& p : pubs_) {
     p.sent_ns.resize(ack_ring);
+    p.spreading.resize(ack_ring);
+  }
 }
 
 fanout_tally::effect fanout_tally::on_frame(std::size_t conn,
@@ -119,12 +123,33 @@ fanout_tally::effect fanout_tally::deliver(std::size_t conn,
     = ledger_.record(conn, layout_.stream_of(pl->publisher), pl->seq, measured);
   if (a == arrival::duplicate)
     return {};
-  if (measured)
+  if (measured) {
     latency_.record(now_ns - pl->send_ns);
+    time_message(pl->publisher, pl->seq, pl->send_ns, now_ns);
+  }
   // The plain peer has no ACK: a publisher's own echo ends its message.
   if (proto_ == protocol::plain && pl->publisher == conn)
     return {false, pl->publisher};
   return {};
+}
+
+void fanout_tally::time_message(std::size_t pub, std::uint64_t seq,
+                                std::int64_t send_ns, std::int64_t now_ns) {
+  auto& m = pubs_[pub].spreading[seq % ack_ring];
+  if (m.seq != seq) {
+    // A message 256 behind that some member still lacks: it goes untimed
+    // here (a lost delivery shows in `lost`).
+    if (m.seq != UINT64_MAX)
+      ++spread_untimed_;
+    m = in_flight{seq, now_ns, now_ns, 0};
+  }
+  m.first_ns = std::min(m.first_ns, now_ns);
+  m.last_ns = std::max(m.last_ns, now_ns);
+  if (++m.received < layout_.room_size(layout_.room_of(pub)))
+    return;
+  first_latency_.record(m.first_ns - send_ns);
+  spread_.record(m.last_ns - m.first_ns);
+  m = in_flight{};
 }
 
 std::optional<std::size_t>
@@ -193,6 +218,9 @@ void fanout_tally::fill(fanout_report& r) const {
   r.unexpected_frames = unexpected_;
   r.latency = summarize_ns(latency_);
   r.ack_latency = summarize_ns(ack_latency_);
+  r.first_latency = summarize_ns(first_latency_);
+  r.spread = summarize_ns(spread_);
+  r.spread_untimed = spread_untimed_;
 }
 
 } // namespace h2h::bench

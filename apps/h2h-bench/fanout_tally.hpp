@@ -78,13 +78,25 @@ public:
   void fill(fanout_report& r) const;
 
 private:
+  /// One measured message on its way to its room's members: when the
+  /// first and the last of them received it.
+  struct in_flight {
+    std::uint64_t seq = UINT64_MAX; ///< UINT64_MAX: free
+    std::int64_t first_ns = 0, last_ns = 0;
+    std::size_t received = 0;
+  };
   struct pub_counts {
     std::uint64_t published = 0, published_measured = 0;
     std::vector<std::int64_t> sent_ns; ///< ring, to time ACKs
+    std::vector<in_flight> spreading;  ///< ring, per message figures
   };
 
   effect deliver(std::size_t conn, std::optional<std::string_view> text,
                  std::int64_t now_ns);
+  /// Times a measured message per message: its first member and the spread
+  /// to its last, once every member of the room received it.
+  void time_message(std::size_t pub, std::uint64_t seq, std::int64_t send_ns,
+                    std::int64_t now_ns);
   effect ack(std::size_t conn, std::optional<std::string_view> id,
              std::int64_t now_ns);
   effect refused(std::size_t conn, std::string_view text);
@@ -97,6 +109,8 @@ private:
   fanout_layout layout_;
   delivery_ledger ledger_;
   latency_histogram latency_, ack_latency_;
+  latency_histogram first_latency_, spread_;
+  std::uint64_t spread_untimed_ = 0;
   std::vector<pub_counts> pubs_;
   std::int64_t window_start_ns_ = INT64_MAX; ///< nothing measured before
   std::uint64_t published_all_ = 0, expected_all_ = 0;

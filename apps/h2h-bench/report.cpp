@@ -148,6 +148,12 @@ json to_json(const fanout_report& r) {
     {"latency_p90_ms", or_null(round3(r.latency.p90_ms))},
     {"latency_p99_ms", or_null(round3(r.latency.p99_ms))},
     {"latency_max_ms", or_null(round3(r.latency.max_ms))},
+    {"first_latency_p50_ms", or_null(round3(r.first_latency.p50_ms))},
+    {"first_latency_p99_ms", or_null(round3(r.first_latency.p99_ms))},
+    {"spread_p50_ms", or_null(round3(r.spread.p50_ms))},
+    {"spread_p99_ms", or_null(round3(r.spread.p99_ms))},
+    {"spread_samples", r.spread.samples},
+    {"spread_untimed", r.spread_untimed},
     {"acks", r.acks},
     {"ack_latency_p50_ms", or_null(round3(r.ack_latency.p50_ms))},
     {"ack_latency_p99_ms", or_null(round3(r.ack_latency.p99_ms))},
@@ -214,6 +220,11 @@ std::string to_text(const fanout_report& r) {
   os << "  latency:    p50 " << fmt(r.latency.p50_ms, " ms") << ", p90 "
      << fmt(r.latency.p90_ms, " ms") << ", p99 " << fmt(r.latency.p99_ms, " ms")
      << ", max " << fmt(r.latency.max_ms, " ms") << '\n';
+  os << "  per message: first member p50 " << fmt(r.first_latency.p50_ms, " ms")
+     << ", p99 " << fmt(r.first_latency.p99_ms, " ms")
+     << "; first to last member p50 " << fmt(r.spread.p50_ms, " ms") << ", p99 "
+     << fmt(r.spread.p99_ms, " ms") << " (" << r.spread.samples
+     << " messages)\n";
   if (r.proto != "plain") // h2h's ACKs, STOMP's RECEIPTs
     os << "  acks:       " << r.acks << ", p50 "
        << fmt(r.ack_latency.p50_ms, " ms") << ", p99 "

@@ -56,6 +56,12 @@ struct fanout_report {
   double drain_s = 0;
   latency_summary latency;
   latency_summary ack_latency;
+  /// Per message received by every member of its room: until its first
+  /// member had it (the server's path), and from the first to the last
+  /// (the write burst and the receivers' reading).
+  latency_summary first_latency;
+  latency_summary spread;
+  std::uint64_t spread_untimed = 0; ///< measured messages left out of both
   cpu_figures cpu;
 };
 

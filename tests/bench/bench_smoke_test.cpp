@@ -132,6 +132,13 @@ void expect_clean_fanout(const json& j) {
   EXPECT_TRUE(j["server_rss_kb"].is_number());
   EXPECT_TRUE(j["latency_p99_ms"].is_number());
   EXPECT_TRUE(j["ack_latency_p99_ms"].is_number());
+  // Every window message reached all 10 members: each is timed per message,
+  // and its first member never gets it later than the slowest delivery.
+  EXPECT_EQ(j["spread_samples"], j["publishes"]) << j.dump(2);
+  EXPECT_EQ(j["spread_untimed"], 0);
+  EXPECT_LE(j["first_latency_p99_ms"].get<double>(),
+            j["latency_max_ms"].get<double>());
+  EXPECT_TRUE(j["spread_p99_ms"].is_number());
 }
 
 } // namespace

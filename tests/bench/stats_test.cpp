@@ -213,12 +213,28 @@ TEST(report, json_has_every_key_and_nulls_without_a_server_pid) {
   r.publishes = 10;
   r.deliveries.distinct_measured = 100;
   auto j = to_json(r);
-  for (auto key :
-       {"publishes", "deliveries", "lost", "duplicated", "out_of_order",
-        "latency_p50_ms", "latency_p90_ms", "latency_p99_ms", "latency_max_ms",
-        "ack_latency_p50_ms", "ack_latency_p99_ms", "server_cpu_s",
-        "server_rss_kb", "deliveries_per_server_cpu_s", "generator_cpu_s",
-        "generator_overloaded"})
+  for (auto key : {"publishes",
+                   "deliveries",
+                   "lost",
+                   "duplicated",
+                   "out_of_order",
+                   "latency_p50_ms",
+                   "latency_p90_ms",
+                   "latency_p99_ms",
+                   "latency_max_ms",
+                   "ack_latency_p50_ms",
+                   "ack_latency_p99_ms",
+                   "first_latency_p50_ms",
+                   "first_latency_p99_ms",
+                   "spread_p50_ms",
+                   "spread_p99_ms",
+                   "spread_samples",
+                   "spread_untimed",
+                   "server_cpu_s",
+                   "server_rss_kb",
+                   "deliveries_per_server_cpu_s",
+                   "generator_cpu_s",
+                   "generator_overloaded"})
     EXPECT_TRUE(j.contains(key)) << key;
   EXPECT_TRUE(j["server_cpu_s"].is_null());
   EXPECT_TRUE(j["latency_p50_ms"].is_null());

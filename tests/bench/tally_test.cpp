@@ -100,6 +100,37 @@ TEST(fanout_tally, h2h_deliveries_acks_loss_and_latency) {
   EXPECT_TRUE(t.drained());
 }
 
+TEST(fanout_tally, per_message_first_member_and_spread) {
+  fanout_tally t{protocol::h2h, layout};
+  t.start_window(1000);
+  t.on_publish(0, 1, 1000);
+  t.on_publish(0, 2, 2000);
+  // Room 0 is connections 0 and 2: message 1 reaches 2 first (0.2 ms),
+  // then 0 (0.7 ms); message 2 only connection 0 so far.
+  t.on_frame(2, h2h_event(0, 1, 1000), 1000 + 200'000);
+  t.on_frame(2, h2h_event(0, 1, 1000), 1000 + 250'000); // duplicate: ignored
+  t.on_frame(0, h2h_event(0, 1, 1000), 1000 + 700'000);
+  t.on_frame(0, h2h_event(0, 2, 2000), 2000 + 300'000);
+  fanout_report r;
+  t.fill(r);
+  EXPECT_EQ(r.first_latency.samples, 1u); // message 2 is not complete
+  EXPECT_NEAR(*r.first_latency.p50_ms, 0.2, 0.2 / 128);
+  EXPECT_EQ(r.spread.samples, 1u);
+  EXPECT_NEAR(*r.spread.p50_ms, 0.5, 0.5 / 128);
+  EXPECT_EQ(r.spread_untimed, 0u);
+
+  // 256 messages later message 2's slot is taken again: it goes untimed,
+  // and the new one is timed on its own.
+  t.on_publish(0, 258, 3000);
+  t.on_frame(0, h2h_event(0, 258, 3000), 3000 + 100'000);
+  t.on_frame(2, h2h_event(0, 258, 3000), 3000 + 100'000);
+  t.fill(r);
+  EXPECT_EQ(r.spread_untimed, 1u);
+  EXPECT_EQ(r.first_latency.samples, 2u);
+  EXPECT_EQ(r.spread.samples, 2u);
+  EXPECT_DOUBLE_EQ(*r.spread.p50_ms, 0.0);
+}
+
 TEST(fanout_tally, wrong_room_and_garbage_are_unexpected_not_delivered) {
   fanout_tally t{protocol::h2h, layout};
   t.start_window(0);
