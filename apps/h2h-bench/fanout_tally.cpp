@@ -10,8 +10,9 @@ namespace h2h::bench {
 
 namespace {
 
-/// Send times kept per publisher to time ACKs; older ACKs go untimed. With
-/// --rate 0 at most 32 are outstanding; paced runs rarely lag 256 behind.
+/// Messages kept per publisher to time ACKs and, per message, its first
+/// and last member; older ones go untimed. With --rate 0 at most 32 are
+/// outstanding; paced runs rarely lag 256 behind.
 constexpr std::size_t ack_ring = 256;
 
 } // namespace
