@@ -56,18 +56,21 @@ void maybe_idle(room_pointer self) {
     arm_idle_timer(self);
 }
 
-/// The event as history shows it once its sender deleted their account.
-void make_anonymous(room_event& ev) {
+/// A ring entry as history shows it once its sender deleted their account
+/// (a notice's text names the new sender).
+void make_anonymous(ring_event& ev) {
   ev.sender = deleted_member_name;
   ev.sender_id = 0;
   ev.client_msg_id.clear();
-  if (ev.kind != event_kind::message)
-    ev.text = notice_text(ev.kind, ev.sender);
+  if (ev.kind != event_kind::message) {
+    ev.usual_notice = true;
+    ev.text.clear();
+  }
 }
 
 void remember_committed(room_state& st, const event_ptr& ev) {
   if (st.env->replay_ring > 0) {
-    st.ring.push_back(ev->data());
+    st.ring.push_back(to_ring(ev->data()));
     if (st.ring.back().sender_id != 0
         && st.forgotten.count(st.ring.back().sender_id) > 0)
       make_anonymous(st.ring.back()); // committed after the deletion
@@ -428,7 +431,7 @@ void apply_snapshot(room_pointer self, room_snapshot& snap) {
         ev.sender_id, ev.sender, ev.client_msg_id,
         publish_ack{ev.seq, ev.ts_ms, append_status::duplicate});
     if (i >= ring_from)
-      st.ring.push_back(std::move(ev));
+      st.ring.push_back(to_ring(std::move(ev)));
   }
 }
 

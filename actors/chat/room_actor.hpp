@@ -15,6 +15,7 @@
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/dedupe_window.hpp"
+#include "actors/chat/ring_event.hpp"
 #include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
 #include "actors/vocabulary/protocol_name.hpp"
@@ -172,7 +173,8 @@ struct room_state {
   /// the shared events of the fan-out: those (and their encodings) are freed
   /// once every member's connection wrote them, which halves what an idle
   /// room holds per event; a replay from the ring wraps and encodes again.
-  std::deque<room_event> ring;
+  /// Without the room's id or a notice's usual text (`ring_event`).
+  std::deque<ring_event> ring;
   dedupe_window recent{0};
   /// Who may enter: everyone (public) or the members listed (private).
   bool is_private = false;

@@ -72,7 +72,7 @@ bool replay_from_ring(room_pointer self, room_member& m) {
   event_batch batch;
   for (auto& ev : st.ring)
     if (ev.seq > m.delivered)
-      batch.events.push_back(make_event(ev));
+      batch.events.push_back(make_event(from_ring(ev, st.id)));
   deliver(self, m, std::move(batch));
   return true;
 }
