@@ -18,6 +18,9 @@ struct server_section {
   /// How long another member's ENTER or EXIT notice may wait for the
   /// receiver's next write (one write for many notices); 0: none wait.
   int presence_delay_ms = 250;
+  /// Hand each turn's socket writes of an I/O thread to the kernel together
+  /// (io_uring); off, or where the kernel refuses it, one system call each.
+  bool io_uring = true;
   /// Upper bound for a graceful shutdown before the process exits anyway.
   int shutdown_timeout_ms = 5000;
   /// On SIGTERM or the admin drain: how long the open connections take to

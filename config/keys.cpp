@@ -188,6 +188,10 @@ std::vector<key_info> build_keys() {
                "How long another member's ENTER or EXIT notice may wait "
                "for the client's next write, so that many leave in one; 0: "
                "none wait."));
+  add(make_key("server", "io_uring", &s::server, &server_section::io_uring,
+               "Hand each I/O thread's socket writes to the kernel together "
+               "(io_uring, one system call per up to 256 writes); off, or "
+               "where the kernel refuses io_uring, one system call each."));
   add(make_key("server", "shutdown_timeout_ms", &s::server,
                &server_section::shutdown_timeout_ms,
                "Longest graceful shutdown before the process exits anyway."));

@@ -8,6 +8,7 @@ build_pkgs=(
   libcaf-dev libboost-dev libboost-system-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libssl-dev libmysqlcppconn-dev
   libcurl4-openssl-dev libsodium-dev libhiredis-dev libreadline-dev
+  liburing-dev
 )
 test_pkgs=(
   libgtest-dev libgmock-dev python3 python3-websockets

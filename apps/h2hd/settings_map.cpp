@@ -19,6 +19,7 @@ server_settings to_server_settings(const config::settings& s) {
   out.port = s.server.port;
   out.io_threads = s.server.io_threads;
   out.presence_delay = std::chrono::milliseconds{s.server.presence_delay_ms};
+  out.io_uring = s.server.io_uring;
   out.shutdown_timeout
     = std::chrono::milliseconds{s.server.shutdown_timeout_ms};
   out.drain_window = std::chrono::milliseconds{s.server.drain_window_ms};

@@ -52,8 +52,8 @@ struct server::impl {
   std::size_t batch_size = 1;
   std::chrono::milliseconds batch_interval{0};
 
-  impl(int io_threads, std::chrono::milliseconds presence_delay)
-    : workers(make_workers(io_threads, presence_delay))
+  impl(int io_threads, const io_settings& io_cfg)
+    : workers(make_workers(io_threads, io_cfg))
     , acceptor(io())
     , signals(io(), SIGINT, SIGTERM)
     , retry_timer(io())
@@ -98,10 +98,10 @@ struct server::impl {
   }
 
   static std::vector<std::unique_ptr<io_worker>>
-  make_workers(int n, std::chrono::milliseconds presence_delay) {
+  make_workers(int n, const io_settings& io) {
     std::vector<std::unique_ptr<io_worker>> out;
     for (int i = 0; i < std::max(n, 1); ++i)
-      out.push_back(std::make_unique<io_worker>(presence_delay));
+      out.push_back(std::make_unique<io_worker>(io));
     return out;
   }
 
@@ -241,8 +241,9 @@ struct server::impl {
 
 server::server(server_settings settings, upgrade_table upgrades,
                http_handler handle_http)
-  : impl_(
-    std::make_unique<impl>(settings.io_threads, settings.presence_delay)) {
+  : impl_(std::make_unique<impl>(
+    settings.io_threads,
+    io_settings{settings.presence_delay, settings.io_uring})) {
   impl_->ctx.settings = std::move(settings);
   impl_->ctx.upgrades = std::move(upgrades);
   impl_->ctx.handle_http = std::move(handle_http);

@@ -19,6 +19,9 @@ struct server_settings {
   /// How long another member's ENTER or EXIT notice may wait for the
   /// client's next write (write_batcher::schedule_lazy); 0: none wait.
   std::chrono::milliseconds presence_delay{250};
+  /// A turn's socket writes go to the kernel together (io_uring), when the
+  /// kernel offers it.
+  bool io_uring = true;
   std::chrono::milliseconds shutdown_timeout{5000};
   /// A stop closes the open connections in batches spread over this window
   /// (0: all at once); meanwhile new connections get only /healthz and

@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "net/transport/send_batch.hpp"
+
 namespace h2h::net {
 
 /// Something with queued bytes to write on its I/O thread (a transport).
@@ -25,6 +27,18 @@ public:
   virtual void flush_lazy() {
     flush();
   }
+  /// flush(), with the socket write (at most one) added to `batch`, which
+  /// the batcher submits after every connection of its turn added its own
+  /// (I/O thread).
+  virtual void flush_into(send_batch& batch) {
+    (void)batch;
+    flush();
+  }
+  /// The same for flush_lazy().
+  virtual void flush_lazy_into(send_batch& batch) {
+    (void)batch;
+    flush_lazy();
+  }
 };
 
 /// Collects connections that have frames to write; one post to the I/O
@@ -32,11 +46,20 @@ public:
 class write_batcher {
 public:
   /// `lazy_delay`: how long schedule_lazy() may wait (zero: not at all).
+  /// `batch`: the turn's socket writes go to the kernel together (null:
+  /// each connection writes on its own).
   explicit write_batcher(boost::asio::io_context& io,
-                         std::chrono::milliseconds lazy_delay = {})
+                         std::chrono::milliseconds lazy_delay = {},
+                         std::unique_ptr<send_batch> batch = nullptr)
     : io_(io)
     , lazy_delay_(lazy_delay)
-    , lazy_timer_(io) {
+    , lazy_timer_(io)
+    , batch_(std::move(batch)) {
+  }
+
+  /// The turn's writes go to the kernel together (io_uring).
+  bool batched() const {
+    return batch_ != nullptr;
   }
 
   /// Asks for `c->flush()` on the I/O thread. Thread-safe; cheap when a
@@ -59,6 +82,8 @@ public:
 private:
   void drain();
   void drain_lazy();
+  /// Flushes `conns` (I/O thread), their writes in one batch if there is one.
+  void flush_all(std::vector<std::shared_ptr<flushable>>& conns, bool lazy);
 
   boost::asio::io_context& io_;
   const std::chrono::milliseconds lazy_delay_;
@@ -72,14 +97,28 @@ private:
   std::vector<std::shared_ptr<flushable>> lazy_draining_;
   bool lazy_armed_ = false;
   boost::asio::steady_timer lazy_timer_;
+  std::unique_ptr<send_batch> batch_; // I/O thread only
+};
+
+/// How an I/O thread's connections write.
+struct io_settings {
+  /// See write_batcher::schedule_lazy.
+  std::chrono::milliseconds lazy_delay{};
+  /// Hand a turn's socket writes to the kernel together with io_uring
+  /// (server.io_uring); without it, or when the kernel refuses io_uring,
+  /// each connection writes with its own system call.
+  bool io_uring = false;
 };
 
 struct io_worker {
-  /// `lazy_delay`: see write_batcher.
-  explicit io_worker(std::chrono::milliseconds lazy_delay = {})
+  explicit io_worker(const io_settings& settings = {})
     : io(1)
-    , batcher(io, lazy_delay) {
+    , batcher(io, settings.lazy_delay, make_batch(settings)) {
   }
+
+  /// The batch of `settings`, or null (logged once per process when the
+  /// kernel refuses io_uring).
+  static std::unique_ptr<send_batch> make_batch(const io_settings& settings);
 
   boost::asio::io_context io;
   write_batcher batcher;

@@ -1,10 +1,43 @@
 // Turns many queued sends into one wake-up of the I/O thread.
+#include <atomic>
+
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
+#include <spdlog/spdlog.h>
 
 #include "net/transport/io_worker.hpp"
 
 namespace h2h::net {
+
+std::unique_ptr<send_batch> io_worker::make_batch(const io_settings& settings) {
+  if (!settings.io_uring)
+    return nullptr;
+  std::string why;
+  auto batch = make_uring_batch(why);
+  static std::atomic<bool> told{false};
+  if (!batch && !told.exchange(true))
+    spdlog::warn("io_uring unavailable ({}): each connection writes with a "
+                 "system call of its own (server.io_uring)",
+                 why);
+  return batch;
+}
+
+void write_batcher::flush_all(std::vector<std::shared_ptr<flushable>>& conns,
+                              bool lazy) {
+  if (!batch_) {
+    for (auto& c : conns)
+      lazy ? c->flush_lazy() : c->flush();
+    return;
+  }
+  for (auto& c : conns)
+    lazy ? c->flush_lazy_into(*batch_) : c->flush_into(*batch_);
+  batch_->submit();
+  if (batch_->broken()) {
+    spdlog::warn("io_uring refused a submission: this I/O thread's "
+                 "connections write with a system call each from now on");
+    batch_.reset();
+  }
+}
 
 void write_batcher::schedule(std::shared_ptr<flushable> c) {
   bool post = false;
@@ -26,8 +59,7 @@ void write_batcher::drain() {
     draining_.swap(pending_);
     posted_ = false;
   }
-  for (auto& c : draining_)
-    c->flush();
+  flush_all(draining_, false);
   draining_.clear();
   // A burst may have grown the vectors; idle servers give the memory back.
   if (draining_.capacity() > 4096)
@@ -65,8 +97,7 @@ void write_batcher::drain_lazy() {
     lazy_draining_.swap(lazy_pending_);
     lazy_armed_ = false;
   }
-  for (auto& c : lazy_draining_)
-    c->flush_lazy();
+  flush_all(lazy_draining_, true);
   lazy_draining_.clear();
   if (lazy_draining_.capacity() > 4096)
     std::vector<std::shared_ptr<flushable>>{}.swap(lazy_draining_);

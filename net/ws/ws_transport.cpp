@@ -3,6 +3,8 @@
 #include "net/ws/ws_transport.hpp"
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -315,6 +317,83 @@ void ws_transport::flush_lazy() {
     do_write();
 }
 
+void ws_transport::flush_into(send_batch& batch) {
+  if (finished_)
+    return;
+  if (!out_.take(writing_)) {
+    shrink_if_large(buffers_);
+    return;
+  }
+  gather();
+  batch.add(socket_.native_handle(), buffers_.data(), buffers_.size(), *this);
+}
+
+void ws_transport::flush_lazy_into(send_batch& batch) {
+  if (out_.promote_lazy())
+    flush_into(batch);
+}
+
+void ws_transport::sent(long result) {
+  if (finished_)
+    return;
+  std::size_t total = 0;
+  for (const auto& f : writing_)
+    total += f.size();
+  if (result >= 0 && static_cast<std::size_t>(result) == total) {
+    // What was queued meanwhile goes in the batcher's next turn, with the
+    // other connections' writes (writing it now would be a system call of
+    // its own for every connection of a busy turn). The write cycle stays
+    // ours until take() finds the queue empty.
+    if (complete_write(total))
+      batcher_.schedule(shared_from_this());
+    return;
+  }
+  if (result == -EAGAIN || result == -EWOULDBLOCK)
+    result = 0;
+  if (result >= 0) {
+    // The socket was full a moment ago; its reader may have made room
+    // since: try once more before waiting for it (as do_write does).
+    std::size_t done = static_cast<std::size_t>(result);
+    drop_written(done);
+    error_code ec;
+    while (done < total) {
+      auto n = socket_.write_some(buffers_, ec);
+      if (ec)
+        break;
+      done += n;
+      drop_written(n);
+    }
+    if (done == total) {
+      if (complete_write(total))
+        batcher_.schedule(shared_from_this());
+      return;
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      write_rest_async(total);
+      return;
+    }
+    result = -ec.value();
+  }
+  spdlog::info("ws {} write failed: {}", remote_,
+               std::strerror(static_cast<int>(-result)));
+  finish("write failed");
+}
+
+std::size_t ws_transport::gather() {
+  buffers_.clear();
+  std::size_t total = 0;
+  for (auto& f : writing_) {
+    buffers_.emplace_back(f.header, f.header_len);
+    total += f.header_len;
+    for (const auto* part : {&f.payload.head, &f.payload.body})
+      if (*part && !(*part)->empty()) {
+        buffers_.emplace_back((*part)->data(), (*part)->size());
+        total += (*part)->size();
+      }
+  }
+  return total;
+}
+
 void ws_transport::do_write() {
   // A few rounds at most, then the batcher brings us back: one busy
   // connection must not starve the others on this thread.
@@ -326,17 +405,7 @@ void ws_transport::do_write() {
       shrink_if_large(buffers_);
       return;
     }
-    buffers_.clear();
-    std::size_t total = 0;
-    for (auto& f : writing_) {
-      buffers_.emplace_back(f.header, f.header_len);
-      total += f.header_len;
-      for (const auto* part : {&f.payload.head, &f.payload.body})
-        if (*part && !(*part)->empty()) {
-          buffers_.emplace_back((*part)->data(), (*part)->size());
-          total += (*part)->size();
-        }
-    }
+    auto total = gather();
     // Most writes fit the socket buffer: try at once, without an
     // asynchronous operation (the socket is non-blocking).
     error_code ec;
@@ -357,11 +426,18 @@ void ws_transport::do_write() {
       finish("write failed");
       return;
     }
-    // The socket is full: the rest goes out when it drains.
-    asio::async_write(
-      socket_, buffers_,
-      asio::bind_executor(strand_, [self = shared_from_this(),
-                                    total](error_code ec, std::size_t) {
+    write_rest_async(total);
+    return;
+  }
+  batcher_.schedule(shared_from_this());
+}
+
+void ws_transport::write_rest_async(std::size_t total) {
+  // The socket is full: the rest goes out when it drains.
+  asio::async_write(
+    socket_, buffers_,
+    asio::bind_executor(
+      strand_, [self = shared_from_this(), total](error_code ec, std::size_t) {
         if (self->finished_)
           return;
         if (ec) {
@@ -371,9 +447,6 @@ void ws_transport::do_write() {
         if (self->complete_write(total))
           self->do_write();
       }));
-    return;
-  }
-  batcher_.schedule(shared_from_this());
 }
 
 void ws_transport::drop_written(std::size_t n) {

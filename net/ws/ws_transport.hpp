@@ -33,6 +33,7 @@ ws_close close_of(end_reason why);
 
 class ws_transport final : public transport,
                            public flushable,
+                           public batch_client,
                            public std::enable_shared_from_this<ws_transport> {
 public:
   using tcp = boost::asio::ip::tcp;
@@ -68,6 +69,10 @@ public:
   /// Writes what is queued (I/O thread; called by the write batcher).
   void flush() override;
   void flush_lazy() override;
+  void flush_into(send_batch& batch) override;
+  void flush_lazy_into(send_batch& batch) override;
+  /// The batched write is done (I/O thread; called by the batch).
+  void sent(long result) override;
 
 private:
   /// Schedules the write or the 4008 close a push asked for.
@@ -84,6 +89,10 @@ private:
   bool handle(ws::message& msg);
   void resume();
   void do_write();
+  /// Points buffers_ at the frames of writing_; returns their bytes.
+  std::size_t gather();
+  /// Writes the rest of buffers_ once the socket has room.
+  void write_rest_async(std::size_t total);
   void drop_written(std::size_t n);
   /// Accounts a finished write; false when nothing may follow (closing).
   bool complete_write(std::size_t bytes);

@@ -1,6 +1,7 @@
 // The write batcher of an I/O thread: writes asked for from other threads
 // reach their connections on the I/O thread, lazy ones once per delay for
-// all who asked meanwhile (label tsan: run in build-tsan too).
+// all who asked meanwhile, and with a send batch a turn's writes go to the
+// kernel in one submission (label tsan: run in build-tsan too).
 #include "net/transport/io_worker.hpp"
 
 #include <atomic>
@@ -12,8 +13,12 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <gtest/gtest.h>
 
+using h2h::net::batch_client;
 using h2h::net::flushable;
+using h2h::net::io_settings;
 using h2h::net::io_worker;
+using h2h::net::send_batch;
+using h2h::net::write_batcher;
 
 namespace {
 
@@ -42,7 +47,7 @@ struct counting : flushable {
 
 TEST(write_batcher, lazy_writes_of_one_delay_are_flushed_together) {
   // An hour: the timer cannot come due while the test looks.
-  io_worker w{std::chrono::hours{1}};
+  io_worker w{io_settings{std::chrono::hours{1}}};
   auto a = std::make_shared<counting>();
   auto b = std::make_shared<counting>();
   a->io_thread = b->io_thread = std::this_thread::get_id();
@@ -72,7 +77,7 @@ TEST(write_batcher, every_lazy_write_asked_for_from_any_thread_comes_due) {
   // the I/O thread.
   constexpr int threads_n = 4;
   constexpr int per_thread = 2000;
-  io_worker w{std::chrono::milliseconds{1}};
+  io_worker w{io_settings{std::chrono::milliseconds{1}}};
   auto guard = boost::asio::make_work_guard(w.io);
   std::vector<std::shared_ptr<counting>> conns;
   for (int i = 0; i < 8; ++i)
@@ -115,4 +120,87 @@ TEST(write_batcher, every_lazy_write_asked_for_from_any_thread_comes_due) {
   EXPECT_EQ(total(&counting::flushes), eager);
   EXPECT_EQ(total(&counting::lazy_flushes), lazy);
   EXPECT_EQ(total(&counting::wrong_thread), 0);
+}
+
+namespace {
+
+/// A send batch that records what it is given instead of writing.
+struct recording_batch : send_batch {
+  std::vector<batch_client*> added;
+  int submits = 0;
+  int adds_at_submit = 0;
+  bool fail = false;
+
+  void add(int, const boost::asio::const_buffer*, std::size_t,
+           batch_client& to) override {
+    added.push_back(&to);
+  }
+  void submit() override {
+    ++submits;
+    adds_at_submit = static_cast<int>(added.size());
+    for (auto* c : added)
+      c->sent(0);
+    added.clear();
+  }
+  bool broken() const override {
+    return fail;
+  }
+};
+
+/// A connection that adds one write per batched flush.
+struct batching : flushable, batch_client {
+  int flushes = 0;
+  int batched = 0;
+  int answers = 0;
+
+  void flush() override {
+    ++flushes;
+  }
+  void flush_into(send_batch& b) override {
+    ++batched;
+    b.add(-1, nullptr, 0, *this);
+  }
+  void sent(long) override {
+    ++answers;
+  }
+};
+
+} // namespace
+
+TEST(write_batcher, a_turns_writes_go_to_the_kernel_in_one_submission) {
+  boost::asio::io_context io;
+  auto batch = std::make_unique<recording_batch>();
+  auto* seen = batch.get();
+  write_batcher b{io, {}, std::move(batch)};
+  EXPECT_TRUE(b.batched());
+  std::vector<std::shared_ptr<batching>> conns;
+  for (int i = 0; i < 3; ++i) {
+    conns.push_back(std::make_shared<batching>());
+    b.schedule(conns.back());
+  }
+  io.run_for(std::chrono::seconds{5});
+  EXPECT_EQ(seen->submits, 1);
+  EXPECT_EQ(seen->adds_at_submit, 3);
+  for (auto& c : conns) {
+    EXPECT_EQ(c->batched, 1);
+    EXPECT_EQ(c->answers, 1);
+    EXPECT_EQ(c->flushes, 0);
+  }
+}
+
+TEST(write_batcher, a_broken_batch_is_dropped_and_connections_write_alone) {
+  boost::asio::io_context io;
+  auto batch = std::make_unique<recording_batch>();
+  batch->fail = true; // the kernel refused a submission
+  write_batcher b{io, {}, std::move(batch)};
+  auto c = std::make_shared<batching>();
+  b.schedule(c);
+  io.run_for(std::chrono::seconds{5});
+  EXPECT_EQ(c->batched, 1);
+  EXPECT_FALSE(b.batched());
+  b.schedule(c);
+  io.restart();
+  io.run_for(std::chrono::seconds{5});
+  EXPECT_EQ(c->batched, 1);
+  EXPECT_EQ(c->flushes, 1);
 }

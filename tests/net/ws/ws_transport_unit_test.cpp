@@ -7,7 +7,11 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -54,8 +58,11 @@ std::string client_text(const std::string& text) {
   return ws::encode_client_frame(ws::opcode::text, text, 0x11223344);
 }
 
-struct ws_transport_test : ::testing::Test {
-  io_worker worker;
+/// Every test runs twice: each connection writing on its own, and the I/O
+/// thread's writes handed to the kernel together (io_uring; where the
+/// kernel refuses it, the same as the first).
+struct ws_transport_test : ::testing::TestWithParam<bool> {
+  io_worker worker{io_settings{{}, GetParam()}};
   ws_settings settings;
   net_counters counters;
 
@@ -72,7 +79,7 @@ struct ws_transport_test : ::testing::Test {
 
 } // namespace
 
-TEST_F(ws_transport_test, text_reaches_the_user_and_sends_reach_the_peer) {
+TEST_P(ws_transport_test, text_reaches_the_user_and_sends_reach_the_peer) {
   socket_pair p{worker.io};
   auto t = make(p);
   auto user = std::make_shared<recording_user>();
@@ -97,7 +104,7 @@ TEST_F(ws_transport_test, text_reaches_the_user_and_sends_reach_the_peer) {
   EXPECT_EQ(counters.ws_closed.load(), 1u);
 }
 
-TEST_F(ws_transport_test,
+TEST_P(ws_transport_test,
        a_message_in_two_parts_reaches_the_peer_as_one_frame) {
   socket_pair p{worker.io};
   auto t = make(p);
@@ -116,7 +123,7 @@ TEST_F(ws_transport_test,
   run();
 }
 
-TEST_F(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
+TEST_P(ws_transport_test, past_the_outbound_byte_limit_it_closes_with_4008) {
   settings.outbound_queue_bytes = 1000;
   socket_pair p{worker.io};
   auto t = make(p);
@@ -153,7 +160,8 @@ std::string read_text(tcp::socket& s) {
 
 } // namespace
 
-/// A started transport on an I/O thread whose lazy writes wait `delay`.
+/// A started transport on an I/O thread whose lazy writes wait `delay`
+/// (`batched`: its writes go through io_uring).
 struct lazy_connection {
   io_worker worker;
   ws_settings settings;
@@ -163,8 +171,9 @@ struct lazy_connection {
     std::move(p.server), worker, settings, counters);
   std::shared_ptr<recording_user> user = std::make_shared<recording_user>();
 
-  explicit lazy_connection(std::chrono::milliseconds delay)
-    : worker(delay) {
+  explicit lazy_connection(std::chrono::milliseconds delay,
+                           bool batched = false)
+    : worker(io_settings{delay, batched}) {
     t->start(user, {});
   }
 
@@ -186,9 +195,11 @@ struct lazy_connection {
   }
 };
 
-TEST(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
+struct ws_transport_lazy : ::testing::TestWithParam<bool> {};
+
+TEST_P(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
   // A delay of an hour: only another write can take the notice along.
-  lazy_connection c{std::chrono::hours{1}};
+  lazy_connection c{std::chrono::hours{1}, GetParam()};
   c.send_lazy("notice");
   c.run_for(std::chrono::milliseconds{100});
   EXPECT_EQ(c.p.client.available(), 0u);
@@ -201,8 +212,8 @@ TEST(ws_transport_lazy, lazy_frames_wait_for_the_next_write_in_their_place) {
   c.finish();
 }
 
-TEST(ws_transport_lazy, a_lazy_frame_alone_leaves_after_the_delay) {
-  lazy_connection c{std::chrono::milliseconds{5}};
+TEST_P(ws_transport_lazy, a_lazy_frame_alone_leaves_after_the_delay) {
+  lazy_connection c{std::chrono::milliseconds{5}, GetParam()};
   c.send_lazy("a");
   c.send_lazy("b");
   // Bounded: the delay is 5 ms; a second is a lost write.
@@ -214,7 +225,7 @@ TEST(ws_transport_lazy, a_lazy_frame_alone_leaves_after_the_delay) {
   c.finish();
 }
 
-TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
+TEST_P(ws_transport_test, end_maps_reasons_to_close_codes) {
   EXPECT_EQ(close_of(end_reason::normal).code, 1000);
   EXPECT_EQ(close_of(end_reason::going_away).code, 1001);
   EXPECT_EQ(close_of(end_reason::slow_consumer).code, 4008);
@@ -228,7 +239,7 @@ TEST_F(ws_transport_test, end_maps_reasons_to_close_codes) {
 
 // A peer that fails after every prefix of its stream: the read side fails
 // at each point of a frame; the transport is closing or writing meanwhile.
-TEST_F(ws_transport_test, a_peer_failing_at_any_point_ends_it_cleanly) {
+TEST_P(ws_transport_test, a_peer_failing_at_any_point_ends_it_cleanly) {
   std::string stream
     = client_text("first") + client_text("second")
       + ws::encode_client_frame(ws::opcode::close, std::string("\x03\xe8", 2),
@@ -262,3 +273,66 @@ TEST_F(ws_transport_test, a_peer_failing_at_any_point_ends_it_cleanly) {
     }
   }
 }
+
+// A client that reads slowly: the socket fills, the rest of a write waits
+// for room, and every frame arrives whole and in order.
+TEST_P(ws_transport_test, a_full_socket_sends_the_rest_when_the_peer_reads) {
+  socket_pair p{worker.io};
+  p.server.set_option(asio::socket_base::send_buffer_size{4096});
+  p.client.set_option(asio::socket_base::receive_buffer_size{4096});
+  auto t = make(p);
+  auto user = std::make_shared<recording_user>();
+  t->start(user, {});
+  constexpr int frames = 200;
+  const std::string body(100, 'b');
+  // Frame i: a 3-digit number and 100 bytes: 105 bytes on the wire.
+  auto text = [&](int i) {
+    auto n = std::to_string(i);
+    return std::string(3 - n.size(), '0') + n + body;
+  };
+  for (int i = 0; i < frames; ++i)
+    t->send(std::make_shared<const std::string>(text(i)));
+  std::vector<std::string> got;
+  // Bounded: a read that waits 5 s ends the reader (and fails the test).
+  timeval limit{5, 0};
+  setsockopt(p.client.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &limit,
+             sizeof limit);
+  std::thread reader([&] {
+    boost::system::error_code ec;
+    for (int i = 0; i < frames && !ec; ++i) {
+      // Slower than the server writes: the socket is full most of the time.
+      if (i % 20 == 0)
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+      unsigned char head[2] = {};
+      asio::read(p.client, asio::buffer(head), ec);
+      std::string payload(head[1], '\0');
+      if (!ec)
+        asio::read(p.client, asio::buffer(payload), ec);
+      if (!ec)
+        got.push_back(payload);
+    }
+  });
+  for (int i = 0; i < 500; ++i) {
+    worker.io.restart();
+    worker.io.run_for(std::chrono::milliseconds{10});
+    if (counters.frames_out.load() == static_cast<std::uint64_t>(frames))
+      break;
+  }
+  reader.join();
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(frames));
+  for (int i = 0; i < frames; ++i)
+    EXPECT_EQ(got[static_cast<std::size_t>(i)], text(i)) << i;
+  EXPECT_EQ(counters.frames_out.load(), static_cast<std::uint64_t>(frames));
+  p.client.close();
+  run();
+  EXPECT_EQ(user->gone, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(writes, ws_transport_test, ::testing::Bool(),
+                         [](const auto& info) {
+                           return info.param ? "io_uring" : "one_by_one";
+                         });
+INSTANTIATE_TEST_SUITE_P(writes, ws_transport_lazy, ::testing::Bool(),
+                         [](const auto& info) {
+                           return info.param ? "io_uring" : "one_by_one";
+                         });
