@@ -3,6 +3,8 @@
 // whose key pair the test holds.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -30,6 +32,8 @@ struct fake_google {
   /// How long the token endpoint takes to answer.
   std::chrono::milliseconds token_delay{0};
   int tokens_issued = 0;
+  /// Signalled when the token endpoint is asked (before its delay).
+  std::condition_variable token_asked;
   rsa_pair keys = make_rsa_pair();
   fake_http_server server{[this](const http_request& r) { return answer(r); }};
 
@@ -45,6 +49,13 @@ struct fake_google {
     return std::string{"/v1/projects/"} + project + "/messages:send";
   }
 
+  /// Waits (bounded) until the token endpoint has been asked `n` times.
+  bool wait_for_token_requests(int n, std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock{mtx};
+    return token_asked.wait_for(lock, limit,
+                                [&] { return tokens_issued >= n; });
+  }
+
   void script(int status, std::string body = {},
               std::vector<std::pair<std::string, std::string>> headers = {}) {
     std::lock_guard<std::mutex> guard{mtx};
@@ -55,6 +66,7 @@ struct fake_google {
     std::lock_guard<std::mutex> guard{mtx};
     if (r.target == "/token") {
       ++tokens_issued;
+      token_asked.notify_all();
       nlohmann::json out{
         {"access_token", "tok-" + std::to_string(tokens_issued)},
         {"expires_in", expires_in},
