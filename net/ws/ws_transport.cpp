@@ -355,14 +355,7 @@ void ws_transport::sent(long result) {
     // since: try once more before waiting for it (as do_write does).
     std::size_t done = static_cast<std::size_t>(result);
     drop_written(done);
-    error_code ec;
-    while (done < total) {
-      auto n = socket_.write_some(buffers_, ec);
-      if (ec)
-        break;
-      done += n;
-      drop_written(n);
-    }
+    auto ec = write_now(done, total);
     if (done == total) {
       if (complete_write(total))
         batcher_.schedule(shared_from_this());
@@ -408,15 +401,8 @@ void ws_transport::do_write() {
     auto total = gather();
     // Most writes fit the socket buffer: try at once, without an
     // asynchronous operation (the socket is non-blocking).
-    error_code ec;
     std::size_t done = 0;
-    while (done < total) {
-      auto n = socket_.write_some(buffers_, ec);
-      if (ec)
-        break;
-      done += n;
-      drop_written(n);
-    }
+    auto ec = write_now(done, total);
     if (done == total) {
       if (!complete_write(total))
         return;
@@ -430,6 +416,18 @@ void ws_transport::do_write() {
     return;
   }
   batcher_.schedule(shared_from_this());
+}
+
+error_code ws_transport::write_now(std::size_t& done, std::size_t total) {
+  error_code ec;
+  while (done < total) {
+    auto n = socket_.write_some(buffers_, ec);
+    if (ec)
+      break;
+    done += n;
+    drop_written(n);
+  }
+  return ec;
 }
 
 void ws_transport::write_rest_async(std::size_t total) {
