@@ -8,6 +8,11 @@
 #   scripts/bench.sh fanout-peer RATE [CONNS]   the reference peer (Node.js + ws)
 #   scripts/bench.sh fanout-uws  RATE [CONNS]   the uWebSockets peer (built once,
 #                                               outside the tree, from ../shared/peers/uws)
+#   scripts/bench.sh fanout-count RATE [H2HD FLAGS...]
+#                                               fanout-h2h, and 5 s into it `perf stat` of
+#                                               server and generator for 5 s: writes,
+#                                               reads, wake-ups, TCP segments per delivery
+#                                               (one JSON line; needs perf and root)
 #   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections (held
 #                                               H2H_BENCH_HOLD s, default 15)
 #   scripts/bench.sh idle-peer   [CONNS]
@@ -39,13 +44,17 @@
 # RATE is total publishes/s (500 = 50,000 deliveries/s with 1000 connections;
 # 0 = as fast as the bounded publisher windows allow).
 # H2H_BENCH_NO_BUILD=1 measures the binaries in H2H_BENCH_BUILD as they are.
+# H2H_BENCH_DB_DIR=DIR puts h2h's SQLite file there (e.g. /dev/shm: the same
+# run without the disk's sync), removed afterwards.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${H2H_BENCH_BUILD:-$root/build-release}
 work=$(mktemp -d /tmp/h2h-bench-XXXXXX)
 server_pid=""
+db=${H2H_BENCH_DB_DIR:-$work}/h2h-bench-$$.db
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -f "$db" "$db-wal" "$db-shm"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -73,7 +82,7 @@ start_h2h() { # extra args...
   # 9100 may be taken.
   "$build/apps/h2hd" --port 0 --bind 127.0.0.1 --log-level warn \
     --metrics.port 0 --metrics.bind 127.0.0.1 --admin.port 0 \
-    --store.sqlite_path "$work/h2h.db" --limits.max_connections 60000 \
+    --store.sqlite_path "$db" --limits.max_connections 60000 \
     --limits.connections_per_address 60000 \
     --limits.messages_per_second 100000 --limits.message_burst 100000 \
     "$@" >"$work/h2hd.out" 2>"$work/h2hd.err" &
@@ -123,6 +132,59 @@ fanout() { # proto rate conns
   "$build/apps/h2h-bench" fanout --proto "$1" --url "$url" --conns "$3" \
     --rooms 10 --publishers 10 --rate "$2" --duration 10 --warmup 2 \
     --server-pid "$server_pid" --json
+}
+
+# fanout against the server started last, counted: 5 s into the run (past
+# the 2 s warm-up), `perf stat` of the server and of the generator for 5 s
+# and the loopback's TCP segments; the counts per delivery are added to
+# h2h-bench's JSON as "per_delivery".
+fanout_count() { # rate
+  command -v perf >/dev/null || apt-get install -y linux-perf >/dev/null
+  command -v nstat >/dev/null || apt-get install -y iproute2 >/dev/null
+  local bench_pid perf_pid
+  "$build/apps/h2h-bench" fanout --proto h2h --url "ws://127.0.0.1:$port/message" \
+    --conns 1000 --rooms 10 --publishers 10 --rate "$1" --duration 10 \
+    --warmup 2 --server-pid "$server_pid" --json >"$work/bench.json" &
+  bench_pid=$!
+  sleep 5
+  nstat -n >/dev/null
+  perf stat -x, -o "$work/server.stat" -p "$server_pid" -e \
+    syscalls:sys_enter_sendmsg,syscalls:sys_enter_io_uring_enter,io_uring:io_uring_submit_req,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_fdatasync,context-switches,task-clock \
+    -- sleep 5 &
+  perf_pid=$!
+  perf stat -x, -o "$work/generator.stat" -p "$bench_pid" -e \
+    syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,context-switches,task-clock \
+    -- sleep 5
+  wait "$perf_pid"
+  nstat TcpOutSegs >"$work/segs"
+  wait "$bench_pid"
+  /usr/bin/python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+result = json.load(open(f"{work}/bench.json"))
+deliveries = result["deliveries_per_s"] * 5  # the counted 5 s
+
+def counts(path):
+    out = {}
+    for line in open(path):
+        f = line.strip().split(",")
+        if len(f) > 3 and f[0][:1].isdigit():
+            out[f[2].split(":")[-1].replace("sys_enter_", "")] = float(f[0])
+    return out
+
+per = {}
+for who in ("server", "generator"):
+    for name, n in counts(f"{work}/{who}.stat").items():
+        # task-clock is in ms: per delivery in microseconds.
+        key, scale = (f"{who}_cpu_us", 1000.0) if name == "task-clock" else (f"{who}_{name}", 1.0)
+        per[key] = round(n * scale / deliveries, 4)
+per["server_writes"] = round(per.get("server_sendmsg", 0) + per.get("server_io_uring_submit_req", 0), 4)
+segs = [l.split() for l in open(f"{work}/segs") if l.startswith("TcpOutSegs")]
+if segs:
+    per["tcp_segments"] = round(float(segs[0][1]) / deliveries, 4)
+result["per_delivery"] = per
+print(json.dumps(result))
+PY
 }
 
 # The nodes of the cluster in $1 as "id port pid" lines.
@@ -233,6 +295,10 @@ case "$cmd" in
   fanout-h2h)
     start_h2h --auth.required false
     fanout h2h "${1:?RATE}" "${2:-1000}"; stop_server ;;
+  fanout-count)
+    rate=${1:?RATE}; shift
+    start_h2h --auth.required false "$@"
+    fanout_count "$rate"; stop_server ;;
   fanout-stomp)
     start_h2h --auth.required false
     fanout stomp "${1:?RATE}" "${2:-1000}"; stop_server ;;
@@ -322,5 +388,5 @@ case "$cmd" in
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,41p' "$0"; exit 2 ;;
+    sed -n '2,48p' "$0"; exit 2 ;;
 esac
