@@ -91,10 +91,10 @@ private:
   void do_write();
   /// Points buffers_ at the frames of writing_; returns their bytes.
   std::size_t gather();
-  /// Writes the rest of buffers_ once the socket has room.
   /// Writes what the non-blocking socket takes now of `buffers_`, adding to
   /// `done` until `total`; the error that stopped it (would_block: full).
   boost::system::error_code write_now(std::size_t& done, std::size_t total);
+  /// Writes the rest of buffers_ once the socket has room.
   void write_rest_async(std::size_t total);
   void drop_written(std::size_t n);
   /// Accounts a finished write; false when nothing may follow (closing).
