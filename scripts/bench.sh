@@ -13,6 +13,7 @@
 #                                               server and generator for 5 s: writes,
 #                                               reads, wake-ups, TCP segments per delivery
 #                                               (one JSON line; needs perf and root)
+#   scripts/bench.sh fanout-count-uws RATE      the same counts for the uWebSockets peer
 #   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections (held
 #                                               H2H_BENCH_HOLD s, default 15)
 #   scripts/bench.sh idle-peer   [CONNS]
@@ -138,18 +139,19 @@ fanout() { # proto rate conns
 # the 2 s warm-up), `perf stat` of the server and of the generator for 5 s
 # and the loopback's TCP segments; the counts per delivery are added to
 # h2h-bench's JSON as "per_delivery".
-fanout_count() { # rate
+fanout_count() { # proto rate
   command -v perf >/dev/null || apt-get install -y linux-perf >/dev/null
   command -v nstat >/dev/null || apt-get install -y iproute2 >/dev/null
-  local bench_pid perf_pid
-  "$build/apps/h2h-bench" fanout --proto h2h --url "ws://127.0.0.1:$port/message" \
-    --conns 1000 --rooms 10 --publishers 10 --rate "$1" --duration 10 \
+  local bench_pid perf_pid url=ws://127.0.0.1:$port/message
+  [ "$1" = plain ] && url=ws://127.0.0.1:$port/
+  "$build/apps/h2h-bench" fanout --proto "$1" --url "$url" \
+    --conns 1000 --rooms 10 --publishers 10 --rate "$2" --duration 10 \
     --warmup 2 --server-pid "$server_pid" --json >"$work/bench.json" &
   bench_pid=$!
   sleep 5
   nstat -n >/dev/null
   perf stat -x, -o "$work/server.stat" -p "$server_pid" -e \
-    syscalls:sys_enter_sendmsg,syscalls:sys_enter_io_uring_enter,io_uring:io_uring_submit_req,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_fdatasync,context-switches,task-clock \
+    syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_io_uring_enter,io_uring:io_uring_submit_req,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_fdatasync,context-switches,task-clock \
     -- sleep 5 &
   perf_pid=$!
   perf stat -x, -o "$work/generator.stat" -p "$bench_pid" -e \
@@ -178,7 +180,7 @@ for who in ("server", "generator"):
         # task-clock is in ms: per delivery in microseconds.
         key, scale = (f"{who}_cpu_us", 1000.0) if name == "task-clock" else (f"{who}_{name}", 1.0)
         per[key] = round(n * scale / deliveries, 4)
-per["server_writes"] = round(per.get("server_sendmsg", 0) + per.get("server_io_uring_submit_req", 0), 4)
+per["server_writes"] = round(per.get("server_sendmsg", 0) + per.get("server_sendto", 0) + per.get("server_io_uring_submit_req", 0), 4)
 segs = [l.split() for l in open(f"{work}/segs") if l.startswith("TcpOutSegs")]
 if segs:
     per["tcp_segments"] = round(float(segs[0][1]) / deliveries, 4)
@@ -298,7 +300,10 @@ case "$cmd" in
   fanout-count)
     rate=${1:?RATE}; shift
     start_h2h --auth.required false "$@"
-    fanout_count "$rate"; stop_server ;;
+    fanout_count h2h "$rate"; stop_server ;;
+  fanout-count-uws)
+    start_uws
+    fanout_count plain "${1:?RATE}"; stop_server ;;
   fanout-stomp)
     start_h2h --auth.required false
     fanout stomp "${1:?RATE}" "${2:-1000}"; stop_server ;;
