@@ -367,6 +367,16 @@ void arm_deadline_timer(session_pointer self) {
     return;
   // Not later than deadline_tick from now (see session_env).
   auto now = self->clock().now();
+  if (st.env->ticker && *due >= now + st.env->deadline_tick) {
+    // Far off (an ENTER's or a publish's usual case): the node's ticker
+    // comes within deadline_tick, and this asks again if still needed.
+    if (!st.ticker_asked) {
+      st.ticker_asked = true;
+      self->send(st.env->ticker, tick_ask_atom_v,
+                 caf::actor_cast<session_actor>(self));
+    }
+    return;
+  }
   auto at = std::min(*due, now + st.env->deadline_tick);
   if (st.deadline_timer_armed && st.deadline_timer_due <= at)
     return;
@@ -499,6 +509,10 @@ session_impl::behavior_type session(session_pointer self, client_link_ptr link,
                : "no longer a member of room " + room_id);
     },
     [self](sess_due_atom) { on_deadline_tick(self); },
+    [self](sess_tick_atom) {
+      self->state.ticker_asked = false;
+      on_deadline_tick(self);
+    },
     [self](moved_atom, const std::string& room_id, std::string& sender,
            std::uint64_t after) {
       on_moved(self, room_id, std::move(sender), after);

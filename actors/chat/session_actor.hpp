@@ -10,6 +10,7 @@
 
 #include "actors/chat/client_link.hpp"
 #include "actors/chat/entered_rooms.hpp"
+#include "actors/chat/session_ticker.hpp"
 #include "actors/chat/token_bucket.hpp"
 #include "actors/vocabulary/type_ids.hpp"
 #include "actors/vocabulary/metrics.hpp"
@@ -48,6 +49,11 @@ struct session_env {
   /// an ENTER or a publish is answered, instead of its whole timeout (an
   /// idle connection's memory, docs/benchmarks.md).
   std::chrono::milliseconds deadline_tick{2000};
+  /// The node's one timer for far deadlines (ENTERs, publishes): a session
+  /// asks it for a tick instead of arming a CAF timer of its own, which
+  /// would wake the actor clock's thread per session. Null: each session
+  /// arms its own (tests that step the clock per session).
+  session_ticker_actor ticker;
   /// Never null.
   std::shared_ptr<node_metrics> metrics = std::make_shared<node_metrics>();
   /// Messages per second and burst a connection may send; ENTER and EXIT
@@ -136,6 +142,8 @@ struct session_state {
   std::uint64_t last_publish = 0;
   /// One tick watches the earliest deadline (publishes and the ENTER).
   bool deadline_timer_armed = false;
+  /// A tick was asked of the node's ticker and has not come yet.
+  bool ticker_asked = false;
   /// The connection went away (disconn): nothing to close at the end.
   bool disconnected = false;
   /// The member's blocks changed during this session: a room entered
@@ -161,6 +169,8 @@ struct session_state {
 /// The session's own interface: the public one and its deadline timer.
 using session_impl
   = session_actor::extend<caf::reacts_to<sess_due_atom>,
+                          // The node's ticker answers an ask.
+                          caf::reacts_to<sess_tick_atom>,
                           // Try again to enter a moved room (room id).
                           caf::reacts_to<rejoin_atom, std::string>>;
 

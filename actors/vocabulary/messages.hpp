@@ -276,6 +276,11 @@ CAF_ADD_ATOM(h2h, h2h, rejoin_atom, "rejoin")      // session: enter a moved roo
 CAF_ADD_ATOM(h2h, h2h, beat_atom, "beat")          // cluster: heartbeat
 CAF_ADD_ATOM(h2h, h2h, watch_atom, "watch")        // registry watch: wait again
 CAF_ADD_ATOM(h2h, h2h, gather_due_atom, "gatherdue") // admin: answers' deadline
+CAF_ADD_ATOM(h2h, h2h, tick_due_atom, "tickdue")   // session ticker: a period ended
+// The node's session ticker (actors/chat/session_ticker.hpp): a session asks
+// for the next tick; the tick, sent to each session that asked.
+CAF_ADD_ATOM(h2h, h2h, tick_ask_atom, "tickask")
+CAF_ADD_ATOM(h2h, h2h, sess_tick_atom, "sesstick")
 // clang-format on
 
 CAF_ERROR_CODE_ENUM(h2h::errc, "h2h")

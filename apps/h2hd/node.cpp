@@ -133,6 +133,8 @@ struct node::impl {
   std::unique_ptr<mail_worker> mail_pool;
   std::shared_ptr<api_context> api;
   std::unique_ptr<metrics_listener> metrics_port;
+  /// The one timer for every session's deadlines.
+  session_ticker_actor ticker;
   /// The admin actor and the admin port in front of it (docs/admin.md).
   admin_actor admin;
   std::unique_ptr<admin_listener> admin_port;
@@ -457,6 +459,14 @@ struct node::impl {
     sessions->message_burst = s.limits.message_burst;
     sessions->rooms_per_session
       = static_cast<std::size_t>(s.limits.rooms_per_session);
+    // Sessions stop before it ("sessions" below runs first). The handle
+    // stays in `sessions`: a session that outlived the wait for sessions
+    // may still read it, and a stopped ticker drops its asks.
+    ticker = system->spawn(session_ticker, sessions->deadline_tick);
+    sessions->ticker = ticker;
+    stops.push("session ticker", [this] {
+      caf::anon_send_exit(ticker, caf::exit_reason::user_shutdown);
+    });
   }
 
   /// Cluster mode: publishes the directory (this node's cluster entry) on
