@@ -232,6 +232,32 @@ struct scratch_dir {
 /// A node's actors under the deterministic coordinator, with a persistence
 /// actor on a real SQLite file (workers scheduled, not detached, so that
 /// every step is deterministic).
+/// A directory that takes ENTERs and never answers them (a hung node).
+/// (A spawn argument: CAF 0.17.6 dereferences a null tuple without one.)
+inline caf::behavior silent_directory(caf::event_based_actor* self, int) {
+  auto kept = std::make_shared<std::vector<caf::response_promise>>();
+  return {
+    [self, kept](enter_atom, const std::string&, const enter_request&) {
+      kept->push_back(self->make_response_promise());
+      return kept->back();
+    },
+  };
+}
+
+/// Delayed messages to `who` waiting in the test clock.
+inline std::size_t delayed_to(const caf::detail::test_actor_clock& clock,
+                              const caf::actor_addr& who) {
+  using clk = caf::detail::simple_actor_clock;
+  std::size_t n = 0;
+  for (auto& entry : clock.schedule())
+    if (entry.second->subtype == clk::actor_msg_type
+        && caf::actor_cast<caf::actor_addr>(
+             static_cast<const clk::actor_msg&>(*entry.second).receiver)
+             == who)
+      ++n;
+  return n;
+}
+
 struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   std::int64_t fake_now = 1'700'000'000'000;
   scratch_dir scratch;

@@ -6,35 +6,6 @@
 using namespace h2h;
 using namespace h2h::test;
 
-namespace {
-
-/// A directory that takes ENTERs and never answers them (a hung node).
-caf::behavior silent_directory(caf::event_based_actor* self, int) {
-  auto kept = std::make_shared<std::vector<caf::response_promise>>();
-  return {
-    [self, kept](enter_atom, const std::string&, const enter_request&) {
-      kept->push_back(self->make_response_promise());
-      return kept->back();
-    },
-  };
-}
-
-/// Delayed messages to `who` waiting in the test clock.
-std::size_t delayed_to(const caf::detail::test_actor_clock& clock,
-                       const caf::actor_addr& who) {
-  using clk = caf::detail::simple_actor_clock;
-  std::size_t n = 0;
-  for (auto& entry : clock.schedule())
-    if (entry.second->subtype == clk::actor_msg_type
-        && caf::actor_cast<caf::actor_addr>(
-             static_cast<const clk::actor_msg&>(*entry.second).receiver)
-             == who)
-      ++n;
-  return n;
-}
-
-} // namespace
-
 CAF_TEST_FIXTURE_SCOPE(session_tests, node_fixture)
 
 CAF_TEST(a message to a room not entered is refused with CHAT_003) {

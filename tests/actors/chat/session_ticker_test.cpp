@@ -8,37 +8,9 @@ using namespace h2h::test;
 
 namespace {
 
-/// A directory that takes ENTERs and never answers them (a hung node).
-caf::behavior silent_directory(caf::event_based_actor* self, int) {
-  auto kept = std::make_shared<std::vector<caf::response_promise>>();
-  return {
-    [self, kept](enter_atom, const std::string&, const enter_request&) {
-      kept->push_back(self->make_response_promise());
-      return kept->back();
-    },
-  };
-}
-
-/// Delayed messages waiting in the test clock, and those of them to `who`.
-std::size_t delayed(const caf::detail::test_actor_clock& clock) {
-  return clock.schedule().size();
-}
-
-std::size_t delayed_to(const caf::detail::test_actor_clock& clock,
-                       const caf::actor_addr& who) {
-  using clk = caf::detail::simple_actor_clock;
-  std::size_t n = 0;
-  for (auto& entry : clock.schedule())
-    if (entry.second->subtype == clk::actor_msg_type
-        && caf::actor_cast<caf::actor_addr>(
-             static_cast<const clk::actor_msg&>(*entry.second).receiver)
-             == who)
-      ++n;
-  return n;
-}
-
 struct ticker_fixture : node_fixture {
   session_ticker_actor ticker;
+  directory_actor silent;
 
   ticker_fixture() {
     senv.request_timeout = std::chrono::seconds{35};
@@ -49,8 +21,20 @@ struct ticker_fixture : node_fixture {
   }
 
   ~ticker_fixture() override {
+    if (silent)
+      caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(ticker, caf::exit_reason::user_shutdown);
     consume_messages();
+  }
+
+  /// A session whose directory never answers an ENTER.
+  client connect_to_silent() {
+    silent = caf::actor_cast<directory_actor>(sys.spawn(silent_directory, 0));
+    auto link = std::make_shared<recording_link>();
+    auto s = sys.spawn(session, link, silent, session_identity{},
+                       std::make_shared<const session_env>(senv));
+    sessions.push_back(s);
+    return {link, s};
   }
 
   std::uint64_t ticks_sent() {
@@ -90,16 +74,11 @@ CAF_TEST(the enters of many sessions arm one timer) {
 
 CAF_TEST(an enter not answered fails at its deadline through the ticker) {
   senv.request_timeout = std::chrono::milliseconds{10000};
-  auto silent
-    = caf::actor_cast<directory_actor>(sys.spawn(silent_directory, 0));
-  auto link = std::make_shared<recording_link>();
-  auto s = sys.spawn(session, link, silent, session_identity{},
-                     std::make_shared<const session_env>(senv));
-  sessions.push_back(s);
+  auto [link, s] = connect_to_silent();
   caf::anon_send(s, cmd_enter("r1", "alice"));
   caf::anon_send(s, cmd_message("r1", "alice", "behind", "c-1"));
   consume_messages();
-  CAF_CHECK_EQUAL(delayed(sched.clock()), 1u); // the ticker's alone
+  CAF_CHECK_EQUAL(sched.clock().schedule().size(), 1u); // the ticker's alone
   for (int i = 0; i < 4; ++i) {
     advance_time(std::chrono::seconds{2});
     consume_messages();
@@ -114,17 +93,11 @@ CAF_TEST(an enter not answered fails at its deadline through the ticker) {
   CAF_CHECK(link->errors[0].code == errc::unavailable);
   CAF_CHECK(link->errors[1].code == errc::not_in_room);
   CAF_CHECK_EQUAL(link->done, 2);
-  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a deadline nearer than the tick still gets a timer of its own) {
   senv.request_timeout = std::chrono::milliseconds{500};
-  auto silent
-    = caf::actor_cast<directory_actor>(sys.spawn(silent_directory, 0));
-  auto link = std::make_shared<recording_link>();
-  auto s = sys.spawn(session, link, silent, session_identity{},
-                     std::make_shared<const session_env>(senv));
-  sessions.push_back(s);
+  auto [link, s] = connect_to_silent();
   caf::anon_send(s, cmd_enter("r1", "alice"));
   consume_messages();
   CAF_CHECK_EQUAL(
@@ -134,7 +107,6 @@ CAF_TEST(a deadline nearer than the tick still gets a timer of its own) {
   CAF_REQUIRE_EQUAL(link->errors.size(), 1u);
   CAF_CHECK(link->errors[0].code == errc::unavailable);
   CAF_CHECK_EQUAL(ticks_sent(), 0u);
-  caf::anon_send_exit(silent, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a session that ended before the tick is skipped) {

@@ -54,16 +54,6 @@ struct fake_transport : transport {
   }
 };
 
-caf::behavior silent_directory(caf::event_based_actor* self, int) {
-  auto kept = std::make_shared<std::vector<caf::response_promise>>();
-  return {
-    [self, kept](enter_atom, const std::string&, const enter_request&) {
-      kept->push_back(self->make_response_promise());
-      return kept->back();
-    },
-  };
-}
-
 struct link_fixture : node_fixture {
   codec_limits limits;
   registry reg;
