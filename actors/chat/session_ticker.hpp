@@ -32,7 +32,7 @@ struct session_ticker_state {
   /// node (the connection limit bounds it).
   std::vector<caf::actor_addr> asked;
   bool armed = false;
-  /// Ticks sent, for tests and the log.
+  /// Ticks sent (the tests read it).
   std::uint64_t ticks_sent = 0;
 
   static inline const char* name = "h2h.session_ticker";
