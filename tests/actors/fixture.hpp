@@ -229,9 +229,6 @@ struct scratch_dir {
   }
 };
 
-/// A node's actors under the deterministic coordinator, with a persistence
-/// actor on a real SQLite file (workers scheduled, not detached, so that
-/// every step is deterministic).
 /// A directory that takes ENTERs and never answers them (a hung node).
 /// (A spawn argument: CAF 0.17.6 dereferences a null tuple without one.)
 inline caf::behavior silent_directory(caf::event_based_actor* self, int) {
@@ -258,6 +255,9 @@ inline std::size_t delayed_to(const caf::detail::test_actor_clock& clock,
   return n;
 }
 
+/// A node's actors under the deterministic coordinator, with a persistence
+/// actor on a real SQLite file (workers scheduled, not detached, so that
+/// every step is deterministic).
 struct node_fixture : test_coordinator_fixture<h2h::actor_config> {
   std::int64_t fake_now = 1'700'000'000'000;
   scratch_dir scratch;
