@@ -14,6 +14,16 @@
 #                                               reads, wake-ups, TCP segments per delivery
 #                                               (one JSON line; needs perf and root)
 #   scripts/bench.sh fanout-count-uws RATE      the same counts for the uWebSockets peer
+#   scripts/bench.sh fanout-flush RATE [H2HD FLAGS...]
+#                                               fanout-h2h, and 5 s into it `perf trace` of
+#                                               the server's fdatasync/fsync/pwrite64 for
+#                                               5 s: how long the store's commits wait for
+#                                               the disk (one JSON line; needs perf, root)
+#   scripts/bench.sh disk-flush [uws]           the disk alone: 2,000 commits shaped like
+#                                               SQLite's (three 4 KiB WAL frames, then
+#                                               fdatasync) 2 ms apart in h2h's DB directory;
+#                                               with "uws" while the uWebSockets peer serves
+#                                               50,000 deliveries/s (flush latency, JSON)
 #   scripts/bench.sh idle-h2h    [CONNS]        authenticated idle connections (held
 #                                               H2H_BENCH_HOLD s, default 15)
 #   scripts/bench.sh idle-peer   [CONNS]
@@ -189,6 +199,94 @@ print(json.dumps(result))
 PY
 }
 
+# fanout against the server started last, with the store's disk writes
+# timed: 5 s into the run (past the 2 s warm-up), `perf trace` of the
+# server's fdatasync, fsync and pwrite64 for 5 s; their durations (count,
+# p50/p90/p99/max in ms, how many took over 1 ms) and the flushes per
+# message are added to h2h-bench's JSON as "disk".
+fanout_flush() { # rate
+  command -v perf >/dev/null || apt-get install -y linux-perf >/dev/null
+  local bench_pid url=ws://127.0.0.1:$port/message
+  "$build/apps/h2h-bench" fanout --proto h2h --url "$url" \
+    --conns 1000 --rooms 10 --publishers 10 --rate "$1" --duration 10 \
+    --warmup 2 --server-pid "$server_pid" --json >"$work/bench.json" &
+  bench_pid=$!
+  sleep 5
+  perf trace -p "$server_pid" -e fdatasync,fsync,pwrite64 \
+    -o "$work/trace" -- sleep 5 >/dev/null 2>&1 || true
+  wait "$bench_pid"
+  /usr/bin/python3 - "$work" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+result = json.load(open(f"{work}/bench.json"))
+# perf trace lines: "   4.328 ( 1.121 ms): caf.actor/2084 fdatasync(fd: 306) = 0"
+line = re.compile(r"\(\s*([0-9.]+) ms\): \S+ (\w+)\(")
+durations = {}
+try:
+    for text in open(f"{work}/trace"):
+        m = line.search(text)
+        if m:
+            durations.setdefault(m.group(2), []).append(float(m.group(1)))
+except FileNotFoundError:
+    pass
+
+def pct(sorted_ms, q):
+    return sorted_ms[min(len(sorted_ms) - 1, int(q * len(sorted_ms)))]
+
+disk = {}
+for name, ms in sorted(durations.items()):
+    ms.sort()
+    disk[name] = {"calls": len(ms), "p50_ms": round(pct(ms, 0.5), 3),
+                  "p90_ms": round(pct(ms, 0.9), 3),
+                  "p99_ms": round(pct(ms, 0.99), 3), "max_ms": round(ms[-1], 3),
+                  "over_1ms": sum(1 for x in ms if x > 1.0)}
+messages = (result.get("publishes_per_s") or 0) * 5  # the traced 5 s
+if messages and "fdatasync" in disk:
+    disk["fdatasync_per_message"] = round(disk["fdatasync"]["calls"] / messages, 3)
+result["disk"] = disk
+print(json.dumps(result))
+PY
+}
+
+# The disk alone, as the store's commits use it: 2,000 commits 2 ms apart
+# (500/s, the fixed-rate run's commits), each three WAL-sized frames
+# (24-byte header + 4 KiB page, SQLite's pwrites) and one fdatasync, in a
+# 4 MiB file beside where h2h's SQLite file goes. Prints the fdatasync
+# latencies (ms) as JSON.
+disk_flush() {
+  /usr/bin/python3 - "$(dirname "$db")/h2h-flush-$$.wal" <<'PY'
+import json, os, sys, time
+path = sys.argv[1]
+page, header, frame = b"x" * 4096, b"h" * 24, 24 + 4096
+fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+try:
+    for i in range(1024):
+        os.pwrite(fd, page, i * 4096)
+    os.fdatasync(fd)
+    lat, off = [], 0
+    for _ in range(2000):
+        t0 = time.perf_counter()
+        for _ in range(3):
+            os.pwrite(fd, header, off)
+            os.pwrite(fd, page, off + 24)
+            off += frame
+        if off > 4_000_000:
+            off = 0
+        os.fdatasync(fd)
+        lat.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.002)
+finally:
+    os.close(fd)
+    os.unlink(path)
+lat.sort()
+pct = lambda q: round(lat[min(len(lat) - 1, int(q * len(lat)))], 3)
+print(json.dumps({"mode": "disk-flush", "commits": len(lat), "p50_ms": pct(0.5),
+                  "p90_ms": pct(0.9), "p99_ms": pct(0.99), "p999_ms": pct(0.999),
+                  "max_ms": round(lat[-1], 3),
+                  "over_1ms": sum(1 for x in lat if x > 1.0)}))
+PY
+}
+
 # The nodes of the cluster in $1 as "id port pid" lines.
 cluster_nodes() {
   local id public cluster metrics admin
@@ -301,6 +399,28 @@ case "$cmd" in
     rate=${1:?RATE}; shift
     start_h2h --auth.required false "$@"
     fanout_count h2h "$rate"; stop_server ;;
+  fanout-flush)
+    rate=${1:?RATE}; shift
+    start_h2h --auth.required false "$@"
+    fanout_flush "$rate"; stop_server ;;
+  disk-flush)
+    if [ "${1:-}" = uws ]; then
+      # The peer's run lasts 12 s; the commits start 3 s in and take ~5 s.
+      start_uws
+      fanout plain 500 1000 >"$work/uws.json" &
+      load_pid=$!
+      sleep 3
+      disk_flush >"$work/flush.json"
+      wait "$load_pid"; stop_server
+      # The peer's own p99 in the same seconds, beside the disk's.
+      /usr/bin/python3 -c 'import json, sys
+flush, load = (json.load(open(p)) for p in sys.argv[1:])
+flush["under"] = {"server": "uws", "deliveries_per_s": load["deliveries_per_s"],
+                  "latency_p99_ms": load["latency_p99_ms"]}
+print(json.dumps(flush))' "$work/flush.json" "$work/uws.json"
+    else
+      disk_flush
+    fi ;;
   fanout-count-uws)
     start_uws
     fanout_count plain "${1:?RATE}"; stop_server ;;
@@ -393,5 +513,6 @@ case "$cmd" in
   compare)
     exec /usr/bin/python3 "$root/scripts/bench-compare.py" "$0" "${1:-3}" ;;
   *)
-    sed -n '2,48p' "$0"; exit 2 ;;
+    # The usage: the comment block at the top, however long it grows.
+    sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 2 ;;
 esac
