@@ -161,11 +161,11 @@ fanout_count() { # proto rate
   sleep 5
   nstat -n >/dev/null
   perf stat -x, -o "$work/server.stat" -p "$server_pid" -e \
-    syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_io_uring_enter,io_uring:io_uring_submit_req,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_fdatasync,context-switches,task-clock \
+    syscalls:sys_enter_sendmsg,syscalls:sys_enter_sendto,syscalls:sys_enter_io_uring_enter,io_uring:io_uring_submit_req,syscalls:sys_enter_recvfrom,syscalls:sys_enter_futex,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_fdatasync,context-switches,task-clock \
     -- sleep 5 &
   perf_pid=$!
   perf stat -x, -o "$work/generator.stat" -p "$bench_pid" -e \
-    syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,context-switches,task-clock \
+    syscalls:sys_enter_recvfrom,syscalls:sys_enter_sendto,syscalls:sys_enter_epoll_ctl,context-switches,task-clock \
     -- sleep 5
   wait "$perf_pid"
   nstat TcpOutSegs >"$work/segs"

@@ -1,16 +1,20 @@
 // Many WebSocket client connections on one io_context, behind a Beast-free
 // API. Beast does the HTTP upgrade; after that the pool frames by itself
-// (client_frames.hpp, net/ws/ws_frame.hpp): one shared read buffer drained on
-// readiness, frames parsed in place, so receiving hundreds of thousands of
-// frames per second costs the generator little more than the system calls.
+// (client_frames.hpp, net/ws/ws_frame.hpp): each connection's pending read
+// takes what fits a small buffer of its own, one shared buffer the rest;
+// frames are parsed in place, so receiving hundreds of thousands of frames
+// per second costs the generator little more than the system calls.
 #include "ws_load.hpp"
 
 #include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <stdexcept>
+#include <string>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,6 +52,59 @@ constexpr auto handshake_limit = std::chrono::seconds{10};
 constexpr std::size_t max_message = 16 * 1024 * 1024;
 /// Reads per readiness before the loop yields to other connections.
 constexpr int reads_per_turn = 16;
+/// Each connection's own read buffer: its pending read receives into it,
+/// so that waiting costs no system call of its own (see wait_readable); a
+/// read that fills it is followed by reads into the shared buffer. Sized
+/// by the pool: all of them together take at most read_slots_total (and
+/// each between the bounds below), in one mapping populated at once.
+constexpr std::size_t read_slots_total = 16 * 1024 * 1024;
+constexpr std::size_t read_slot_min = 1024;
+constexpr std::size_t read_slot_max = 8 * 1024;
+
+/// The largest power of two in [read_slot_min, read_slot_max] that lets
+/// `count` slots fit read_slots_total.
+std::size_t read_slot_bytes(std::size_t count) {
+  std::size_t slot = read_slot_max;
+  while (slot > read_slot_min && slot * count > read_slots_total)
+    slot /= 2;
+  return slot;
+}
+
+/// The read slots of every connection: one anonymous mapping, populated
+/// when made (one system call instead of a page fault per connection on
+/// its first read).
+class read_slots {
+public:
+  read_slots() = default;
+  read_slots(const read_slots&) = delete;
+  read_slots& operator=(const read_slots&) = delete;
+  ~read_slots() {
+    if (base_)
+      ::munmap(base_, length_);
+  }
+
+  void make(std::size_t count) {
+    slot_ = read_slot_bytes(count);
+    length_ = std::max<std::size_t>(slot_ * count, 1);
+    void* p = ::mmap(nullptr, length_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED)
+      throw std::runtime_error("cannot map " + std::to_string(length_)
+                               + " bytes of read buffers");
+    base_ = static_cast<char*>(p);
+  }
+  char* slot(std::size_t i) const {
+    return base_ + i * slot_;
+  }
+  std::size_t slot_bytes() const {
+    return slot_;
+  }
+
+private:
+  char* base_ = nullptr;
+  std::size_t length_ = 0;
+  std::size_t slot_ = 0;
+};
 
 enum class conn_state { idle, connecting, open, closing, closed };
 
@@ -71,6 +128,7 @@ struct connection {
   tcp::socket sock;
   server_frame_reader reader;
   std::unique_ptr<handshake_state> hs;
+  char* inbuf = nullptr;    ///< its read slot (impl::slots)
   std::string wbuf;         ///< the frame being written
   std::string control_next; ///< pongs and close frames waiting for wbuf
   conn_state state = conn_state::idle;
@@ -101,6 +159,7 @@ struct ws_pool::impl {
   std::vector<asio::ip::address> sources;
   std::vector<std::unique_ptr<connection>> conns;
   std::array<char, 256 * 1024> rbuf;
+  read_slots slots;
   std::size_t next_to_start = 0;
   /// Connections to connect again (reopen), before those not started yet.
   std::deque<std::size_t> restarts;
@@ -252,21 +311,32 @@ struct ws_pool::impl {
                              cfg.tokens[i % cfg.tokens.size()]);
   }
 
+  /// A read, not a wait: Asio re-arms the descriptor in epoll (one
+  /// epoll_ctl) for every async_wait, while a read that finds nothing is
+  /// queued on the registration it has (one recv instead). That system
+  /// call was ~10 % of the generator's CPU, saturated.
   void wait_readable(std::size_t i) {
-    auto gen = conns[i]->generation;
-    conns[i]->sock.async_wait(tcp::socket::wait_read,
-                              [this, i, gen](error_code ec) {
-                                if (conns[i]->generation != gen)
-                                  return; // a socket reopen() replaced
-                                if (ec) {
-                                  read_failed(i, ec);
-                                  return;
-                                }
-                                drain(i);
-                              });
+    auto& c = *conns[i];
+    c.sock.async_read_some(
+      asio::buffer(c.inbuf, slots.slot_bytes()),
+      [this, i, gen = c.generation](error_code ec, std::size_t n) {
+        if (conns[i]->generation != gen)
+          return; // a socket reopen() replaced
+        if (ec) {
+          read_failed(i, ec);
+          return;
+        }
+        if (!consume(i, std::string_view{conns[i]->inbuf, n}))
+          return;
+        // A full buffer may have left more behind.
+        if (n == slots.slot_bytes())
+          drain(i);
+        else
+          wait_readable(i);
+      });
   }
 
-  /// Reads until the socket would block (or a turn is used up).
+  /// Reads until a read does not fill the buffer (or a turn is used up).
   void drain(std::size_t i) {
     auto& c = *conns[i];
     for (int turn = 0; turn < reads_per_turn; ++turn) {
@@ -284,6 +354,13 @@ struct ws_pool::impl {
       }
       if (!consume(i, std::string_view{rbuf.data(), n}))
         return;
+      if (n < rbuf.size()) {
+        // Most likely all there was: the read that waits tries once more
+        // anyway (Asio reads before it waits), so a read here would only
+        // find nothing.
+        wait_readable(i);
+        return;
+      }
     }
     asio::post(ioc, [this, i, gen = c.generation] {
       if (conns[i]->generation == gen)
@@ -452,9 +529,13 @@ void ws_pool::open(std::size_t count) {
   }
   for (auto& s : d.cfg.sources)
     d.sources.push_back(asio::ip::make_address(s));
+  if (!d.conns.empty())
+    throw std::logic_error("ws_pool::open: called twice");
+  d.slots.make(count);
   d.conns.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     d.conns.push_back(std::make_unique<connection>(d.ioc));
+    d.conns.back()->inbuf = d.slots.slot(i);
     d.conns.back()->server = i < d.cfg.placement.size()
                                ? d.cfg.placement[i] % d.servers.size()
                                : i % d.servers.size();
