@@ -55,8 +55,9 @@ constexpr int reads_per_turn = 16;
 /// Each connection's own read buffer: its pending read receives into it,
 /// so that waiting costs no system call of its own (see wait_readable); a
 /// read that fills it is followed by reads into the shared buffer. Sized
-/// by the pool: all of them together take at most read_slots_total (and
-/// each between the bounds below), in one mapping populated at once.
+/// by the pool, in one mapping populated at once: the largest slot (at
+/// most read_slot_max) with which all of them fit read_slots_total, but
+/// never below read_slot_min (past 16,384 connections they take more).
 constexpr std::size_t read_slots_total = 16 * 1024 * 1024;
 constexpr std::size_t read_slot_min = 1024;
 constexpr std::size_t read_slot_max = 8 * 1024;
