@@ -17,6 +17,16 @@ using http_request
 using http_response
   = boost::beast::http::response<boost::beast::http::string_body>;
 
+/// `s` without the optional white space (spaces and tabs) HTTP allows
+/// around header values and list elements (RFC 9110 §5.6.3).
+inline std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 /// Called exactly once with the response, from any thread.
 using http_responder = std::function<void(http_response)>;
 

@@ -5,11 +5,17 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace h2h::net {
 
 /// Bytes for the client; null when the protocol sends nothing.
 using wire_bytes = std::shared_ptr<const std::string>;
+
+/// `s` as shared bytes, for a reply made once for one connection.
+inline wire_bytes share_bytes(std::string s) {
+  return std::make_shared<const std::string>(std::move(s));
+}
 
 /// One message for the client: `body`, shared by every receiver of an
 /// event, behind `head`, a short prefix of this connection's own (STOMP's

@@ -25,19 +25,11 @@ bool valid_host(std::string_view h) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // The last element of a comma-separated header (the one the proxy that
 // talks to us wrote; what lies left of it came from further away).
 std::string_view last_element(std::string_view v) {
   auto comma = v.rfind(',');
-  return trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+  return trim_ows(comma == std::string_view::npos ? v : v.substr(comma + 1));
 }
 
 std::string lower(std::string_view s) {
@@ -52,11 +44,11 @@ std::string_view forwarded_param(std::string_view element,
                                  std::string_view name) {
   while (!element.empty()) {
     auto semi = element.find(';');
-    auto pair = trim(element.substr(0, semi));
+    auto pair = trim_ows(element.substr(0, semi));
     auto eq = pair.find('=');
     if (eq != std::string_view::npos
-        && lower(trim(pair.substr(0, eq))) == name) {
-      auto v = trim(pair.substr(eq + 1));
+        && lower(trim_ows(pair.substr(0, eq))) == name) {
+      auto v = trim_ows(pair.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
         v = v.substr(1, v.size() - 2);
       return v;
@@ -102,7 +94,7 @@ std::string public_base(const api_settings& cfg, const http_request& req,
       host = {};
   }
   if (host.empty())
-    host = trim(req[http::field::host]);
+    host = trim_ows(req[http::field::host]);
   if (!valid_host(host))
     return {};
   return scheme + "://" + std::string(host);

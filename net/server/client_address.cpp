@@ -29,14 +29,6 @@ bool proxy_trust::trusts(const ip_bytes& ip) const {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 5
          && std::all_of(s.begin(), s.end(),
@@ -45,7 +37,7 @@ bool all_digits(std::string_view s) {
 
 /// `1.2.3.4`, `1.2.3.4:80`, `2001:db8::1`, `[2001:db8::1]`, `[::1]:80`.
 hop parse_host_port(std::string_view s) {
-  s = trim(s);
+  s = trim_ows(s);
   if (!s.empty() && s.front() == '[') {
     auto close = s.find(']');
     if (close == std::string_view::npos)
@@ -99,9 +91,9 @@ hop forwarded_for(std::string_view element) {
   for (auto pair : split_unquoted(element, ';')) {
     auto eq = pair.find('=');
     if (eq == std::string_view::npos
-        || !iequals(trim(pair.substr(0, eq)), "for"))
+        || !iequals(trim_ows(pair.substr(0, eq)), "for"))
       continue;
-    auto value = trim(pair.substr(eq + 1));
+    auto value = trim_ows(pair.substr(eq + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
       if (value.find('\\') != std::string_view::npos)
@@ -118,7 +110,7 @@ std::vector<hop> x_forwarded_for_hops(const std::vector<std::string_view>& v) {
   std::vector<hop> out;
   for (auto value : v)
     for (auto item : split_unquoted(value, ','))
-      if (!trim(item).empty())
+      if (!trim_ows(item).empty())
         out.push_back(parse_host_port(item));
   return out;
 }
@@ -127,7 +119,7 @@ std::vector<hop> forwarded_hops(const std::vector<std::string_view>& v) {
   std::vector<hop> out;
   for (auto value : v)
     for (auto element : split_unquoted(value, ','))
-      if (!trim(element).empty())
+      if (!trim_ows(element).empty())
         out.push_back(forwarded_for(element));
   return out;
 }

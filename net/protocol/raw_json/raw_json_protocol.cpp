@@ -5,14 +5,6 @@
 
 namespace h2h::net {
 
-namespace {
-
-wire_bytes share(std::string s) {
-  return std::make_shared<const std::string>(std::move(s));
-}
-
-} // namespace
-
 std::size_t raw_json_protocol::slot() {
   static const std::size_t mine = [] {
     auto s = chat_event::allocate_slot();
@@ -30,7 +22,7 @@ decoded raw_json_protocol::decode(std::string_view text) {
   auto& err = std::get<frame_error>(result);
   // A refused frame leaves the connection open.
   return protocol_error{
-    share(encode_error(err.code, err.message, err.client_msg_id)), false};
+    share_bytes(encode_error(err.code, err.message, err.client_msg_id)), false};
 }
 
 wire_message raw_json_protocol::encode_event(const event_ptr& ev) {
@@ -44,7 +36,7 @@ wire_bytes raw_json_protocol::encode_ack(const reply_to& to,
   // clientMsgId by its event.
   if (to.kind != command_kind::message || to.client_msg_id.empty())
     return nullptr;
-  return share(net::encode_ack(to.room_id, to.client_msg_id, seq));
+  return share_bytes(net::encode_ack(to.room_id, to.client_msg_id, seq));
 }
 
 wire_bytes raw_json_protocol::encode_refusal(const reply_to& to, errc code,
@@ -52,24 +44,25 @@ wire_bytes raw_json_protocol::encode_refusal(const reply_to& to, errc code,
   std::string_view id;
   if (to.kind != command_kind::enter)
     id = to.client_msg_id;
-  return share(encode_error(code, text, id));
+  return share_bytes(encode_error(code, text, id));
 }
 
 wire_bytes raw_json_protocol::encode_notice(errc code, std::string_view text) {
-  return share(encode_error(code, text, {}));
+  return share_bytes(encode_error(code, text, {}));
 }
 
 wire_bytes raw_json_protocol::encode_end(end_reason why) {
   // The client learns why before the close (a close reason is easy to miss).
   switch (why) {
     case end_reason::token_expired:
-      return share(
+      return share_bytes(
         encode_error(errc::expired_token, "the access token has expired", {}));
     case end_reason::session_ended:
-      return share(
+      return share_bytes(
         encode_error(errc::invalid_token, "the session has ended", {}));
     case end_reason::kicked:
-      return share(encode_error(errc::forbidden, "kicked by an operator", {}));
+      return share_bytes(
+        encode_error(errc::forbidden, "kicked by an operator", {}));
     case end_reason::normal:
     case end_reason::going_away:
     case end_reason::slow_consumer:

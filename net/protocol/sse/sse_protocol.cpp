@@ -5,14 +5,6 @@
 
 namespace h2h::net {
 
-namespace {
-
-wire_bytes share(std::string s) {
-  return std::make_shared<const std::string>(std::move(s));
-}
-
-} // namespace
-
 std::size_t sse_protocol::slot() {
   static const std::size_t mine = [] {
     auto s = chat_event::allocate_slot();
@@ -49,29 +41,31 @@ wire_bytes sse_protocol::encode_refusal(const reply_to&, errc code,
                                         std::string_view text) {
   // The one command is the ENTER: without its room a stream has no use.
   ended_.store(true, std::memory_order_release);
-  return share(encode_sse_error(code, text));
+  return share_bytes(encode_sse_error(code, text));
 }
 
 wire_bytes sse_protocol::encode_notice(errc code, std::string_view text) {
   // The room dropped the member (deleted, or no longer a member).
   ended_.store(true, std::memory_order_release);
-  return share(encode_sse_error(code, text));
+  return share_bytes(encode_sse_error(code, text));
 }
 
 wire_bytes sse_protocol::encode_end(end_reason why) {
   switch (why) {
     case end_reason::token_expired:
-      return share(
+      return share_bytes(
         encode_sse_error(errc::expired_token, "the access token has expired"));
     case end_reason::session_ended:
-      return share(
+      return share_bytes(
         encode_sse_error(errc::invalid_token, "the session has ended"));
     case end_reason::going_away:
-      return share(": server shutting down\n\n");
+      return share_bytes(": server shutting down\n\n");
     case end_reason::internal_error:
-      return share(encode_sse_error(errc::unavailable, "session ended, retry"));
+      return share_bytes(
+        encode_sse_error(errc::unavailable, "session ended, retry"));
     case end_reason::kicked:
-      return share(encode_sse_error(errc::forbidden, "kicked by an operator"));
+      return share_bytes(
+        encode_sse_error(errc::forbidden, "kicked by an operator"));
     case end_reason::normal:
     case end_reason::slow_consumer: // what it did not read is dropped
     case end_reason::refused:

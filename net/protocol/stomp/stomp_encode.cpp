@@ -10,10 +10,6 @@ namespace h2h::net {
 
 namespace {
 
-wire_bytes share(std::string s) {
-  return std::make_shared<const std::string>(std::move(s));
-}
-
 /// The MESSAGE frame of `ev` after its subscription header: the same bytes
 /// for every STOMP subscriber of the room (room ids need no escaping).
 std::string message_tail(const room_event& ev) {
@@ -140,9 +136,10 @@ void stomp_protocol::fail(std::vector<decoded>& out, errc code,
                           std::string_view text, const std::string* receipt) {
   phase_ = phase::failed;
   held_.clear();
-  out.push_back(protocol_error{
-    share(error_frame(code, text, receipt ? *receipt : std::string_view{})),
-    true});
+  out.push_back(
+    protocol_error{share_bytes(error_frame(
+                     code, text, receipt ? *receipt : std::string_view{})),
+                   true});
 }
 
 std::string stomp_protocol::goodbye_if_done(int left) {
@@ -159,7 +156,7 @@ wire_bytes stomp_protocol::encode_ack(const reply_to& to, std::uint64_t) {
   if (!to.receipt.empty())
     out = receipt_frame(to.receipt);
   out += goodbye_if_done(left);
-  return out.empty() ? nullptr : share(std::move(out));
+  return out.empty() ? nullptr : share_bytes(std::move(out));
 }
 
 wire_bytes stomp_protocol::encode_refusal(const reply_to& to, errc code,
@@ -168,11 +165,11 @@ wire_bytes stomp_protocol::encode_refusal(const reply_to& to, errc code,
   if (to.kind == command_kind::enter)
     drop_room(to.room_id); // the room did not take the subscription
   // The session ends after an ERROR: no goodbye receipt follows it.
-  return share(error_frame(code, text, to.receipt));
+  return share_bytes(error_frame(code, text, to.receipt));
 }
 
 wire_bytes stomp_protocol::encode_notice(errc code, std::string_view text) {
-  return share(error_frame(code, text, {}));
+  return share_bytes(error_frame(code, text, {}));
 }
 
 wire_bytes stomp_protocol::encode_heartbeat() {
