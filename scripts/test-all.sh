@@ -42,6 +42,12 @@ if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=$root
 fi
 
+# The sanitizer builds (TSan below, the suite's ASan+UBSan) compile each
+# target's sources in batches (H2H_UNITY_BUILD, CMakeLists.txt): a header
+# is parsed and its templates instrumented once per batch instead of once
+# per file. H2H_UNITY_BUILD=OFF builds one file per unit, as releases do.
+unity=(-DH2H_UNITY_BUILD="${H2H_UNITY_BUILD:-ON}")
+
 # Whatever runs in the background or was started is stopped at the end,
 # also when a stage fails: the image stage's preparation and store, the
 # test services.
@@ -85,7 +91,7 @@ echo "CAF with ThreadSanitizer ready after $(( $(date +%s) - tsan_start )) s"
 # against 35.0 s).
 cmake -S . -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
-  "${launcher[@]}" -DH2H_SANITIZERS=thread \
+  "${launcher[@]}" "${unity[@]}" -DH2H_SANITIZERS=thread \
   "-DCAF_INCLUDE_DIR=$caf_tsan/include" \
   "-DCAF_CORE_LIBRARY=$caf_tsan/lib/libcaf_core.so" \
   "-DCAF_IO_LIBRARY=$caf_tsan/lib/libcaf_io.so" \
@@ -120,7 +126,8 @@ else
   suite_flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-Og -g1"
     "-DCMAKE_C_FLAGS_DEBUG=-Og -g1" "-DH2H_SANITIZERS=$sanitizers")
 fi
-cmake -S . -B "$build_dir" -G Ninja "${suite_flags[@]}" "${launcher[@]}" >/dev/null
+cmake -S . -B "$build_dir" -G Ninja "${suite_flags[@]}" "${launcher[@]}" \
+  "${unity[@]}" >/dev/null
 # h2hd and h2h-admin for Release, as scripts/run-server.sh builds them: a
 # warning only -O3 shows breaks this run, and the image stage's compile
 # (same flags, same paths) finds every object in the compiler cache.
