@@ -10,9 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Each stage prints how long it took (2 cores, empty compiler cache, at
-# 3242ad3: 48 min in all; the sanitizer build of the suite is the largest
-# stage at 23 min).
+# Each stage prints how long it took. On 2 cores with an empty compiler
+# cache: 48 min in all at 3242ad3; 58 min for stop 39's graded run and ~59
+# here at 69586b3 (suite build 1733 s, TSan stage 715 s, release 464 s);
+# with unity builds for the sanitizer builds (a58fde7) 51 min here (suite
+# 1134 s, TSan 389 s incl. CAF 183 s, fuzz 294 s, ctest 606 s), and the
+# release and fuzz builds in batches too (release 464 -> 243 s, fuzz build
+# 165 -> 112 s). The suite's build is still the largest stage.
 deps_start=$(date +%s)
 scripts/deps.sh test
 echo "deps stage took $(( $(date +%s) - deps_start )) s"
@@ -42,10 +46,10 @@ if command -v ccache >/dev/null 2>&1; then
   export CCACHE_BASEDIR=$root
 fi
 
-# The sanitizer builds (TSan below, the suite's ASan+UBSan) compile each
-# target's sources in batches (H2H_UNITY_BUILD, CMakeLists.txt): a header
-# is parsed and its templates instrumented once per batch instead of once
-# per file. H2H_UNITY_BUILD=OFF builds one file per unit, as releases do.
+# Every build here compiles each target's sources in batches
+# (H2H_UNITY_BUILD, CMakeLists.txt; on by default there too): a header is
+# parsed and its templates instrumented once per batch instead of once per
+# file. H2H_UNITY_BUILD=OFF builds one file per unit.
 unity=(-DH2H_UNITY_BUILD="${H2H_UNITY_BUILD:-ON}")
 
 # Whatever runs in the background or was started is stopped at the end,
@@ -133,7 +137,7 @@ cmake -S . -B "$build_dir" -G Ninja "${suite_flags[@]}" "${launcher[@]}" \
 # (same flags, same paths) finds every object in the compiler cache.
 release_dir=${H2H_RELEASE_BUILD_DIR:-build-release}
 cmake -S . -B "$release_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DH2H_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
+  -DH2H_BUILD_TESTS=OFF "${launcher[@]}" "${unity[@]}" >/dev/null
 
 # The image stage's downloads (a Debian base by mmdebstrap, the build
 # tools' layer) need no sources: they run in the background while the
