@@ -15,7 +15,7 @@ target_compile_options(h2h_warnings INTERFACE
 # In a unity build (H2H_UNITY_BUILD) a source is no longer its unit's main
 # file, and GCC's -Wsubobject-linkage, meant for headers, fires on every
 # test fixture in an anonymous namespace. Builds of one file per unit
-# (releases, the image) keep it for the headers it is meant for.
+# (-DH2H_UNITY_BUILD=OFF) keep it for the headers it is meant for.
 if(H2H_UNITY_BUILD)
   target_compile_options(h2h_warnings INTERFACE
     $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
